@@ -1,0 +1,62 @@
+//! The one error type the core's public API returns.
+//!
+//! Every variant says what went wrong and why in words a field worker or an app developer can
+//! act on; the FFI turns it into a typed exception. Internal failures (SQLite, automerge) are
+//! wrapped with the context they happened in, never passed through raw.
+
+use crate::rules::Refusal;
+
+/// Result of a core operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a core operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The rules refused the change: an invalid value, a missing field, or a role that may not
+    /// change this field. Nothing was written.
+    #[error("change refused: {0}")]
+    Refused(#[from] Refusal),
+
+    /// The record asked for is not in this store.
+    #[error("{kind} {id} is not in this store")]
+    NotFound {
+        /// What kind of record was looked for.
+        kind: &'static str,
+        /// Its id.
+        id: String,
+    },
+
+    /// A stored or received document could not be read. The record is left as it was.
+    #[error("record {id} could not be read: {reason}")]
+    CorruptDocument {
+        /// The record whose document is damaged.
+        id: String,
+        /// What the decoder said.
+        reason: String,
+    },
+
+    /// Bytes handed to the store as changes from another store are not a change bundle.
+    #[error("the changes could not be read: {reason}")]
+    InvalidChanges {
+        /// What was wrong with them.
+        reason: String,
+    },
+
+    /// The local database failed. The last acknowledged write is still there.
+    #[error("local storage failed while {context}: {reason}")]
+    Storage {
+        /// What the store was doing.
+        context: &'static str,
+        /// What SQLite said.
+        reason: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn storage(context: &'static str) -> impl FnOnce(rusqlite::Error) -> Error {
+        move |e| Error::Storage {
+            context,
+            reason: e.to_string(),
+        }
+    }
+}

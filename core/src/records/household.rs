@@ -1,0 +1,636 @@
+//! The household record (户): standard address, house use, residents, visits and notes.
+//!
+//! Document layout (root map):
+//!
+//! ```text
+//! kind: "household"   schema: 1   created_at: int   created_by: str
+//! address: { community, grid, compound, building, unit, room }
+//! house_use: str      notes: str
+//! residents: { <resident id>: { name, id_number, phone, relation, registration,
+//!                               tags: { <tag>: true }, moved_out: bool, moved_out_at: int } }
+//! visits: [ { id, at, worker, purpose, notes, lat, lon } ]      (append-only)
+//! ```
+//!
+//! Residents are a map keyed by id so two devices adding different residents never collide;
+//! tags are a map so adding two tags offline keeps both; visits are a list only ever appended
+//! to, so two visits recorded offline both survive.
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+use super::automerge_read as read;
+use super::{RecordKind, stored_enum};
+use crate::ids::{RecordId, ResidentId, VisitId};
+use crate::rules::Refusal;
+use crate::time::Timestamp;
+
+/// The layout version this code writes.
+pub const SCHEMA: i64 = 1;
+
+/// The standard address (一标三实): codes of the community, grid, compound and building from the
+/// reference data, then unit and room as written on the door.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Address {
+    /// Community (社区) code.
+    pub community: String,
+    /// Grid (网格) code.
+    pub grid: String,
+    /// Compound (小区) code.
+    pub compound: String,
+    /// Building (楼栋) code.
+    pub building: String,
+    /// Unit (单元), for example `2`.
+    pub unit: String,
+    /// Room (室), for example `301`.
+    pub room: String,
+}
+
+impl Address {
+    /// The address parts with their names, in order from the widest.
+    pub fn parts(&self) -> [(&'static str, &str); 6] {
+        [
+            ("community", &self.community),
+            ("grid", &self.grid),
+            ("compound", &self.compound),
+            ("building", &self.building),
+            ("unit", &self.unit),
+            ("room", &self.room),
+        ]
+    }
+
+    /// A short label for lists: `B03-2-301`.
+    pub fn label(&self) -> String {
+        format!("{}-{}-{}", self.building, self.unit, self.room)
+    }
+}
+
+stored_enum!(
+    /// What a dwelling is used for.
+    HouseUse {
+        /// 自住.
+        OwnerOccupied => "owner_occupied",
+        /// 出租.
+        Rented => "rented",
+        /// 空置.
+        Vacant => "vacant",
+        /// 经营: a shop or office.
+        Business => "business",
+    }
+);
+
+stored_enum!(
+    /// A resident's relation to the head of the household.
+    Relation {
+        /// 户主.
+        Head => "head",
+        /// 配偶.
+        Spouse => "spouse",
+        /// 子女.
+        Child => "child",
+        /// 父母.
+        Parent => "parent",
+        /// 孙辈.
+        Grandchild => "grandchild",
+        /// 租户.
+        Tenant => "tenant",
+        /// 其他亲属.
+        Relative => "relative",
+    }
+);
+
+stored_enum!(
+    /// How a resident is registered here.
+    Registration {
+        /// 户籍人口: household registration here.
+        Local => "local",
+        /// 流动人口: lives here, registered elsewhere.
+        Migrant => "migrant",
+        /// 境外人员.
+        Foreign => "foreign",
+    }
+);
+
+stored_enum!(
+    /// Special groups (重点人群) a grid worker looks after.
+    SpecialGroup {
+        /// 独居老人: elderly living alone.
+        ElderlyAlone => "elderly_alone",
+        /// 残疾人.
+        Disabled => "disabled",
+        /// 低保户: low-income support.
+        LowIncome => "low_income",
+        /// 退役军人.
+        Veteran => "veteran",
+        /// 留守儿童.
+        LeftBehindChild => "left_behind_child",
+    }
+);
+
+stored_enum!(
+    /// Why a visit was made.
+    VisitPurpose {
+        /// 日常走访.
+        Routine => "routine",
+        /// 信息核实: checking a finding.
+        Verification => "verification",
+        /// 关怀: care visit to a special group.
+        Care => "care",
+        /// 矛盾调解: mediation.
+        Mediation => "mediation",
+    }
+);
+
+/// A point on the map, as the phone's location service gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    /// Latitude in degrees.
+    pub lat: f64,
+    /// Longitude in degrees.
+    pub lon: f64,
+}
+
+/// A resident as the household document holds them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resident {
+    /// Made on the device that added them.
+    pub id: ResidentId,
+    /// Full name.
+    pub name: String,
+    /// 18-character ID number, upper-case X; may be invalid if imported from an old ledger.
+    pub id_number: Option<String>,
+    /// Normalised phone digits.
+    pub phone: Option<String>,
+    /// Relation to the head of the household.
+    pub relation: Relation,
+    /// Registration type.
+    pub registration: Registration,
+    /// Special groups.
+    pub tags: BTreeSet<SpecialGroup>,
+    /// Moved out: kept for history, left out of counts and searches by default.
+    pub moved_out: bool,
+    /// When they were marked as moved out.
+    pub moved_out_at: Option<Timestamp>,
+}
+
+/// A visit: who came, when, why, and what they noted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    /// Made on the device that recorded it.
+    pub id: VisitId,
+    /// When it happened.
+    pub at: Timestamp,
+    /// The worker's user id.
+    pub worker: String,
+    /// Why.
+    pub purpose: VisitPurpose,
+    /// What they noted.
+    pub notes: String,
+    /// Where the phone was, if the app could tell.
+    pub location: Option<Location>,
+}
+
+/// Two or more values left in one field by offline edits that did not see each other. Both are
+/// kept; a person picks one with `Store::resolve_conflict`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldConflict {
+    /// The field, as a path: `house_use`, `address.room`, `residents.<id>.phone`.
+    pub field: String,
+    /// Every value, sorted. The first shown is not a decision.
+    pub values: Vec<String>,
+}
+
+/// The typed view of a household document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Household {
+    /// The record id.
+    pub id: RecordId,
+    /// Standard address.
+    pub address: Address,
+    /// House use.
+    pub house_use: HouseUse,
+    /// Residents, present and moved out, ordered by id (so by time added).
+    pub residents: Vec<Resident>,
+    /// Visits in the document's list order.
+    pub visits: Vec<Visit>,
+    /// Free-text notes.
+    pub notes: String,
+    /// When the household was created.
+    pub created_at: Timestamp,
+    /// Fields where offline edits conflict.
+    pub conflicts: Vec<FieldConflict>,
+}
+
+impl Household {
+    /// Residents who still live here.
+    pub fn active_residents(&self) -> impl Iterator<Item = &Resident> {
+        self.residents.iter().filter(|r| !r.moved_out)
+    }
+
+    /// The resident with this id.
+    pub fn resident(&self, id: &ResidentId) -> Option<&Resident> {
+        self.residents.iter().find(|r| &r.id == id)
+    }
+
+    /// The time of the latest visit.
+    pub fn last_visit_at(&self) -> Option<Timestamp> {
+        self.visits.iter().map(|v| v.at).max()
+    }
+
+    /// The head of the household, or the first active resident.
+    pub fn head(&self) -> Option<&Resident> {
+        self.active_residents()
+            .find(|r| r.relation == Relation::Head)
+            .or_else(|| self.active_residents().next())
+    }
+}
+
+/// What a worker fills in to add a household.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewHousehold {
+    /// Standard address.
+    pub address: Address,
+    /// House use.
+    pub house_use: HouseUse,
+    /// Free-text notes.
+    pub notes: String,
+    /// Residents to add with it.
+    pub residents: Vec<NewResident>,
+}
+
+/// What a worker fills in to add a resident. Raw input: the store normalises it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewResident {
+    /// Full name.
+    pub name: String,
+    /// ID number as typed.
+    pub id_number: Option<String>,
+    /// Phone as typed.
+    pub phone: Option<String>,
+    /// Relation to the head.
+    pub relation: Relation,
+    /// Registration type.
+    pub registration: Registration,
+    /// Special groups.
+    pub tags: BTreeSet<SpecialGroup>,
+}
+
+/// Changes to a resident's profile; `None` leaves a field as it is, `Some("")` clears an
+/// optional one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResidentPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New ID number as typed.
+    pub id_number: Option<String>,
+    /// New phone as typed.
+    pub phone: Option<String>,
+    /// New relation.
+    pub relation: Option<Relation>,
+    /// New registration type.
+    pub registration: Option<Registration>,
+}
+
+/// What a worker records for a visit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewVisit {
+    /// When it happened.
+    pub at: Timestamp,
+    /// Why.
+    pub purpose: VisitPurpose,
+    /// What they noted.
+    pub notes: String,
+    /// Where the phone was.
+    pub location: Option<Location>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// Reads the typed view of a household document.
+pub fn read(doc: &impl ReadDoc, id: &RecordId) -> Result<Household, Refusal> {
+    let kind = read::string(doc, &ROOT, "kind").unwrap_or_default();
+    if kind != RecordKind::Household.as_str() {
+        return Err(Refusal::WrongKind {
+            id: id.to_string(),
+            expected: "household",
+            found: if kind.is_empty() { "document with no kind".into() } else { kind },
+        });
+    }
+    let mut conflicts = Vec::new();
+    let mut note_conflict = |field: String, obj: &ObjId, key: &str| {
+        let values = read::conflicting_values(doc, obj, key);
+        if !values.is_empty() {
+            conflicts.push(FieldConflict { field, values });
+        }
+    };
+
+    let mut address = Address::default();
+    if let Some(obj) = read::object(doc, &ROOT, "address", ObjType::Map) {
+        let s = |k: &str| read::string(doc, &obj, k).unwrap_or_default();
+        address = Address {
+            community: s("community"),
+            grid: s("grid"),
+            compound: s("compound"),
+            building: s("building"),
+            unit: s("unit"),
+            room: s("room"),
+        };
+        for (key, _) in address.parts() {
+            note_conflict(format!("address.{key}"), &obj, key);
+        }
+    }
+    note_conflict("house_use".into(), &ROOT, "house_use");
+    note_conflict("notes".into(), &ROOT, "notes");
+
+    let mut residents = Vec::new();
+    if let Some(map) = read::object(doc, &ROOT, "residents", ObjType::Map) {
+        for item in doc.map_range(&map, ..) {
+            let Some(obj) = read::object(doc, &map, item.key.as_ref(), ObjType::Map) else {
+                continue;
+            };
+            let rid = item.key.to_string();
+            for key in RESIDENT_FIELDS {
+                note_conflict(format!("residents.{rid}.{key}"), &obj, key);
+            }
+            residents.push(read_resident(doc, &obj, ResidentId::from_string(rid)));
+        }
+    }
+
+    let mut visits = Vec::new();
+    if let Some(list) = read::object(doc, &ROOT, "visits", ObjType::List) {
+        for item in doc.list_range(&list, ..) {
+            let obj = match item.value {
+                automerge::ValueRef::Object(ObjType::Map) => item.id(),
+                _ => continue,
+            };
+            visits.push(read_visit(doc, &obj));
+        }
+    }
+
+    Ok(Household {
+        id: id.clone(),
+        address,
+        house_use: HouseUse::parse(&read::string(doc, &ROOT, "house_use").unwrap_or_default()),
+        residents,
+        visits,
+        notes: read::string(doc, &ROOT, "notes").unwrap_or_default(),
+        created_at: Timestamp(read::int(doc, &ROOT, "created_at").unwrap_or(0)),
+        conflicts,
+    })
+}
+
+/// The resident fields that hold one value and so can conflict.
+const RESIDENT_FIELDS: [&str; 6] = ["name", "id_number", "phone", "relation", "registration", "moved_out"];
+
+fn read_resident(doc: &impl ReadDoc, obj: &ObjId, id: ResidentId) -> Resident {
+    let s = |k: &str| read::string(doc, obj, k);
+    let non_empty = |v: Option<String>| v.filter(|v| !v.is_empty());
+    let tags = read::object(doc, obj, "tags", ObjType::Map)
+        .map(|tags| {
+            doc.map_range(&tags, ..)
+                .filter(|item| read::boolean(doc, &tags, item.key.as_ref()) == Some(true))
+                .map(|item| SpecialGroup::parse(item.key.as_ref()))
+                .collect()
+        })
+        .unwrap_or_default();
+    Resident {
+        id,
+        name: s("name").unwrap_or_default(),
+        id_number: non_empty(s("id_number")),
+        phone: non_empty(s("phone")),
+        relation: Relation::parse(&s("relation").unwrap_or_default()),
+        registration: Registration::parse(&s("registration").unwrap_or_default()),
+        tags,
+        moved_out: read::boolean(doc, obj, "moved_out").unwrap_or(false),
+        moved_out_at: read::int(doc, obj, "moved_out_at").map(Timestamp),
+    }
+}
+
+fn read_visit(doc: &impl ReadDoc, obj: &ObjId) -> Visit {
+    let s = |k: &str| read::string(doc, obj, k).unwrap_or_default();
+    let location = match (read::float(doc, obj, "lat"), read::float(doc, obj, "lon")) {
+        (Some(lat), Some(lon)) => Some(Location { lat, lon }),
+        _ => None,
+    };
+    Visit {
+        id: VisitId::from_string(s("id")),
+        at: Timestamp(read::int(doc, obj, "at").unwrap_or(0)),
+        worker: s("worker"),
+        purpose: VisitPurpose::parse(&s("purpose")),
+        notes: s("notes"),
+        location,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing. Values arrive already normalised by the rules; these functions only lay them out.
+
+type AmResult<T> = Result<T, automerge::AutomergeError>;
+
+/// Lays out a new household document.
+pub fn write_new(
+    doc: &mut AutoCommit,
+    new: &NewHousehold,
+    residents: &[(ResidentId, NewResident)],
+    created_by: &str,
+    now: Timestamp,
+) -> AmResult<()> {
+    doc.put(ROOT, "kind", RecordKind::Household.as_str())?;
+    doc.put(ROOT, "schema", SCHEMA)?;
+    doc.put(ROOT, "created_at", now.0)?;
+    doc.put(ROOT, "created_by", created_by)?;
+    let address = doc.put_object(ROOT, "address", ObjType::Map)?;
+    for (key, value) in new.address.parts() {
+        doc.put(&address, key, value)?;
+    }
+    doc.put(ROOT, "house_use", new.house_use.as_str())?;
+    doc.put(ROOT, "notes", new.notes.as_str())?;
+    doc.put_object(ROOT, "residents", ObjType::Map)?;
+    doc.put_object(ROOT, "visits", ObjType::List)?;
+    for (rid, resident) in residents {
+        add_resident(doc, rid, resident)?;
+    }
+    Ok(())
+}
+
+fn map_at(doc: &mut AutoCommit, parent: &ObjId, key: &str, kind: ObjType) -> AmResult<ObjId> {
+    match read::object(doc, parent, key, kind) {
+        Some(obj) => Ok(obj),
+        None => doc.put_object(parent, key, kind),
+    }
+}
+
+fn resident_obj(doc: &AutoCommit, household: &RecordId, rid: &ResidentId) -> Result<ObjId, Refusal> {
+    read::object(doc, &ROOT, "residents", ObjType::Map)
+        .and_then(|map| read::object(doc, &map, rid.as_str(), ObjType::Map))
+        .ok_or_else(|| Refusal::UnknownResident {
+            household_id: household.to_string(),
+            resident_id: rid.to_string(),
+        })
+}
+
+/// Adds a resident under a fresh id.
+pub fn add_resident(doc: &mut AutoCommit, rid: &ResidentId, r: &NewResident) -> AmResult<()> {
+    let residents = map_at(doc, &ROOT, "residents", ObjType::Map)?;
+    let obj = doc.put_object(&residents, rid.as_str(), ObjType::Map)?;
+    doc.put(&obj, "name", r.name.as_str())?;
+    doc.put(&obj, "id_number", r.id_number.clone().unwrap_or_default())?;
+    doc.put(&obj, "phone", r.phone.clone().unwrap_or_default())?;
+    doc.put(&obj, "relation", r.relation.as_str())?;
+    doc.put(&obj, "registration", r.registration.as_str())?;
+    doc.put(&obj, "moved_out", false)?;
+    let tags = doc.put_object(&obj, "tags", ObjType::Map)?;
+    for tag in &r.tags {
+        doc.put(&tags, tag.as_str(), true)?;
+    }
+    Ok(())
+}
+
+/// The write operations on an existing household document, each refusing an unknown resident.
+pub struct HouseholdWriter<'a> {
+    doc: &'a mut AutoCommit,
+    id: &'a RecordId,
+}
+
+/// An error while writing: a refusal, or automerge itself failing.
+#[derive(Debug)]
+pub enum WriteError {
+    /// The rules refused.
+    Refused(Refusal),
+    /// Automerge failed.
+    Automerge(automerge::AutomergeError),
+}
+
+impl From<Refusal> for WriteError {
+    fn from(r: Refusal) -> Self {
+        WriteError::Refused(r)
+    }
+}
+
+impl From<automerge::AutomergeError> for WriteError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        WriteError::Automerge(e)
+    }
+}
+
+impl<'a> HouseholdWriter<'a> {
+    /// Writes to the household document `doc` whose record id is `id`.
+    pub fn new(doc: &'a mut AutoCommit, id: &'a RecordId) -> Self {
+        HouseholdWriter { doc, id }
+    }
+
+    /// Sets one field of the address.
+    pub fn set_address(&mut self, address: &Address) -> Result<(), WriteError> {
+        let obj = map_at(self.doc, &ROOT, "address", ObjType::Map)?;
+        for (key, value) in address.parts() {
+            if read::string(self.doc, &obj, key).as_deref() != Some(value) {
+                self.doc.put(&obj, key, value)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the house use.
+    pub fn set_house_use(&mut self, use_: &HouseUse) -> Result<(), WriteError> {
+        self.doc.put(ROOT, "house_use", use_.as_str())?;
+        Ok(())
+    }
+
+    /// Sets the notes.
+    pub fn set_notes(&mut self, notes: &str) -> Result<(), WriteError> {
+        self.doc.put(ROOT, "notes", notes)?;
+        Ok(())
+    }
+
+    /// Adds a resident.
+    pub fn add_resident(&mut self, rid: &ResidentId, r: &NewResident) -> Result<(), WriteError> {
+        Ok(add_resident(self.doc, rid, r)?)
+    }
+
+    /// Changes a resident's profile fields that the patch names (values normalised already).
+    pub fn patch_resident(&mut self, rid: &ResidentId, patch: &ResidentPatch) -> Result<(), WriteError> {
+        let obj = resident_obj(self.doc, self.id, rid)?;
+        let fields: [(&str, Option<&str>); 5] = [
+            ("name", patch.name.as_deref()),
+            ("id_number", patch.id_number.as_deref()),
+            ("phone", patch.phone.as_deref()),
+            ("relation", patch.relation.as_ref().map(Relation::as_str)),
+            ("registration", patch.registration.as_ref().map(Registration::as_str)),
+        ];
+        for (key, value) in fields {
+            if let Some(value) = value {
+                self.doc.put(&obj, key, value)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks a resident as moved out (or back in).
+    pub fn set_moved_out(&mut self, rid: &ResidentId, moved_out: bool, at: Timestamp) -> Result<(), WriteError> {
+        let obj = resident_obj(self.doc, self.id, rid)?;
+        self.doc.put(&obj, "moved_out", moved_out)?;
+        if moved_out {
+            self.doc.put(&obj, "moved_out_at", at.0)?;
+        } else {
+            self.doc.delete(&obj, "moved_out_at")?;
+        }
+        Ok(())
+    }
+
+    /// Adds or removes a special-group tag.
+    pub fn set_tag(&mut self, rid: &ResidentId, tag: &SpecialGroup, on: bool) -> Result<(), WriteError> {
+        let obj = resident_obj(self.doc, self.id, rid)?;
+        let tags = map_at(self.doc, &obj, "tags", ObjType::Map)?;
+        if on {
+            self.doc.put(&tags, tag.as_str(), true)?;
+        } else {
+            self.doc.delete(&tags, tag.as_str())?;
+        }
+        Ok(())
+    }
+
+    /// Appends a visit.
+    pub fn append_visit(&mut self, vid: &VisitId, worker: &str, v: &NewVisit) -> Result<(), WriteError> {
+        let list = map_at(self.doc, &ROOT, "visits", ObjType::List)?;
+        let at = self.doc.length(&list);
+        let obj = self.doc.insert_object(&list, at, ObjType::Map)?;
+        self.doc.put(&obj, "id", vid.as_str())?;
+        self.doc.put(&obj, "at", v.at.0)?;
+        self.doc.put(&obj, "worker", worker)?;
+        self.doc.put(&obj, "purpose", v.purpose.as_str())?;
+        self.doc.put(&obj, "notes", v.notes.as_str())?;
+        if let Some(loc) = v.location {
+            self.doc.put(&obj, "lat", ScalarValue::F64(loc.lat))?;
+            self.doc.put(&obj, "lon", ScalarValue::F64(loc.lon))?;
+        }
+        Ok(())
+    }
+
+    /// Writes one value to the field a [`FieldConflict`] names, which ends the conflict.
+    pub fn put_field(&mut self, path: &str, value: &str) -> Result<(), WriteError> {
+        let unknown = || Refusal::UnknownField { path: path.to_owned() };
+        let parts: Vec<&str> = path.split('.').collect();
+        match parts.as_slice() {
+            ["house_use" | "notes"] => {
+                self.doc.put(ROOT, parts[0], value)?;
+            }
+            ["address", key] if Address::default().parts().iter().any(|(k, _)| k == key) => {
+                let obj = map_at(self.doc, &ROOT, "address", ObjType::Map)?;
+                self.doc.put(&obj, *key, value)?;
+            }
+            ["residents", rid, "moved_out"] => {
+                let obj = resident_obj(self.doc, self.id, &ResidentId::from(*rid))?;
+                let on = matches!(value, "true" | "1");
+                self.doc.put(&obj, "moved_out", on)?;
+            }
+            ["residents", rid, key] if RESIDENT_FIELDS.contains(key) => {
+                let obj = resident_obj(self.doc, self.id, &ResidentId::from(*rid))?;
+                self.doc.put(&obj, *key, value)?;
+            }
+            _ => return Err(unknown().into()),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,52 @@
+//! Reference data: the communities, grids, compounds and buildings that addresses point to.
+//!
+//! Written by the server only; a device keeps a read-only copy so it can show names and offer
+//! the right choices offline.
+
+use serde::{Deserialize, Serialize};
+
+/// The levels of the standard address that reference data names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceKind {
+    /// 社区: a community, several grids.
+    Community,
+    /// 网格: a grid, the patch one grid worker keeps.
+    Grid,
+    /// 小区: a residential compound, under one property company.
+    Compound,
+    /// 楼栋: a building in a compound.
+    Building,
+}
+
+impl ReferenceKind {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferenceKind::Community => "community",
+            ReferenceKind::Grid => "grid",
+            ReferenceKind::Compound => "compound",
+            ReferenceKind::Building => "building",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Community, Self::Grid, Self::Compound, Self::Building]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// One named place in the reference data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferenceItem {
+    /// Which level it is.
+    pub kind: ReferenceKind,
+    /// Its code, as addresses refer to it.
+    pub id: String,
+    /// The code of the item it belongs to (a grid's community, a building's compound).
+    pub parent_id: Option<String>,
+    /// Its display name, for example 阳光花园 or 3号楼.
+    pub name: String,
+}

@@ -1,0 +1,184 @@
+//! Who may change what. Scopes (which records a user may see at all) are decided by the server
+//! from the signed-in user; this module decides, for a record in scope, which fields a role may
+//! write.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use super::Refusal;
+
+/// The roles of the people who use Gridwalk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 网格员: keeps the households of their grids.
+    GridWorker,
+    /// 物业督查员: inspects compounds and issues rectification orders.
+    Inspector,
+    /// Property-company staff: answers the orders addressed to their company.
+    CompanyStaff,
+    /// Street, community or district supervisor: reviews and corrects what was synced.
+    Supervisor,
+    /// Runs the server: users, grids, reference data.
+    Admin,
+}
+
+impl Role {
+    /// The role's name as stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::GridWorker => "grid_worker",
+            Role::Inspector => "inspector",
+            Role::CompanyStaff => "company_staff",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses a role's stored name.
+    pub fn parse(s: &str) -> Option<Role> {
+        [
+            Role::GridWorker,
+            Role::Inspector,
+            Role::CompanyStaff,
+            Role::Supervisor,
+            Role::Admin,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::GridWorker => "grid worker",
+            Role::Inspector => "inspector",
+            Role::CompanyStaff => "property-company staff member",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "administrator",
+        })
+    }
+}
+
+/// Who is making a change: the signed-in user of a device, or of the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// The user's id (their login name).
+    pub user_id: String,
+    /// Their role.
+    pub role: Role,
+}
+
+impl Actor {
+    /// An actor with the given user id and role.
+    pub fn new(user_id: impl Into<String>, role: Role) -> Self {
+        Actor {
+            user_id: user_id.into(),
+            role,
+        }
+    }
+}
+
+/// The fields of a household a change can touch, at the granularity permissions care about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Field {
+    /// Creating the household at all.
+    NewHousehold,
+    /// The standard address (community, grid, compound, building, unit, room).
+    Address,
+    /// House use (owner-occupied, rented, …).
+    HouseUse,
+    /// Free-text notes.
+    Notes,
+    /// Adding a resident.
+    NewResident,
+    /// A resident's name.
+    ResidentName,
+    /// A resident's ID number.
+    ResidentIdNumber,
+    /// A resident's phone.
+    ResidentPhone,
+    /// Relation to the head of household.
+    ResidentRelation,
+    /// Registration type (户籍, 流动, …).
+    ResidentRegistration,
+    /// Special-group tags.
+    ResidentTags,
+    /// Moved out or not.
+    ResidentMovedOut,
+    /// Appending a visit.
+    NewVisit,
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Field::NewHousehold => "households (creating one)",
+            Field::Address => "a household's address",
+            Field::HouseUse => "a household's house use",
+            Field::Notes => "a household's notes",
+            Field::NewResident => "residents (adding one)",
+            Field::ResidentName => "a resident's name",
+            Field::ResidentIdNumber => "a resident's ID number",
+            Field::ResidentPhone => "a resident's phone",
+            Field::ResidentRelation => "a resident's relation to the head",
+            Field::ResidentRegistration => "a resident's registration type",
+            Field::ResidentTags => "a resident's special-group tags",
+            Field::ResidentMovedOut => "whether a resident moved out",
+            Field::NewVisit => "visits (recording one)",
+        })
+    }
+}
+
+/// Whether `role` may change `field` of a household in its scope.
+///
+/// Grid workers keep their households but do not move them: an address is the key every list
+/// and every scope hangs on, so re-addressing is a supervisor's decision. Inspectors and
+/// company staff work on compounds and orders, never on residents.
+pub fn may_change_household(role: Role, field: Field) -> Result<(), Refusal> {
+    let allowed = match role {
+        Role::Supervisor | Role::Admin => true,
+        Role::GridWorker => field != Field::Address,
+        Role::Inspector | Role::CompanyStaff => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Refusal::NotPermitted { role, field })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_workers_keep_households_but_do_not_move_them() {
+        assert!(may_change_household(Role::GridWorker, Field::ResidentPhone).is_ok());
+        assert!(may_change_household(Role::GridWorker, Field::NewVisit).is_ok());
+        assert_eq!(
+            may_change_household(Role::GridWorker, Field::Address),
+            Err(Refusal::NotPermitted {
+                role: Role::GridWorker,
+                field: Field::Address
+            })
+        );
+        assert!(may_change_household(Role::Supervisor, Field::Address).is_ok());
+    }
+
+    #[test]
+    fn inspectors_and_companies_never_write_households() {
+        for field in [Field::NewHousehold, Field::ResidentName, Field::NewVisit] {
+            assert!(may_change_household(Role::Inspector, field).is_err());
+            assert!(may_change_household(Role::CompanyStaff, field).is_err());
+        }
+    }
+
+    #[test]
+    fn roles_round_trip_their_names() {
+        for r in [Role::GridWorker, Role::Inspector, Role::CompanyStaff, Role::Supervisor, Role::Admin] {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+    }
+}

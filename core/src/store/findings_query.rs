@@ -1,0 +1,119 @@
+//! The "needs checking" list of a grid, from projection tables.
+//!
+//! Findings that follow from one record alone are stored with it (`finding`). The others are
+//! decided at query time, with the thresholds and wording of [`crate::rules::findings`]: the
+//! time-based ones (they change as days pass without any write) and duplicate ID numbers
+//! (they change when another household changes).
+
+use rusqlite::params;
+
+use super::Store;
+use super::projection::birth_yyyymmdd;
+use crate::error::{Error, Result};
+use crate::rules::findings::{self, ELDERLY_AGE, ELDERLY_VISIT_DAYS, Finding, FindingKind, HOUSEHOLD_VISIT_DAYS};
+use crate::time::Timestamp;
+
+impl Store {
+    /// Everything a worker must check in `grid` at time `now`, sorted by kind and household.
+    pub fn needs_checking(&self, grid: &str, now: Timestamp) -> Result<Vec<Finding>> {
+        let conn = self.reader();
+        let err = || Error::storage("listing findings");
+        let mut out: Vec<Finding> = Vec::new();
+
+        let mut st = conn
+            .prepare_cached("SELECT household_id, kind, subject, detail FROM finding WHERE grid_id = ?1")
+            .map_err(err())?;
+        let rows = st
+            .query_map([grid], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?))
+            })
+            .map_err(err())?;
+        for row in rows {
+            let (household_id, kind, subject, detail) = row.map_err(err())?;
+            if let Some(kind) = FindingKind::parse(&kind) {
+                out.push(Finding {
+                    household_id,
+                    kind,
+                    subject,
+                    detail,
+                });
+            }
+        }
+
+        let today = now.china_date();
+        let elderly_born_by = today
+            .replace_year(today.year() - ELDERLY_AGE)
+            .or_else(|_| time::Date::from_calendar_date(today.year() - ELDERLY_AGE, today.month(), 28))
+            .map(birth_yyyymmdd)
+            .unwrap_or(0);
+        let mut st = conn
+            .prepare_cached(
+                "SELECT h.id, h.alone_resident_id, r.name FROM household h
+                 JOIN resident r ON r.id = h.alone_resident_id
+                 WHERE h.grid_id = ?1 AND (h.alone_tagged = 1 OR h.alone_birth_date <= ?2)
+                   AND COALESCE(h.last_visit_at, -9223372036854775808) < ?3",
+            )
+            .map_err(err())?;
+        let rows = st
+            .query_map(params![grid, elderly_born_by, now.minus_days(ELDERLY_VISIT_DAYS).0], |r| {
+                Ok(Finding {
+                    household_id: r.get(0)?,
+                    kind: FindingKind::ElderlyAloneNotVisited,
+                    subject: r.get(1)?,
+                    detail: r.get(2)?,
+                })
+            })
+            .map_err(err())?;
+        for row in rows {
+            out.push(row.map_err(err())?);
+        }
+
+        let mut st = conn
+            .prepare_cached(
+                "SELECT id, building_id || '-' || unit || '-' || room FROM household
+                 WHERE grid_id = ?1 AND COALESCE(last_visit_at, -9223372036854775808) < ?2",
+            )
+            .map_err(err())?;
+        let rows = st
+            .query_map(params![grid, now.minus_days(HOUSEHOLD_VISIT_DAYS).0], |r| {
+                Ok(Finding {
+                    household_id: r.get(0)?,
+                    kind: FindingKind::NoRecentVisit,
+                    subject: String::new(),
+                    detail: r.get(1)?,
+                })
+            })
+            .map_err(err())?;
+        for row in rows {
+            out.push(row.map_err(err())?);
+        }
+
+        let mut st = conn
+            .prepare_cached(
+                "SELECT r.household_id, r.id, r.name, r.id_number,
+                        (SELECT COUNT(DISTINCT o.household_id) FROM resident o
+                         WHERE o.id_number = r.id_number AND o.moved_out = 0 AND o.id_valid = 1) AS n
+                 FROM resident r JOIN household h ON h.id = r.household_id
+                 WHERE h.grid_id = ?1 AND r.moved_out = 0 AND r.id_valid = 1 AND n > 1",
+            )
+            .map_err(err())?;
+        let rows = st
+            .query_map([grid], |r| {
+                let number: String = r.get(3)?;
+                let name: String = r.get(2)?;
+                Ok(Finding {
+                    household_id: r.get(0)?,
+                    kind: FindingKind::DuplicateIdNumber,
+                    subject: r.get(1)?,
+                    detail: findings::duplicate_detail(&name, &number, r.get::<_, i64>(4)? as usize),
+                })
+            })
+            .map_err(err())?;
+        for row in rows {
+            out.push(row.map_err(err())?);
+        }
+
+        out.sort_by(|a, b| (a.kind, &a.household_id, &a.subject).cmp(&(b.kind, &b.household_id, &b.subject)));
+        Ok(out)
+    }
+}

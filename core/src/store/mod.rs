@@ -1,0 +1,491 @@
+//! The durable local store: one SQLite file in WAL mode, one writer connection and one reader.
+//!
+//! Every write runs the rules, appends the document's new automerge chunk and rewrites its
+//! projection rows in one transaction, committed with `synchronous = FULL` before the call
+//! returns: a write that returned `Ok` survives the phone dying a moment later. Lists and
+//! searches read projections through the reader connection and never wait for a write.
+
+mod documents;
+mod findings_query;
+pub mod merge;
+pub mod migrations;
+pub mod notify;
+mod projection;
+pub mod queries;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use automerge::ActorId;
+use automerge::transaction::CommitOptions;
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use crate::error::{Error, Result};
+use crate::ids::{RecordId, ResidentId, VisitId};
+use crate::records::RecordKind;
+use crate::records::household::{
+    self, Household, HouseholdWriter, HouseUse, NewHousehold, NewResident, NewVisit, ResidentPatch,
+    SpecialGroup, WriteError,
+};
+use crate::records::reference::ReferenceItem;
+use crate::rules::household::{Validation, check_change, check_new_household, normalise_patch, normalise_resident};
+use crate::rules::permissions::Actor;
+use crate::time::Timestamp;
+use documents::StoredDoc;
+pub use merge::{ChangeBundle, StoreHeads};
+pub use notify::{ChangeEvent, ChangeListener, Origin, Subscription};
+
+/// Households written per transaction by a bulk import or a merge, so the write lock is never
+/// held for long and the app stays usable while a large batch goes in.
+const BATCH: usize = 250;
+
+/// The store of one signed-in user on one device.
+pub struct Store {
+    path: PathBuf,
+    writer: Mutex<Writer>,
+    reader: Mutex<Connection>,
+    listeners: notify::Listeners,
+}
+
+struct Writer {
+    conn: Connection,
+    actor: ActorId,
+}
+
+fn open_connection(path: &Path, read_only: bool) -> Result<Connection> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(Error::storage("opening the store"))?;
+    // FULL: a commit is on disk (WAL synced) before it returns; NORMAL could lose the last
+    // writes when the phone loses power.
+    conn.execute_batch(
+        "PRAGMA busy_timeout = 5000;
+         PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = FULL;",
+    )
+    .map_err(Error::storage("configuring the store"))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path`, upgrading its schema.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        Self::open_at_version(path, migrations::latest_version())
+    }
+
+    /// Opens the store with its schema at `version`: for migration tests only.
+    #[doc(hidden)]
+    pub fn open_at_version(path: impl AsRef<Path>, version: u32) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        let mut conn = open_connection(&path, false)?;
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .map_err(Error::storage("switching the store to WAL"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(mode, "store is not in WAL mode");
+        }
+        let upgrade = migrations::migrate_to(&mut conn, version)?;
+        let actor = load_or_make_actor(&conn)?;
+        let reader = open_connection(&path, true)?;
+        let store = Store {
+            path,
+            writer: Mutex::new(Writer { conn, actor }),
+            reader: Mutex::new(reader),
+            listeners: notify::Listeners::default(),
+        };
+        if upgrade.reproject {
+            store.reproject_all()?;
+        }
+        Ok(store)
+    }
+
+    /// The file this store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Subscribes to committed changes; see [`notify`].
+    pub fn subscribe(&self, listener: Arc<dyn ChangeListener>) -> Subscription {
+        self.listeners.subscribe(listener)
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Writer> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Households
+
+    /// Creates a household with its first residents. Returns its new id.
+    pub fn create_household(&self, actor: &Actor, new: &NewHousehold, now: Timestamp) -> Result<RecordId> {
+        let mut ids = self.import_households(actor, std::slice::from_ref(new), Validation::Strict, now)?;
+        Ok(ids.remove(0))
+    }
+
+    /// Creates many households at once (a ledger import, a demo community), in batches that
+    /// each commit on their own. `Validation::Ledger` keeps invalid ID numbers, flagged.
+    pub fn import_households(
+        &self,
+        actor: &Actor,
+        households: &[NewHousehold],
+        validation: Validation,
+        now: Timestamp,
+    ) -> Result<Vec<RecordId>> {
+        let mut prepared = Vec::with_capacity(households.len());
+        for new in households {
+            check_new_household(actor.role, new)?;
+            let residents = new
+                .residents
+                .iter()
+                .map(|r| Ok((ResidentId::generate(), normalise_resident(r, validation)?)))
+                .collect::<Result<Vec<_>>>()?;
+            prepared.push((RecordId::generate(), new, residents));
+        }
+        let mut ids = Vec::with_capacity(prepared.len());
+        for batch in prepared.chunks(BATCH) {
+            let mut changed = Vec::with_capacity(batch.len());
+            {
+                let mut guard = self.writer();
+                let w = &mut *guard;
+                let tx = w.conn.transaction().map_err(Error::storage("starting a write"))?;
+                for (id, new, residents) in batch {
+                    let mut d = StoredDoc::new(RecordKind::Household.as_str(), &w.actor);
+                    household::write_new(&mut d.doc, new, residents, &actor.user_id, now)
+                        .map_err(am_error(id))?;
+                    let after = household::read(&d.doc, id)?;
+                    check_change(actor.role, None, &after, validation)?;
+                    d.doc.commit_with(commit_options(now));
+                    documents::save(&tx, id, &mut d, now)?;
+                    projection::project_household(&tx, &after)?;
+                    changed.push((id.clone(), RecordKind::Household));
+                    ids.push(id.clone());
+                }
+                tx.commit().map_err(Error::storage("committing a write"))?;
+            }
+            self.listeners.notify(ChangeEvent {
+                records: changed,
+                origin: Origin::Local,
+            });
+        }
+        Ok(ids)
+    }
+
+    /// Changes the house use.
+    pub fn set_house_use(&self, actor: &Actor, id: &RecordId, value: &HouseUse, now: Timestamp) -> Result<()> {
+        self.edit_household(actor, id, now, |w| w.set_house_use(value))
+    }
+
+    /// Replaces the notes.
+    pub fn set_notes(&self, actor: &Actor, id: &RecordId, notes: &str, now: Timestamp) -> Result<()> {
+        self.edit_household(actor, id, now, |w| w.set_notes(notes))
+    }
+
+    /// Moves the household to another address (supervisors only).
+    pub fn set_address(&self, actor: &Actor, id: &RecordId, address: &household::Address, now: Timestamp) -> Result<()> {
+        self.edit_household(actor, id, now, |w| w.set_address(address))
+    }
+
+    /// Adds a resident (a newborn, a new tenant). Returns the resident's id.
+    pub fn add_resident(&self, actor: &Actor, id: &RecordId, resident: &NewResident, now: Timestamp) -> Result<ResidentId> {
+        let resident = normalise_resident(resident, Validation::Strict)?;
+        let rid = ResidentId::generate();
+        self.edit_household(actor, id, now, |w| w.add_resident(&rid, &resident))?;
+        Ok(rid)
+    }
+
+    /// Changes a resident's profile.
+    pub fn update_resident(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+        resident: &ResidentId,
+        patch: &ResidentPatch,
+        now: Timestamp,
+    ) -> Result<()> {
+        let patch = normalise_patch(patch)?;
+        self.edit_household(actor, id, now, |w| w.patch_resident(resident, &patch))
+    }
+
+    /// Marks a resident as moved out; they stay in the record's history.
+    pub fn move_out_resident(&self, actor: &Actor, id: &RecordId, resident: &ResidentId, now: Timestamp) -> Result<()> {
+        self.edit_household(actor, id, now, |w| w.set_moved_out(resident, true, now))
+    }
+
+    /// Adds or removes a special-group tag on a resident.
+    pub fn tag_resident(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+        resident: &ResidentId,
+        tag: &SpecialGroup,
+        on: bool,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.edit_household(actor, id, now, |w| w.set_tag(resident, tag, on))
+    }
+
+    /// Records a visit by the actor. Returns the visit's id.
+    pub fn record_visit(&self, actor: &Actor, id: &RecordId, visit: &NewVisit, now: Timestamp) -> Result<VisitId> {
+        let vid = VisitId::generate();
+        self.edit_household(actor, id, now, |w| w.append_visit(&vid, &actor.user_id, visit))?;
+        Ok(vid)
+    }
+
+    /// Ends a conflict between offline edits by writing the value a person picked.
+    pub fn resolve_conflict(&self, actor: &Actor, id: &RecordId, field: &str, value: &str, now: Timestamp) -> Result<()> {
+        self.edit_household(actor, id, now, |w| w.put_field(field, value))
+    }
+
+    /// Loads the household, applies `edit`, checks the result against the rules, and commits
+    /// document and projections together. A refused edit writes nothing.
+    fn edit_household<T>(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+        now: Timestamp,
+        edit: impl FnOnce(&mut HouseholdWriter<'_>) -> Result<T, WriteError>,
+    ) -> Result<T> {
+        let out = {
+            let mut guard = self.writer();
+            let w = &mut *guard;
+            let mut d = documents::load(&w.conn, id, &w.actor)?.ok_or_else(|| not_found(id))?;
+            let before = household::read(&d.doc, id)?;
+            let out = match edit(&mut HouseholdWriter::new(&mut d.doc, id)) {
+                Ok(out) => out,
+                Err(WriteError::Refused(r)) => return Err(r.into()),
+                Err(WriteError::Automerge(e)) => return Err(am_error(id)(e)),
+            };
+            let after = household::read(&d.doc, id)?;
+            check_change(actor.role, Some(&before), &after, Validation::Strict)?;
+            d.doc.commit_with(commit_options(now));
+            let tx = w.conn.transaction().map_err(Error::storage("starting a write"))?;
+            if documents::save(&tx, id, &mut d, now)? {
+                projection::project_household(&tx, &after)?;
+            }
+            tx.commit().map_err(Error::storage("committing a write"))?;
+            out
+        };
+        self.listeners.notify(ChangeEvent {
+            records: vec![(id.clone(), RecordKind::Household)],
+            origin: Origin::Local,
+        });
+        Ok(out)
+    }
+
+    /// The household's full detail, read from its document.
+    pub fn household(&self, id: &RecordId) -> Result<Household> {
+        let conn = self.reader();
+        let actor = ActorId::random();
+        let d = documents::load(&conn, id, &actor)?.ok_or_else(|| not_found(id))?;
+        Ok(household::read(&d.doc, id)?)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Merging
+
+    /// What this store has: the heads of every record.
+    pub fn heads(&self) -> Result<StoreHeads> {
+        let conn = self.reader();
+        let mut st = conn
+            .prepare_cached("SELECT id, heads FROM document")
+            .map_err(Error::storage("reading heads"))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))
+            .map_err(Error::storage("reading heads"))?;
+        let mut out = StoreHeads::default();
+        for row in rows {
+            let (id, heads) = row.map_err(Error::storage("reading heads"))?;
+            let heads = documents::decode_heads(&heads).into_iter().map(Into::into).collect();
+            out.records.insert(RecordId::from_string(id), heads);
+        }
+        Ok(out)
+    }
+
+    /// The changes this store has that a store with `theirs` lacks.
+    pub fn export_changes(&self, theirs: &StoreHeads) -> Result<ChangeBundle> {
+        let conn = self.reader();
+        let ours: Vec<(String, String, Vec<u8>)> = {
+            let mut st = conn
+                .prepare_cached("SELECT id, kind, heads FROM document ORDER BY id")
+                .map_err(Error::storage("exporting changes"))?;
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .and_then(|rows| rows.collect::<rusqlite::Result<_>>())
+                .map_err(Error::storage("exporting changes"))?
+        };
+        let actor = ActorId::random();
+        let mut bundle = ChangeBundle {
+            version: merge::BUNDLE_VERSION,
+            records: Vec::new(),
+        };
+        for (id, kind, heads) in ours {
+            let id = RecordId::from_string(id);
+            let their_heads: Option<Vec<automerge::ChangeHash>> = theirs
+                .records
+                .get(&id)
+                .map(|h| h.iter().copied().map(Into::into).collect());
+            if let Some(their) = &their_heads
+                && documents::encode_heads(their) == heads
+            {
+                continue;
+            }
+            let Some(mut d) = documents::load(&conn, &id, &actor)? else {
+                continue;
+            };
+            let data = match their_heads {
+                None => d.doc.save(),
+                Some(their) => {
+                    // Heads they have that we have never seen say nothing about what they lack.
+                    let unknown = d.doc.get_missing_deps(&their);
+                    let known: Vec<_> = their.into_iter().filter(|h| !unknown.contains(h)).collect();
+                    d.doc.save_after(&known)
+                }
+            };
+            if !data.is_empty() {
+                bundle.records.push(merge::RecordChanges { id, kind, data });
+            }
+        }
+        Ok(bundle)
+    }
+
+    /// Applies changes from another store. Returns the records that changed. Applying the same
+    /// bundle twice changes nothing the second time.
+    pub fn apply_changes(&self, bundle: &ChangeBundle, now: Timestamp) -> Result<Vec<RecordId>> {
+        let mut changed_all = Vec::new();
+        for batch in bundle.records.chunks(BATCH) {
+            let mut changed = Vec::new();
+            {
+                let mut guard = self.writer();
+                let w = &mut *guard;
+                let tx = w.conn.transaction().map_err(Error::storage("starting a merge"))?;
+                for rc in batch {
+                    if let Some(kind) = apply_record(&tx, &w.actor, rc, now)? {
+                        changed.push((rc.id.clone(), kind));
+                    }
+                }
+                tx.commit().map_err(Error::storage("committing a merge"))?;
+            }
+            changed_all.extend(changed.iter().map(|(id, _)| id.clone()));
+            self.listeners.notify(ChangeEvent {
+                records: changed,
+                origin: Origin::Merged,
+            });
+        }
+        Ok(changed_all)
+    }
+
+    /// Rebuilds every projection row from the documents (after a migration that changed them).
+    fn reproject_all(&self) -> Result<()> {
+        let mut w = self.writer();
+        let w = &mut *w;
+        let tx = w.conn.transaction().map_err(Error::storage("rebuilding lists"))?;
+        let ids: Vec<String> = tx
+            .prepare("SELECT id FROM document WHERE kind = 'household'")
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .map_err(Error::storage("rebuilding lists"))?;
+        for id in ids {
+            let id = RecordId::from_string(id);
+            if let Some(d) = documents::load(&tx, &id, &w.actor)? {
+                projection::project_household(&tx, &household::read(&d.doc, &id)?)?;
+            }
+        }
+        tx.commit().map_err(Error::storage("rebuilding lists"))?;
+        tracing::info!("rebuilt projections after a schema upgrade");
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Reference data
+
+    /// Replaces the reference data with what the server sent.
+    pub fn put_reference(&self, items: &[ReferenceItem]) -> Result<()> {
+        let mut w = self.writer();
+        let tx = w.conn.transaction().map_err(Error::storage("saving reference data"))?;
+        {
+            let kinds: BTreeSet<&str> = items.iter().map(|i| i.kind.as_str()).collect();
+            let mut del = tx
+                .prepare("DELETE FROM reference_item WHERE kind = ?1")
+                .map_err(Error::storage("saving reference data"))?;
+            for k in kinds {
+                del.execute([k]).map_err(Error::storage("saving reference data"))?;
+            }
+            let mut ins = tx
+                .prepare("INSERT OR REPLACE INTO reference_item (kind, id, parent_id, name) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(Error::storage("saving reference data"))?;
+            for i in items {
+                ins.execute(rusqlite::params![i.kind.as_str(), i.id, i.parent_id, i.name])
+                    .map_err(Error::storage("saving reference data"))?;
+            }
+        }
+        tx.commit().map_err(Error::storage("saving reference data"))
+    }
+}
+
+/// Applies one record's changes inside the caller's transaction; returns its kind if it changed.
+fn apply_record(
+    tx: &Connection,
+    actor: &ActorId,
+    rc: &merge::RecordChanges,
+    now: Timestamp,
+) -> Result<Option<RecordKind>> {
+    let kind = RecordKind::parse(&rc.kind).ok_or_else(|| Error::InvalidChanges {
+        reason: format!("record {} is of unknown kind {:?}", rc.id, rc.kind),
+    })?;
+    let mut d = match documents::load(tx, &rc.id, actor)? {
+        Some(d) => d,
+        None => StoredDoc::new(kind.as_str(), actor),
+    };
+    d.doc.load_incremental(&rc.data).map_err(|e| Error::InvalidChanges {
+        reason: format!("record {}: {e}", rc.id),
+    })?;
+    // Changes whose dependencies have not arrived wait inside automerge and are not saved; the
+    // next exchange brings them again with what they depend on.
+    if !documents::save(tx, &rc.id, &mut d, now)? {
+        return Ok(None);
+    }
+    let h = household::read(&d.doc, &rc.id)?;
+    projection::project_household(tx, &h)?;
+    Ok(Some(kind))
+}
+
+fn commit_options(now: Timestamp) -> CommitOptions {
+    CommitOptions::default().with_time(now.0 / 1000)
+}
+
+fn not_found(id: &RecordId) -> Error {
+    Error::NotFound {
+        kind: "household",
+        id: id.to_string(),
+    }
+}
+
+fn am_error(id: &RecordId) -> impl FnOnce(automerge::AutomergeError) -> Error + '_ {
+    move |e| Error::CorruptDocument {
+        id: id.to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// This store's automerge actor: made once, kept in `meta`, so every change this device makes
+/// carries the same actor and sequence numbers stay compact.
+fn load_or_make_actor(conn: &Connection) -> Result<ActorId> {
+    let existing: Option<Vec<u8>> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'actor'", [], |r| r.get(0))
+        .optional()
+        .map_err(Error::storage("reading the device's actor id"))?;
+    if let Some(bytes) = existing {
+        return Ok(ActorId::from(bytes));
+    }
+    let actor = ActorId::random();
+    conn.execute("INSERT INTO meta (key, value) VALUES ('actor', ?1)", [actor.to_bytes()])
+        .map_err(Error::storage("saving the device's actor id"))?;
+    Ok(actor)
+}

@@ -1,0 +1,109 @@
+//! Projections: the rows every list reads, written from a record's typed view in the same
+//! transaction as its document, so a list never loads a document and a crash never leaves
+//! the two apart.
+
+use rusqlite::{Connection, params};
+
+use crate::error::{Error, Result};
+use crate::records::household::{Household, SpecialGroup};
+use crate::rules::{findings, id_number};
+use crate::search_key::{pinyin_initials, reversed};
+
+/// Writes (or rewrites) the household's rows: the household, its residents and its findings.
+pub fn project_household(conn: &Connection, h: &Household) -> Result<()> {
+    let err = || Error::storage("updating the household lists");
+    let active: Vec<_> = h.active_residents().collect();
+    let tagged = active.iter().find(|r| r.tags.contains(&SpecialGroup::ElderlyAlone));
+    // The one resident whose age decides "elderly living alone" at query time.
+    let (alone_id, alone_birth) = match (tagged, active.as_slice()) {
+        (Some(r), _) => (Some(r.id.as_str()), None),
+        (None, [only]) => (
+            Some(only.id.as_str()),
+            only.id_number
+                .as_deref()
+                .and_then(|n| id_number::parse(n).ok())
+                .map(|n| birth_yyyymmdd(n.birth_date)),
+        ),
+        _ => (None, None),
+    };
+    conn.prepare_cached(
+        "INSERT INTO household (id, community_id, grid_id, compound_id, building_id, unit, room,
+             house_use, head_name, resident_count, last_visit_at,
+             alone_resident_id, alone_birth_date, alone_tagged)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT (id) DO UPDATE SET community_id = ?2, grid_id = ?3, compound_id = ?4,
+             building_id = ?5, unit = ?6, room = ?7, house_use = ?8, head_name = ?9,
+             resident_count = ?10, last_visit_at = ?11, alone_resident_id = ?12,
+             alone_birth_date = ?13, alone_tagged = ?14",
+    )
+    .and_then(|mut st| {
+        let a = &h.address;
+        st.execute(params![
+            h.id.as_str(),
+            a.community,
+            a.grid,
+            a.compound,
+            a.building,
+            a.unit,
+            a.room,
+            h.house_use.as_str(),
+            h.head().map(|r| r.name.as_str()).unwrap_or(""),
+            active.len() as i64,
+            h.last_visit_at().map(|t| t.0),
+            alone_id,
+            alone_birth,
+            tagged.is_some(),
+        ])
+    })
+    .map_err(err())?;
+
+    conn.prepare_cached("DELETE FROM resident WHERE household_id = ?1")
+        .and_then(|mut st| st.execute([h.id.as_str()]))
+        .map_err(err())?;
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO resident (id, household_id, name, initials, id_number, id_valid, id_reversed,
+                 phone, phone_reversed, moved_out, tags)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )
+        .map_err(err())?;
+    for r in &h.residents {
+        let tags: Vec<&str> = r.tags.iter().map(SpecialGroup::as_str).collect();
+        insert
+            .execute(params![
+                r.id.as_str(),
+                h.id.as_str(),
+                r.name,
+                pinyin_initials(&r.name),
+                r.id_number,
+                r.id_number.as_deref().is_some_and(|n| id_number::parse(n).is_ok()),
+                r.id_number.as_deref().map(reversed),
+                r.phone,
+                r.phone.as_deref().map(reversed),
+                r.moved_out,
+                tags.join(","),
+            ])
+            .map_err(err())?;
+    }
+
+    conn.prepare_cached("DELETE FROM finding WHERE household_id = ?1")
+        .and_then(|mut st| st.execute([h.id.as_str()]))
+        .map_err(err())?;
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO finding (household_id, grid_id, kind, subject, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(err())?;
+    for f in findings::record_findings(h) {
+        insert
+            .execute(params![h.id.as_str(), h.address.grid, f.kind.as_str(), f.subject, f.detail])
+            .map_err(err())?;
+    }
+    Ok(())
+}
+
+/// A date as the integer YYYYMMDD, which orders like the date.
+pub fn birth_yyyymmdd(d: time::Date) -> i64 {
+    i64::from(d.year()) * 10_000 + i64::from(d.month() as u8) * 100 + i64::from(d.day())
+}

@@ -1,0 +1,277 @@
+//! What the screens read: household lists by address with counts, resident search, reference
+//! data. Every query here reads projection tables through the reader connection; none loads
+//! an automerge document.
+
+use rusqlite::{ToSql, params_from_iter};
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::ids::{RecordId, ResidentId};
+use crate::records::household::HouseUse;
+use crate::records::reference::{ReferenceItem, ReferenceKind};
+use crate::rules::{id_number, phone};
+use crate::search_key::{QueryShape, classify, prefix_upper_bound, reversed};
+use crate::time::Timestamp;
+
+/// Which households a list shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AddressScope {
+    /// Every household of a grid.
+    Grid(String),
+    /// Every household of a compound.
+    Compound(String),
+    /// Every household of a building.
+    Building(String),
+    /// One unit of a building.
+    Unit {
+        /// Building code.
+        building: String,
+        /// Unit as written.
+        unit: String,
+    },
+}
+
+impl AddressScope {
+    fn clause(&self) -> (&'static str, Vec<&str>) {
+        match self {
+            AddressScope::Grid(g) => ("grid_id = ?1", vec![g]),
+            AddressScope::Compound(c) => ("compound_id = ?1", vec![c]),
+            AddressScope::Building(b) => ("building_id = ?1", vec![b]),
+            AddressScope::Unit { building, unit } => ("building_id = ?1 AND unit = ?2", vec![building, unit]),
+        }
+    }
+}
+
+/// The level to count households by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AddressLevel {
+    /// By compound.
+    Compound,
+    /// By building.
+    Building,
+    /// By unit (within one building's scope, units of different buildings share names).
+    Unit,
+}
+
+/// One row of a household list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HouseholdSummary {
+    /// The household.
+    pub id: RecordId,
+    /// Grid code.
+    pub grid: String,
+    /// Compound code.
+    pub compound: String,
+    /// Building code.
+    pub building: String,
+    /// Unit.
+    pub unit: String,
+    /// Room.
+    pub room: String,
+    /// House use.
+    pub house_use: HouseUse,
+    /// Name of the head of the household (or the first resident).
+    pub head_name: String,
+    /// Residents who live here now.
+    pub resident_count: u32,
+    /// Latest visit.
+    pub last_visit_at: Option<Timestamp>,
+    /// Findings recorded against the household (not counting time-based ones).
+    pub finding_count: u32,
+}
+
+/// A page of a household list with the totals of the whole scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HouseholdList {
+    /// The households of this page, by building, unit and room.
+    pub households: Vec<HouseholdSummary>,
+    /// Households in the whole scope.
+    pub household_count: u32,
+    /// Residents (not moved out) in the whole scope.
+    pub resident_count: u32,
+}
+
+/// Households and residents under one address part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressCount {
+    /// The code (compound, building) or unit.
+    pub key: String,
+    /// Households.
+    pub households: u32,
+    /// Residents not moved out.
+    pub residents: u32,
+}
+
+/// A resident found by search, personal data masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResidentHit {
+    /// The resident.
+    pub resident_id: ResidentId,
+    /// Their household.
+    pub household_id: RecordId,
+    /// Name.
+    pub name: String,
+    /// ID number, masked (`110105********002X`).
+    pub id_number_masked: Option<String>,
+    /// Phone, masked (`138****8000`).
+    pub phone_masked: Option<String>,
+    /// Building-unit-room.
+    pub address_label: String,
+}
+
+impl Store {
+    /// A page of the households in `scope`, ordered by building, unit and room.
+    pub fn list_households(&self, scope: &AddressScope, offset: u32, limit: u32) -> Result<HouseholdList> {
+        let conn = self.reader();
+        let err = || Error::storage("listing households");
+        let (clause, args) = scope.clause();
+        let (household_count, resident_count) = conn
+            .prepare_cached(&format!(
+                "SELECT COUNT(*), COALESCE(SUM(resident_count), 0) FROM household WHERE {clause}"
+            ))
+            .and_then(|mut st| st.query_row(params_from_iter(&args), |r| Ok((r.get(0)?, r.get(1)?))))
+            .map_err(err())?;
+        let mut st = conn
+            .prepare_cached(&format!(
+                "SELECT id, grid_id, compound_id, building_id, unit, room, house_use, head_name,
+                        resident_count, last_visit_at,
+                        (SELECT COUNT(*) FROM finding f WHERE f.household_id = household.id)
+                 FROM household WHERE {clause}
+                 ORDER BY building_id, length(unit), unit, length(room), room
+                 LIMIT {limit} OFFSET {offset}"
+            ))
+            .map_err(err())?;
+        let households = st
+            .query_map(params_from_iter(&args), |r| {
+                Ok(HouseholdSummary {
+                    id: RecordId::from_string(r.get::<_, String>(0)?),
+                    grid: r.get(1)?,
+                    compound: r.get(2)?,
+                    building: r.get(3)?,
+                    unit: r.get(4)?,
+                    room: r.get(5)?,
+                    house_use: HouseUse::parse(&r.get::<_, String>(6)?),
+                    head_name: r.get(7)?,
+                    resident_count: r.get(8)?,
+                    last_visit_at: r.get::<_, Option<i64>>(9)?.map(Timestamp),
+                    finding_count: r.get(10)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(err())?;
+        Ok(HouseholdList {
+            households,
+            household_count,
+            resident_count,
+        })
+    }
+
+    /// Households and residents in `scope`, counted by `level`.
+    pub fn count_households(&self, scope: &AddressScope, level: AddressLevel) -> Result<Vec<AddressCount>> {
+        let conn = self.reader();
+        let (clause, args) = scope.clause();
+        let column = match level {
+            AddressLevel::Compound => "compound_id",
+            AddressLevel::Building => "building_id",
+            AddressLevel::Unit => "unit",
+        };
+        conn.prepare_cached(&format!(
+            "SELECT {column}, COUNT(*), COALESCE(SUM(resident_count), 0) FROM household
+             WHERE {clause} GROUP BY {column} ORDER BY length({column}), {column}"
+        ))
+        .and_then(|mut st| {
+            st.query_map(params_from_iter(&args), |r| {
+                Ok(AddressCount {
+                    key: r.get(0)?,
+                    households: r.get(1)?,
+                    residents: r.get(2)?,
+                })
+            })?
+            .collect()
+        })
+        .map_err(Error::storage("counting households"))
+    }
+
+    /// Residents (not moved out) matching what a worker typed: digits match the end of an ID
+    /// number or phone, Latin letters match pinyin initials from the start, anything else
+    /// matches a part of the name.
+    pub fn search_residents(&self, query: &str, limit: u32) -> Result<Vec<ResidentHit>> {
+        let Some(shape) = classify(query) else {
+            return Ok(Vec::new());
+        };
+        let select = "SELECT r.id, r.household_id, r.name, r.id_number, r.phone,
+                              h.building_id || '-' || h.unit || '-' || h.room
+                       FROM resident r JOIN household h ON h.id = r.household_id";
+        let (sql, args): (String, Vec<String>) = match shape {
+            QueryShape::Digits(d) => {
+                let lo = reversed(&d);
+                let hi = prefix_upper_bound(&lo).unwrap_or_default();
+                (
+                    format!(
+                        "{select} WHERE r.id IN (
+                            SELECT id FROM resident WHERE id_reversed >= ?1 AND id_reversed < ?2
+                            UNION SELECT id FROM resident WHERE phone_reversed >= ?1 AND phone_reversed < ?2)
+                         AND r.moved_out = 0 ORDER BY r.name LIMIT {limit}"
+                    ),
+                    vec![lo, hi],
+                )
+            }
+            QueryShape::Initials(i) => {
+                let hi = prefix_upper_bound(&i).unwrap_or_default();
+                (
+                    format!(
+                        "{select} WHERE r.initials >= ?1 AND r.initials < ?2 AND r.moved_out = 0
+                         ORDER BY length(r.initials), r.name LIMIT {limit}"
+                    ),
+                    vec![i, hi],
+                )
+            }
+            QueryShape::Name(n) => (
+                format!(
+                    "{select} WHERE instr(r.name, ?1) > 0 AND r.moved_out = 0
+                     ORDER BY instr(r.name, ?1), length(r.name), r.name LIMIT {limit}"
+                ),
+                vec![n],
+            ),
+        };
+        let conn = self.reader();
+        let args: Vec<&dyn ToSql> = args.iter().map(|a| a as &dyn ToSql).collect();
+        conn.prepare_cached(&sql)
+            .and_then(|mut st| {
+                st.query_map(args.as_slice(), |r| {
+                    Ok(ResidentHit {
+                        resident_id: ResidentId::from_string(r.get::<_, String>(0)?),
+                        household_id: RecordId::from_string(r.get::<_, String>(1)?),
+                        name: r.get(2)?,
+                        id_number_masked: r.get::<_, Option<String>>(3)?.map(|n| id_number::mask(&n)),
+                        phone_masked: r.get::<_, Option<String>>(4)?.map(|p| phone::mask(&p)),
+                        address_label: r.get(5)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(Error::storage("searching residents"))
+    }
+
+    /// Reference items of one kind, optionally only those under `parent`.
+    pub fn reference_items(&self, kind: ReferenceKind, parent: Option<&str>) -> Result<Vec<ReferenceItem>> {
+        let conn = self.reader();
+        conn.prepare_cached(
+            "SELECT id, parent_id, name FROM reference_item
+             WHERE kind = ?1 AND (?2 IS NULL OR parent_id = ?2) ORDER BY id",
+        )
+        .and_then(|mut st| {
+            st.query_map(rusqlite::params![kind.as_str(), parent], |r| {
+                Ok(ReferenceItem {
+                    kind,
+                    id: r.get(0)?,
+                    parent_id: r.get(1)?,
+                    name: r.get(2)?,
+                })
+            })?
+            .collect()
+        })
+        .map_err(Error::storage("reading reference data"))
+    }
+}
