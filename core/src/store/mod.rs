@@ -75,12 +75,6 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection> {
 impl Store {
     /// Opens (creating if needed) the store at `path`, upgrading its schema.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
-        Self::open_at_version(path, migrations::latest_version())
-    }
-
-    /// Opens the store with its schema at `version`: for migration tests only.
-    #[doc(hidden)]
-    pub fn open_at_version(path: impl AsRef<Path>, version: u32) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
         let mut conn = open_connection(&path, false)?;
         let mode: String = conn
@@ -89,7 +83,7 @@ impl Store {
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(mode, "store is not in WAL mode");
         }
-        let upgrade = migrations::migrate_to(&mut conn, version)?;
+        let upgrade = migrations::migrate_to(&mut conn, migrations::latest_version())?;
         let actor = load_or_make_actor(&conn)?;
         let reader = open_connection(&path, true)?;
         let store = Store {
