@@ -42,10 +42,54 @@ pub struct RecordChanges {
     pub id: RecordId,
     /// Its kind, so a store that has never seen it knows what it is.
     pub kind: String,
-    /// Automerge bytes: a compacted document when the other store has none of it, else the
-    /// missing changes back to back.
-    #[serde(with = "serde_bytes")]
-    pub data: Vec<u8>,
+    /// The automerge data.
+    pub data: RecordData,
+}
+
+/// Automerge data for one record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordData {
+    /// The whole compacted document, for a store that has none of it: smaller and faster to
+    /// load than its history of changes.
+    Document(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// The changes the other store lacks, one encoded automerge change each.
+    Changes(Vec<serde_bytes::ByteBuf>),
+}
+
+impl RecordData {
+    /// Bytes of automerge data carried.
+    pub fn len(&self) -> usize {
+        match self {
+            RecordData::Document(d) => d.len(),
+            RecordData::Changes(c) => c.iter().map(|c| c.len()).sum(),
+        }
+    }
+
+    /// Whether it carries nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Merges the data into `doc`, refusing anything that does not decode whole: bytes from
+    /// elsewhere are untrusted, and half a change list applied would be worse than none.
+    pub fn apply_to(&self, doc: &mut automerge::AutoCommit) -> std::result::Result<(), String> {
+        match self {
+            RecordData::Document(bytes) => {
+                let options = automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error);
+                let mut other = automerge::AutoCommit::load_with_options(bytes, options).map_err(|e| e.to_string())?;
+                doc.merge(&mut other).map_err(|e| e.to_string())?;
+            }
+            RecordData::Changes(changes) => {
+                let changes = changes
+                    .iter()
+                    .map(|c| automerge::Change::from_bytes(c.to_vec()).map_err(|e| e.to_string()))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                doc.apply_changes(changes).map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A set of record changes, as one store hands them to another.

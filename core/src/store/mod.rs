@@ -335,12 +335,15 @@ impl Store {
                 continue;
             };
             let data = match their_heads {
-                None => d.doc.save(),
+                None => merge::RecordData::Document(d.doc.save()),
                 Some(their) => {
                     // Heads they have that we have never seen say nothing about what they lack.
                     let unknown = d.doc.get_missing_deps(&their);
                     let known: Vec<_> = their.into_iter().filter(|h| !unknown.contains(h)).collect();
-                    d.doc.save_after(&known)
+                    let changes = d.doc.get_changes(&known);
+                    merge::RecordData::Changes(
+                        changes.iter().map(|c| serde_bytes::ByteBuf::from(c.raw_bytes())).collect(),
+                    )
                 }
             };
             if !data.is_empty() {
@@ -437,7 +440,7 @@ fn apply_record(
         Some(d) => d,
         None => StoredDoc::new(kind.as_str(), actor),
     };
-    d.doc.load_incremental(&rc.data).map_err(|e| Error::InvalidChanges {
+    rc.data.apply_to(&mut d.doc).map_err(|e| Error::InvalidChanges {
         reason: format!("record {}: {e}", rc.id),
     })?;
     // Changes whose dependencies have not arrived wait inside automerge and are not saved; the

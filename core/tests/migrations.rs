@@ -1,0 +1,113 @@
+//! Schema migrations: a database upgraded from an older version equals a fresh one, schema
+//! and contents.
+
+mod common;
+
+use common::*;
+use gridwalk_core::demo::{self, CommunitySpec};
+use gridwalk_core::rules::household::Validation;
+use gridwalk_core::store::migrations::{self, latest_version};
+use gridwalk_core::{Error, Store};
+use rusqlite::Connection;
+
+fn schema(path: &std::path::Path) -> Vec<String> {
+    let conn = Connection::open(path).unwrap();
+    let mut out: Vec<String> = conn
+        .prepare("SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM sqlite_master ORDER BY type, name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for t in tables {
+        let mut st = conn.prepare(&format!("PRAGMA table_info({t})")).unwrap();
+        let cols = st
+            .query_map([], |r| {
+                Ok(format!(
+                    "{t}.{} {} notnull={} default={:?} pk={}",
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, i64>(5)?
+                ))
+            })
+            .unwrap();
+        out.extend(cols.map(Result::unwrap));
+    }
+    let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    out.push(format!("user_version {version}"));
+    out
+}
+
+#[test]
+fn a_database_upgraded_from_version_1_equals_a_fresh_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let current = dir.path().join("current.db");
+    let old = dir.path().join("v1.db");
+    let fresh = dir.path().join("fresh.db");
+
+    // The records, written by this version.
+    let community = demo::community(&CommunitySpec {
+        households: 60,
+        households_per_building: 20,
+        buildings_per_compound: 3,
+        ..CommunitySpec::device_scale(3)
+    });
+    {
+        let store = Store::open(&current).unwrap();
+        let ids = store
+            .import_households(&supervisor(), &community.households, Validation::Ledger, NOW)
+            .unwrap();
+        store.set_notes(&worker(), &ids[0], "升级前的备注", NOW).unwrap();
+    }
+
+    // The same records in a database left at version 1 by an older app.
+    {
+        let mut conn = Connection::open(&old).unwrap();
+        migrations::migrate_to(&mut conn, 1).unwrap();
+        conn.execute("ATTACH ?1 AS cur", [current.to_str().unwrap()]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO meta SELECT * FROM cur.meta;
+             INSERT INTO document SELECT * FROM cur.document;
+             INSERT INTO document_chunk SELECT * FROM cur.document_chunk;
+             INSERT INTO household SELECT id, community_id, grid_id, compound_id, building_id, unit, room,
+                 house_use, head_name, resident_count, last_visit_at FROM cur.household;
+             INSERT INTO resident SELECT * FROM cur.resident;
+             DETACH cur;",
+        )
+        .unwrap();
+        let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, 1);
+    }
+
+    drop(Store::open(&old).unwrap());
+    drop(Store::open(&fresh).unwrap());
+    assert_eq!(schema(&old), schema(&fresh), "upgraded schema equals a fresh one");
+    assert_eq!(projection_dump(&old), projection_dump(&current), "projections rebuilt to what this version writes");
+    let upgraded = Store::open(&old).unwrap();
+    assert!(!upgraded.needs_checking("C01-G01", NOW).unwrap().is_empty());
+    assert_eq!(latest_version(), 2);
+}
+
+#[test]
+fn a_database_from_a_newer_app_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    match Store::open(&path) {
+        Err(Error::Storage { reason, .. }) => assert!(reason.contains("newer than this app"), "{reason}"),
+        Err(other) => panic!("unexpected error {other:?}"),
+        Ok(_) => panic!("opened a database from the future"),
+    }
+}
