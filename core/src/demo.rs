@@ -9,7 +9,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeSet;
 
-use crate::records::household::{Address, HouseUse, NewHousehold, NewResident, Registration, Relation, SpecialGroup};
+use crate::records::household::{
+    Address, HouseUse, NewHousehold, NewResident, Registration, Relation, SpecialGroup,
+};
 use crate::records::reference::{ReferenceItem, ReferenceKind};
 use crate::rules::id_number::check_char;
 
@@ -58,16 +60,28 @@ pub struct Community {
 }
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高",
-    "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "袁",
-    "潘", "于", "蒋", "蔡", "余", "杜", "叶", "程", "苏", "魏", "吕", "丁", "任", "沈", "欧阳", "司马",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾",
+    "肖", "田", "董", "袁", "潘", "于", "蒋", "蔡", "余", "杜", "叶", "程", "苏", "魏", "吕", "丁",
+    "任", "沈", "欧阳", "司马",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
-    "秀兰", "霞", "平", "刚", "桂英", "建华", "建国", "玉兰", "志强", "晓东", "子涵", "浩然", "一诺", "欣怡",
-    "梓萱", "宇轩", "雨桐", "三", "四", "红梅", "海燕", "文博",
+    "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
+    "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "建华", "建国", "玉兰", "志强", "晓东",
+    "子涵", "浩然", "一诺", "欣怡", "梓萱", "宇轩", "雨桐", "三", "四", "红梅", "海燕", "文博",
 ];
-const COMPOUND_NAMES: &[&str] = &["阳光花园", "锦绣家园", "翠苑", "东方明珠苑", "和平里", "幸福小区", "金桥新村", "绿洲城", "春晓苑", "枫林湾"];
+const COMPOUND_NAMES: &[&str] = &[
+    "阳光花园",
+    "锦绣家园",
+    "翠苑",
+    "东方明珠苑",
+    "和平里",
+    "幸福小区",
+    "金桥新村",
+    "绿洲城",
+    "春晓苑",
+    "枫林湾",
+];
 
 /// Generates a community from its spec.
 pub fn community(spec: &CommunitySpec) -> Community {
@@ -97,7 +111,11 @@ pub fn community(spec: &CommunitySpec) -> Community {
             id: compound.clone(),
             parent_id: Some(spec.code.clone()),
             name: COMPOUND_NAMES[c % COMPOUND_NAMES.len()].to_owned()
-                + &if c >= COMPOUND_NAMES.len() { format!("{}期", c / COMPOUND_NAMES.len() + 1) } else { String::new() },
+                + &if c >= COMPOUND_NAMES.len() {
+                    format!("{}期", c / COMPOUND_NAMES.len() + 1)
+                } else {
+                    String::new()
+                },
         });
         let grid = grid_code(spec, c % spec.grids.max(1));
         for b in 0..spec.buildings_per_compound {
@@ -128,7 +146,10 @@ pub fn community(spec: &CommunitySpec) -> Community {
             }
         }
     }
-    Community { reference, households }
+    Community {
+        reference,
+        households,
+    }
 }
 
 fn grid_code(spec: &CommunitySpec, g: usize) -> String {
@@ -146,7 +167,9 @@ fn household(rng: &mut StdRng, address: Address, issued: &mut Vec<String>) -> Ne
     let count = match (&house_use, elderly_alone) {
         (HouseUse::Vacant, _) => 0,
         (_, true) => 1,
-        _ => *[1, 2, 2, 3, 3, 3, 4, 4, 5].get(rng.random_range(0..9)).unwrap_or(&3),
+        _ => *[2, 2, 3, 3, 3, 4, 4, 4, 5]
+            .get(rng.random_range(0..9))
+            .unwrap_or(&3),
     };
     let surname = SURNAMES[rng.random_range(0..SURNAMES.len())];
     let mut residents = Vec::with_capacity(count);
@@ -184,7 +207,11 @@ fn household(rng: &mut StdRng, address: Address, issued: &mut Vec<String>) -> Ne
         let phone = match rng.random_range(0..50) {
             0 => Some(format!("010-{}", rng.random_range(60_000_000..69_999_999))),
             1..=5 => None,
-            _ => Some(format!("1{}{:09}", rng.random_range(3..10), rng.random_range(0..1_000_000_000u64))),
+            _ => Some(format!(
+                "1{}{:09}",
+                rng.random_range(3..10),
+                rng.random_range(0..1_000_000_000u64)
+            )),
         };
         let mut tags = BTreeSet::new();
         if elderly_alone {
@@ -199,7 +226,11 @@ fn household(rng: &mut StdRng, address: Address, issued: &mut Vec<String>) -> Ne
             id_number: Some(id_number),
             phone,
             relation,
-            registration: if house_use == HouseUse::Rented { Registration::Migrant } else { Registration::Local },
+            registration: if house_use == HouseUse::Rented {
+                Registration::Migrant
+            } else {
+                Registration::Local
+            },
             tags,
         });
     }

@@ -25,7 +25,7 @@ pub mod time;
 pub use error::{Error, Result};
 pub use ids::{RecordId, ResidentId, VisitId};
 pub use records::household::{
-    Address, FieldConflict, Household, HouseUse, NewHousehold, NewResident, NewVisit, Resident,
+    Address, FieldConflict, HouseUse, Household, NewHousehold, NewResident, NewVisit, Resident,
     ResidentPatch, SpecialGroup, Visit,
 };
 pub use rules::permissions::{Actor, Role};

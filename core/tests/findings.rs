@@ -28,20 +28,45 @@ fn each_kind_of_finding_appears_and_clears_when_the_worker_acts() {
     let (_d, store) = temp_store();
     // An elderly resident (born 1949) alone, a landline, visited 31 days ago.
     let alone = store
-        .create_household(&worker(), &household("B01", "101", vec![resident("赵奶奶", Some(ID_1949), Some("010-6552 9988"))]), NOW)
+        .create_household(
+            &worker(),
+            &household(
+                "B01",
+                "101",
+                vec![resident("赵奶奶", Some(ID_1949), Some("010-6552 9988"))],
+            ),
+            NOW,
+        )
         .unwrap();
-    store.record_visit(&worker(), &alone, &visit_at(NOW.minus_days(31)), NOW).unwrap();
+    store
+        .record_visit(&worker(), &alone, &visit_at(NOW.minus_days(31)), NOW)
+        .unwrap();
     let list = store.needs_checking("C01-G01", NOW).unwrap();
-    assert_eq!(kinds(&list), [FindingKind::NotAMobileNumber, FindingKind::ElderlyAloneNotVisited]);
+    assert_eq!(
+        kinds(&list),
+        [
+            FindingKind::NotAMobileNumber,
+            FindingKind::ElderlyAloneNotVisited
+        ]
+    );
     assert_eq!(list[0].detail, "赵奶奶: 010****9988");
 
     // A visit today clears the elderly finding; 181 days later both visit findings are back.
-    store.record_visit(&worker(), &alone, &visit_at(NOW), NOW).unwrap();
-    assert_eq!(kinds(&store.needs_checking("C01-G01", NOW).unwrap()), [FindingKind::NotAMobileNumber]);
+    store
+        .record_visit(&worker(), &alone, &visit_at(NOW), NOW)
+        .unwrap();
+    assert_eq!(
+        kinds(&store.needs_checking("C01-G01", NOW).unwrap()),
+        [FindingKind::NotAMobileNumber]
+    );
     let later = Timestamp(NOW.0 + 181 * Timestamp::DAY_MS);
     assert_eq!(
         kinds(&store.needs_checking("C01-G01", later).unwrap()),
-        [FindingKind::NotAMobileNumber, FindingKind::ElderlyAloneNotVisited, FindingKind::NoRecentVisit]
+        [
+            FindingKind::NotAMobileNumber,
+            FindingKind::ElderlyAloneNotVisited,
+            FindingKind::NoRecentVisit
+        ]
     );
 
     // The same ID number registered in a second household, and a bad check digit (ledger import).
@@ -51,14 +76,19 @@ fn each_kind_of_finding_appears_and_clears_when_the_worker_acts() {
             &[household(
                 "B01",
                 "102",
-                vec![resident("赵奶奶", Some(ID_1949), None), resident("钱七", Some("110101198503070019"), None)],
+                vec![
+                    resident("赵奶奶", Some(ID_1949), None),
+                    resident("钱七", Some("110101198503070019"), None),
+                ],
             )],
             Validation::Ledger,
             NOW,
         )
         .unwrap()
         .remove(0);
-    store.record_visit(&worker(), &twice, &visit_at(NOW), NOW).unwrap();
+    store
+        .record_visit(&worker(), &twice, &visit_at(NOW), NOW)
+        .unwrap();
     let list = store.needs_checking("C01-G01", NOW).unwrap();
     assert_eq!(
         kinds(&list),
@@ -69,13 +99,28 @@ fn each_kind_of_finding_appears_and_clears_when_the_worker_acts() {
             FindingKind::NotAMobileNumber
         ]
     );
-    assert!(list[1].detail.contains("in 2 households"), "{}", list[1].detail);
-    assert!(list.iter().all(|f| !f.detail.contains("19491231")), "ID numbers are masked: {list:?}");
+    assert!(
+        list[1].detail.contains("in 2 households"),
+        "{}",
+        list[1].detail
+    );
+    assert!(
+        list.iter().all(|f| !f.detail.contains("19491231")),
+        "ID numbers are masked: {list:?}"
+    );
 
     // Moving the duplicate out clears the duplicate finding in both households.
     let h = store.household(&twice).unwrap();
-    let dup = h.residents.iter().find(|r| r.name == "赵奶奶").unwrap().id.clone();
-    store.move_out_resident(&worker(), &twice, &dup, NOW).unwrap();
+    let dup = h
+        .residents
+        .iter()
+        .find(|r| r.name == "赵奶奶")
+        .unwrap()
+        .id
+        .clone();
+    store
+        .move_out_resident(&worker(), &twice, &dup, NOW)
+        .unwrap();
     assert_eq!(
         kinds(&store.needs_checking("C01-G01", NOW).unwrap()),
         [FindingKind::BadIdNumber, FindingKind::NotAMobileNumber]
@@ -83,16 +128,41 @@ fn each_kind_of_finding_appears_and_clears_when_the_worker_acts() {
 
     // Tagging someone as elderly living alone counts whatever their age.
     let young = store
-        .create_household(&worker(), &household("B01", "103", vec![resident("孙八", Some(ID_1990), None), resident("孙九", None, None)]), NOW)
+        .create_household(
+            &worker(),
+            &household(
+                "B01",
+                "103",
+                vec![
+                    resident("孙八", Some(ID_1990), None),
+                    resident("孙九", None, None),
+                ],
+            ),
+            NOW,
+        )
         .unwrap();
-    store.record_visit(&worker(), &young, &visit_at(NOW.minus_days(40)), NOW).unwrap();
+    store
+        .record_visit(&worker(), &young, &visit_at(NOW.minus_days(40)), NOW)
+        .unwrap();
     let sun = store.household(&young).unwrap().residents[0].id.clone();
-    store.tag_resident(&worker(), &young, &sun, &SpecialGroup::ElderlyAlone, true, NOW).unwrap();
-    assert!(store
-        .needs_checking("C01-G01", NOW)
-        .unwrap()
-        .iter()
-        .any(|f| f.kind == FindingKind::ElderlyAloneNotVisited && f.household_id == young.as_str()));
+    store
+        .tag_resident(
+            &worker(),
+            &young,
+            &sun,
+            &SpecialGroup::ElderlyAlone,
+            true,
+            NOW,
+        )
+        .unwrap();
+    assert!(
+        store
+            .needs_checking("C01-G01", NOW)
+            .unwrap()
+            .iter()
+            .any(|f| f.kind == FindingKind::ElderlyAloneNotVisited
+                && f.household_id == young.as_str())
+    );
 }
 
 #[test]
@@ -106,11 +176,18 @@ fn the_stores_list_equals_the_rules_on_a_generated_community() {
         ..CommunitySpec::device_scale(7)
     });
     let ids = store
-        .import_households(&supervisor(), &community.households, Validation::Ledger, NOW)
+        .import_households(
+            &supervisor(),
+            &community.households,
+            Validation::Ledger,
+            NOW,
+        )
         .unwrap();
     for (i, id) in ids.iter().enumerate().step_by(3) {
         let days = (i % 200) as i64;
-        store.record_visit(&worker(), id, &visit_at(NOW.minus_days(days)), NOW).unwrap();
+        store
+            .record_visit(&worker(), id, &visit_at(NOW.minus_days(days)), NOW)
+            .unwrap();
     }
     let all: Vec<Household> = ids.iter().map(|id| store.household(id).unwrap()).collect();
     let duplicates = findings::duplicate_id_numbers(&all);
@@ -121,13 +198,26 @@ fn the_stores_list_equals_the_rules_on_a_generated_community() {
             .iter()
             .filter(in_grid)
             .flat_map(|h| findings::household_findings(h, NOW))
-            .chain(duplicates.iter().filter(|f| all.iter().any(|h| h.id.as_str() == f.household_id && h.address.grid == grid)).cloned())
+            .chain(
+                duplicates
+                    .iter()
+                    .filter(|f| {
+                        all.iter()
+                            .any(|h| h.id.as_str() == f.household_id && h.address.grid == grid)
+                    })
+                    .cloned(),
+            )
             .collect();
-        expected.sort_by(|a, b| (a.kind, &a.household_id, &a.subject).cmp(&(b.kind, &b.household_id, &b.subject)));
+        expected.sort_by(|a, b| {
+            (a.kind, &a.household_id, &a.subject).cmp(&(b.kind, &b.household_id, &b.subject))
+        });
         let actual = store.needs_checking(grid, NOW).unwrap();
         assert_eq!(actual, expected, "grid {grid}");
         total += actual.len();
-        let count = store.list_households(&AddressScope::Grid(grid.into()), 0, 1000).unwrap().household_count;
+        let count = store
+            .list_households(&AddressScope::Grid(grid.into()), 0, 1000)
+            .unwrap()
+            .household_count;
         assert!(count >= 100, "{grid} has {count} households");
     }
     // The generated ledger has its faults: every kind but conflicts shows up.

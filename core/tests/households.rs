@@ -15,7 +15,10 @@ fn visit(at: gridwalk_core::Timestamp) -> NewVisit {
         at,
         purpose: VisitPurpose::Routine,
         notes: "一切正常".into(),
-        location: Some(gridwalk_core::records::household::Location { lat: 39.9, lon: 116.4 }),
+        location: Some(gridwalk_core::records::household::Location {
+            lat: 39.9,
+            lon: 116.4,
+        }),
     }
 }
 
@@ -28,13 +31,20 @@ fn a_household_is_created_listed_and_read_back_whole() {
             &household(
                 "B01",
                 "301",
-                vec![resident("张三", Some(ID_1985), Some("+86 138-0013-8000")), resident("李四", None, None)],
+                vec![
+                    resident("张三", Some(ID_1985), Some("+86 138-0013-8000")),
+                    resident("李四", None, None),
+                ],
             ),
             NOW,
         )
         .unwrap();
     store
-        .create_household(&worker(), &household("B01", "1001", vec![resident("王五", None, None)]), NOW)
+        .create_household(
+            &worker(),
+            &household("B01", "1001", vec![resident("王五", None, None)]),
+            NOW,
+        )
         .unwrap();
     store
         .create_household(&worker(), &household("B01", "302", vec![]), NOW)
@@ -44,17 +54,29 @@ fn a_household_is_created_listed_and_read_back_whole() {
     assert_eq!(h.address.room, "301");
     assert_eq!(h.residents.len(), 2);
     let zhang = h.residents.iter().find(|r| r.name == "张三").unwrap();
-    assert_eq!(zhang.phone.as_deref(), Some("13800138000"), "phone is normalised");
+    assert_eq!(
+        zhang.phone.as_deref(),
+        Some("13800138000"),
+        "phone is normalised"
+    );
     assert_eq!(zhang.id_number.as_deref(), Some(ID_1985));
 
-    let list = store.list_households(&AddressScope::Building("B01".into()), 0, 100).unwrap();
+    let list = store
+        .list_households(&AddressScope::Building("B01".into()), 0, 100)
+        .unwrap();
     assert_eq!(list.household_count, 3);
     assert_eq!(list.resident_count, 3);
     let rooms: Vec<_> = list.households.iter().map(|h| h.room.as_str()).collect();
-    assert_eq!(rooms, ["301", "302", "1001"], "rooms in door order, not text order");
+    assert_eq!(
+        rooms,
+        ["301", "302", "1001"],
+        "rooms in door order, not text order"
+    );
     assert_eq!(list.households[0].head_name, "张三");
 
-    let page = store.list_households(&AddressScope::Grid("C01-G01".into()), 1, 1).unwrap();
+    let page = store
+        .list_households(&AddressScope::Grid("C01-G01".into()), 1, 1)
+        .unwrap();
     assert_eq!(page.households.len(), 1);
     assert_eq!(page.household_count, 3);
 
@@ -69,12 +91,24 @@ fn a_household_is_created_listed_and_read_back_whole() {
 fn residents_are_added_edited_tagged_and_moved_out() {
     let (_dir, store) = temp_store();
     let id = store
-        .create_household(&worker(), &household("B01", "301", vec![resident("张三", Some(ID_1985), None)]), NOW)
+        .create_household(
+            &worker(),
+            &household("B01", "301", vec![resident("张三", Some(ID_1985), None)]),
+            NOW,
+        )
         .unwrap();
     let baby = store
         .add_resident(&worker(), &id, &resident("张小宝", None, None), NOW)
         .unwrap();
-    let zhang = store.household(&id).unwrap().residents.iter().find(|r| r.name == "张三").unwrap().id.clone();
+    let zhang = store
+        .household(&id)
+        .unwrap()
+        .residents
+        .iter()
+        .find(|r| r.name == "张三")
+        .unwrap()
+        .id
+        .clone();
     store
         .update_resident(
             &worker(),
@@ -91,8 +125,12 @@ fn residents_are_added_edited_tagged_and_moved_out() {
         .tag_resident(&worker(), &id, &zhang, &SpecialGroup::Disabled, true, NOW)
         .unwrap();
     store.move_out_resident(&worker(), &id, &baby, NOW).unwrap();
-    store.set_house_use(&worker(), &id, &HouseUse::Rented, NOW).unwrap();
-    let v = store.record_visit(&worker(), &id, &visit(NOW), NOW).unwrap();
+    store
+        .set_house_use(&worker(), &id, &HouseUse::Rented, NOW)
+        .unwrap();
+    let v = store
+        .record_visit(&worker(), &id, &visit(NOW), NOW)
+        .unwrap();
 
     let h = store.household(&id).unwrap();
     let z = h.resident(&zhang).unwrap();
@@ -104,10 +142,18 @@ fn residents_are_added_edited_tagged_and_moved_out() {
     assert_eq!(h.visits[0].id, v);
     assert_eq!(h.visits[0].worker, "wang.wei");
 
-    let list = store.list_households(&AddressScope::Building("B01".into()), 0, 10).unwrap();
-    assert_eq!(list.resident_count, 1, "a moved-out resident is not counted");
+    let list = store
+        .list_households(&AddressScope::Building("B01".into()), 0, 10)
+        .unwrap();
+    assert_eq!(
+        list.resident_count, 1,
+        "a moved-out resident is not counted"
+    );
     assert_eq!(list.households[0].last_visit_at, Some(NOW));
-    assert!(store.search_residents("张小宝", 10).unwrap().is_empty(), "moved out: not found");
+    assert!(
+        store.search_residents("张小宝", 10).unwrap().is_empty(),
+        "moved out: not found"
+    );
 }
 
 #[test]
@@ -116,26 +162,49 @@ fn a_bad_id_number_is_refused_with_the_reason_and_nothing_is_written() {
     let err = store
         .create_household(
             &worker(),
-            &household("B01", "301", vec![resident("张三", Some("110105194912310021"), None)]),
+            &household(
+                "B01",
+                "301",
+                vec![resident("张三", Some("110105194912310021"), None)],
+            ),
             NOW,
         )
         .unwrap_err();
     match &err {
         Error::Refused(Refusal::InvalidIdNumber { masked, problem }) => {
             assert_eq!(masked, "110105********0021");
-            assert_eq!(*problem, IdNumberProblem::BadCheckDigit { expected: 'X', found: '1' });
+            assert_eq!(
+                *problem,
+                IdNumberProblem::BadCheckDigit {
+                    expected: 'X',
+                    found: '1'
+                }
+            );
         }
         other => panic!("expected an ID refusal, got {other:?}"),
     }
-    assert!(err.to_string().contains("check digit is 1 but should be X"), "{err}");
-    assert!(!err.to_string().contains("19491231"), "the message masks the birth date: {err}");
+    assert!(
+        err.to_string().contains("check digit is 1 but should be X"),
+        "{err}"
+    );
+    assert!(
+        !err.to_string().contains("19491231"),
+        "the message masks the birth date: {err}"
+    );
     assert_eq!(
-        store.list_households(&AddressScope::Building("B01".into()), 0, 10).unwrap().household_count,
+        store
+            .list_households(&AddressScope::Building("B01".into()), 0, 10)
+            .unwrap()
+            .household_count,
         0
     );
 
     let id = store
-        .create_household(&worker(), &household("B01", "301", vec![resident("张三", None, None)]), NOW)
+        .create_household(
+            &worker(),
+            &household("B01", "301", vec![resident("张三", None, None)]),
+            NOW,
+        )
         .unwrap();
     let rid = store.household(&id).unwrap().residents[0].id.clone();
     let err = store
@@ -150,7 +219,10 @@ fn a_bad_id_number_is_refused_with_the_reason_and_nothing_is_written() {
             NOW,
         )
         .unwrap_err();
-    assert!(matches!(err, Error::Refused(Refusal::InvalidPhone { .. })), "{err:?}");
+    assert!(
+        matches!(err, Error::Refused(Refusal::InvalidPhone { .. })),
+        "{err:?}"
+    );
     assert_eq!(store.household(&id).unwrap().residents[0].phone, None);
 }
 
@@ -175,7 +247,13 @@ fn roles_are_held_to_their_fields() {
     );
     store.set_address(&supervisor(), &id, &moved, NOW).unwrap();
     assert_eq!(store.household(&id).unwrap().address.grid, "C01-G02");
-    assert_eq!(store.list_households(&AddressScope::Grid("C01-G02".into()), 0, 10).unwrap().household_count, 1);
+    assert_eq!(
+        store
+            .list_households(&AddressScope::Grid("C01-G02".into()), 0, 10)
+            .unwrap()
+            .household_count,
+        1
+    );
 
     let inspector = gridwalk_core::Actor::new("zhao.inspector", Role::Inspector);
     assert!(matches!(
@@ -207,10 +285,21 @@ fn residents_are_found_by_name_part_pinyin_initials_and_last_digits() {
         )
         .unwrap();
     store
-        .create_household(&worker(), &household("B01", "302", vec![resident("赵四", Some(ID_1949), None)]), NOW)
+        .create_household(
+            &worker(),
+            &household("B01", "302", vec![resident("赵四", Some(ID_1949), None)]),
+            NOW,
+        )
         .unwrap();
 
-    let names = |q: &str| -> Vec<String> { store.search_residents(q, 20).unwrap().into_iter().map(|h| h.name).collect() };
+    let names = |q: &str| -> Vec<String> {
+        store
+            .search_residents(q, 20)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.name)
+            .collect()
+    };
     assert_eq!(names("zs"), ["张三", "赵四"]);
     assert_eq!(names("ZS"), ["张三", "赵四"]);
     assert_eq!(names("oynn"), ["欧阳娜娜"]);
@@ -218,7 +307,11 @@ fn residents_are_found_by_name_part_pinyin_initials_and_last_digits() {
     assert_eq!(names("三"), ["张三"]);
     assert_eq!(names("0013"), ["张三"], "last digits of the ID number");
     assert_eq!(names("5678"), ["欧阳娜娜"], "last digits of the phone");
-    assert_eq!(names("002x"), ["赵四"], "an X check digit, typed lower-case");
+    assert_eq!(
+        names("002x"),
+        ["赵四"],
+        "an X check digit, typed lower-case"
+    );
     assert!(names("王").is_empty());
 
     let hit = &store.search_residents("zs", 1).unwrap()[0];
@@ -234,29 +327,53 @@ fn a_store_reopens_with_everything_it_acknowledged() {
     let id = {
         let store = Store::open(&path).unwrap();
         let id = store
-            .create_household(&worker(), &household("B01", "301", vec![resident("张三", None, None)]), NOW)
+            .create_household(
+                &worker(),
+                &household("B01", "301", vec![resident("张三", None, None)]),
+                NOW,
+            )
             .unwrap();
         // Enough edits to fold chunks into the snapshot more than once.
         for i in 0..200 {
-            store.set_notes(&worker(), &id, &format!("第{i}次备注"), NOW).unwrap();
+            store
+                .set_notes(&worker(), &id, &format!("第{i}次备注"), NOW)
+                .unwrap();
         }
         id
     };
     let store = Store::open(&path).unwrap();
     assert_eq!(store.household(&id).unwrap().notes, "第199次备注");
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let chunks: i64 = conn.query_row("SELECT COUNT(*) FROM document_chunk", [], |r| r.get(0)).unwrap();
-    assert!(chunks < 100, "chunks are folded into the snapshot, {chunks} left");
+    let chunks: i64 = conn
+        .query_row("SELECT COUNT(*) FROM document_chunk", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        chunks < 100,
+        "chunks are folded into the snapshot, {chunks} left"
+    );
 }
 
 #[test]
 fn an_unknown_household_or_resident_is_a_clear_error() {
     let (_dir, store) = temp_store();
     let missing = gridwalk_core::RecordId::from("nope");
-    assert!(matches!(store.household(&missing), Err(Error::NotFound { .. })));
-    let id = store.create_household(&worker(), &household("B01", "301", vec![]), NOW).unwrap();
+    assert!(matches!(
+        store.household(&missing),
+        Err(Error::NotFound { .. })
+    ));
+    let id = store
+        .create_household(&worker(), &household("B01", "301", vec![]), NOW)
+        .unwrap();
     let err = store
-        .move_out_resident(&worker(), &id, &gridwalk_core::ResidentId::from("ghost"), NOW)
+        .move_out_resident(
+            &worker(),
+            &id,
+            &gridwalk_core::ResidentId::from("ghost"),
+            NOW,
+        )
         .unwrap_err();
-    assert!(matches!(err, Error::Refused(Refusal::UnknownResident { .. })), "{err:?}");
+    assert!(
+        matches!(err, Error::Refused(Refusal::UnknownResident { .. })),
+        "{err:?}"
+    );
 }

@@ -42,7 +42,9 @@ fn schema(path: &std::path::Path) -> Vec<String> {
             .unwrap();
         out.extend(cols.map(Result::unwrap));
     }
-    let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    let version: u32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
     out.push(format!("user_version {version}"));
     out
 }
@@ -64,16 +66,24 @@ fn a_database_upgraded_from_version_1_equals_a_fresh_one() {
     {
         let store = Store::open(&current).unwrap();
         let ids = store
-            .import_households(&supervisor(), &community.households, Validation::Ledger, NOW)
+            .import_households(
+                &supervisor(),
+                &community.households,
+                Validation::Ledger,
+                NOW,
+            )
             .unwrap();
-        store.set_notes(&worker(), &ids[0], "升级前的备注", NOW).unwrap();
+        store
+            .set_notes(&worker(), &ids[0], "升级前的备注", NOW)
+            .unwrap();
     }
 
     // The same records in a database left at version 1 by an older app.
     {
         let mut conn = Connection::open(&old).unwrap();
         migrations::migrate_to(&mut conn, 1).unwrap();
-        conn.execute("ATTACH ?1 AS cur", [current.to_str().unwrap()]).unwrap();
+        conn.execute("ATTACH ?1 AS cur", [current.to_str().unwrap()])
+            .unwrap();
         conn.execute_batch(
             "INSERT INTO meta SELECT * FROM cur.meta;
              INSERT INTO document SELECT * FROM cur.document;
@@ -84,14 +94,24 @@ fn a_database_upgraded_from_version_1_equals_a_fresh_one() {
              DETACH cur;",
         )
         .unwrap();
-        let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        let version: u32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
         assert_eq!(version, 1);
     }
 
     drop(Store::open(&old).unwrap());
     drop(Store::open(&fresh).unwrap());
-    assert_eq!(schema(&old), schema(&fresh), "upgraded schema equals a fresh one");
-    assert_eq!(projection_dump(&old), projection_dump(&current), "projections rebuilt to what this version writes");
+    assert_eq!(
+        schema(&old),
+        schema(&fresh),
+        "upgraded schema equals a fresh one"
+    );
+    assert_eq!(
+        projection_dump(&old),
+        projection_dump(&current),
+        "projections rebuilt to what this version writes"
+    );
     let upgraded = Store::open(&old).unwrap();
     assert!(!upgraded.needs_checking("C01-G01", NOW).unwrap().is_empty());
     assert_eq!(latest_version(), 2);
@@ -106,7 +126,9 @@ fn a_database_from_a_newer_app_is_refused_clearly() {
         conn.pragma_update(None, "user_version", 99).unwrap();
     }
     match Store::open(&path) {
-        Err(Error::Storage { reason, .. }) => assert!(reason.contains("newer than this app"), "{reason}"),
+        Err(Error::Storage { reason, .. }) => {
+            assert!(reason.contains("newer than this app"), "{reason}")
+        }
         Err(other) => panic!("unexpected error {other:?}"),
         Ok(_) => panic!("opened a database from the future"),
     }

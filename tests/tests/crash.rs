@@ -49,7 +49,10 @@ fn every_acknowledged_write_survives_sigkill() {
             libc::kill(child.id() as i32, libc::SIGKILL);
         }
         let status = child.wait().unwrap();
-        assert!(!status.success(), "round {round}: the writer was killed, not finished");
+        assert!(
+            !status.success(),
+            "round {round}: the writer was killed, not finished"
+        );
         reader.join().unwrap();
         for line in rx.try_iter() {
             let parts: Vec<&str> = line.split_whitespace().collect();
@@ -58,7 +61,10 @@ fn every_acknowledged_write_survives_sigkill() {
                     households.insert(id.to_string());
                 }
                 ["visit", id, vid] => {
-                    visits.entry(id.to_string()).or_default().insert(vid.to_string());
+                    visits
+                        .entry(id.to_string())
+                        .or_default()
+                        .insert(vid.to_string());
                 }
                 _ => panic!("unexpected line {line:?}"),
             }
@@ -66,7 +72,8 @@ fn every_acknowledged_write_survives_sigkill() {
         }
 
         // The store opens, is intact, and holds every acknowledged write.
-        let store = Store::open(&path).unwrap_or_else(|e| panic!("round {round}: the store does not open: {e}"));
+        let store = Store::open(&path)
+            .unwrap_or_else(|e| panic!("round {round}: the store does not open: {e}"));
         let check: String = rusqlite::Connection::open(&path)
             .unwrap()
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -79,11 +86,17 @@ fn every_acknowledged_write_survives_sigkill() {
             .into_iter()
             .map(|h| h.id.to_string())
             .collect();
-        assert!(households.is_subset(&listed), "round {round}: an acknowledged household is missing from the list");
+        assert!(
+            households.is_subset(&listed),
+            "round {round}: an acknowledged household is missing from the list"
+        );
         for (id, vids) in &visits {
             let h = store.household(&RecordId::from(id.as_str())).unwrap();
             let have: BTreeSet<String> = h.visits.iter().map(|v| v.id.to_string()).collect();
-            assert!(vids.is_subset(&have), "round {round}: an acknowledged visit of {id} is missing");
+            assert!(
+                vids.is_subset(&have),
+                "round {round}: an acknowledged visit of {id} is missing"
+            );
             let summary = store
                 .list_households(&AddressScope::Grid("G".into()), 0, 100_000)
                 .unwrap()
@@ -91,9 +104,16 @@ fn every_acknowledged_write_survives_sigkill() {
                 .into_iter()
                 .find(|s| s.id.as_str() == id)
                 .unwrap();
-            assert_eq!(summary.last_visit_at, h.last_visit_at(), "round {round}: projection and document agree");
+            assert_eq!(
+                summary.last_visit_at,
+                h.last_visit_at(),
+                "round {round}: projection and document agree"
+            );
         }
     }
-    assert!(acknowledged > rounds * 5, "the writer acknowledged only {acknowledged} writes");
+    assert!(
+        acknowledged > rounds * 5,
+        "the writer acknowledged only {acknowledged} writes"
+    );
     eprintln!("{rounds} kills, {acknowledged} acknowledged writes, none lost");
 }

@@ -315,7 +315,11 @@ pub fn read(doc: &impl ReadDoc, id: &RecordId) -> Result<Household, Refusal> {
         return Err(Refusal::WrongKind {
             id: id.to_string(),
             expected: "household",
-            found: if kind.is_empty() { "document with no kind".into() } else { kind },
+            found: if kind.is_empty() {
+                "document with no kind".into()
+            } else {
+                kind
+            },
         });
     }
     let mut conflicts = Vec::new();
@@ -382,7 +386,14 @@ pub fn read(doc: &impl ReadDoc, id: &RecordId) -> Result<Household, Refusal> {
 }
 
 /// The resident fields that hold one value and so can conflict.
-const RESIDENT_FIELDS: [&str; 6] = ["name", "id_number", "phone", "relation", "registration", "moved_out"];
+const RESIDENT_FIELDS: [&str; 6] = [
+    "name",
+    "id_number",
+    "phone",
+    "relation",
+    "registration",
+    "moved_out",
+];
 
 fn read_resident(doc: &impl ReadDoc, obj: &ObjId, id: ResidentId) -> Resident {
     let s = |k: &str| read::string(doc, obj, k);
@@ -462,7 +473,11 @@ fn map_at(doc: &mut AutoCommit, parent: &ObjId, key: &str, kind: ObjType) -> AmR
     }
 }
 
-fn resident_obj(doc: &AutoCommit, household: &RecordId, rid: &ResidentId) -> Result<ObjId, Refusal> {
+fn resident_obj(
+    doc: &AutoCommit,
+    household: &RecordId,
+    rid: &ResidentId,
+) -> Result<ObjId, Refusal> {
     read::object(doc, &ROOT, "residents", ObjType::Map)
         .and_then(|map| read::object(doc, &map, rid.as_str(), ObjType::Map))
         .ok_or_else(|| Refusal::UnknownResident {
@@ -550,14 +565,21 @@ impl<'a> HouseholdWriter<'a> {
     }
 
     /// Changes a resident's profile fields that the patch names (values normalised already).
-    pub fn patch_resident(&mut self, rid: &ResidentId, patch: &ResidentPatch) -> Result<(), WriteError> {
+    pub fn patch_resident(
+        &mut self,
+        rid: &ResidentId,
+        patch: &ResidentPatch,
+    ) -> Result<(), WriteError> {
         let obj = resident_obj(self.doc, self.id, rid)?;
         let fields: [(&str, Option<&str>); 5] = [
             ("name", patch.name.as_deref()),
             ("id_number", patch.id_number.as_deref()),
             ("phone", patch.phone.as_deref()),
             ("relation", patch.relation.as_ref().map(Relation::as_str)),
-            ("registration", patch.registration.as_ref().map(Registration::as_str)),
+            (
+                "registration",
+                patch.registration.as_ref().map(Registration::as_str),
+            ),
         ];
         for (key, value) in fields {
             if let Some(value) = value {
@@ -568,7 +590,12 @@ impl<'a> HouseholdWriter<'a> {
     }
 
     /// Marks a resident as moved out (or back in).
-    pub fn set_moved_out(&mut self, rid: &ResidentId, moved_out: bool, at: Timestamp) -> Result<(), WriteError> {
+    pub fn set_moved_out(
+        &mut self,
+        rid: &ResidentId,
+        moved_out: bool,
+        at: Timestamp,
+    ) -> Result<(), WriteError> {
         let obj = resident_obj(self.doc, self.id, rid)?;
         self.doc.put(&obj, "moved_out", moved_out)?;
         if moved_out {
@@ -580,7 +607,12 @@ impl<'a> HouseholdWriter<'a> {
     }
 
     /// Adds or removes a special-group tag.
-    pub fn set_tag(&mut self, rid: &ResidentId, tag: &SpecialGroup, on: bool) -> Result<(), WriteError> {
+    pub fn set_tag(
+        &mut self,
+        rid: &ResidentId,
+        tag: &SpecialGroup,
+        on: bool,
+    ) -> Result<(), WriteError> {
         let obj = resident_obj(self.doc, self.id, rid)?;
         let tags = map_at(self.doc, &obj, "tags", ObjType::Map)?;
         if on {
@@ -592,7 +624,12 @@ impl<'a> HouseholdWriter<'a> {
     }
 
     /// Appends a visit.
-    pub fn append_visit(&mut self, vid: &VisitId, worker: &str, v: &NewVisit) -> Result<(), WriteError> {
+    pub fn append_visit(
+        &mut self,
+        vid: &VisitId,
+        worker: &str,
+        v: &NewVisit,
+    ) -> Result<(), WriteError> {
         let list = map_at(self.doc, &ROOT, "visits", ObjType::List)?;
         let at = self.doc.length(&list);
         let obj = self.doc.insert_object(&list, at, ObjType::Map)?;
@@ -610,7 +647,9 @@ impl<'a> HouseholdWriter<'a> {
 
     /// Writes one value to the field a [`FieldConflict`] names, which ends the conflict.
     pub fn put_field(&mut self, path: &str, value: &str) -> Result<(), WriteError> {
-        let unknown = || Refusal::UnknownField { path: path.to_owned() };
+        let unknown = || Refusal::UnknownField {
+            path: path.to_owned(),
+        };
         let parts: Vec<&str> = path.split('.').collect();
         match parts.as_slice() {
             ["house_use" | "notes"] => {

@@ -113,7 +113,11 @@ pub fn record_findings(h: &Household) -> Vec<Finding> {
         }
     }
     for c in &h.conflicts {
-        push(FindingKind::ConflictingEdits, c.field.clone(), c.values.join(" | "));
+        push(
+            FindingKind::ConflictingEdits,
+            c.field.clone(),
+            c.values.join(" | "),
+        );
     }
     out
 }
@@ -132,7 +136,10 @@ pub fn elderly_alone(h: &Household, today: time::Date) -> Option<&Resident> {
     if active.next().is_some() {
         return None;
     }
-    let birth = only.id_number.as_deref().and_then(|id| id_number::parse(id).ok())?;
+    let birth = only
+        .id_number
+        .as_deref()
+        .and_then(|id| id_number::parse(id).ok())?;
     (birth.age_on(today) >= ELDERLY_AGE).then_some(only)
 }
 
@@ -170,16 +177,25 @@ pub fn household_findings(h: &Household, now: Timestamp) -> Vec<Finding> {
 
 /// The detail of a duplicate-ID finding: who, the masked number, and in how many households.
 pub fn duplicate_detail(name: &str, number: &str, households: usize) -> String {
-    format!("{name}: {} in {households} households", id_number::mask(number))
+    format!(
+        "{name}: {} in {households} households",
+        id_number::mask(number)
+    )
 }
 
 /// The same valid ID number held by active residents of two or more households: one finding
 /// per resident involved.
-pub fn duplicate_id_numbers<'a>(households: impl IntoIterator<Item = &'a Household>) -> Vec<Finding> {
+pub fn duplicate_id_numbers<'a>(
+    households: impl IntoIterator<Item = &'a Household>,
+) -> Vec<Finding> {
     let mut by_number: BTreeMap<&str, Vec<(&Household, &Resident)>> = BTreeMap::new();
     for h in households {
         for r in h.active_residents() {
-            if let Some(id) = r.id_number.as_deref().filter(|id| id_number::parse(id).is_ok()) {
+            if let Some(id) = r
+                .id_number
+                .as_deref()
+                .filter(|id| id_number::parse(id).is_ok())
+            {
                 by_number.entry(id).or_default().push((h, r));
             }
         }

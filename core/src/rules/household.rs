@@ -11,7 +11,9 @@ use std::collections::HashMap;
 
 use super::permissions::{Field, Role, may_change_household};
 use super::{Refusal, id_number, phone};
-use crate::records::household::{Address, Household, NewHousehold, NewResident, Resident, ResidentPatch};
+use crate::records::household::{
+    Address, Household, NewHousehold, NewResident, Resident, ResidentPatch,
+};
 
 /// How strictly new values are judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +30,9 @@ pub enum Validation {
 pub fn normalise_resident(r: &NewResident, validation: Validation) -> Result<NewResident, Refusal> {
     let name = r.name.trim().to_owned();
     if name.is_empty() {
-        return Err(Refusal::MissingField { field: "resident name" });
+        return Err(Refusal::MissingField {
+            field: "resident name",
+        });
     }
     Ok(NewResident {
         name,
@@ -41,7 +45,11 @@ pub fn normalise_resident(r: &NewResident, validation: Validation) -> Result<New
 /// Trims and checks the fields a patch sets. An empty ID number or phone clears it.
 pub fn normalise_patch(p: &ResidentPatch) -> Result<ResidentPatch, Refusal> {
     let name = match p.name.as_deref().map(str::trim) {
-        Some("") => return Err(Refusal::MissingField { field: "resident name" }),
+        Some("") => {
+            return Err(Refusal::MissingField {
+                field: "resident name",
+            });
+        }
         other => other.map(str::to_owned),
     };
     let clearable = |v: Option<String>| v.or(Some(String::new()));
@@ -172,18 +180,28 @@ pub fn check_change(
 fn check_new_resident(role: Role, r: &Resident, validation: Validation) -> Result<(), Refusal> {
     may_change_household(role, Field::NewResident)?;
     if r.name.trim().is_empty() {
-        return Err(Refusal::MissingField { field: "resident name" });
+        return Err(Refusal::MissingField {
+            field: "resident name",
+        });
     }
     check_values(r, None, validation)
 }
 
-fn check_resident_edit(role: Role, was: &Resident, now: &Resident, validation: Validation) -> Result<(), Refusal> {
+fn check_resident_edit(
+    role: Role,
+    was: &Resident,
+    now: &Resident,
+    validation: Validation,
+) -> Result<(), Refusal> {
     let changes = [
         (was.name != now.name, Field::ResidentName),
         (was.id_number != now.id_number, Field::ResidentIdNumber),
         (was.phone != now.phone, Field::ResidentPhone),
         (was.relation != now.relation, Field::ResidentRelation),
-        (was.registration != now.registration, Field::ResidentRegistration),
+        (
+            was.registration != now.registration,
+            Field::ResidentRegistration,
+        ),
         (was.tags != now.tags, Field::ResidentTags),
         (was.moved_out != now.moved_out, Field::ResidentMovedOut),
     ];
@@ -193,13 +211,19 @@ fn check_resident_edit(role: Role, was: &Resident, now: &Resident, validation: V
         }
     }
     if was.name != now.name && now.name.trim().is_empty() {
-        return Err(Refusal::MissingField { field: "resident name" });
+        return Err(Refusal::MissingField {
+            field: "resident name",
+        });
     }
     check_values(now, Some(was), validation)
 }
 
 /// Validates the ID number and phone of `r` where they differ from `was`.
-fn check_values(r: &Resident, was: Option<&Resident>, validation: Validation) -> Result<(), Refusal> {
+fn check_values(
+    r: &Resident,
+    was: Option<&Resident>,
+    validation: Validation,
+) -> Result<(), Refusal> {
     if validation == Validation::Ledger {
         return Ok(());
     }

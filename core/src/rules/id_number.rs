@@ -155,7 +155,10 @@ mod tests {
         let id = parse("11010519491231002X").unwrap();
         assert_eq!(id.birth_date.to_string(), "1949-12-31");
         assert_eq!(id.sex, Sex::Female);
-        assert_eq!(parse("11010519491231002x").unwrap().number, "11010519491231002X");
+        assert_eq!(
+            parse("11010519491231002x").unwrap().number,
+            "11010519491231002X"
+        );
         let id = parse("440524188001010014").unwrap();
         assert_eq!(id.sex, Sex::Male);
         assert_eq!(id.birth_date.year(), 1880);
@@ -178,9 +181,18 @@ mod tests {
             parse("110105194902300021"),
             Err(IdNumberProblem::BadBirthDate("19490230".into()))
         );
-        assert_eq!(parse("1101051949123100"), Err(IdNumberProblem::WrongLength(16)));
-        assert_eq!(parse("11010519491231X02X"), Err(IdNumberProblem::BadCharacter(15)));
-        assert_eq!(parse("11010519491231002Y"), Err(IdNumberProblem::BadCharacter(18)));
+        assert_eq!(
+            parse("1101051949123100"),
+            Err(IdNumberProblem::WrongLength(16))
+        );
+        assert_eq!(
+            parse("11010519491231X02X"),
+            Err(IdNumberProblem::BadCharacter(15))
+        );
+        assert_eq!(
+            parse("11010519491231002Y"),
+            Err(IdNumberProblem::BadCharacter(18))
+        );
         assert_eq!(parse("张三"), Err(IdNumberProblem::WrongLength(2)));
     }
 

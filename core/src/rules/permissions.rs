@@ -177,7 +177,13 @@ mod tests {
 
     #[test]
     fn roles_round_trip_their_names() {
-        for r in [Role::GridWorker, Role::Inspector, Role::CompanyStaff, Role::Supervisor, Role::Admin] {
+        for r in [
+            Role::GridWorker,
+            Role::Inspector,
+            Role::CompanyStaff,
+            Role::Supervisor,
+            Role::Admin,
+        ] {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
     }

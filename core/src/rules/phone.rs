@@ -49,8 +49,8 @@ pub fn parse(input: &str) -> Result<Phone, PhoneProblem> {
     }
     let national = if trimmed.starts_with('+') && digits.starts_with("86") {
         &digits[2..]
-    } else if digits.starts_with("0086") {
-        &digits[4..]
+    } else if let Some(rest) = digits.strip_prefix("0086") {
+        rest
     } else if digits.len() == 13 && digits.starts_with("861") {
         &digits[2..]
     } else {
@@ -69,7 +69,10 @@ pub fn parse(input: &str) -> Result<Phone, PhoneProblem> {
 /// Whether digits are a mainland mobile number.
 pub fn is_mobile(digits: &str) -> bool {
     let b = digits.as_bytes();
-    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
+    b.len() == 11
+        && b[0] == b'1'
+        && (b'3'..=b'9').contains(&b[1])
+        && b.iter().all(u8::is_ascii_digit)
 }
 
 /// Masks a phone number for lists and logs: `138****8000`.
@@ -91,14 +94,27 @@ mod tests {
 
     #[test]
     fn normalises_country_code_spaces_and_dashes() {
-        for input in ["+86 138-0013-8000", "13800138000", "0086 13800138000", "8613800138000", "(138) 0013 8000"] {
-            assert_eq!(parse(input), Ok(Phone::Mobile("13800138000".into())), "{input}");
+        for input in [
+            "+86 138-0013-8000",
+            "13800138000",
+            "0086 13800138000",
+            "8613800138000",
+            "(138) 0013 8000",
+        ] {
+            assert_eq!(
+                parse(input),
+                Ok(Phone::Mobile("13800138000".into())),
+                "{input}"
+            );
         }
     }
 
     #[test]
     fn keeps_landlines_as_other() {
-        assert_eq!(parse("010-6552 9988"), Ok(Phone::Other("01065529988".into())));
+        assert_eq!(
+            parse("010-6552 9988"),
+            Ok(Phone::Other("01065529988".into()))
+        );
         assert_eq!(parse("12800138000"), Ok(Phone::Other("12800138000".into())));
     }
 

@@ -64,7 +64,11 @@ pub fn load(conn: &Connection, id: &RecordId, actor: &ActorId) -> Result<Option<
         .prepare_cached("SELECT kind, snapshot, chunk_bytes FROM document WHERE id = ?1")
         .and_then(|mut st| {
             st.query_row([id.as_str()], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, i64>(2)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
             })
             .optional()
         })
@@ -117,7 +121,15 @@ pub fn save(conn: &Connection, id: &RecordId, d: &mut StoredDoc, now: Timestamp)
             "INSERT INTO document (id, kind, heads, snapshot, chunk_bytes, updated_at)
              VALUES (?1, ?2, ?3, ?4, 0, ?5)",
         )
-        .and_then(|mut st| st.execute(params![id.as_str(), d.kind, encode_heads(&heads), snapshot, now.0]))
+        .and_then(|mut st| {
+            st.execute(params![
+                id.as_str(),
+                d.kind,
+                encode_heads(&heads),
+                snapshot,
+                now.0
+            ])
+        })
         .map_err(err)?;
         d.snapshot_len = snapshot.len() as i64;
         d.chunk_bytes = 0;
@@ -134,9 +146,18 @@ pub fn save(conn: &Connection, id: &RecordId, d: &mut StoredDoc, now: Timestamp)
             )
             .and_then(|mut st| st.execute(params![id.as_str(), chunk]))
             .map_err(Error::storage("saving a record"))?;
-            conn.prepare_cached("UPDATE document SET heads = ?2, chunk_bytes = ?3, updated_at = ?4 WHERE id = ?1")
-                .and_then(|mut st| st.execute(params![id.as_str(), encode_heads(&heads), d.chunk_bytes, now.0]))
-                .map_err(Error::storage("saving a record"))?;
+            conn.prepare_cached(
+                "UPDATE document SET heads = ?2, chunk_bytes = ?3, updated_at = ?4 WHERE id = ?1",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    id.as_str(),
+                    encode_heads(&heads),
+                    d.chunk_bytes,
+                    now.0
+                ])
+            })
+            .map_err(Error::storage("saving a record"))?;
         }
     }
     d.saved_heads = heads;
@@ -145,7 +166,13 @@ pub fn save(conn: &Connection, id: &RecordId, d: &mut StoredDoc, now: Timestamp)
 
 /// Replaces the snapshot and deletes the chunks it now contains: both in the caller's
 /// transaction, never one without the other.
-fn fold(conn: &Connection, id: &RecordId, d: &mut StoredDoc, heads: &[ChangeHash], now: Timestamp) -> Result<()> {
+fn fold(
+    conn: &Connection,
+    id: &RecordId,
+    d: &mut StoredDoc,
+    heads: &[ChangeHash],
+    now: Timestamp,
+) -> Result<()> {
     let snapshot = d.doc.save();
     let err = || Error::storage("folding a record's changes");
     conn.prepare_cached("DELETE FROM document_chunk WHERE doc_id = ?1")

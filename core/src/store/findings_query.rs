@@ -10,7 +10,9 @@ use rusqlite::params;
 use super::Store;
 use super::projection::birth_yyyymmdd;
 use crate::error::{Error, Result};
-use crate::rules::findings::{self, ELDERLY_AGE, ELDERLY_VISIT_DAYS, Finding, FindingKind, HOUSEHOLD_VISIT_DAYS};
+use crate::rules::findings::{
+    self, ELDERLY_AGE, ELDERLY_VISIT_DAYS, Finding, FindingKind, HOUSEHOLD_VISIT_DAYS,
+};
 use crate::time::Timestamp;
 
 impl Store {
@@ -21,11 +23,18 @@ impl Store {
         let mut out: Vec<Finding> = Vec::new();
 
         let mut st = conn
-            .prepare_cached("SELECT household_id, kind, subject, detail FROM finding WHERE grid_id = ?1")
+            .prepare_cached(
+                "SELECT household_id, kind, subject, detail FROM finding WHERE grid_id = ?1",
+            )
             .map_err(err())?;
         let rows = st
             .query_map([grid], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                ))
             })
             .map_err(err())?;
         for row in rows {
@@ -43,7 +52,9 @@ impl Store {
         let today = now.china_date();
         let elderly_born_by = today
             .replace_year(today.year() - ELDERLY_AGE)
-            .or_else(|_| time::Date::from_calendar_date(today.year() - ELDERLY_AGE, today.month(), 28))
+            .or_else(|_| {
+                time::Date::from_calendar_date(today.year() - ELDERLY_AGE, today.month(), 28)
+            })
             .map(birth_yyyymmdd)
             .unwrap_or(0);
         let mut st = conn
@@ -55,14 +66,17 @@ impl Store {
             )
             .map_err(err())?;
         let rows = st
-            .query_map(params![grid, elderly_born_by, now.minus_days(ELDERLY_VISIT_DAYS).0], |r| {
-                Ok(Finding {
-                    household_id: r.get(0)?,
-                    kind: FindingKind::ElderlyAloneNotVisited,
-                    subject: r.get(1)?,
-                    detail: r.get(2)?,
-                })
-            })
+            .query_map(
+                params![grid, elderly_born_by, now.minus_days(ELDERLY_VISIT_DAYS).0],
+                |r| {
+                    Ok(Finding {
+                        household_id: r.get(0)?,
+                        kind: FindingKind::ElderlyAloneNotVisited,
+                        subject: r.get(1)?,
+                        detail: r.get(2)?,
+                    })
+                },
+            )
             .map_err(err())?;
         for row in rows {
             out.push(row.map_err(err())?);
@@ -105,7 +119,11 @@ impl Store {
                     household_id: r.get(0)?,
                     kind: FindingKind::DuplicateIdNumber,
                     subject: r.get(1)?,
-                    detail: findings::duplicate_detail(&name, &number, r.get::<_, i64>(4)? as usize),
+                    detail: findings::duplicate_detail(
+                        &name,
+                        &number,
+                        r.get::<_, i64>(4)? as usize,
+                    ),
                 })
             })
             .map_err(err())?;
@@ -113,7 +131,9 @@ impl Store {
             out.push(row.map_err(err())?);
         }
 
-        out.sort_by(|a, b| (a.kind, &a.household_id, &a.subject).cmp(&(b.kind, &b.household_id, &b.subject)));
+        out.sort_by(|a, b| {
+            (a.kind, &a.household_id, &a.subject).cmp(&(b.kind, &b.household_id, &b.subject))
+        });
         Ok(out)
     }
 }

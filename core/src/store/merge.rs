@@ -76,8 +76,10 @@ impl RecordData {
     pub fn apply_to(&self, doc: &mut automerge::AutoCommit) -> std::result::Result<(), String> {
         match self {
             RecordData::Document(bytes) => {
-                let options = automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error);
-                let mut other = automerge::AutoCommit::load_with_options(bytes, options).map_err(|e| e.to_string())?;
+                let options =
+                    automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error);
+                let mut other = automerge::AutoCommit::load_with_options(bytes, options)
+                    .map_err(|e| e.to_string())?;
                 doc.merge(&mut other).map_err(|e| e.to_string())?;
             }
             RecordData::Changes(changes) => {
@@ -114,9 +116,10 @@ impl ChangeBundle {
 
     /// Decodes a bundle, refusing anything that is not one of this version.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let bundle: ChangeBundle = ciborium::from_reader(bytes).map_err(|e| Error::InvalidChanges {
-            reason: format!("not a change bundle: {e}"),
-        })?;
+        let bundle: ChangeBundle =
+            ciborium::from_reader(bytes).map_err(|e| Error::InvalidChanges {
+                reason: format!("not a change bundle: {e}"),
+            })?;
         if bundle.version != BUNDLE_VERSION {
             return Err(Error::InvalidChanges {
                 reason: format!(

@@ -63,15 +63,26 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<Upgrade> {
         });
     }
     let mut reproject = false;
-    for m in MIGRATIONS.iter().filter(|m| m.version > from && m.version <= target) {
-        let tx = conn.transaction().map_err(Error::storage("starting a migration"))?;
-        tx.execute_batch(m.sql).map_err(Error::storage("migrating the schema"))?;
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > from && m.version <= target)
+    {
+        let tx = conn
+            .transaction()
+            .map_err(Error::storage("starting a migration"))?;
+        tx.execute_batch(m.sql)
+            .map_err(Error::storage("migrating the schema"))?;
         tx.pragma_update(None, "user_version", m.version)
             .map_err(Error::storage("migrating the schema"))?;
-        tx.commit().map_err(Error::storage("migrating the schema"))?;
+        tx.commit()
+            .map_err(Error::storage("migrating the schema"))?;
         tracing::info!(version = m.version, "store schema migrated");
         reproject |= m.reproject && from > 0;
     }
     let to = target.max(from);
-    Ok(Upgrade { from, to, reproject })
+    Ok(Upgrade {
+        from,
+        to,
+        reproject,
+    })
 }

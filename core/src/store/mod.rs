@@ -25,11 +25,13 @@ use crate::error::{Error, Result};
 use crate::ids::{RecordId, ResidentId, VisitId};
 use crate::records::RecordKind;
 use crate::records::household::{
-    self, Household, HouseholdWriter, HouseUse, NewHousehold, NewResident, NewVisit, ResidentPatch,
+    self, HouseUse, Household, HouseholdWriter, NewHousehold, NewResident, NewVisit, ResidentPatch,
     SpecialGroup, WriteError,
 };
 use crate::records::reference::ReferenceItem;
-use crate::rules::household::{Validation, check_change, check_new_household, normalise_patch, normalise_resident};
+use crate::rules::household::{
+    Validation, check_change, check_new_household, normalise_patch, normalise_resident,
+};
 use crate::rules::permissions::Actor;
 use crate::time::Timestamp;
 use documents::StoredDoc;
@@ -43,8 +45,10 @@ const BATCH: usize = 250;
 /// The store of one signed-in user on one device.
 pub struct Store {
     path: PathBuf,
-    writer: Mutex<Writer>,
+    // Declared before the writer so it closes first: the writer, closing last, checkpoints the
+    // WAL into the main file, which a read-only connection cannot do.
     reader: Mutex<Connection>,
+    writer: Mutex<Writer>,
     listeners: notify::Listeners,
 }
 
@@ -57,9 +61,12 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection> {
     let flags = if read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
     } else {
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
-    let conn = Connection::open_with_flags(path, flags).map_err(Error::storage("opening the store"))?;
+    let conn =
+        Connection::open_with_flags(path, flags).map_err(Error::storage("opening the store"))?;
     // FULL: a commit is on disk (WAL synced) before it returns; NORMAL could lose the last
     // writes when the phone loses power.
     conn.execute_batch(
@@ -88,8 +95,8 @@ impl Store {
         let reader = open_connection(&path, true)?;
         let store = Store {
             path,
-            writer: Mutex::new(Writer { conn, actor }),
             reader: Mutex::new(reader),
+            writer: Mutex::new(Writer { conn, actor }),
             listeners: notify::Listeners::default(),
         };
         if upgrade.reproject {
@@ -120,8 +127,14 @@ impl Store {
     // Households
 
     /// Creates a household with its first residents. Returns its new id.
-    pub fn create_household(&self, actor: &Actor, new: &NewHousehold, now: Timestamp) -> Result<RecordId> {
-        let mut ids = self.import_households(actor, std::slice::from_ref(new), Validation::Strict, now)?;
+    pub fn create_household(
+        &self,
+        actor: &Actor,
+        new: &NewHousehold,
+        now: Timestamp,
+    ) -> Result<RecordId> {
+        let mut ids =
+            self.import_households(actor, std::slice::from_ref(new), Validation::Strict, now)?;
         Ok(ids.remove(0))
     }
 
@@ -150,7 +163,10 @@ impl Store {
             {
                 let mut guard = self.writer();
                 let w = &mut *guard;
-                let tx = w.conn.transaction().map_err(Error::storage("starting a write"))?;
+                let tx = w
+                    .conn
+                    .transaction()
+                    .map_err(Error::storage("starting a write"))?;
                 for (id, new, residents) in batch {
                     let mut d = StoredDoc::new(RecordKind::Household.as_str(), &w.actor);
                     household::write_new(&mut d.doc, new, residents, &actor.user_id, now)
@@ -174,22 +190,46 @@ impl Store {
     }
 
     /// Changes the house use.
-    pub fn set_house_use(&self, actor: &Actor, id: &RecordId, value: &HouseUse, now: Timestamp) -> Result<()> {
+    pub fn set_house_use(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+        value: &HouseUse,
+        now: Timestamp,
+    ) -> Result<()> {
         self.edit_household(actor, id, now, |w| w.set_house_use(value))
     }
 
     /// Replaces the notes.
-    pub fn set_notes(&self, actor: &Actor, id: &RecordId, notes: &str, now: Timestamp) -> Result<()> {
+    pub fn set_notes(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+        notes: &str,
+        now: Timestamp,
+    ) -> Result<()> {
         self.edit_household(actor, id, now, |w| w.set_notes(notes))
     }
 
     /// Moves the household to another address (supervisors only).
-    pub fn set_address(&self, actor: &Actor, id: &RecordId, address: &household::Address, now: Timestamp) -> Result<()> {
+    pub fn set_address(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+        address: &household::Address,
+        now: Timestamp,
+    ) -> Result<()> {
         self.edit_household(actor, id, now, |w| w.set_address(address))
     }
 
     /// Adds a resident (a newborn, a new tenant). Returns the resident's id.
-    pub fn add_resident(&self, actor: &Actor, id: &RecordId, resident: &NewResident, now: Timestamp) -> Result<ResidentId> {
+    pub fn add_resident(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+        resident: &NewResident,
+        now: Timestamp,
+    ) -> Result<ResidentId> {
         let resident = normalise_resident(resident, Validation::Strict)?;
         let rid = ResidentId::generate();
         self.edit_household(actor, id, now, |w| w.add_resident(&rid, &resident))?;
@@ -210,7 +250,13 @@ impl Store {
     }
 
     /// Marks a resident as moved out; they stay in the record's history.
-    pub fn move_out_resident(&self, actor: &Actor, id: &RecordId, resident: &ResidentId, now: Timestamp) -> Result<()> {
+    pub fn move_out_resident(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+        resident: &ResidentId,
+        now: Timestamp,
+    ) -> Result<()> {
         self.edit_household(actor, id, now, |w| w.set_moved_out(resident, true, now))
     }
 
@@ -228,14 +274,29 @@ impl Store {
     }
 
     /// Records a visit by the actor. Returns the visit's id.
-    pub fn record_visit(&self, actor: &Actor, id: &RecordId, visit: &NewVisit, now: Timestamp) -> Result<VisitId> {
+    pub fn record_visit(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+        visit: &NewVisit,
+        now: Timestamp,
+    ) -> Result<VisitId> {
         let vid = VisitId::generate();
-        self.edit_household(actor, id, now, |w| w.append_visit(&vid, &actor.user_id, visit))?;
+        self.edit_household(actor, id, now, |w| {
+            w.append_visit(&vid, &actor.user_id, visit)
+        })?;
         Ok(vid)
     }
 
     /// Ends a conflict between offline edits by writing the value a person picked.
-    pub fn resolve_conflict(&self, actor: &Actor, id: &RecordId, field: &str, value: &str, now: Timestamp) -> Result<()> {
+    pub fn resolve_conflict(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+        field: &str,
+        value: &str,
+        now: Timestamp,
+    ) -> Result<()> {
         self.edit_household(actor, id, now, |w| w.put_field(field, value))
     }
 
@@ -261,7 +322,10 @@ impl Store {
             let after = household::read(&d.doc, id)?;
             check_change(actor.role, Some(&before), &after, Validation::Strict)?;
             d.doc.commit_with(commit_options(now));
-            let tx = w.conn.transaction().map_err(Error::storage("starting a write"))?;
+            let tx = w
+                .conn
+                .transaction()
+                .map_err(Error::storage("starting a write"))?;
             if documents::save(&tx, id, &mut d, now)? {
                 projection::project_household(&tx, &after)?;
             }
@@ -293,12 +357,17 @@ impl Store {
             .prepare_cached("SELECT id, heads FROM document")
             .map_err(Error::storage("reading heads"))?;
         let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
             .map_err(Error::storage("reading heads"))?;
         let mut out = StoreHeads::default();
         for row in rows {
             let (id, heads) = row.map_err(Error::storage("reading heads"))?;
-            let heads = documents::decode_heads(&heads).into_iter().map(Into::into).collect();
+            let heads = documents::decode_heads(&heads)
+                .into_iter()
+                .map(Into::into)
+                .collect();
             out.records.insert(RecordId::from_string(id), heads);
         }
         Ok(out)
@@ -339,10 +408,14 @@ impl Store {
                 Some(their) => {
                     // Heads they have that we have never seen say nothing about what they lack.
                     let unknown = d.doc.get_missing_deps(&their);
-                    let known: Vec<_> = their.into_iter().filter(|h| !unknown.contains(h)).collect();
+                    let known: Vec<_> =
+                        their.into_iter().filter(|h| !unknown.contains(h)).collect();
                     let changes = d.doc.get_changes(&known);
                     merge::RecordData::Changes(
-                        changes.iter().map(|c| serde_bytes::ByteBuf::from(c.raw_bytes())).collect(),
+                        changes
+                            .iter()
+                            .map(|c| serde_bytes::ByteBuf::from(c.raw_bytes()))
+                            .collect(),
                     )
                 }
             };
@@ -362,7 +435,10 @@ impl Store {
             {
                 let mut guard = self.writer();
                 let w = &mut *guard;
-                let tx = w.conn.transaction().map_err(Error::storage("starting a merge"))?;
+                let tx = w
+                    .conn
+                    .transaction()
+                    .map_err(Error::storage("starting a merge"))?;
                 for rc in batch {
                     if let Some(kind) = apply_record(&tx, &w.actor, rc, now)? {
                         changed.push((rc.id.clone(), kind));
@@ -383,7 +459,10 @@ impl Store {
     fn reproject_all(&self) -> Result<()> {
         let mut w = self.writer();
         let w = &mut *w;
-        let tx = w.conn.transaction().map_err(Error::storage("rebuilding lists"))?;
+        let tx = w
+            .conn
+            .transaction()
+            .map_err(Error::storage("rebuilding lists"))?;
         let ids: Vec<String> = tx
             .prepare("SELECT id FROM document WHERE kind = 'household'")
             .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
@@ -405,21 +484,30 @@ impl Store {
     /// Replaces the reference data with what the server sent.
     pub fn put_reference(&self, items: &[ReferenceItem]) -> Result<()> {
         let mut w = self.writer();
-        let tx = w.conn.transaction().map_err(Error::storage("saving reference data"))?;
+        let tx = w
+            .conn
+            .transaction()
+            .map_err(Error::storage("saving reference data"))?;
         {
             let kinds: BTreeSet<&str> = items.iter().map(|i| i.kind.as_str()).collect();
             let mut del = tx
                 .prepare("DELETE FROM reference_item WHERE kind = ?1")
                 .map_err(Error::storage("saving reference data"))?;
             for k in kinds {
-                del.execute([k]).map_err(Error::storage("saving reference data"))?;
+                del.execute([k])
+                    .map_err(Error::storage("saving reference data"))?;
             }
             let mut ins = tx
                 .prepare("INSERT OR REPLACE INTO reference_item (kind, id, parent_id, name) VALUES (?1, ?2, ?3, ?4)")
                 .map_err(Error::storage("saving reference data"))?;
             for i in items {
-                ins.execute(rusqlite::params![i.kind.as_str(), i.id, i.parent_id, i.name])
-                    .map_err(Error::storage("saving reference data"))?;
+                ins.execute(rusqlite::params![
+                    i.kind.as_str(),
+                    i.id,
+                    i.parent_id,
+                    i.name
+                ])
+                .map_err(Error::storage("saving reference data"))?;
             }
         }
         tx.commit().map_err(Error::storage("saving reference data"))
@@ -440,9 +528,11 @@ fn apply_record(
         Some(d) => d,
         None => StoredDoc::new(kind.as_str(), actor),
     };
-    rc.data.apply_to(&mut d.doc).map_err(|e| Error::InvalidChanges {
-        reason: format!("record {}: {e}", rc.id),
-    })?;
+    rc.data
+        .apply_to(&mut d.doc)
+        .map_err(|e| Error::InvalidChanges {
+            reason: format!("record {}: {e}", rc.id),
+        })?;
     // Changes whose dependencies have not arrived wait inside automerge and are not saved; the
     // next exchange brings them again with what they depend on.
     if !documents::save(tx, &rc.id, &mut d, now)? {
@@ -475,14 +565,19 @@ fn am_error(id: &RecordId) -> impl FnOnce(automerge::AutomergeError) -> Error + 
 /// carries the same actor and sequence numbers stay compact.
 fn load_or_make_actor(conn: &Connection) -> Result<ActorId> {
     let existing: Option<Vec<u8>> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'actor'", [], |r| r.get(0))
+        .query_row("SELECT value FROM meta WHERE key = 'actor'", [], |r| {
+            r.get(0)
+        })
         .optional()
         .map_err(Error::storage("reading the device's actor id"))?;
     if let Some(bytes) = existing {
         return Ok(ActorId::from(bytes));
     }
     let actor = ActorId::random();
-    conn.execute("INSERT INTO meta (key, value) VALUES ('actor', ?1)", [actor.to_bytes()])
-        .map_err(Error::storage("saving the device's actor id"))?;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('actor', ?1)",
+        [actor.to_bytes()],
+    )
+    .map_err(Error::storage("saving the device's actor id"))?;
     Ok(actor)
 }

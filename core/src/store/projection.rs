@@ -13,7 +13,9 @@ use crate::search_key::{pinyin_initials, reversed};
 pub fn project_household(conn: &Connection, h: &Household) -> Result<()> {
     let err = || Error::storage("updating the household lists");
     let active: Vec<_> = h.active_residents().collect();
-    let tagged = active.iter().find(|r| r.tags.contains(&SpecialGroup::ElderlyAlone));
+    let tagged = active
+        .iter()
+        .find(|r| r.tags.contains(&SpecialGroup::ElderlyAlone));
     // The one resident whose age decides "elderly living alone" at query time.
     let (alone_id, alone_birth) = match (tagged, active.as_slice()) {
         (Some(r), _) => (Some(r.id.as_str()), None),
@@ -76,7 +78,9 @@ pub fn project_household(conn: &Connection, h: &Household) -> Result<()> {
                 r.name,
                 pinyin_initials(&r.name),
                 r.id_number,
-                r.id_number.as_deref().is_some_and(|n| id_number::parse(n).is_ok()),
+                r.id_number
+                    .as_deref()
+                    .is_some_and(|n| id_number::parse(n).is_ok()),
                 r.id_number.as_deref().map(reversed),
                 r.phone,
                 r.phone.as_deref().map(reversed),
@@ -97,7 +101,13 @@ pub fn project_household(conn: &Connection, h: &Household) -> Result<()> {
         .map_err(err())?;
     for f in findings::record_findings(h) {
         insert
-            .execute(params![h.id.as_str(), h.address.grid, f.kind.as_str(), f.subject, f.detail])
+            .execute(params![
+                h.id.as_str(),
+                h.address.grid,
+                f.kind.as_str(),
+                f.subject,
+                f.detail
+            ])
             .map_err(err())?;
     }
     Ok(())

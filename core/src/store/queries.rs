@@ -38,7 +38,9 @@ impl AddressScope {
             AddressScope::Grid(g) => ("grid_id = ?1", vec![g]),
             AddressScope::Compound(c) => ("compound_id = ?1", vec![c]),
             AddressScope::Building(b) => ("building_id = ?1", vec![b]),
-            AddressScope::Unit { building, unit } => ("building_id = ?1 AND unit = ?2", vec![building, unit]),
+            AddressScope::Unit { building, unit } => {
+                ("building_id = ?1 AND unit = ?2", vec![building, unit])
+            }
         }
     }
 }
@@ -122,7 +124,12 @@ pub struct ResidentHit {
 
 impl Store {
     /// A page of the households in `scope`, ordered by building, unit and room.
-    pub fn list_households(&self, scope: &AddressScope, offset: u32, limit: u32) -> Result<HouseholdList> {
+    pub fn list_households(
+        &self,
+        scope: &AddressScope,
+        offset: u32,
+        limit: u32,
+    ) -> Result<HouseholdList> {
         let conn = self.reader();
         let err = || Error::storage("listing households");
         let (clause, args) = scope.clause();
@@ -130,7 +137,9 @@ impl Store {
             .prepare_cached(&format!(
                 "SELECT COUNT(*), COALESCE(SUM(resident_count), 0) FROM household WHERE {clause}"
             ))
-            .and_then(|mut st| st.query_row(params_from_iter(&args), |r| Ok((r.get(0)?, r.get(1)?))))
+            .and_then(|mut st| {
+                st.query_row(params_from_iter(&args), |r| Ok((r.get(0)?, r.get(1)?)))
+            })
             .map_err(err())?;
         let mut st = conn
             .prepare_cached(&format!(
@@ -168,7 +177,11 @@ impl Store {
     }
 
     /// Households and residents in `scope`, counted by `level`.
-    pub fn count_households(&self, scope: &AddressScope, level: AddressLevel) -> Result<Vec<AddressCount>> {
+    pub fn count_households(
+        &self,
+        scope: &AddressScope,
+        level: AddressLevel,
+    ) -> Result<Vec<AddressCount>> {
         let conn = self.reader();
         let (clause, args) = scope.clause();
         let column = match level {
@@ -244,7 +257,9 @@ impl Store {
                         resident_id: ResidentId::from_string(r.get::<_, String>(0)?),
                         household_id: RecordId::from_string(r.get::<_, String>(1)?),
                         name: r.get(2)?,
-                        id_number_masked: r.get::<_, Option<String>>(3)?.map(|n| id_number::mask(&n)),
+                        id_number_masked: r
+                            .get::<_, Option<String>>(3)?
+                            .map(|n| id_number::mask(&n)),
                         phone_masked: r.get::<_, Option<String>>(4)?.map(|p| phone::mask(&p)),
                         address_label: r.get(5)?,
                     })
@@ -255,7 +270,11 @@ impl Store {
     }
 
     /// Reference items of one kind, optionally only those under `parent`.
-    pub fn reference_items(&self, kind: ReferenceKind, parent: Option<&str>) -> Result<Vec<ReferenceItem>> {
+    pub fn reference_items(
+        &self,
+        kind: ReferenceKind,
+        parent: Option<&str>,
+    ) -> Result<Vec<ReferenceItem>> {
         let conn = self.reader();
         conn.prepare_cached(
             "SELECT id, parent_id, name FROM reference_item

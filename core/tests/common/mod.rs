@@ -64,7 +64,9 @@ pub fn projection_dump(path: &std::path::Path) -> Vec<String> {
         ("resident", "id"),
         ("finding", "household_id, kind, subject"),
     ] {
-        let mut st = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {order}")).unwrap();
+        let mut st = conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))
+            .unwrap();
         let n = st.column_count();
         let rows = st
             .query_map([], |r| {
