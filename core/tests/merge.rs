@@ -152,7 +152,10 @@ fn applying_the_same_changes_twice_changes_nothing() {
         .unwrap();
     a.record_visit(&worker(), &id, &visit("一"), NOW).unwrap();
     let bundle = a.export_changes(&b.heads().unwrap()).unwrap();
-    assert_eq!(b.apply_changes(&bundle, NOW).unwrap(), std::slice::from_ref(&id));
+    assert_eq!(
+        b.apply_changes(&bundle, NOW).unwrap(),
+        std::slice::from_ref(&id)
+    );
     assert!(b.apply_changes(&bundle, NOW).unwrap().is_empty());
     assert_eq!(b.household(&id).unwrap().visits.len(), 1);
 
