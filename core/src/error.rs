@@ -42,6 +42,40 @@ pub enum Error {
         reason: String,
     },
 
+    /// The server could not be reached, or the connection dropped. Everything local is kept;
+    /// sync again when the network is back.
+    #[error("could not reach the server: {reason}")]
+    Network {
+        /// What the network stack said.
+        reason: String,
+    },
+
+    /// The server did not accept the sign-in or the session: wrong password, expired or
+    /// revoked token. Sign in again.
+    #[error("not signed in: {reason}")]
+    Unauthorized {
+        /// What the server said.
+        reason: String,
+    },
+
+    /// Too many failed sign-ins: wait before trying again.
+    #[error("too many failed sign-ins; try again in {retry_after_secs} s")]
+    TooManyAttempts {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
+
+    /// The server refused the request.
+    #[error("the server refused the request ({status} {code}): {message}")]
+    Server {
+        /// HTTP status.
+        status: u16,
+        /// The server's error code.
+        code: String,
+        /// The server's explanation.
+        message: String,
+    },
+
     /// The local database failed. The last acknowledged write is still there.
     #[error("local storage failed while {context}: {reason}")]
     Storage {

@@ -20,6 +20,7 @@ pub mod records;
 pub mod rules;
 pub mod search_key;
 pub mod store;
+pub mod sync;
 pub mod time;
 
 pub use error::{Error, Result};

@@ -86,7 +86,7 @@ fn a_database_upgraded_from_version_1_equals_a_fresh_one() {
             .unwrap();
         conn.execute_batch(
             "INSERT INTO meta SELECT * FROM cur.meta;
-             INSERT INTO document SELECT * FROM cur.document;
+             INSERT INTO document SELECT id, kind, heads, snapshot, chunk_bytes, updated_at FROM cur.document;
              INSERT INTO document_chunk SELECT * FROM cur.document_chunk;
              INSERT INTO household SELECT id, community_id, grid_id, compound_id, building_id, unit, room,
                  house_use, head_name, resident_count, last_visit_at FROM cur.household;
@@ -114,7 +114,7 @@ fn a_database_upgraded_from_version_1_equals_a_fresh_one() {
     );
     let upgraded = Store::open(&old).unwrap();
     assert!(!upgraded.needs_checking("C01-G01", NOW).unwrap().is_empty());
-    assert_eq!(latest_version(), 2);
+    assert!(latest_version() >= 2);
 }
 
 #[test]

@@ -35,6 +35,12 @@ impl RecordKind {
     }
 }
 
+/// The scope a household belongs to: its grid. Scopes decide which devices receive a record;
+/// the server keeps its change log per scope and each device a cursor per scope.
+pub fn household_scope(h: &household::Household) -> String {
+    format!("grid:{}", h.address.grid)
+}
+
 /// Declares an enum stored as a snake_case string in documents, with an `Other` variant so a
 /// value written by a newer app version survives a round trip through an older one.
 macro_rules! stored_enum {

@@ -30,6 +30,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0002_findings.sql"),
         reproject: true,
     },
+    Migration {
+        version: 3,
+        sql: include_str!("migrations/0003_sync.sql"),
+        reproject: false,
+    },
 ];
 
 /// The version a fresh database ends at.

@@ -1,15 +1,21 @@
-//! The durable local store: one SQLite file in WAL mode, one writer connection and one reader.
+//! The durable store: one SQLite file in WAL mode, one writer connection and a few readers.
 //!
 //! Every write runs the rules, appends the document's new automerge chunk and rewrites its
 //! projection rows in one transaction, committed with `synchronous = FULL` before the call
 //! returns: a write that returned `Ok` survives the phone dying a moment later. Lists and
-//! searches read projections through the reader connection and never wait for a write.
+//! searches read projections through reader connections and never wait for a write.
+//!
+//! The same store runs on a device and on the server ([`StoreKind`]). On the server each write
+//! also appends its automerge changes to the change log ([`change_log`]) in the same
+//! transaction; on a device the outbox ([`outbox`]) tracks what the server has acknowledged.
 
+pub mod change_log;
 mod documents;
 mod findings_query;
 pub mod merge;
 pub mod migrations;
 pub mod notify;
+pub mod outbox;
 mod projection;
 pub mod queries;
 
@@ -42,19 +48,48 @@ pub use notify::{ChangeEvent, ChangeListener, Origin, Subscription};
 /// held for long and the app stays usable while a large batch goes in.
 const BATCH: usize = 250;
 
-/// The store of one signed-in user on one device.
+/// Where a store runs, which decides what its writes also record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// A phone: one signed-in user's records and an outbox of what the server has not confirmed.
+    Device,
+    /// The sync server: every record of a district, and the change log devices pull from.
+    Server,
+}
+
+/// How to open a store.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreOptions {
+    /// Device or server.
+    pub kind: StoreKind,
+    /// Read-only connections for lists and pulls: one on a phone, a few on the server.
+    pub readers: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            kind: StoreKind::Device,
+            readers: 1,
+        }
+    }
+}
+
+/// The store of one signed-in user on one device, or of the server.
 pub struct Store {
     path: PathBuf,
-    // Declared before the writer so it closes first: the writer, closing last, checkpoints the
+    kind: StoreKind,
+    // Declared before the writer so they close first: the writer, closing last, checkpoints the
     // WAL into the main file, which a read-only connection cannot do.
-    reader: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: std::sync::atomic::AtomicUsize,
     writer: Mutex<Writer>,
     listeners: notify::Listeners,
 }
 
-struct Writer {
-    conn: Connection,
-    actor: ActorId,
+pub(crate) struct Writer {
+    pub(crate) conn: Connection,
+    pub(crate) actor: ActorId,
 }
 
 fn open_connection(path: &Path, read_only: bool) -> Result<Connection> {
@@ -80,8 +115,13 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection> {
 }
 
 impl Store {
-    /// Opens (creating if needed) the store at `path`, upgrading its schema.
+    /// Opens (creating if needed) a device store at `path`, upgrading its schema.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        Self::open_with(path, StoreOptions::default())
+    }
+
+    /// Opens (creating if needed) the store at `path` with `options`.
+    pub fn open_with(path: impl AsRef<Path>, options: StoreOptions) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
         let mut conn = open_connection(&path, false)?;
         let mode: String = conn
@@ -92,14 +132,23 @@ impl Store {
         }
         let upgrade = migrations::migrate_to(&mut conn, migrations::latest_version())?;
         let actor = load_or_make_actor(&conn)?;
-        let reader = open_connection(&path, true)?;
+        let readers = (0..options.readers.max(1))
+            .map(|_| open_connection(&path, true).map(Mutex::new))
+            .collect::<Result<Vec<_>>>()?;
         let store = Store {
             path,
-            reader: Mutex::new(reader),
+            kind: options.kind,
+            readers,
+            next_reader: Default::default(),
             writer: Mutex::new(Writer { conn, actor }),
             listeners: notify::Listeners::default(),
         };
         if upgrade.reproject {
+            tracing::info!(
+                from = upgrade.from,
+                to = upgrade.to,
+                "rebuilding projections"
+            );
             store.reproject_all()?;
         }
         Ok(store)
@@ -115,12 +164,49 @@ impl Store {
         self.listeners.subscribe(listener)
     }
 
-    fn writer(&self) -> MutexGuard<'_, Writer> {
+    pub(crate) fn writer(&self) -> MutexGuard<'_, Writer> {
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// A reader connection: a free one if there is one, else the next in turn.
     pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
-        self.reader.lock().unwrap_or_else(|p| p.into_inner())
+        for r in &self.readers {
+            if let Ok(guard) = r.try_lock() {
+                return guard;
+            }
+        }
+        let i = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % self.readers.len();
+        self.readers[i].lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether this is a device's or the server's store.
+    pub fn kind(&self) -> StoreKind {
+        self.kind
+    }
+
+    /// Writes a changed document and everything that follows from it inside `tx`: the new
+    /// chunk, the projections and, on the server, the change log. Returns whether it changed.
+    pub(crate) fn persist(
+        &self,
+        tx: &Connection,
+        d: &mut StoredDoc,
+        before: Option<&Household>,
+        after: &Household,
+        device: &str,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let logged = (self.kind == StoreKind::Server).then(|| d.doc.get_changes(&d.saved_heads));
+        if !documents::save(tx, &after.id, d, now)? {
+            return Ok(false);
+        }
+        projection::project_household(tx, after)?;
+        if let Some(changes) = logged {
+            change_log::append(tx, before, after, &changes, device)?;
+        }
+        Ok(true)
     }
 
     // -----------------------------------------------------------------------------------------
@@ -174,8 +260,7 @@ impl Store {
                     let after = household::read(&d.doc, id)?;
                     check_change(actor.role, None, &after, validation)?;
                     d.doc.commit_with(commit_options(now));
-                    documents::save(&tx, id, &mut d, now)?;
-                    projection::project_household(&tx, &after)?;
+                    self.persist(&tx, &mut d, None, &after, "", now)?;
                     changed.push((id.clone(), RecordKind::Household));
                     ids.push(id.clone());
                 }
@@ -326,9 +411,7 @@ impl Store {
                 .conn
                 .transaction()
                 .map_err(Error::storage("starting a write"))?;
-            if documents::save(&tx, id, &mut d, now)? {
-                projection::project_household(&tx, &after)?;
-            }
+            self.persist(&tx, &mut d, Some(&before), &after, "", now)?;
             tx.commit().map_err(Error::storage("committing a write"))?;
             out
         };
@@ -429,8 +512,18 @@ impl Store {
     /// Applies changes from another store. Returns the records that changed. Applying the same
     /// bundle twice changes nothing the second time.
     pub fn apply_changes(&self, bundle: &ChangeBundle, now: Timestamp) -> Result<Vec<RecordId>> {
+        self.apply_records(&bundle.records, false, now)
+    }
+
+    /// Applies records in batches; `from_server` also marks what the server has as acknowledged.
+    pub(crate) fn apply_records(
+        &self,
+        records: &[merge::RecordChanges],
+        from_server: bool,
+        now: Timestamp,
+    ) -> Result<Vec<RecordId>> {
         let mut changed_all = Vec::new();
-        for batch in bundle.records.chunks(BATCH) {
+        for batch in records.chunks(BATCH) {
             let mut changed = Vec::new();
             {
                 let mut guard = self.writer();
@@ -440,7 +533,7 @@ impl Store {
                     .transaction()
                     .map_err(Error::storage("starting a merge"))?;
                 for rc in batch {
-                    if let Some(kind) = apply_record(&tx, &w.actor, rc, now)? {
+                    if let Some(kind) = self.apply_record(&tx, &w.actor, rc, from_server, now)? {
                         changed.push((rc.id.clone(), kind));
                     }
                 }
@@ -453,6 +546,47 @@ impl Store {
             });
         }
         Ok(changed_all)
+    }
+
+    /// Applies one record's changes inside the caller's transaction; returns its kind if it
+    /// changed.
+    fn apply_record(
+        &self,
+        tx: &Connection,
+        actor: &ActorId,
+        rc: &merge::RecordChanges,
+        from_server: bool,
+        now: Timestamp,
+    ) -> Result<Option<RecordKind>> {
+        let kind = RecordKind::parse(&rc.kind).ok_or_else(|| Error::InvalidChanges {
+            reason: format!("record {} is of unknown kind {:?}", rc.id, rc.kind),
+        })?;
+        let mut d = match documents::load(tx, &rc.id, actor)? {
+            Some(d) => d,
+            None => StoredDoc::new(kind.as_str(), actor),
+        };
+        let before = if d.saved_heads.is_empty() {
+            None
+        } else {
+            Some(household::read(&d.doc, &rc.id)?)
+        };
+        let heads_before =
+            (!d.saved_heads.is_empty()).then(|| documents::encode_heads(&d.saved_heads));
+        rc.data
+            .apply_to(&mut d.doc)
+            .map_err(|e| Error::InvalidChanges {
+                reason: format!("record {}: {e}", rc.id),
+            })?;
+        // Changes whose dependencies have not arrived wait inside automerge and are not saved;
+        // the next exchange brings them again with what they depend on.
+        let after = household::read(&d.doc, &rc.id)?;
+        if !self.persist(tx, &mut d, before.as_ref(), &after, "", now)? {
+            return Ok(None);
+        }
+        if from_server {
+            outbox::acknowledge_pulled(tx, &rc.id, heads_before.as_deref())?;
+        }
+        Ok(Some(kind))
     }
 
     /// Rebuilds every projection row from the documents (after a migration that changed them).
@@ -481,13 +615,49 @@ impl Store {
     // -----------------------------------------------------------------------------------------
     // Reference data
 
+    /// The version of the reference data this store has (0: none).
+    pub fn reference_version(&self) -> Result<u64> {
+        self.reader()
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'reference_version'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map(|v| v.unwrap_or(0) as u64)
+            .map_err(Error::storage("reading store facts"))
+    }
+
+    /// This store's device id, made when the store was created; the server binds tokens to it.
+    pub fn device_id(&self) -> Result<String> {
+        let bytes: Vec<u8> = self
+            .reader()
+            .query_row("SELECT value FROM meta WHERE key = 'actor'", [], |r| {
+                r.get(0)
+            })
+            .map_err(Error::storage("reading the device id"))?;
+        Ok(ActorId::from(bytes).to_hex_string())
+    }
+
     /// Replaces the reference data with what the server sent.
     pub fn put_reference(&self, items: &[ReferenceItem]) -> Result<()> {
+        self.put_reference_at(items, 0)
+    }
+
+    /// Replaces the reference data with what the server sent, and remembers its version.
+    pub fn put_reference_at(&self, items: &[ReferenceItem], version: u64) -> Result<()> {
         let mut w = self.writer();
         let tx = w
             .conn
             .transaction()
             .map_err(Error::storage("saving reference data"))?;
+        if version > 0 {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('reference_version', ?1)",
+                [version as i64],
+            )
+            .map_err(Error::storage("saving reference data"))?;
+        }
         {
             let kinds: BTreeSet<&str> = items.iter().map(|i| i.kind.as_str()).collect();
             let mut del = tx
@@ -514,40 +684,11 @@ impl Store {
     }
 }
 
-/// Applies one record's changes inside the caller's transaction; returns its kind if it changed.
-fn apply_record(
-    tx: &Connection,
-    actor: &ActorId,
-    rc: &merge::RecordChanges,
-    now: Timestamp,
-) -> Result<Option<RecordKind>> {
-    let kind = RecordKind::parse(&rc.kind).ok_or_else(|| Error::InvalidChanges {
-        reason: format!("record {} is of unknown kind {:?}", rc.id, rc.kind),
-    })?;
-    let mut d = match documents::load(tx, &rc.id, actor)? {
-        Some(d) => d,
-        None => StoredDoc::new(kind.as_str(), actor),
-    };
-    rc.data
-        .apply_to(&mut d.doc)
-        .map_err(|e| Error::InvalidChanges {
-            reason: format!("record {}: {e}", rc.id),
-        })?;
-    // Changes whose dependencies have not arrived wait inside automerge and are not saved; the
-    // next exchange brings them again with what they depend on.
-    if !documents::save(tx, &rc.id, &mut d, now)? {
-        return Ok(None);
-    }
-    let h = household::read(&d.doc, &rc.id)?;
-    projection::project_household(tx, &h)?;
-    Ok(Some(kind))
-}
-
-fn commit_options(now: Timestamp) -> CommitOptions {
+pub(crate) fn commit_options(now: Timestamp) -> CommitOptions {
     CommitOptions::default().with_time(now.0 / 1000)
 }
 
-fn not_found(id: &RecordId) -> Error {
+pub(crate) fn not_found(id: &RecordId) -> Error {
     Error::NotFound {
         kind: "household",
         id: id.to_string(),

@@ -1,0 +1,365 @@
+//! The server's change log: every automerge change the server accepted, numbered by a global
+//! sequence, filed under the scope of the record it belongs to.
+//!
+//! Devices pull a scope's log after their cursor. A device new to a scope first downloads the
+//! scope's records whole (compacted documents, not their history), then follows the log. A
+//! record that moves into a scope gets a `whole` entry there, so it too arrives whole.
+
+use std::collections::BTreeMap;
+
+use automerge::{ActorId, Change};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::documents::{self, StoredDoc};
+use super::merge::{RecordChanges, RecordData};
+use super::{Origin, Store, commit_options};
+use crate::error::{Error, Result};
+use crate::ids::RecordId;
+use crate::records::household::{self, Household};
+use crate::records::{RecordKind, household_scope};
+use crate::rules::Refusal;
+use crate::rules::household::{Validation, check_change};
+use crate::rules::permissions::Actor;
+use crate::sync::wire::ScopeCursor;
+use crate::time::Timestamp;
+
+/// Records sent whole per scope per query while a first download runs.
+const SNAPSHOT_PAGE: usize = 200;
+/// Log entries read per query.
+const LOG_PAGE: usize = 2000;
+
+/// Appends a write's changes to the log inside the writer's transaction.
+pub(crate) fn append(
+    tx: &Connection,
+    before: Option<&Household>,
+    after: &Household,
+    changes: &[Change],
+    device: &str,
+) -> Result<()> {
+    let err = || Error::storage("appending to the change log");
+    let scope = household_scope(after);
+    let old_scope = before.map(household_scope).filter(|s| *s != scope);
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO change_log (doc_id, scope, whole, hash, data, device)
+             VALUES (?1, ?2, 0, ?3, ?4, ?5)",
+        )
+        .map_err(err())?;
+    for c in changes {
+        for s in std::iter::once(&scope).chain(old_scope.as_ref()) {
+            insert
+                .execute(params![
+                    after.id.as_str(),
+                    s,
+                    c.hash().0.as_slice(),
+                    c.raw_bytes(),
+                    device
+                ])
+                .map_err(err())?;
+        }
+    }
+    if old_scope.is_some() {
+        tx.prepare_cached(
+            "INSERT INTO change_log (doc_id, scope, whole, device) VALUES (?1, ?2, 1, ?3)",
+        )
+        .and_then(|mut st| st.execute(params![after.id.as_str(), scope, device]))
+        .map_err(err())?;
+    }
+    Ok(())
+}
+
+/// What the server decided about one pushed record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// Durable on the server (or already was).
+    Accepted,
+    /// Refused by the rules.
+    Refused(Refusal),
+    /// The record is, or would end up, outside the pusher's scopes.
+    OutOfScope,
+    /// Changes arrived whose dependencies the server does not have: send the whole record.
+    MissingDependencies,
+}
+
+/// One page of a device's pull.
+#[derive(Debug, Clone, Default)]
+pub struct PullPage {
+    /// Records and their changes.
+    pub records: Vec<RecordChanges>,
+    /// New cursor per scope.
+    pub cursors: BTreeMap<String, ScopeCursor>,
+    /// Whether the byte budget ran out before everything was sent.
+    pub more: bool,
+}
+
+impl Store {
+    /// Server: judges one record's changes pushed by `actor` from `device`, and stores them
+    /// (document, projections, change log) if the rules and scopes allow. `in_scope` says
+    /// whether a scope key is one of the actor's.
+    pub fn accept_pushed(
+        &self,
+        actor: &Actor,
+        device: &str,
+        rc: &RecordChanges,
+        in_scope: &dyn Fn(&str) -> bool,
+        now: Timestamp,
+    ) -> Result<PushOutcome> {
+        if RecordKind::parse(&rc.kind).is_none() {
+            return Err(Error::InvalidChanges {
+                reason: format!("record {} is of unknown kind {:?}", rc.id, rc.kind),
+            });
+        }
+        let changed = {
+            let mut guard = self.writer();
+            let w = &mut *guard;
+            let mut d = match documents::load(&w.conn, &rc.id, &w.actor)? {
+                Some(d) => d,
+                None => StoredDoc::new(&rc.kind, &w.actor),
+            };
+            let before = if d.saved_heads.is_empty() {
+                None
+            } else {
+                Some(household::read(&d.doc, &rc.id)?)
+            };
+            if let Some(b) = &before
+                && !in_scope(&household_scope(b))
+            {
+                return Ok(PushOutcome::OutOfScope);
+            }
+            rc.data
+                .apply_to(&mut d.doc)
+                .map_err(|e| Error::InvalidChanges {
+                    reason: format!("record {}: {e}", rc.id),
+                })?;
+            if !d.doc.get_missing_deps(&[]).is_empty() {
+                return Ok(PushOutcome::MissingDependencies);
+            }
+            let after = match household::read(&d.doc, &rc.id) {
+                Ok(after) => after,
+                Err(refusal) => return Ok(PushOutcome::Refused(refusal)),
+            };
+            if !in_scope(&household_scope(&after)) {
+                return Ok(PushOutcome::OutOfScope);
+            }
+            if let Err(refusal) =
+                check_change(actor.role, before.as_ref(), &after, Validation::Strict)
+            {
+                tracing::info!(record = %rc.id, user = %actor.user_id, %refusal, "refused a pushed change");
+                return Ok(PushOutcome::Refused(refusal));
+            }
+            d.doc.commit_with(commit_options(now));
+            let tx = w
+                .conn
+                .transaction()
+                .map_err(Error::storage("starting a write"))?;
+            let changed = self.persist(&tx, &mut d, before.as_ref(), &after, device, now)?;
+            tx.commit()
+                .map_err(Error::storage("committing a pushed change"))?;
+            changed
+        };
+        if changed {
+            self.listeners.notify(super::ChangeEvent {
+                records: vec![(rc.id.clone(), RecordKind::Household)],
+                origin: Origin::Merged,
+            });
+        }
+        Ok(PushOutcome::Accepted)
+    }
+
+    /// Server: the highest sequence number in the change log.
+    pub fn log_head(&self) -> Result<u64> {
+        let conn = self.reader();
+        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM change_log", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map(|s| s as u64)
+        .map_err(Error::storage("reading the change log"))
+    }
+
+    /// Server: what a device with `cursors` lacks in `scopes`, up to about `budget` bytes.
+    /// Changes the device pushed itself are not sent back. Scopes missing from `cursors`
+    /// start with a download of their records, whole.
+    pub fn pull(
+        &self,
+        scopes: &[String],
+        cursors: &BTreeMap<String, ScopeCursor>,
+        device: &str,
+        budget: usize,
+    ) -> Result<PullPage> {
+        let conn = self.reader();
+        let actor = ActorId::random();
+        let mut page = PullPage::default();
+        let mut used = 0usize;
+        for scope in scopes {
+            let mut cursor = match cursors.get(scope) {
+                Some(c) => c.clone(),
+                None => ScopeCursor {
+                    seq: max_seq(&conn)?,
+                    snapshot_after: Some(String::new()),
+                },
+            };
+            if page.more {
+                // Out of budget: keep what the device has; a scope it has nothing of starts
+                // from the beginning next time.
+                if let Some(c) = cursors.get(scope) {
+                    page.cursors.insert(scope.clone(), c.clone());
+                }
+                continue;
+            }
+            // First download: the scope's records, whole.
+            while let Some(after) = cursor.snapshot_after.clone() {
+                let ids = records_in_scope(&conn, scope, &after, SNAPSHOT_PAGE)?;
+                if ids.is_empty() {
+                    cursor.snapshot_after = None;
+                    break;
+                }
+                for (id, kind) in ids {
+                    let data = document_bytes(&conn, &id, &actor)?;
+                    used += data.len();
+                    cursor.snapshot_after = Some(id.to_string());
+                    page.records.push(RecordChanges {
+                        id,
+                        kind,
+                        data: RecordData::Document(data),
+                    });
+                    if used >= budget {
+                        page.more = true;
+                        break;
+                    }
+                }
+                if page.more {
+                    break;
+                }
+            }
+            // Then the log after the cursor.
+            while !page.more && cursor.snapshot_after.is_none() {
+                let entries = log_after(&conn, scope, cursor.seq, LOG_PAGE)?;
+                if entries.is_empty() {
+                    break;
+                }
+                let full = entries.len() == LOG_PAGE;
+                let mut grouped: BTreeMap<RecordId, Vec<serde_bytes::ByteBuf>> = BTreeMap::new();
+                let mut order: Vec<RecordId> = Vec::new();
+                let mut wholes: Vec<RecordId> = Vec::new();
+                for e in entries {
+                    cursor.seq = e.seq;
+                    if e.device == device && !e.whole {
+                        continue;
+                    }
+                    let id = RecordId::from_string(e.doc_id);
+                    if e.whole {
+                        wholes.push(id.clone());
+                        used += 1024;
+                    } else if let Some(data) = e.data {
+                        used += data.len();
+                        grouped.entry(id.clone()).or_default().push(data.into());
+                    }
+                    if !order.contains(&id) {
+                        order.push(id);
+                    }
+                    if used >= budget {
+                        page.more = true;
+                        break;
+                    }
+                }
+                for id in order {
+                    let data = if wholes.contains(&id) {
+                        RecordData::Document(document_bytes(&conn, &id, &actor)?)
+                    } else {
+                        RecordData::Changes(grouped.remove(&id).unwrap_or_default())
+                    };
+                    page.records.push(RecordChanges {
+                        id,
+                        kind: RecordKind::Household.as_str().into(),
+                        data,
+                    });
+                }
+                if !full {
+                    break;
+                }
+            }
+            page.cursors.insert(scope.clone(), cursor);
+        }
+        Ok(page)
+    }
+}
+
+struct LogEntry {
+    seq: u64,
+    doc_id: String,
+    whole: bool,
+    data: Option<Vec<u8>>,
+    device: String,
+}
+
+fn max_seq(conn: &Connection) -> Result<u64> {
+    conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM change_log", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(|s| s as u64)
+    .map_err(Error::storage("reading the change log"))
+}
+
+fn log_after(conn: &Connection, scope: &str, seq: u64, limit: usize) -> Result<Vec<LogEntry>> {
+    conn.prepare_cached(
+        "SELECT seq, doc_id, whole, data, device FROM change_log
+         WHERE scope = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )
+    .and_then(|mut st| {
+        st.query_map(params![scope, seq as i64, limit as i64], |r| {
+            Ok(LogEntry {
+                seq: r.get::<_, i64>(0)? as u64,
+                doc_id: r.get(1)?,
+                whole: r.get(2)?,
+                data: r.get(3)?,
+                device: r.get(4)?,
+            })
+        })?
+        .collect()
+    })
+    .map_err(Error::storage("reading the change log"))
+}
+
+/// Records in a scope after `after`, in id order.
+fn records_in_scope(
+    conn: &Connection,
+    scope: &str,
+    after: &str,
+    limit: usize,
+) -> Result<Vec<(RecordId, String)>> {
+    let Some(grid) = scope.strip_prefix("grid:") else {
+        return Ok(Vec::new());
+    };
+    conn.prepare_cached(
+        "SELECT id FROM household WHERE grid_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+    )
+    .and_then(|mut st| {
+        st.query_map(params![grid, after, limit as i64], |r| {
+            Ok((
+                RecordId::from_string(r.get::<_, String>(0)?),
+                RecordKind::Household.as_str().to_owned(),
+            ))
+        })?
+        .collect()
+    })
+    .map_err(Error::storage("listing a scope's records"))
+}
+
+/// A record's compacted document: the stored snapshot when it has no chunks, else a fresh save.
+fn document_bytes(conn: &Connection, id: &RecordId, actor: &ActorId) -> Result<Vec<u8>> {
+    let snapshot: Option<(Vec<u8>, i64)> = conn
+        .prepare_cached("SELECT snapshot, chunk_bytes FROM document WHERE id = ?1")
+        .and_then(|mut st| {
+            st.query_row([id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+        .map_err(Error::storage("reading a record"))?;
+    match snapshot {
+        Some((bytes, 0)) => Ok(bytes),
+        Some(_) => {
+            let mut d = documents::load(conn, id, actor)?.ok_or_else(|| super::not_found(id))?;
+            Ok(d.doc.save())
+        }
+        None => Err(super::not_found(id)),
+    }
+}

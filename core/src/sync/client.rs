@@ -1,0 +1,277 @@
+//! The device's sync client: signs in, then pushes the outbox and pulls every scope after its
+//! cursor, one `POST /v1/sync` per page, until neither side has anything left.
+//!
+//! Every step is durable before the next: acknowledgements, pulled changes and then cursors are
+//! committed in that order, so a sync cut off anywhere resumes where it stopped, and at worst
+//! sends or receives a change twice, which changes nothing. Store work runs on tokio's blocking
+//! pool in short transactions, so the worker's own edits never wait for a sync.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::wire::{
+    self, ErrorBody, LoginRequest, LoginResponse, RefusedRecord, SyncRequest, SyncResponse,
+};
+use crate::error::{Error, Result};
+use crate::ids::RecordId;
+use crate::store::Store;
+use crate::time::Timestamp;
+
+/// About how many bytes of changes one request pushes.
+const PUSH_BUDGET: usize = 512 * 1024;
+/// Requests per sync before it stops and reports (a safety net, never reached in practice).
+const MAX_ROUNDS: usize = 10_000;
+
+/// Progress of a running sync, reported after every round trip.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncProgress {
+    /// Records pushed so far.
+    pub records_up: u64,
+    /// Records received so far.
+    pub records_down: u64,
+    /// Request body bytes sent so far.
+    pub bytes_up: u64,
+    /// Response body bytes received so far (after decompression).
+    pub bytes_down: u64,
+    /// Round trips so far.
+    pub round_trips: u32,
+}
+
+/// How a sync ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    /// Totals.
+    pub progress: SyncProgress,
+    /// Records the server refused in this sync, with its reasons.
+    pub refused: Vec<RefusedRecord>,
+    /// Records still waiting to be pushed.
+    pub pending: u32,
+}
+
+/// A connection to one sync server for one signed-in user.
+#[derive(Clone)]
+pub struct SyncClient {
+    http: reqwest::Client,
+    base_url: String,
+    token: Option<String>,
+}
+
+impl SyncClient {
+    /// A client for the server at `base_url` (for example `https://sync.example.org`).
+    pub fn new(base_url: &str) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| Error::Network {
+                reason: e.to_string(),
+            })?;
+        Ok(SyncClient {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            token: None,
+        })
+    }
+
+    /// A client that already holds a token (kept by the app's keystore).
+    pub fn with_token(base_url: &str, token: &str) -> Result<Self> {
+        let mut c = Self::new(base_url)?;
+        c.token = Some(token.to_owned());
+        Ok(c)
+    }
+
+    /// The token, for the app to keep.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// Signs in; the token is bound to `device_id`.
+    pub async fn login(
+        &mut self,
+        username: &str,
+        password: &str,
+        device_id: &str,
+    ) -> Result<LoginResponse> {
+        let body = LoginRequest {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            device_id: device_id.to_owned(),
+        };
+        let resp = self
+            .http
+            .post(format!("{}/v1/login", self.base_url))
+            .json(&body)
+            .send()
+            .await
+            .map_err(network)?;
+        let resp = check(resp).await?;
+        let login: LoginResponse = resp.json().await.map_err(network)?;
+        self.token = Some(login.token.clone());
+        Ok(login)
+    }
+
+    /// Syncs `store` with the server: pushes everything pending, pulls everything new.
+    /// `on_progress` is called after every round trip.
+    pub async fn sync(
+        &self,
+        store: Arc<Store>,
+        on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
+    ) -> Result<SyncReport> {
+        let result = self.run(store.clone(), on_progress).await;
+        let outcome = match &result {
+            Ok(_) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        };
+        let s = store.clone();
+        blocking(move || {
+            s.record_sync_result(
+                outcome.as_ref().map(|_| ()).map_err(String::as_str),
+                Timestamp::now(),
+            )
+        })
+        .await?;
+        result
+    }
+
+    async fn run(
+        &self,
+        store: Arc<Store>,
+        on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
+    ) -> Result<SyncReport> {
+        let token = self.token.clone().ok_or_else(|| Error::Unauthorized {
+            reason: "sign in before syncing".into(),
+        })?;
+        let mut report = SyncReport::default();
+        for _ in 0..MAX_ROUNDS {
+            let s = store.clone();
+            let (outgoing, cursors, reference_version) = blocking(move || {
+                Ok((
+                    s.outbox(PUSH_BUDGET)?,
+                    s.sync_cursors()?,
+                    s.reference_version()?,
+                ))
+            })
+            .await?;
+            let pushed_bytes: usize = outgoing.iter().map(|o| o.changes.data.len()).sum();
+            let heads: HashMap<RecordId, Vec<u8>> = outgoing
+                .iter()
+                .map(|o| (o.changes.id.clone(), o.heads.clone()))
+                .collect();
+            let request = SyncRequest {
+                version: wire::PROTOCOL_VERSION,
+                cursors,
+                push: outgoing.into_iter().map(|o| o.changes).collect(),
+                reference_version,
+            };
+            let body = wire::to_cbor(&request);
+            let resp = self
+                .http
+                .post(format!("{}/v1/sync", self.base_url))
+                .bearer_auth(&token)
+                .header(reqwest::header::CONTENT_TYPE, wire::CBOR)
+                .body(body.clone())
+                .send()
+                .await
+                .map_err(network)?;
+            let resp = check(resp).await?;
+            let bytes = resp.bytes().await.map_err(network)?;
+            let answer: SyncResponse = wire::from_cbor(&bytes).map_err(|reason| Error::Server {
+                status: 200,
+                code: "malformed_response".into(),
+                message: reason,
+            })?;
+
+            report.progress.round_trips += 1;
+            report.progress.bytes_up += body.len() as u64;
+            report.progress.bytes_down += bytes.len() as u64;
+            report.progress.records_up += answer.accepted.len() as u64;
+            report.progress.records_down += answer.pull.len() as u64;
+
+            let more_to_push = pushed_bytes >= PUSH_BUDGET || !answer.refused.is_empty();
+            let more = answer.more;
+            let s = store.clone();
+            let refused = answer.refused.clone();
+            blocking(move || {
+                let acks: Vec<(RecordId, Vec<u8>)> = answer
+                    .accepted
+                    .iter()
+                    .filter_map(|id| heads.get(id).map(|h| (id.clone(), h.clone())))
+                    .collect();
+                s.mark_acknowledged(&acks)?;
+                for r in &answer.refused {
+                    if let Some(h) = heads.get(&r.id) {
+                        s.mark_refused(&r.id, h, &r.reason, r.code == "missing_dependencies")?;
+                    }
+                }
+                s.apply_pulled(&answer.pull, Timestamp::now())?;
+                if let Some(reference) = &answer.reference {
+                    s.put_reference_at(&reference.items, reference.version)?;
+                }
+                s.set_sync_cursors(&answer.cursors)
+            })
+            .await?;
+            report.refused.extend(
+                refused
+                    .iter()
+                    .filter(|r| r.code != "missing_dependencies")
+                    .cloned(),
+            );
+            on_progress(&report.progress);
+            let resend = refused.iter().any(|r| r.code == "missing_dependencies");
+            if !more && !(more_to_push && (pushed_bytes >= PUSH_BUDGET || resend)) {
+                break;
+            }
+        }
+        let s = store.clone();
+        report.pending = blocking(move || s.pending_count()).await?;
+        Ok(report)
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Storage {
+            context: "running store work",
+            reason: e.to_string(),
+        })?
+}
+
+fn network(e: reqwest::Error) -> Error {
+    Error::Network {
+        reason: e.to_string(),
+    }
+}
+
+/// Turns an error answer into the error it stands for.
+async fn check(resp: reqwest::Response) -> Result<reqwest::Response> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let retry_after = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let body: ErrorBody = resp.json().await.unwrap_or_else(|_| ErrorBody {
+        code: "unknown".into(),
+        message: status.canonical_reason().unwrap_or("error").into(),
+    });
+    Err(match status.as_u16() {
+        401 => Error::Unauthorized {
+            reason: body.message,
+        },
+        429 => Error::TooManyAttempts {
+            retry_after_secs: retry_after.unwrap_or(60),
+        },
+        code => Error::Server {
+            status: code,
+            code: body.code,
+            message: body.message,
+        },
+    })
+}

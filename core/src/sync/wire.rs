@@ -1,0 +1,136 @@
+//! The sync protocol's messages. Bodies are CBOR (`application/cbor`); errors are JSON so a
+//! person reading a log or using curl can read them.
+//!
+//! One `POST /v1/sync` pushes the device's unacknowledged changes and pulls every change in
+//! the device's scopes after its cursors. A device that never heard the answer sends the same
+//! request again: automerge changes are content-addressed, so nothing is applied twice.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::RecordId;
+use crate::records::reference::ReferenceItem;
+use crate::rules::permissions::Role;
+use crate::store::merge::RecordChanges;
+
+/// The protocol version this code speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Content type of sync bodies.
+pub const CBOR: &str = "application/cbor";
+
+/// `POST /v1/login` body (JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// Login name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// The device signing in: the token is bound to it.
+    pub device_id: String,
+}
+
+/// `POST /v1/login` answer (JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// Bearer token for later requests.
+    pub token: String,
+    /// When it expires, milliseconds since the epoch.
+    pub expires_at: i64,
+    /// The user's id.
+    pub user_id: String,
+    /// The user's display name.
+    pub display_name: String,
+    /// The user's role.
+    pub role: Role,
+}
+
+/// Where a device is in one scope's stream of changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeCursor {
+    /// Changes up to this sequence number of the server's log are on the device.
+    pub seq: u64,
+    /// While the scope's first download is under way: the last record id sent whole.
+    pub snapshot_after: Option<String>,
+}
+
+/// `POST /v1/sync` body (CBOR).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// [`PROTOCOL_VERSION`].
+    pub version: u32,
+    /// The device's cursor per scope; a scope the device has no cursor for starts from a
+    /// download of its records, whole.
+    pub cursors: BTreeMap<String, ScopeCursor>,
+    /// Changes the server has not acknowledged yet.
+    pub push: Vec<RecordChanges>,
+    /// The version of the reference data the device has (0: none).
+    pub reference_version: u64,
+}
+
+/// Only the version, read first so an unknown version gets its own clear answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct VersionProbe {
+    /// The version the sender speaks.
+    pub version: u32,
+}
+
+/// A pushed record the server did not take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedRecord {
+    /// The record.
+    pub id: RecordId,
+    /// A machine-readable reason: `rules`, `out_of_scope`, `missing_dependencies`.
+    pub code: String,
+    /// The reason for a person.
+    pub reason: String,
+}
+
+/// Reference data the device is missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferenceUpdate {
+    /// The version these items are.
+    pub version: u64,
+    /// Every item (replaces what the device has).
+    pub items: Vec<ReferenceItem>,
+}
+
+/// `POST /v1/sync` answer (CBOR).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// [`PROTOCOL_VERSION`].
+    pub version: u32,
+    /// Pushed records now durable on the server.
+    pub accepted: Vec<RecordId>,
+    /// Pushed records refused, with the reason; never stored, never sent to anyone.
+    pub refused: Vec<RefusedRecord>,
+    /// Changes for the device.
+    pub pull: Vec<RecordChanges>,
+    /// The device's new cursors: every scope it has now, and only those.
+    pub cursors: BTreeMap<String, ScopeCursor>,
+    /// Whether more changes wait: the device asks again at once.
+    pub more: bool,
+    /// Reference data, when the device's is out of date.
+    pub reference: Option<ReferenceUpdate>,
+}
+
+/// An error answer (JSON), with a stable code for programs and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Stable code: `unauthorized`, `malformed_body`, `unsupported_version`, …
+    pub code: String,
+    /// What happened and what to do, in words.
+    pub message: String,
+}
+
+/// Encodes a message as CBOR.
+pub fn to_cbor<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::into_writer(value, &mut out).expect("writing CBOR to memory cannot fail");
+    out
+}
+
+/// Decodes a CBOR message.
+pub fn from_cbor<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, String> {
+    ciborium::from_reader(bytes).map_err(|e| e.to_string())
+}
