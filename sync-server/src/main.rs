@@ -1,6 +1,8 @@
-//! The Gridwalk sync server. Its endpoints, accounts and demo arrive with the sync issue.
+//! `gridwalk-server`: see `gridwalk_server::cli` for its commands.
 
 fn main() {
-    eprintln!("gridwalk-server: the sync server is not built yet; see the sync issue.");
-    std::process::exit(2);
+    if let Err(e) = gridwalk_server::cli::run() {
+        eprintln!("gridwalk-server: {e}");
+        std::process::exit(1);
+    }
 }

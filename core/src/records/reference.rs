@@ -17,6 +17,8 @@ pub enum ReferenceKind {
     Compound,
     /// 楼栋: a building in a compound.
     Building,
+    /// 物业公司: a property company.
+    Company,
 }
 
 impl ReferenceKind {
@@ -27,12 +29,13 @@ impl ReferenceKind {
             ReferenceKind::Grid => "grid",
             ReferenceKind::Compound => "compound",
             ReferenceKind::Building => "building",
+            ReferenceKind::Company => "company",
         }
     }
 
     /// Parses a stored name.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Community, Self::Grid, Self::Compound, Self::Building]
+        [Self::Community, Self::Grid, Self::Compound, Self::Building, Self::Company]
             .into_iter()
             .find(|k| k.as_str() == s)
     }

@@ -639,6 +639,46 @@ impl Store {
         Ok(ActorId::from(bytes).to_hex_string())
     }
 
+    /// Server: adds or changes reference items and bumps the reference version, so every
+    /// device receives the new data on its next sync.
+    pub fn add_reference(&self, items: &[ReferenceItem]) -> Result<u64> {
+        let version = self.reference_version()? + 1;
+        let mut w = self.writer();
+        let tx = w.conn.transaction().map_err(Error::storage("saving reference data"))?;
+        {
+            let mut ins = tx
+                .prepare("INSERT OR REPLACE INTO reference_item (kind, id, parent_id, name) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(Error::storage("saving reference data"))?;
+            for i in items {
+                ins.execute(rusqlite::params![i.kind.as_str(), i.id, i.parent_id, i.name])
+                    .map_err(Error::storage("saving reference data"))?;
+            }
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('reference_version', ?1)",
+            [version as i64],
+        )
+        .map_err(Error::storage("saving reference data"))?;
+        tx.commit().map_err(Error::storage("saving reference data"))?;
+        Ok(version)
+    }
+
+    /// Every reference item, of every kind.
+    pub fn all_reference_items(&self) -> Result<Vec<ReferenceItem>> {
+        use crate::records::reference::ReferenceKind;
+        let mut out = Vec::new();
+        for kind in [
+            ReferenceKind::Community,
+            ReferenceKind::Grid,
+            ReferenceKind::Compound,
+            ReferenceKind::Building,
+            ReferenceKind::Company,
+        ] {
+            out.extend(self.reference_items(kind, None)?);
+        }
+        Ok(out)
+    }
+
     /// Replaces the reference data with what the server sent.
     pub fn put_reference(&self, items: &[ReferenceItem]) -> Result<()> {
         self.put_reference_at(items, 0)

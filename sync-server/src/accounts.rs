@@ -1,0 +1,378 @@
+//! Accounts: users with roles and scopes, passwords hashed with argon2id, bearer tokens bound to
+//! a device, stored only as their SHA-256, expiring and revocable, and a slow-down after
+//! repeated failed sign-ins. Kept in `accounts.db`, apart from the records.
+
+use std::path::Path;
+use std::time::Duration;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+// argon2 0.5 takes its salt from rand_core 0.6, an older rand than the workspace uses.
+use rand_core_06::OsRng;
+use argon2::Argon2;
+use gridwalk_core::{Actor, Role, Timestamp};
+use rand::RngCore;
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+/// Failed sign-ins allowed before each further one waits.
+const FREE_FAILURES: i64 = 5;
+/// The longest a user is made to wait between failed sign-ins.
+const MAX_LOCKOUT: Duration = Duration::from_secs(15 * 60);
+
+/// Why an account operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// Wrong user name or password (never says which).
+    #[error("wrong user name or password")]
+    WrongPassword,
+    /// Too many failures: wait.
+    #[error("too many failed sign-ins; wait {0:?}")]
+    LockedOut(Duration),
+    /// The token is unknown, expired or revoked.
+    #[error("{0}")]
+    BadToken(&'static str),
+    /// A user or value that cannot be added.
+    #[error("{0}")]
+    Invalid(String),
+    /// The accounts database failed.
+    #[error("accounts database: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// The connection pool failed.
+    #[error("accounts database pool: {0}")]
+    Pool(#[from] r2d2::Error),
+}
+
+/// A scope a user is given: the records they may see and write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeGrant {
+    /// `grid`, `community`, `district` or `company`.
+    pub kind: String,
+    /// The code of the grid, community, district or company.
+    pub value: String,
+}
+
+impl std::str::FromStr for ScopeGrant {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (kind, value) = s.split_once(':').ok_or_else(|| format!("scope {s:?} is not kind:code"))?;
+        if !["grid", "community", "district", "company"].contains(&kind) || value.is_empty() {
+            return Err(format!("scope {s:?}: kind must be grid, community, district or company"));
+        }
+        Ok(ScopeGrant {
+            kind: kind.into(),
+            value: value.into(),
+        })
+    }
+}
+
+/// A signed-in request's user and device.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Who.
+    pub actor: Actor,
+    /// Their display name.
+    pub display_name: String,
+    /// The device the token is bound to.
+    pub device_id: String,
+    /// What they were given.
+    pub grants: Vec<ScopeGrant>,
+}
+
+/// A freshly issued token.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    /// The bearer token, shown once.
+    pub token: String,
+    /// Expiry.
+    pub expires_at: Timestamp,
+    /// The session it opens.
+    pub session: Session,
+}
+
+struct Manager(std::path::PathBuf);
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Connection;
+    type Error = rusqlite::Error;
+
+    fn connect(&self) -> Result<Connection, rusqlite::Error> {
+        let conn = Connection::open(&self.0)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+        )?;
+        Ok(conn)
+    }
+
+    fn is_valid(&self, conn: &mut Connection) -> Result<(), rusqlite::Error> {
+        conn.execute_batch("SELECT 1")
+    }
+
+    fn has_broken(&self, _: &mut Connection) -> bool {
+        false
+    }
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS user (
+    id            TEXT PRIMARY KEY,
+    display_name  TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS user_scope (
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    kind    TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    PRIMARY KEY (user_id, kind, value)
+);
+CREATE TABLE IF NOT EXISTS token (
+    hash       TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    device_id  TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS login_failure (
+    user_id         TEXT PRIMARY KEY,
+    failures        INTEGER NOT NULL,
+    last_failure_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS device (
+    id           TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL,
+    last_sync_at INTEGER NOT NULL,
+    pushed       INTEGER NOT NULL DEFAULT 0
+);
+";
+
+/// The accounts database.
+pub struct Accounts {
+    pool: r2d2::Pool<Manager>,
+    token_ttl: Duration,
+}
+
+impl Accounts {
+    /// Opens (creating) `accounts.db` in `dir`.
+    pub fn open(dir: &Path, token_ttl: Duration) -> Result<Accounts, AccountError> {
+        let pool = r2d2::Pool::builder()
+            .max_size(8)
+            .build(Manager(dir.join("accounts.db")))?;
+        pool.get()?.execute_batch(SCHEMA)?;
+        Ok(Accounts { pool, token_ttl })
+    }
+
+    /// Adds a user (or replaces their password, role and scopes).
+    pub fn add_user(
+        &self,
+        id: &str,
+        display_name: &str,
+        role: Role,
+        password: &str,
+        grants: &[ScopeGrant],
+    ) -> Result<(), AccountError> {
+        if id.trim().is_empty() || password.len() < 8 {
+            return Err(AccountError::Invalid(
+                "a user needs a name and a password of at least 8 characters".into(),
+            ));
+        }
+        let hash = Argon2::default()
+            .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
+            .map_err(|e| AccountError::Invalid(e.to_string()))?
+            .to_string();
+        let mut conn = self.pool.get()?;
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO user (id, display_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET display_name = ?2, role = ?3, password_hash = ?4",
+            params![id, display_name, role.as_str(), hash, Timestamp::now().0],
+        )?;
+        tx.execute("DELETE FROM user_scope WHERE user_id = ?1", [id])?;
+        for g in grants {
+            tx.execute(
+                "INSERT INTO user_scope (user_id, kind, value) VALUES (?1, ?2, ?3)",
+                params![id, g.kind, g.value],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether any user exists.
+    pub fn is_empty(&self) -> Result<bool, AccountError> {
+        let n: i64 = self.pool.get()?.query_row("SELECT COUNT(*) FROM user", [], |r| r.get(0))?;
+        Ok(n == 0)
+    }
+
+    /// Checks a password and issues a token bound to `device_id`.
+    pub fn login(&self, user: &str, password: &str, device_id: &str, now: Timestamp) -> Result<IssuedToken, AccountError> {
+        let conn = self.pool.get()?;
+        let failures: Option<(i64, i64)> = conn
+            .query_row(
+                "SELECT failures, last_failure_at FROM login_failure WHERE user_id = ?1",
+                [user],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((n, last)) = failures
+            && n >= FREE_FAILURES
+        {
+            let wait = lockout(n);
+            let waited = Duration::from_millis((now.0 - last).max(0) as u64);
+            if waited < wait {
+                return Err(AccountError::LockedOut(wait - waited));
+            }
+        }
+        let stored: Option<String> = conn
+            .query_row("SELECT password_hash FROM user WHERE id = ?1", [user], |r| r.get(0))
+            .optional()?;
+        // Verify against a dummy hash for unknown users, so timing does not tell who exists.
+        let hash = stored.clone().unwrap_or_else(|| DUMMY_HASH.to_owned());
+        let ok = PasswordHash::new(&hash)
+            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .unwrap_or(false);
+        if !ok || stored.is_none() {
+            conn.execute(
+                "INSERT INTO login_failure (user_id, failures, last_failure_at) VALUES (?1, 1, ?2)
+                 ON CONFLICT (user_id) DO UPDATE SET failures = failures + 1, last_failure_at = ?2",
+                params![user, now.0],
+            )?;
+            tracing::warn!(user, "failed sign-in");
+            return Err(AccountError::WrongPassword);
+        }
+        conn.execute("DELETE FROM login_failure WHERE user_id = ?1", [user])?;
+        let mut raw = [0u8; 32];
+        rand::rng().fill_bytes(&mut raw);
+        let token = hex::encode(raw);
+        let expires_at = Timestamp(now.0 + self.token_ttl.as_millis() as i64);
+        conn.execute(
+            "INSERT INTO token (hash, user_id, device_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![token_hash(&token), user, device_id, now.0, expires_at.0],
+        )?;
+        drop(conn);
+        let session = self.authenticate(&token, now)?;
+        tracing::info!(user, device = device_id, "signed in");
+        Ok(IssuedToken {
+            token,
+            expires_at,
+            session,
+        })
+    }
+
+    /// The session a bearer token opens.
+    pub fn authenticate(&self, token: &str, now: Timestamp) -> Result<Session, AccountError> {
+        let conn = self.pool.get()?;
+        let row: Option<(String, String, String, String, i64, Option<i64>)> = conn
+            .prepare_cached(
+                "SELECT u.id, u.display_name, u.role, t.device_id, t.expires_at, t.revoked_at
+                 FROM token t JOIN user u ON u.id = t.user_id WHERE t.hash = ?1",
+            )?
+            .query_row([token_hash(token)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })
+            .optional()?;
+        let Some((user, display_name, role, device_id, expires_at, revoked_at)) = row else {
+            return Err(AccountError::BadToken("unknown token; sign in again"));
+        };
+        if revoked_at.is_some() {
+            return Err(AccountError::BadToken("this token was revoked; sign in again"));
+        }
+        if expires_at <= now.0 {
+            return Err(AccountError::BadToken("this token has expired; sign in again"));
+        }
+        let role = Role::parse(&role).ok_or(AccountError::BadToken("the account's role is unknown"))?;
+        let grants = conn
+            .prepare_cached("SELECT kind, value FROM user_scope WHERE user_id = ?1 ORDER BY kind, value")?
+            .query_map([&user], |r| {
+                Ok(ScopeGrant {
+                    kind: r.get(0)?,
+                    value: r.get(1)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Session {
+            actor: Actor::new(user, role),
+            display_name,
+            device_id,
+            grants,
+        })
+    }
+
+    /// Revokes every token of a user. Returns how many.
+    pub fn revoke_tokens(&self, user: &str, now: Timestamp) -> Result<usize, AccountError> {
+        Ok(self.pool.get()?.execute(
+            "UPDATE token SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
+            params![user, now.0],
+        )?)
+    }
+
+    /// Notes that a device synced (the supervisor pages show each device's last sync).
+    pub fn record_sync(&self, session: &Session, pushed: usize, now: Timestamp) -> Result<(), AccountError> {
+        self.pool.get()?.prepare_cached(
+            "INSERT INTO device (id, user_id, last_sync_at, pushed) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET user_id = ?2, last_sync_at = ?3, pushed = pushed + ?4",
+        )?
+        .execute(params![session.device_id, session.actor.user_id, now.0, pushed as i64])?;
+        Ok(())
+    }
+}
+
+/// How long the `n`th consecutive failure makes the user wait: doubling from 1 s.
+fn lockout(failures: i64) -> Duration {
+    let exp = (failures - FREE_FAILURES).clamp(0, 20) as u32;
+    Duration::from_secs(1u64 << exp).min(MAX_LOCKOUT)
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// An argon2id hash of a random password, checked against when the user does not exist.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$W7x7c0fl7J0mqyC8v4k0bI6Wbx1I4pPcAqQWrhJ3y6Q";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accounts() -> (tempfile::TempDir, Accounts) {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Accounts::open(dir.path(), Duration::from_secs(3600)).unwrap();
+        a.add_user("wang", "王伟", Role::GridWorker, "correct horse", &["grid:C01-G01".parse().unwrap()])
+            .unwrap();
+        (dir, a)
+    }
+
+    #[test]
+    fn a_token_opens_a_session_until_revoked() {
+        let (_d, a) = accounts();
+        let now = Timestamp::now();
+        let t = a.login("wang", "correct horse", "phone-1", now).unwrap();
+        let s = a.authenticate(&t.token, now).unwrap();
+        assert_eq!(s.actor.role, Role::GridWorker);
+        assert_eq!(s.device_id, "phone-1");
+        assert_eq!(s.grants[0].value, "C01-G01");
+        assert_eq!(a.revoke_tokens("wang", now).unwrap(), 1);
+        assert!(matches!(a.authenticate(&t.token, now), Err(AccountError::BadToken(_))));
+        let later = Timestamp(now.0 + 3_600_001);
+        let t = a.login("wang", "correct horse", "phone-1", now).unwrap();
+        assert!(matches!(a.authenticate(&t.token, later), Err(AccountError::BadToken(m)) if m.contains("expired")));
+    }
+
+    #[test]
+    fn repeated_failures_slow_sign_in_down() {
+        let (_d, a) = accounts();
+        let now = Timestamp::now();
+        for _ in 0..FREE_FAILURES {
+            assert!(matches!(a.login("wang", "wrong", "p", now), Err(AccountError::WrongPassword)));
+        }
+        // Now even the right password waits.
+        assert!(matches!(
+            a.login("wang", "correct horse", "p", now),
+            Err(AccountError::LockedOut(_))
+        ));
+        let later = Timestamp(now.0 + 3_000);
+        assert!(a.login("wang", "correct horse", "p", later).is_ok());
+        assert!(matches!(a.login("nobody", "whatever1", "p", now), Err(AccountError::WrongPassword)));
+    }
+}

@@ -1,0 +1,74 @@
+//! The HTTP API: routes, shared state, and the layers every request passes (body limit,
+//! compression, tracing).
+
+mod error;
+mod login;
+mod sync;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use gridwalk_core::{Store, Timestamp};
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+use crate::accounts::{Accounts, Session};
+
+/// What every request handler shares.
+pub struct AppState {
+    /// Records, projections and the change log.
+    pub store: Arc<Store>,
+    /// Users, tokens, devices.
+    pub accounts: Arc<Accounts>,
+    /// Largest accepted request body.
+    pub max_body: usize,
+    /// About how many bytes of changes one sync answer carries.
+    pub pull_budget: usize,
+}
+
+/// The router with every endpoint.
+pub fn router(state: Arc<AppState>) -> Router {
+    let max_body = state.max_body;
+    Router::new()
+        .route("/health", get(health))
+        .route("/v1/login", post(login::login))
+        .route("/v1/sync", post(sync::sync))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(RequestDecompressionLayer::new())
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// `GET /health` answer.
+#[derive(serde::Serialize)]
+struct Health {
+    status: &'static str,
+    /// The change log's latest sequence number.
+    log_head: u64,
+}
+
+async fn health(State(app): State<Arc<AppState>>) -> Result<Json<Health>, ApiError> {
+    let store = app.store.clone();
+    let log_head = tokio::task::spawn_blocking(move || store.log_head()).await??;
+    Ok(Json(Health { status: "ok", log_head }))
+}
+
+/// The session of a request's bearer token.
+pub(crate) async fn session(app: &Arc<AppState>, headers: &HeaderMap) -> Result<Session, ApiError> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| ApiError::unauthorized("this request needs a bearer token; sign in first"))?
+        .trim()
+        .to_owned();
+    let accounts = app.accounts.clone();
+    Ok(tokio::task::spawn_blocking(move || accounts.authenticate(&token, Timestamp::now())).await??)
+}

@@ -1,0 +1,92 @@
+//! `POST /v1/sync`: push the device's changes, pull what it lacks (DESIGN.md, "Sync").
+//!
+//! Every pushed record is judged by the core's rules and the user's scopes before it is
+//! stored; a refused record is answered with the reason and never stored. The answer is sent
+//! only after every accepted change is durable.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use gridwalk_core::Timestamp;
+use gridwalk_core::store::change_log::PushOutcome;
+use gridwalk_core::sync::wire::{
+    self, PROTOCOL_VERSION, ReferenceUpdate, RefusedRecord, SyncRequest, SyncResponse, VersionProbe,
+};
+
+use super::{ApiError, AppState, session};
+use crate::scope::scopes_of;
+
+pub(super) async fn sync(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    let session = session(&app, &headers).await?;
+    let probe: VersionProbe = wire::from_cbor(&body)
+        .map_err(|e| ApiError::bad_request("malformed_body", format!("the body is not a CBOR sync request: {e}")))?;
+    if probe.version != PROTOCOL_VERSION {
+        return Err(ApiError::bad_request(
+            "unsupported_version",
+            format!(
+                "protocol version {} is not supported; this server speaks {PROTOCOL_VERSION}. Update the app.",
+                probe.version
+            ),
+        ));
+    }
+    let request: SyncRequest = wire::from_cbor(&body)
+        .map_err(|e| ApiError::bad_request("malformed_body", format!("the body is not a sync request: {e}")))?;
+
+    let app2 = app.clone();
+    let response = tokio::task::spawn_blocking(move || -> Result<SyncResponse, ApiError> {
+        let store = &app2.store;
+        let scopes = scopes_of(&session, store)?;
+        let in_scope = |s: &str| scopes.iter().any(|k| k == s);
+        let now = Timestamp::now();
+        let mut response = SyncResponse {
+            version: PROTOCOL_VERSION,
+            ..Default::default()
+        };
+        for rc in &request.push {
+            let refuse = |code: &str, reason: String| RefusedRecord {
+                id: rc.id.clone(),
+                code: code.into(),
+                reason,
+            };
+            match store.accept_pushed(&session.actor, &session.device_id, rc, &in_scope, now)? {
+                PushOutcome::Accepted => response.accepted.push(rc.id.clone()),
+                PushOutcome::Refused(refusal) => response.refused.push(refuse("rules", refusal.to_string())),
+                PushOutcome::OutOfScope => {
+                    tracing::warn!(
+                        user = %session.actor.user_id,
+                        device = %session.device_id,
+                        record = %rc.id,
+                        "refused a push out of the user's scope"
+                    );
+                    response.refused.push(refuse(
+                        "out_of_scope",
+                        "this record is not in your grids; ask your supervisor".into(),
+                    ))
+                }
+                PushOutcome::MissingDependencies => response.refused.push(refuse(
+                    "missing_dependencies",
+                    "the server lacks earlier changes of this record; the app sends it whole".into(),
+                )),
+            }
+        }
+        let page = store.pull(&scopes, &request.cursors, &session.device_id, app2.pull_budget)?;
+        response.pull = page.records;
+        response.cursors = page.cursors;
+        response.more = page.more;
+        let reference_version = store.reference_version()?;
+        if request.reference_version != reference_version {
+            response.reference = Some(ReferenceUpdate {
+                version: reference_version,
+                items: store.all_reference_items()?,
+            });
+        }
+        app2.accounts.record_sync(&session, response.accepted.len(), now)?;
+        Ok(response)
+    })
+    .await??;
+
+    Ok((StatusCode::OK, [(header::CONTENT_TYPE, wire::CBOR)], wire::to_cbor(&response)).into_response())
+}

@@ -1,0 +1,193 @@
+//! The command line: `serve`, `demo`, and `admin` commands. Every flag can also be set by an
+//! environment variable (`GRIDWALK_DATA_DIR`, `GRIDWALK_LISTEN`, …).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use gridwalk_core::records::reference::{ReferenceItem, ReferenceKind};
+use gridwalk_core::{Role, Timestamp};
+
+use crate::accounts::ScopeGrant;
+use crate::server::{ServerConfig, open_data, serve};
+
+/// Gridwalk's sync server.
+#[derive(Debug, Parser)]
+#[command(name = "gridwalk-server", version)]
+pub struct Cli {
+    /// Directory of the server's SQLite files.
+    #[arg(long, env = "GRIDWALK_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the sync API.
+    Serve(ServeArgs),
+    /// Seed a demo district (if the data directory is empty), print its users, and serve.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Households in the demo district.
+        #[arg(long, default_value_t = 2000)]
+        households: usize,
+    },
+    /// Manage users and reference data.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "GRIDWALK_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Seconds a sign-in token lives.
+    #[arg(long, env = "GRIDWALK_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600)]
+    token_ttl_secs: u64,
+    /// Largest request body in bytes.
+    #[arg(long, env = "GRIDWALK_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024)]
+    max_body_bytes: usize,
+    /// About how many bytes of changes one sync answer carries.
+    #[arg(long, env = "GRIDWALK_PULL_BUDGET_BYTES", default_value_t = 2 * 1024 * 1024)]
+    pull_budget_bytes: usize,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Add a user, or replace an existing user's name, role, password and scopes.
+    AddUser {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// grid_worker, inspector, company_staff, supervisor or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Password (at least 8 characters).
+        #[arg(long, env = "GRIDWALK_NEW_PASSWORD")]
+        password: String,
+        /// Scopes: grid:<code>, community:<code>, district:<code>, company:<code>. Repeatable.
+        #[arg(long = "scope")]
+        scopes: Vec<ScopeGrant>,
+    },
+    /// Revoke every token of a user.
+    RevokeTokens {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Add a community.
+    AddCommunity(PlaceArgs),
+    /// Add a grid to a community.
+    AddGrid(PlaceArgs),
+    /// Add a compound to a community.
+    AddCompound(PlaceArgs),
+    /// Add a building to a compound.
+    AddBuilding(PlaceArgs),
+    /// Add a property company.
+    AddCompany(PlaceArgs),
+}
+
+#[derive(Debug, Args)]
+struct PlaceArgs {
+    /// Its code.
+    #[arg(long)]
+    code: String,
+    /// Its display name.
+    #[arg(long)]
+    name: String,
+    /// The code of what it belongs to.
+    #[arg(long)]
+    parent: Option<String>,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("{s:?} is not a role: grid_worker, inspector, company_staff, supervisor, admin"))
+}
+
+/// Runs the command line.
+pub fn run() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => {
+            let config = config(cli.data_dir.unwrap_or_else(|| "gridwalk-data".into()), &args);
+            let data = open_data(&config.data_dir, config.token_ttl)?;
+            runtime()?.block_on(serve(&config, data))
+        }
+        Command::Demo { serve: args, households } => {
+            let config = config(cli.data_dir.unwrap_or_else(|| "gridwalk-demo-data".into()), &args);
+            let data = open_data(&config.data_dir, config.token_ttl)?;
+            crate::demo::seed_if_empty(&data, households)?;
+            runtime()?.block_on(serve(&config, data))
+        }
+        Command::Admin(cmd) => {
+            let data = open_data(&cli.data_dir.unwrap_or_else(|| "gridwalk-data".into()), Duration::from_secs(3600))?;
+            admin(cmd, &data)
+        }
+    }
+}
+
+fn config(data_dir: PathBuf, args: &ServeArgs) -> ServerConfig {
+    ServerConfig {
+        data_dir,
+        listen: args.listen,
+        token_ttl: Duration::from_secs(args.token_ttl_secs),
+        max_body: args.max_body_bytes,
+        pull_budget: args.pull_budget_bytes,
+    }
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()
+}
+
+fn admin(cmd: AdminCommand, data: &crate::server::Data) -> Result<(), Box<dyn std::error::Error>> {
+    let place = |kind: ReferenceKind, a: PlaceArgs| -> Result<(), Box<dyn std::error::Error>> {
+        let needs_parent = matches!(kind, ReferenceKind::Grid | ReferenceKind::Compound | ReferenceKind::Building);
+        if needs_parent && a.parent.is_none() {
+            return Err(format!("a {} needs --parent", kind.as_str()).into());
+        }
+        let version = data.store.add_reference(&[ReferenceItem {
+            kind,
+            id: a.code.clone(),
+            parent_id: a.parent,
+            name: a.name,
+        }])?;
+        println!("added {} {} (reference data version {version})", kind.as_str(), a.code);
+        Ok(())
+    };
+    match cmd {
+        AdminCommand::AddUser {
+            username,
+            name,
+            role,
+            password,
+            scopes,
+        } => {
+            data.accounts.add_user(&username, &name, role, &password, &scopes)?;
+            println!("user {username} ({role}) saved with {} scope(s)", scopes.len());
+        }
+        AdminCommand::RevokeTokens { username } => {
+            let n = data.accounts.revoke_tokens(&username, Timestamp::now())?;
+            println!("revoked {n} token(s) of {username}");
+        }
+        AdminCommand::AddCommunity(a) => place(ReferenceKind::Community, a)?,
+        AdminCommand::AddGrid(a) => place(ReferenceKind::Grid, a)?,
+        AdminCommand::AddCompound(a) => place(ReferenceKind::Compound, a)?,
+        AdminCommand::AddBuilding(a) => place(ReferenceKind::Building, a)?,
+        AdminCommand::AddCompany(a) => place(ReferenceKind::Company, a)?,
+    }
+    Ok(())
+}

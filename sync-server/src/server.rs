@@ -1,0 +1,89 @@
+//! Running the server: open the data directory, bind, serve until asked to stop, and finish
+//! the requests in flight before exiting.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use gridwalk_core::Store;
+use gridwalk_core::store::{StoreKind, StoreOptions};
+
+use crate::accounts::Accounts;
+use crate::api::{AppState, router};
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Where `records.db` and `accounts.db` live.
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// How long a token lives.
+    pub token_ttl: Duration,
+    /// Largest request body accepted (413 above it).
+    pub max_body: usize,
+    /// About how many bytes of changes one sync answer carries before it says `more`.
+    pub pull_budget: usize,
+}
+
+/// The opened data directory.
+pub struct Data {
+    /// Records.
+    pub store: Arc<Store>,
+    /// Accounts.
+    pub accounts: Arc<Accounts>,
+}
+
+/// Opens (creating) the data directory.
+pub fn open_data(dir: &Path, token_ttl: Duration) -> Result<Data, Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
+    let store = Store::open_with(
+        dir.join("records.db"),
+        StoreOptions {
+            kind: StoreKind::Server,
+            readers: 4,
+        },
+    )?;
+    let accounts = Accounts::open(dir, token_ttl)?;
+    Ok(Data {
+        store: Arc::new(store),
+        accounts: Arc::new(accounts),
+    })
+}
+
+/// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
+pub async fn serve(config: &ServerConfig, data: Data) -> Result<(), Box<dyn std::error::Error>> {
+    let state = Arc::new(AppState {
+        store: data.store,
+        accounts: data.accounts,
+        max_body: config.max_body,
+        pull_budget: config.pull_budget,
+    });
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), "gridwalk-server listening");
+    println!("gridwalk-server listening on http://{addr}");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("gridwalk-server stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
