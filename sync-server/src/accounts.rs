@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 // argon2 0.5 takes its salt from rand_core 0.6, an older rand than the workspace uses.
-use rand_core_06::OsRng;
 use argon2::Argon2;
 use gridwalk_core::{Actor, Role, Timestamp};
 use rand::RngCore;
+use rand_core_06::OsRng;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
@@ -54,9 +54,13 @@ pub struct ScopeGrant {
 impl std::str::FromStr for ScopeGrant {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let (kind, value) = s.split_once(':').ok_or_else(|| format!("scope {s:?} is not kind:code"))?;
+        let (kind, value) = s
+            .split_once(':')
+            .ok_or_else(|| format!("scope {s:?} is not kind:code"))?;
         if !["grid", "community", "district", "company"].contains(&kind) || value.is_empty() {
-            return Err(format!("scope {s:?}: kind must be grid, community, district or company"));
+            return Err(format!(
+                "scope {s:?}: kind must be grid, community, district or company"
+            ));
         }
         Ok(ScopeGrant {
             kind: kind.into(),
@@ -201,12 +205,21 @@ impl Accounts {
 
     /// Whether any user exists.
     pub fn is_empty(&self) -> Result<bool, AccountError> {
-        let n: i64 = self.pool.get()?.query_row("SELECT COUNT(*) FROM user", [], |r| r.get(0))?;
+        let n: i64 = self
+            .pool
+            .get()?
+            .query_row("SELECT COUNT(*) FROM user", [], |r| r.get(0))?;
         Ok(n == 0)
     }
 
     /// Checks a password and issues a token bound to `device_id`.
-    pub fn login(&self, user: &str, password: &str, device_id: &str, now: Timestamp) -> Result<IssuedToken, AccountError> {
+    pub fn login(
+        &self,
+        user: &str,
+        password: &str,
+        device_id: &str,
+        now: Timestamp,
+    ) -> Result<IssuedToken, AccountError> {
         let conn = self.pool.get()?;
         let failures: Option<(i64, i64)> = conn
             .query_row(
@@ -225,12 +238,20 @@ impl Accounts {
             }
         }
         let stored: Option<String> = conn
-            .query_row("SELECT password_hash FROM user WHERE id = ?1", [user], |r| r.get(0))
+            .query_row(
+                "SELECT password_hash FROM user WHERE id = ?1",
+                [user],
+                |r| r.get(0),
+            )
             .optional()?;
         // Verify against a dummy hash for unknown users, so timing does not tell who exists.
         let hash = stored.clone().unwrap_or_else(|| DUMMY_HASH.to_owned());
         let ok = PasswordHash::new(&hash)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false);
         if !ok || stored.is_none() {
             conn.execute(
@@ -269,21 +290,35 @@ impl Accounts {
                  FROM token t JOIN user u ON u.id = t.user_id WHERE t.hash = ?1",
             )?
             .query_row([token_hash(token)], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })
             .optional()?;
         let Some((user, display_name, role, device_id, expires_at, revoked_at)) = row else {
             return Err(AccountError::BadToken("unknown token; sign in again"));
         };
         if revoked_at.is_some() {
-            return Err(AccountError::BadToken("this token was revoked; sign in again"));
+            return Err(AccountError::BadToken(
+                "this token was revoked; sign in again",
+            ));
         }
         if expires_at <= now.0 {
-            return Err(AccountError::BadToken("this token has expired; sign in again"));
+            return Err(AccountError::BadToken(
+                "this token has expired; sign in again",
+            ));
         }
-        let role = Role::parse(&role).ok_or(AccountError::BadToken("the account's role is unknown"))?;
+        let role =
+            Role::parse(&role).ok_or(AccountError::BadToken("the account's role is unknown"))?;
         let grants = conn
-            .prepare_cached("SELECT kind, value FROM user_scope WHERE user_id = ?1 ORDER BY kind, value")?
+            .prepare_cached(
+                "SELECT kind, value FROM user_scope WHERE user_id = ?1 ORDER BY kind, value",
+            )?
             .query_map([&user], |r| {
                 Ok(ScopeGrant {
                     kind: r.get(0)?,
@@ -308,12 +343,24 @@ impl Accounts {
     }
 
     /// Notes that a device synced (the supervisor pages show each device's last sync).
-    pub fn record_sync(&self, session: &Session, pushed: usize, now: Timestamp) -> Result<(), AccountError> {
-        self.pool.get()?.prepare_cached(
-            "INSERT INTO device (id, user_id, last_sync_at, pushed) VALUES (?1, ?2, ?3, ?4)
+    pub fn record_sync(
+        &self,
+        session: &Session,
+        pushed: usize,
+        now: Timestamp,
+    ) -> Result<(), AccountError> {
+        self.pool
+            .get()?
+            .prepare_cached(
+                "INSERT INTO device (id, user_id, last_sync_at, pushed) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO UPDATE SET user_id = ?2, last_sync_at = ?3, pushed = pushed + ?4",
-        )?
-        .execute(params![session.device_id, session.actor.user_id, now.0, pushed as i64])?;
+            )?
+            .execute(params![
+                session.device_id,
+                session.actor.user_id,
+                now.0,
+                pushed as i64
+            ])?;
         Ok(())
     }
 }
@@ -338,8 +385,14 @@ mod tests {
     fn accounts() -> (tempfile::TempDir, Accounts) {
         let dir = tempfile::tempdir().unwrap();
         let a = Accounts::open(dir.path(), Duration::from_secs(3600)).unwrap();
-        a.add_user("wang", "王伟", Role::GridWorker, "correct horse", &["grid:C01-G01".parse().unwrap()])
-            .unwrap();
+        a.add_user(
+            "wang",
+            "王伟",
+            Role::GridWorker,
+            "correct horse",
+            &["grid:C01-G01".parse().unwrap()],
+        )
+        .unwrap();
         (dir, a)
     }
 
@@ -353,10 +406,15 @@ mod tests {
         assert_eq!(s.device_id, "phone-1");
         assert_eq!(s.grants[0].value, "C01-G01");
         assert_eq!(a.revoke_tokens("wang", now).unwrap(), 1);
-        assert!(matches!(a.authenticate(&t.token, now), Err(AccountError::BadToken(_))));
+        assert!(matches!(
+            a.authenticate(&t.token, now),
+            Err(AccountError::BadToken(_))
+        ));
         let later = Timestamp(now.0 + 3_600_001);
         let t = a.login("wang", "correct horse", "phone-1", now).unwrap();
-        assert!(matches!(a.authenticate(&t.token, later), Err(AccountError::BadToken(m)) if m.contains("expired")));
+        assert!(
+            matches!(a.authenticate(&t.token, later), Err(AccountError::BadToken(m)) if m.contains("expired"))
+        );
     }
 
     #[test]
@@ -364,7 +422,10 @@ mod tests {
         let (_d, a) = accounts();
         let now = Timestamp::now();
         for _ in 0..FREE_FAILURES {
-            assert!(matches!(a.login("wang", "wrong", "p", now), Err(AccountError::WrongPassword)));
+            assert!(matches!(
+                a.login("wang", "wrong", "p", now),
+                Err(AccountError::WrongPassword)
+            ));
         }
         // Now even the right password waits.
         assert!(matches!(
@@ -373,6 +434,9 @@ mod tests {
         ));
         let later = Timestamp(now.0 + 3_000);
         assert!(a.login("wang", "correct horse", "p", later).is_ok());
-        assert!(matches!(a.login("nobody", "whatever1", "p", now), Err(AccountError::WrongPassword)));
+        assert!(matches!(
+            a.login("nobody", "whatever1", "p", now),
+            Err(AccountError::WrongPassword)
+        ));
     }
 }

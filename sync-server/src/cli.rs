@@ -108,32 +108,47 @@ struct PlaceArgs {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| format!("{s:?} is not a role: grid_worker, inspector, company_staff, supervisor, admin"))
+    Role::parse(s).ok_or_else(|| {
+        format!("{s:?} is not a role: grid_worker, inspector, company_staff, supervisor, admin")
+    })
 }
 
 /// Runs the command line.
 pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => {
-            let config = config(cli.data_dir.unwrap_or_else(|| "gridwalk-data".into()), &args);
+            let config = config(
+                cli.data_dir.unwrap_or_else(|| "gridwalk-data".into()),
+                &args,
+            );
             let data = open_data(&config.data_dir, config.token_ttl)?;
             runtime()?.block_on(serve(&config, data))
         }
-        Command::Demo { serve: args, households } => {
-            let config = config(cli.data_dir.unwrap_or_else(|| "gridwalk-demo-data".into()), &args);
+        Command::Demo {
+            serve: args,
+            households,
+        } => {
+            let config = config(
+                cli.data_dir.unwrap_or_else(|| "gridwalk-demo-data".into()),
+                &args,
+            );
             let data = open_data(&config.data_dir, config.token_ttl)?;
             crate::demo::seed_if_empty(&data, households)?;
             runtime()?.block_on(serve(&config, data))
         }
         Command::Admin(cmd) => {
-            let data = open_data(&cli.data_dir.unwrap_or_else(|| "gridwalk-data".into()), Duration::from_secs(3600))?;
+            let data = open_data(
+                &cli.data_dir.unwrap_or_else(|| "gridwalk-data".into()),
+                Duration::from_secs(3600),
+            )?;
             admin(cmd, &data)
         }
     }
@@ -150,12 +165,17 @@ fn config(data_dir: PathBuf, args: &ServeArgs) -> ServerConfig {
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
 }
 
 fn admin(cmd: AdminCommand, data: &crate::server::Data) -> Result<(), Box<dyn std::error::Error>> {
     let place = |kind: ReferenceKind, a: PlaceArgs| -> Result<(), Box<dyn std::error::Error>> {
-        let needs_parent = matches!(kind, ReferenceKind::Grid | ReferenceKind::Compound | ReferenceKind::Building);
+        let needs_parent = matches!(
+            kind,
+            ReferenceKind::Grid | ReferenceKind::Compound | ReferenceKind::Building
+        );
         if needs_parent && a.parent.is_none() {
             return Err(format!("a {} needs --parent", kind.as_str()).into());
         }
@@ -165,7 +185,11 @@ fn admin(cmd: AdminCommand, data: &crate::server::Data) -> Result<(), Box<dyn st
             parent_id: a.parent,
             name: a.name,
         }])?;
-        println!("added {} {} (reference data version {version})", kind.as_str(), a.code);
+        println!(
+            "added {} {} (reference data version {version})",
+            kind.as_str(),
+            a.code
+        );
         Ok(())
     };
     match cmd {
@@ -176,8 +200,12 @@ fn admin(cmd: AdminCommand, data: &crate::server::Data) -> Result<(), Box<dyn st
             password,
             scopes,
         } => {
-            data.accounts.add_user(&username, &name, role, &password, &scopes)?;
-            println!("user {username} ({role}) saved with {} scope(s)", scopes.len());
+            data.accounts
+                .add_user(&username, &name, role, &password, &scopes)?;
+            println!(
+                "user {username} ({role}) saved with {} scope(s)",
+                scopes.len()
+            );
         }
         AdminCommand::RevokeTokens { username } => {
             let n = data.accounts.revoke_tokens(&username, Timestamp::now())?;

@@ -15,12 +15,48 @@ use crate::server::Data;
 /// A demo user: login, display name, role, password, scopes.
 pub const USERS: &[(&str, &str, Role, &str, &[&str])] = &[
     ("admin", "系统管理员", Role::Admin, "gridwalk-admin", &[]),
-    ("zhang.supervisor", "张主任", Role::Supervisor, "supervisor-demo", &["community:C01"]),
-    ("wang.wei", "王伟", Role::GridWorker, "worker-demo-1", &["grid:C01-G01"]),
-    ("li.na", "李娜", Role::GridWorker, "worker-demo-2", &["grid:C01-G02"]),
-    ("zhao.lei", "赵磊", Role::GridWorker, "worker-demo-3", &["grid:C02-G01"]),
-    ("chen.inspector", "陈督查", Role::Inspector, "inspector-demo", &["district:D01"]),
-    ("sunshine.staff", "阳光物业 刘工", Role::CompanyStaff, "company-demo", &["company:P01"]),
+    (
+        "zhang.supervisor",
+        "张主任",
+        Role::Supervisor,
+        "supervisor-demo",
+        &["community:C01"],
+    ),
+    (
+        "wang.wei",
+        "王伟",
+        Role::GridWorker,
+        "worker-demo-1",
+        &["grid:C01-G01"],
+    ),
+    (
+        "li.na",
+        "李娜",
+        Role::GridWorker,
+        "worker-demo-2",
+        &["grid:C01-G02"],
+    ),
+    (
+        "zhao.lei",
+        "赵磊",
+        Role::GridWorker,
+        "worker-demo-3",
+        &["grid:C02-G01"],
+    ),
+    (
+        "chen.inspector",
+        "陈督查",
+        Role::Inspector,
+        "inspector-demo",
+        &["district:D01"],
+    ),
+    (
+        "sunshine.staff",
+        "阳光物业 刘工",
+        Role::CompanyStaff,
+        "company-demo",
+        &["company:P01"],
+    ),
 ];
 
 /// Seeds the demo district unless the data directory already has users; prints the users.
@@ -30,7 +66,11 @@ pub fn seed_if_empty(data: &Data, households: usize) -> Result<(), Box<dyn std::
     }
     println!("Demo users (role, login, password):");
     for (login, name, role, password, scopes) in USERS {
-        println!("  {:<14} {login:<18} {password:<16} {name} {}", role.as_str(), scopes.join(" "));
+        println!(
+            "  {:<14} {login:<18} {password:<16} {name} {}",
+            role.as_str(),
+            scopes.join(" ")
+        );
     }
     Ok(())
 }
@@ -69,17 +109,22 @@ fn seed(data: &Data, households: usize) -> Result<(), Box<dyn std::error::Error>
     for spec in &specs {
         let community = demo::community(spec);
         reference.extend(community.reference);
-        all_ids.extend(
-            data.store
-                .import_households(&admin, &community.households, Validation::Ledger, now)?,
-        );
+        all_ids.extend(data.store.import_households(
+            &admin,
+            &community.households,
+            Validation::Ledger,
+            now,
+        )?);
     }
     data.store.add_reference(&reference)?;
     // Seven in ten households visited at some point in the last 200 days.
     let workers = ["wang.wei", "li.na", "zhao.lei"];
     for id in &all_ids {
         if rng.random_bool(0.7) {
-            let worker = Actor::new(workers[rng.random_range(0..workers.len())], Role::GridWorker);
+            let worker = Actor::new(
+                workers[rng.random_range(0..workers.len())],
+                Role::GridWorker,
+            );
             let visit = NewVisit {
                 at: now.minus_days(rng.random_range(0..200)),
                 purpose: VisitPurpose::Routine,
@@ -90,8 +135,12 @@ fn seed(data: &Data, households: usize) -> Result<(), Box<dyn std::error::Error>
         }
     }
     for (login, name, role, password, scopes) in USERS {
-        let grants = scopes.iter().map(|s| s.parse::<ScopeGrant>()).collect::<Result<Vec<_>, _>>()?;
-        data.accounts.add_user(login, name, *role, password, &grants)?;
+        let grants = scopes
+            .iter()
+            .map(|s| s.parse::<ScopeGrant>())
+            .collect::<Result<Vec<_>, _>>()?;
+        data.accounts
+            .add_user(login, name, *role, password, &grants)?;
     }
     println!(
         "seeded the demo district: {} households in 2 communities, {} users, in {:.1?}",

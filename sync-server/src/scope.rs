@@ -29,7 +29,11 @@ pub fn scopes_of(session: &Session, store: &Store) -> gridwalk_core::Result<Vec<
             let mut grids: Vec<String> = store
                 .reference_items(ReferenceKind::Grid, None)?
                 .into_iter()
-                .filter(|g| g.parent_id.as_ref().is_some_and(|p| communities.contains(p)))
+                .filter(|g| {
+                    g.parent_id
+                        .as_ref()
+                        .is_some_and(|p| communities.contains(p))
+                })
                 .map(|g| g.id)
                 .collect();
             grids.extend(granted("grid"));

@@ -35,9 +35,15 @@ impl ReferenceKind {
 
     /// Parses a stored name.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Community, Self::Grid, Self::Compound, Self::Building, Self::Company]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Self::Community,
+            Self::Grid,
+            Self::Compound,
+            Self::Building,
+            Self::Company,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 

@@ -644,14 +644,22 @@ impl Store {
     pub fn add_reference(&self, items: &[ReferenceItem]) -> Result<u64> {
         let version = self.reference_version()? + 1;
         let mut w = self.writer();
-        let tx = w.conn.transaction().map_err(Error::storage("saving reference data"))?;
+        let tx = w
+            .conn
+            .transaction()
+            .map_err(Error::storage("saving reference data"))?;
         {
             let mut ins = tx
                 .prepare("INSERT OR REPLACE INTO reference_item (kind, id, parent_id, name) VALUES (?1, ?2, ?3, ?4)")
                 .map_err(Error::storage("saving reference data"))?;
             for i in items {
-                ins.execute(rusqlite::params![i.kind.as_str(), i.id, i.parent_id, i.name])
-                    .map_err(Error::storage("saving reference data"))?;
+                ins.execute(rusqlite::params![
+                    i.kind.as_str(),
+                    i.id,
+                    i.parent_id,
+                    i.name
+                ])
+                .map_err(Error::storage("saving reference data"))?;
             }
         }
         tx.execute(
@@ -659,7 +667,8 @@ impl Store {
             [version as i64],
         )
         .map_err(Error::storage("saving reference data"))?;
-        tx.commit().map_err(Error::storage("saving reference data"))?;
+        tx.commit()
+            .map_err(Error::storage("saving reference data"))?;
         Ok(version)
     }
 

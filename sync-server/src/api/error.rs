@@ -69,10 +69,16 @@ impl IntoResponse for ApiError {
 impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         match e {
-            AccountError::WrongPassword => Self::new(StatusCode::UNAUTHORIZED, "wrong_password", e.to_string()),
+            AccountError::WrongPassword => {
+                Self::new(StatusCode::UNAUTHORIZED, "wrong_password", e.to_string())
+            }
             AccountError::LockedOut(wait) => ApiError {
                 retry_after: Some(wait.as_secs().max(1)),
-                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", e.to_string())
+                ..Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    e.to_string(),
+                )
             },
             AccountError::BadToken(m) => Self::unauthorized(m),
             AccountError::Invalid(m) => Self::bad_request("invalid", m),
@@ -84,8 +90,12 @@ impl From<AccountError> for ApiError {
 impl From<gridwalk_core::Error> for ApiError {
     fn from(e: gridwalk_core::Error) -> Self {
         match e {
-            gridwalk_core::Error::InvalidChanges { .. } => Self::bad_request("bad_changes", e.to_string()),
-            gridwalk_core::Error::Refused(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", e.to_string()),
+            gridwalk_core::Error::InvalidChanges { .. } => {
+                Self::bad_request("bad_changes", e.to_string())
+            }
+            gridwalk_core::Error::Refused(_) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", e.to_string())
+            }
             other => Self::internal(other),
         }
     }

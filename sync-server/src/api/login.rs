@@ -15,11 +15,19 @@ pub(super) async fn login(
 ) -> Result<Json<LoginResponse>, ApiError> {
     let Json(req) = body.map_err(|e| ApiError::bad_request("malformed_body", e.body_text()))?;
     if req.device_id.trim().is_empty() {
-        return Err(ApiError::bad_request("malformed_body", "device_id is required"));
+        return Err(ApiError::bad_request(
+            "malformed_body",
+            "device_id is required",
+        ));
     }
     let accounts = app.accounts.clone();
     let issued = tokio::task::spawn_blocking(move || {
-        accounts.login(&req.username, &req.password, &req.device_id, Timestamp::now())
+        accounts.login(
+            &req.username,
+            &req.password,
+            &req.device_id,
+            Timestamp::now(),
+        )
     })
     .await??;
     Ok(Json(LoginResponse {

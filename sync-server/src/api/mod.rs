@@ -57,7 +57,10 @@ struct Health {
 async fn health(State(app): State<Arc<AppState>>) -> Result<Json<Health>, ApiError> {
     let store = app.store.clone();
     let log_head = tokio::task::spawn_blocking(move || store.log_head()).await??;
-    Ok(Json(Health { status: "ok", log_head }))
+    Ok(Json(Health {
+        status: "ok",
+        log_head,
+    }))
 }
 
 /// The session of a request's bearer token.
@@ -70,5 +73,8 @@ pub(crate) async fn session(app: &Arc<AppState>, headers: &HeaderMap) -> Result<
         .trim()
         .to_owned();
     let accounts = app.accounts.clone();
-    Ok(tokio::task::spawn_blocking(move || accounts.authenticate(&token, Timestamp::now())).await??)
+    Ok(
+        tokio::task::spawn_blocking(move || accounts.authenticate(&token, Timestamp::now()))
+            .await??,
+    )
 }

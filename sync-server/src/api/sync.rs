@@ -19,10 +19,18 @@ use gridwalk_core::sync::wire::{
 use super::{ApiError, AppState, session};
 use crate::scope::scopes_of;
 
-pub(super) async fn sync(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub(super) async fn sync(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let session = session(&app, &headers).await?;
-    let probe: VersionProbe = wire::from_cbor(&body)
-        .map_err(|e| ApiError::bad_request("malformed_body", format!("the body is not a CBOR sync request: {e}")))?;
+    let probe: VersionProbe = wire::from_cbor(&body).map_err(|e| {
+        ApiError::bad_request(
+            "malformed_body",
+            format!("the body is not a CBOR sync request: {e}"),
+        )
+    })?;
     if probe.version != PROTOCOL_VERSION {
         return Err(ApiError::bad_request(
             "unsupported_version",
@@ -32,8 +40,12 @@ pub(super) async fn sync(State(app): State<Arc<AppState>>, headers: HeaderMap, b
             ),
         ));
     }
-    let request: SyncRequest = wire::from_cbor(&body)
-        .map_err(|e| ApiError::bad_request("malformed_body", format!("the body is not a sync request: {e}")))?;
+    let request: SyncRequest = wire::from_cbor(&body).map_err(|e| {
+        ApiError::bad_request(
+            "malformed_body",
+            format!("the body is not a sync request: {e}"),
+        )
+    })?;
 
     let app2 = app.clone();
     let response = tokio::task::spawn_blocking(move || -> Result<SyncResponse, ApiError> {
@@ -53,7 +65,9 @@ pub(super) async fn sync(State(app): State<Arc<AppState>>, headers: HeaderMap, b
             };
             match store.accept_pushed(&session.actor, &session.device_id, rc, &in_scope, now)? {
                 PushOutcome::Accepted => response.accepted.push(rc.id.clone()),
-                PushOutcome::Refused(refusal) => response.refused.push(refuse("rules", refusal.to_string())),
+                PushOutcome::Refused(refusal) => {
+                    response.refused.push(refuse("rules", refusal.to_string()))
+                }
                 PushOutcome::OutOfScope => {
                     tracing::warn!(
                         user = %session.actor.user_id,
@@ -68,11 +82,17 @@ pub(super) async fn sync(State(app): State<Arc<AppState>>, headers: HeaderMap, b
                 }
                 PushOutcome::MissingDependencies => response.refused.push(refuse(
                     "missing_dependencies",
-                    "the server lacks earlier changes of this record; the app sends it whole".into(),
+                    "the server lacks earlier changes of this record; the app sends it whole"
+                        .into(),
                 )),
             }
         }
-        let page = store.pull(&scopes, &request.cursors, &session.device_id, app2.pull_budget)?;
+        let page = store.pull(
+            &scopes,
+            &request.cursors,
+            &session.device_id,
+            app2.pull_budget,
+        )?;
         response.pull = page.records;
         response.cursors = page.cursors;
         response.more = page.more;
@@ -83,10 +103,16 @@ pub(super) async fn sync(State(app): State<Arc<AppState>>, headers: HeaderMap, b
                 items: store.all_reference_items()?,
             });
         }
-        app2.accounts.record_sync(&session, response.accepted.len(), now)?;
+        app2.accounts
+            .record_sync(&session, response.accepted.len(), now)?;
         Ok(response)
     })
     .await??;
 
-    Ok((StatusCode::OK, [(header::CONTENT_TYPE, wire::CBOR)], wire::to_cbor(&response)).into_response())
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, wire::CBOR)],
+        wire::to_cbor(&response),
+    )
+        .into_response())
 }
