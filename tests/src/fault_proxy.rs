@@ -1,8 +1,9 @@
 //! A TCP proxy on loopback that breaks connections the way a stairwell does: it drops them
 //! mid-request and mid-response, delays them, and replays whole requests a second time.
 //!
-//! It does not parse HTTP: each accepted connection draws one fault, applied to the bytes
-//! flowing through it.
+//! It does not parse HTTP: bytes from the client after the server has answered start a new
+//! request, and each request draws its own fault, so faults hit requests even on a kept-alive
+//! connection.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use rand::Rng;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// What happens to one connection.
+/// What happens to one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
     /// Passed through untouched.
@@ -24,16 +25,16 @@ pub enum Fault {
     DropResponseAfter(usize),
     /// Passed through after a pause.
     Delay(Duration),
-    /// Passed through, then everything the client sent is sent again on a new connection.
+    /// Passed through, and the same request sent once more on a connection of its own.
     Replay,
 }
 
 /// Counts of faults applied, for the test's report.
 #[derive(Debug, Default)]
 pub struct FaultCounts {
-    /// Connections seen.
+    /// Requests seen.
     pub connections: AtomicU64,
-    /// Connections cut or replayed.
+    /// Requests cut, delayed or replayed.
     pub faults: AtomicU64,
 }
 
@@ -55,12 +56,7 @@ impl FaultProxy {
         let c = counts.clone();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                c.connections.fetch_add(1, Ordering::Relaxed);
-                let fault = draw(rate);
-                if fault != Fault::None {
-                    c.faults.fetch_add(1, Ordering::Relaxed);
-                }
-                tokio::spawn(handle(client, upstream, fault));
+                tokio::spawn(handle(client, upstream, rate, c.clone()));
             }
         });
         FaultProxy { addr, counts, task }
@@ -91,78 +87,125 @@ fn draw(rate: f64) -> Fault {
     }
 }
 
-async fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault) {
-    let Ok(mut server) = TcpStream::connect(upstream).await else {
+/// Per-connection state shared by the two directions.
+struct Exchange {
+    /// The fault drawn for the request under way.
+    fault: Fault,
+    /// Bytes of the current request seen so far.
+    request: Vec<u8>,
+    /// Bytes of the current response forwarded so far.
+    response_bytes: usize,
+    /// Whether the server has answered since the client last sent: the next client bytes
+    /// start a new request.
+    answered: bool,
+}
+
+async fn handle(client: TcpStream, upstream: SocketAddr, rate: f64, counts: Arc<FaultCounts>) {
+    let Ok(server) = TcpStream::connect(upstream).await else {
         return;
     };
-    if let Fault::Delay(d) = fault {
-        tokio::time::sleep(d).await;
-    }
-    let (mut cr, mut cw) = client.split();
-    let (mut sr, mut sw) = server.split();
-    let mut sent = Vec::new();
-    let up = async {
+    let (mut cr, mut cw) = client.into_split();
+    let (mut sr, mut sw) = server.into_split();
+    let state = Arc::new(std::sync::Mutex::new(Exchange {
+        fault: Fault::None,
+        request: Vec::new(),
+        response_bytes: 0,
+        answered: true,
+    }));
+    let up_state = state.clone();
+    let up = async move {
         let mut buf = vec![0u8; 16 * 1024];
-        let mut total = 0usize;
         loop {
             let n = match cr.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
-            let mut n = n;
-            if let Fault::DropRequestAfter(limit) = fault {
-                if total + n >= limit {
-                    n = limit - total;
-                    let _ = sw.write_all(&buf[..n]).await;
-                    return true;
+            let (fault, cut) = {
+                let mut st = up_state.lock().unwrap();
+                if st.answered {
+                    st.answered = false;
+                    st.request.clear();
+                    st.response_bytes = 0;
+                    st.fault = draw(rate);
+                    if st.fault != Fault::None {
+                        counts.faults.fetch_add(1, Ordering::Relaxed);
+                    }
+                    counts.connections.fetch_add(1, Ordering::Relaxed);
                 }
+                let before = st.request.len();
+                st.request.extend_from_slice(&buf[..n]);
+                let cut = match st.fault {
+                    Fault::DropRequestAfter(limit) if before + n >= limit => Some(limit.saturating_sub(before)),
+                    _ => None,
+                };
+                (st.fault, cut)
+            };
+            if let Fault::Delay(d) = fault {
+                tokio::time::sleep(d).await;
             }
-            total += n;
-            sent.extend_from_slice(&buf[..n]);
+            if let Some(keep) = cut {
+                let _ = sw.write_all(&buf[..keep]).await;
+                return;
+            }
             if sw.write_all(&buf[..n]).await.is_err() {
-                break;
+                return;
             }
         }
         let _ = sw.shutdown().await;
-        false
     };
-    let down = async {
+    let down_state = state;
+    let down = async move {
         let mut buf = vec![0u8; 16 * 1024];
-        let mut total = 0usize;
         loop {
             let n = match sr.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
-            let mut n = n;
-            if let Fault::DropResponseAfter(limit) = fault {
-                if total + n >= limit {
-                    n = limit - total;
-                    let _ = cw.write_all(&buf[..n]).await;
-                    return true;
-                }
+            let (cut, replay) = {
+                let mut st = down_state.lock().unwrap();
+                let first = !st.answered;
+                st.answered = true;
+                let before = st.response_bytes;
+                st.response_bytes += n;
+                let cut = match st.fault {
+                    Fault::DropResponseAfter(limit) if before + n >= limit => Some(limit.saturating_sub(before)),
+                    _ => None,
+                };
+                let replay = (first && st.fault == Fault::Replay).then(|| st.request.clone());
+                (cut, replay)
+            };
+            if let Some(request) = replay {
+                tokio::spawn(replay_request(upstream, request));
             }
-            total += n;
+            if let Some(keep) = cut {
+                let _ = cw.write_all(&buf[..keep]).await;
+                return;
+            }
             if cw.write_all(&buf[..n]).await.is_err() {
-                break;
+                return;
             }
         }
         let _ = cw.shutdown().await;
-        false
     };
-    // Whichever side is cut ends the connection for both.
+    // Whichever direction is cut ends the connection: dropping both halves closes the sockets.
     tokio::select! {
-        _ = async { tokio::join!(up, down) } => {}
+        _ = up => {}
+        _ = down => {}
     }
-    drop(client);
-    drop(server);
-    if fault == Fault::Replay && !sent.is_empty() {
-        if let Ok(mut again) = TcpStream::connect(upstream).await {
-            let _ = again.write_all(&sent).await;
-            let _ = again.shutdown().await;
-            let mut sink = Vec::new();
-            let _ =
-                tokio::time::timeout(Duration::from_secs(5), again.read_to_end(&mut sink)).await;
-        }
+}
+
+/// Sends a request the client already sent once more, on a connection of its own.
+async fn replay_request(upstream: SocketAddr, request: Vec<u8>) {
+    if let Ok(mut again) = TcpStream::connect(upstream).await {
+        let _ = again.write_all(&request).await;
+        let mut sink = vec![0u8; 16 * 1024];
+        let _ = tokio::time::timeout(Duration::from_secs(5), async {
+            while let Ok(n) = again.read(&mut sink).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        })
+        .await;
     }
 }
