@@ -135,7 +135,9 @@ async fn handle(client: TcpStream, upstream: SocketAddr, rate: f64, counts: Arc<
                 let before = st.request.len();
                 st.request.extend_from_slice(&buf[..n]);
                 let cut = match st.fault {
-                    Fault::DropRequestAfter(limit) if before + n >= limit => Some(limit.saturating_sub(before)),
+                    Fault::DropRequestAfter(limit) if before + n >= limit => {
+                        Some(limit.saturating_sub(before))
+                    }
                     _ => None,
                 };
                 (st.fault, cut)
@@ -168,7 +170,9 @@ async fn handle(client: TcpStream, upstream: SocketAddr, rate: f64, counts: Arc<
                 let before = st.response_bytes;
                 st.response_bytes += n;
                 let cut = match st.fault {
-                    Fault::DropResponseAfter(limit) if before + n >= limit => Some(limit.saturating_sub(before)),
+                    Fault::DropResponseAfter(limit) if before + n >= limit => {
+                        Some(limit.saturating_sub(before))
+                    }
                     _ => None,
                 };
                 let replay = (first && st.fault == Fault::Replay).then(|| st.request.clone());

@@ -32,7 +32,10 @@ async fn sync_until_done(device: &Device, attempts: usize) -> usize {
 }
 
 fn all_visits(device: &Device, grid: &str) -> Vec<String> {
-    let list = device.store.list_households(&AddressScope::Grid(grid.into()), 0, 10_000).unwrap();
+    let list = device
+        .store
+        .list_households(&AddressScope::Grid(grid.into()), 0, 10_000)
+        .unwrap();
     list.households
         .iter()
         .flat_map(|h| device.store.household(&h.id).unwrap().visits)
@@ -55,11 +58,17 @@ async fn every_edit_arrives_exactly_once_through_a_faulty_network() {
     for round in 0..30 {
         for (i, id) in ids.iter().enumerate().skip(round % 3).step_by(3) {
             let notes = format!("round {round} household {i}");
-            a.store.record_visit(&a.actor, id, &visit(notes.clone()), Timestamp::now()).unwrap();
+            a.store
+                .record_visit(&a.actor, id, &visit(notes.clone()), Timestamp::now())
+                .unwrap();
             expected.insert(notes);
         }
         a.store
-            .create_household(&a.actor, &household("C01-G01", &format!("new-{round}")), Timestamp::now())
+            .create_household(
+                &a.actor,
+                &household("C01-G01", &format!("new-{round}")),
+                Timestamp::now(),
+            )
             .unwrap();
         failures += sync_until_done(&a, 200).await;
     }
@@ -78,7 +87,11 @@ async fn every_edit_arrives_exactly_once_through_a_faulty_network() {
     let unique: BTreeSet<String> = seen.iter().cloned().collect();
     assert_eq!(seen.len(), unique.len(), "no visit arrived twice");
     assert_eq!(unique, expected, "every visit arrived");
-    let count = b.store.list_households(&AddressScope::Grid("C01-G01".into()), 0, 1000).unwrap().household_count;
+    let count = b
+        .store
+        .list_households(&AddressScope::Grid("C01-G01".into()), 0, 1000)
+        .unwrap()
+        .household_count;
     assert_eq!(count, 60);
     assert_eq!(
         b.store.household(&ids[0]).unwrap(),
@@ -90,7 +103,8 @@ async fn every_edit_arrives_exactly_once_through_a_faulty_network() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_killed_mid_sync_loses_nothing_it_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = TestServer::start_with_env(dir.path(), &[("GRIDWALK_PULL_BUDGET_BYTES", "20000")]);
+    let mut server =
+        TestServer::start_with_env(dir.path(), &[("GRIDWALK_PULL_BUDGET_BYTES", "20000")]);
     seed_households(dir.path(), "C01-G01", 5);
     let mut a = Device::sign_in(&server.url, "worker.a").await;
     a.sync().await;
@@ -99,7 +113,11 @@ async fn a_server_killed_mid_sync_loses_nothing_it_acknowledged() {
     for i in 0..1500 {
         let mut h = household("C01-G01", &format!("k{i}"));
         h.notes = "备注".repeat(200);
-        made.push(a.store.create_household(&a.actor, &h, Timestamp::now()).unwrap());
+        made.push(
+            a.store
+                .create_household(&a.actor, &h, Timestamp::now())
+                .unwrap(),
+        );
     }
     let mut cut_mid_sync = 0;
     for round in 0..3 {
@@ -121,22 +139,34 @@ async fn a_server_killed_mid_sync_loses_nothing_it_acknowledged() {
         if outcome.is_err() && pending > 0 && pending < 1500 {
             cut_mid_sync += 1;
         }
-        eprintln!("round {round}: first page {first:?}, sync {:?}, {pending} pending", outcome.map(|r| r.pending));
+        eprintln!(
+            "round {round}: first page {first:?}, sync {:?}, {pending} pending",
+            outcome.map(|r| r.pending)
+        );
         server.restart();
         a.reconnect(&server.url);
         if pending == 0 {
             break;
         }
     }
-    assert!(cut_mid_sync > 0, "the server was never killed in the middle of a sync");
+    assert!(
+        cut_mid_sync > 0,
+        "the server was never killed in the middle of a sync"
+    );
     sync_until_done(&a, 20).await;
     let b = Device::sign_in(&server.url, "worker.a2").await;
     b.sync().await;
     for id in &made {
-        assert!(b.store.household(id).is_ok(), "{id} was acknowledged but is not on the server");
+        assert!(
+            b.store.household(id).is_ok(),
+            "{id} was acknowledged but is not on the server"
+        );
     }
     assert_eq!(
-        b.store.list_households(&AddressScope::Grid("C01-G01".into()), 0, 10_000).unwrap().household_count,
+        b.store
+            .list_households(&AddressScope::Grid("C01-G01".into()), 0, 10_000)
+            .unwrap()
+            .household_count,
         1505
     );
 }

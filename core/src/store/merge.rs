@@ -76,6 +76,9 @@ impl RecordData {
     pub fn apply_to(&self, doc: &mut automerge::AutoCommit) -> std::result::Result<(), String> {
         match self {
             RecordData::Document(bytes) => {
+                if bytes.is_empty() {
+                    return Err("an empty document".into());
+                }
                 let options =
                     automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error);
                 let mut other = automerge::AutoCommit::load_with_options(bytes, options)

@@ -1,0 +1,174 @@
+//! Untrusted bytes and stale credentials: each gets a clear 4xx, and the server stays up.
+
+use std::time::Duration;
+
+use gridwalk_core::RecordId;
+use gridwalk_core::store::merge::{RecordChanges, RecordData};
+use gridwalk_core::sync::wire::{self, ErrorBody, SyncRequest};
+use gridwalk_tests::{Device, PASSWORD, TestServer, seed_households};
+use rand::RngCore;
+
+async fn post(url: &str, token: Option<&str>, body: Vec<u8>) -> (u16, Option<ErrorBody>) {
+    let client = reqwest::Client::new();
+    let mut req = client
+        .post(format!("{url}/v1/sync"))
+        .header("content-type", wire::CBOR)
+        .body(body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.ok())
+}
+
+async fn healthy(url: &str) {
+    let resp = reqwest::get(format!("{url}/health")).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200, "the server is still up");
+}
+
+fn request(push: Vec<RecordChanges>) -> SyncRequest {
+    SyncRequest {
+        version: wire::PROTOCOL_VERSION,
+        push,
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_requests_get_a_clear_4xx_and_the_server_stays_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with_env(dir.path(), &[("GRIDWALK_MAX_BODY_BYTES", "1048576")]);
+    let ids = seed_households(dir.path(), "C01-G01", 2);
+    let device = Device::sign_in(&server.url, "worker.a").await;
+    let token = device.client.token().unwrap().to_owned();
+    let url = &server.url;
+
+    let (status, body) = post(url, Some(&token), b"this is not CBOR at all".to_vec()).await;
+    assert_eq!(status, 400);
+    assert_eq!(body.unwrap().code, "malformed_body");
+
+    let mut future = request(Vec::new());
+    future.version = 99;
+    let (status, body) = post(url, Some(&token), wire::to_cbor(&future)).await;
+    assert_eq!(status, 400);
+    let body = body.unwrap();
+    assert_eq!(body.code, "unsupported_version");
+    assert!(body.message.contains("99"), "{}", body.message);
+
+    let (status, _) = post(url, Some(&token), vec![0u8; 2 * 1024 * 1024]).await;
+    assert_eq!(
+        status, 413,
+        "an oversized body is refused before it is read"
+    );
+
+    let mut rng = rand::rng();
+    for data in [
+        RecordData::Document({
+            let mut b = vec![0u8; 4096];
+            rng.fill_bytes(&mut b);
+            b
+        }),
+        RecordData::Changes(vec![vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3].into()]),
+        RecordData::Document(Vec::new()),
+    ] {
+        let bad = request(vec![RecordChanges {
+            id: ids[0].clone(),
+            kind: "household".into(),
+            data,
+        }]);
+        let (status, body) = post(url, Some(&token), wire::to_cbor(&bad)).await;
+        assert_eq!(status, 400, "random bytes as automerge data");
+        assert_eq!(body.unwrap().code, "bad_changes");
+    }
+    let unknown_kind = request(vec![RecordChanges {
+        id: RecordId::from("x"),
+        kind: "spaceship".into(),
+        data: RecordData::Changes(Vec::new()),
+    }]);
+    assert_eq!(
+        post(url, Some(&token), wire::to_cbor(&unknown_kind))
+            .await
+            .0,
+        400
+    );
+
+    let (status, body) = post(url, None, wire::to_cbor(&request(Vec::new()))).await;
+    assert_eq!(status, 401);
+    assert_eq!(body.unwrap().code, "unauthorized");
+    assert_eq!(
+        post(
+            url,
+            Some("not-a-token"),
+            wire::to_cbor(&request(Vec::new()))
+        )
+        .await
+        .0,
+        401
+    );
+
+    healthy(url).await;
+    device.sync().await;
+    assert!(
+        device.store.household(&ids[1]).is_ok(),
+        "and still serves honest devices"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_and_revoked_tokens_and_wrong_passwords_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with_env(dir.path(), &[("GRIDWALK_TOKEN_TTL_SECS", "2")]);
+    let device = Device::sign_in(&server.url, "worker.a").await;
+    device.sync().await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    match device.try_sync().await {
+        Err(gridwalk_core::Error::Unauthorized { reason }) => {
+            assert!(reason.contains("expired"), "{reason}")
+        }
+        other => panic!("an expired token synced: {other:?}"),
+    }
+    assert!(
+        device
+            .store
+            .sync_status()
+            .unwrap()
+            .last_error
+            .unwrap()
+            .contains("expired")
+    );
+
+    let fresh = Device::sign_in(&server.url, "worker.a").await;
+    let data = gridwalk_server::server::open_data(dir.path(), Duration::from_secs(60)).unwrap();
+    assert!(
+        data.accounts
+            .revoke_tokens("worker.a", gridwalk_core::Timestamp::now())
+            .unwrap()
+            >= 1
+    );
+    match fresh.try_sync().await {
+        Err(gridwalk_core::Error::Unauthorized { reason }) => {
+            assert!(reason.contains("revoked"), "{reason}")
+        }
+        other => panic!("a revoked token synced: {other:?}"),
+    }
+
+    let mut client = gridwalk_core::sync::client::SyncClient::new(&server.url).unwrap();
+    let err = client
+        .login("worker.a", "wrong password", "d")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, gridwalk_core::Error::Unauthorized { .. }),
+        "{err:?}"
+    );
+    for _ in 0..5 {
+        let _ = client.login("worker.b", "wrong password", "d").await;
+    }
+    let err = client.login("worker.b", PASSWORD, "d").await.unwrap_err();
+    assert!(
+        matches!(err, gridwalk_core::Error::TooManyAttempts { .. }),
+        "slowed down: {err:?}"
+    );
+    healthy(&server.url).await;
+}
