@@ -36,6 +36,10 @@ pub struct FaultCounts {
     pub connections: AtomicU64,
     /// Requests cut, delayed or replayed.
     pub faults: AtomicU64,
+    /// Bytes from clients to the server, as on the wire (compressed, with HTTP headers).
+    pub bytes_up: AtomicU64,
+    /// Bytes from the server to clients, as on the wire.
+    pub bytes_down: AtomicU64,
 }
 
 /// A running proxy.
@@ -113,6 +117,7 @@ async fn handle(client: TcpStream, upstream: SocketAddr, rate: f64, counts: Arc<
         answered: true,
     }));
     let up_state = state.clone();
+    let counts_down = counts.clone();
     let up = async move {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
@@ -149,6 +154,7 @@ async fn handle(client: TcpStream, upstream: SocketAddr, rate: f64, counts: Arc<
                 let _ = sw.write_all(&buf[..keep]).await;
                 return;
             }
+            counts.bytes_up.fetch_add(n as u64, Ordering::Relaxed);
             if sw.write_all(&buf[..n]).await.is_err() {
                 return;
             }
@@ -156,6 +162,7 @@ async fn handle(client: TcpStream, upstream: SocketAddr, rate: f64, counts: Arc<
         let _ = sw.shutdown().await;
     };
     let down_state = state;
+    let down_counts = counts_down;
     let down = async move {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
@@ -185,6 +192,9 @@ async fn handle(client: TcpStream, upstream: SocketAddr, rate: f64, counts: Arc<
                 let _ = cw.write_all(&buf[..keep]).await;
                 return;
             }
+            down_counts
+                .bytes_down
+                .fetch_add(n as u64, Ordering::Relaxed);
             if cw.write_all(&buf[..n]).await.is_err() {
                 return;
             }

@@ -62,7 +62,9 @@ impl Store {
     /// Records waiting to be pushed, up to about `budget` bytes (at least one record).
     pub fn outbox(&self, budget: usize) -> Result<Vec<Outgoing>> {
         let conn = self.reader();
-        let rows: Vec<(String, String, Vec<u8>, Option<Vec<u8>>)> = conn
+        // (id, kind, heads, acknowledged heads)
+        type Row = (String, String, Vec<u8>, Option<Vec<u8>>);
+        let rows: Vec<Row> = conn
             .prepare_cached(
                 "SELECT id, kind, heads, acked_heads FROM document
                  WHERE acked_heads IS NOT heads AND refused_heads IS NOT heads ORDER BY id",

@@ -24,6 +24,7 @@ pub(super) async fn sync(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let started = std::time::Instant::now();
     let session = session(&app, &headers).await?;
     let probe: VersionProbe = wire::from_cbor(&body).map_err(|e| {
         ApiError::bad_request(
@@ -109,10 +110,16 @@ pub(super) async fn sync(
     })
     .await??;
 
+    let body = wire::to_cbor(&response);
+    // Server-Timing lets a client or a benchmark see the server's own share of a round trip.
+    let timing = format!("app;dur={:.3}", started.elapsed().as_secs_f64() * 1000.0);
     Ok((
         StatusCode::OK,
-        [(header::CONTENT_TYPE, wire::CBOR)],
-        wire::to_cbor(&response),
+        [
+            (header::CONTENT_TYPE, wire::CBOR.to_owned()),
+            (header::HeaderName::from_static("server-timing"), timing),
+        ],
+        body,
     )
         .into_response())
 }
