@@ -106,6 +106,15 @@ impl TestServer {
         let _ = self.child.wait();
     }
 
+    /// Asks the server to stop (SIGTERM) and waits for it to exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        // SAFETY: kill(2) with a pid this process spawned and has not reaped.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        self.child.wait().unwrap()
+    }
+
     /// Starts the server again on the same data directory and port.
     pub fn restart(&mut self) {
         self.kill();

@@ -183,3 +183,175 @@ async fn nobody_sees_or_writes_outside_their_scope() {
     let supervisor = Device::sign_in(&server.url, "supervisor").await;
     assert_eq!(supervisor.sync().await.progress.records_down, 7);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_the_rules_refuse_is_answered_with_the_reason_and_reaches_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let a = Device::sign_in(&server.url, "worker.a").await;
+    a.sync().await;
+    // A tampered phone: the ledger path keeps an ID number with a wrong check digit, which the
+    // server must not take from a device.
+    let mut h = household("C01-G01", "301");
+    h.residents.push(gridwalk_core::NewResident {
+        id_number: Some("110105194912310021".into()),
+        ..resident("张三")
+    });
+    let bad = a
+        .store
+        .import_households(
+            &a.actor,
+            &[h],
+            gridwalk_core::rules::household::Validation::Ledger,
+            Timestamp::now(),
+        )
+        .unwrap()
+        .remove(0);
+    let report = a.sync().await;
+    let refused = report
+        .refused
+        .iter()
+        .find(|r| r.id == bad)
+        .expect("refused");
+    assert_eq!(refused.code, "rules");
+    assert!(refused.reason.contains("check digit"), "{}", refused.reason);
+    assert!(
+        !refused.reason.contains("19491231"),
+        "the reason masks the ID number"
+    );
+    assert_eq!(
+        a.store.pending_count().unwrap(),
+        0,
+        "refused changes are not retried forever"
+    );
+    assert_eq!(a.store.sync_status().unwrap().refused.len(), 1);
+    let b = Device::sign_in(&server.url, "worker.a2").await;
+    b.sync().await;
+    assert!(
+        b.store.household(&bad).is_err(),
+        "never stored, never sent on"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_household_moved_into_a_grid_arrives_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let in_b = seed_households(dir.path(), "C01-G02", 2);
+    let b = Device::sign_in(&server.url, "worker.b").await;
+    b.sync().await;
+    // History in grid B: a resident and three visits.
+    b.store
+        .add_resident(&b.actor, &in_b[0], &resident("王五"), Timestamp::now())
+        .unwrap();
+    for i in 0..3 {
+        b.store
+            .record_visit(
+                &b.actor,
+                &in_b[0],
+                &visit(&format!("B{i}")),
+                Timestamp::now(),
+            )
+            .unwrap();
+    }
+    b.sync().await;
+    let a = Device::sign_in(&server.url, "worker.a").await;
+    a.sync().await;
+    assert!(a.store.household(&in_b[0]).is_err());
+
+    // The supervisor re-addresses it to grid A.
+    let s = Device::sign_in(&server.url, "supervisor").await;
+    s.sync().await;
+    let mut moved = s.store.household(&in_b[0]).unwrap().address;
+    moved.grid = "C01-G01".into();
+    moved.compound = "Q1".into();
+    s.store
+        .set_address(&s.actor, &in_b[0], &moved, Timestamp::now())
+        .unwrap();
+    s.sync().await;
+
+    let report = a.sync().await;
+    assert_eq!(report.progress.records_down, 1);
+    let h = a.store.household(&in_b[0]).unwrap();
+    assert_eq!(h.address.grid, "C01-G01");
+    assert_eq!(h.residents.len(), 1, "with its residents");
+    assert_eq!(h.visits.len(), 3, "and its history");
+    assert_eq!(h, s.store.household(&in_b[0]).unwrap());
+    // Grid B's worker still learns where it went.
+    b.sync().await;
+    assert_eq!(b.store.household(&in_b[0]).unwrap().address.grid, "C01-G01");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn local_writes_do_not_wait_for_a_sync_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let ids = seed_households(dir.path(), "C01-G01", 3000);
+    let a = Device::sign_in(&server.url, "worker.a").await;
+    let local = a
+        .store
+        .create_household(&a.actor, &household("C01-G01", "local"), Timestamp::now())
+        .unwrap();
+    let store = a.store.clone();
+    let client = a.client.clone();
+    let syncing = tokio::spawn(async move { client.sync(store, &|_| {}).await });
+    let mut slowest = std::time::Duration::ZERO;
+    let mut writes = 0;
+    while !syncing.is_finished() {
+        let started = std::time::Instant::now();
+        a.store
+            .record_visit(&a.actor, &local, &visit("during sync"), Timestamp::now())
+            .unwrap();
+        slowest = slowest.max(started.elapsed());
+        writes += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    syncing.await.unwrap().unwrap();
+    assert!(a.store.household(&ids[2999]).is_ok());
+    assert!(
+        writes > 3,
+        "the sync was too quick to tell ({writes} writes)"
+    );
+    assert!(
+        slowest < std::time::Duration::from_millis(500),
+        "a write waited {slowest:?} for the sync"
+    );
+    a.sync().await;
+    assert_eq!(a.store.pending_count().unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stopping_server_finishes_the_request_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = TestServer::start(dir.path());
+    let a = Device::sign_in(&server.url, "worker.a").await;
+    a.sync().await;
+    for i in 0..1500 {
+        let mut h = household("C01-G01", &format!("r{i}"));
+        h.notes = "备注".repeat(100);
+        a.store
+            .create_household(&a.actor, &h, Timestamp::now())
+            .unwrap();
+    }
+    let store = a.store.clone();
+    let client = a.client.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let syncing = tokio::spawn(async move {
+        client
+            .sync(store, &move |p| {
+                let _ = tx.send(p.round_trips);
+            })
+            .await
+    });
+    // SIGTERM while the first, large request is being handled.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let status = server.terminate();
+    assert!(status.success(), "a clean exit: {status:?}");
+    let first = rx.recv().await;
+    assert_eq!(first, Some(1), "the request in flight was answered");
+    let _ = syncing.await.unwrap();
+    assert!(
+        a.store.pending_count().unwrap() < 1500,
+        "what it answered is acknowledged"
+    );
+}
