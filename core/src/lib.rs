@@ -16,6 +16,7 @@
 pub mod demo;
 pub mod error;
 pub mod ids;
+pub mod photos;
 pub mod records;
 pub mod rules;
 pub mod search_key;

@@ -1,0 +1,137 @@
+//! The photo pipeline against `vipsthumbnail` (libvips), side by side in one run, on the phone
+//! photos of `../shared/data/photos/`. Run with `cargo bench -p gridwalk-core --bench photos`.
+//!
+//! For each photo: median wall time of our pipeline (decode, orient, scale to a 1600 px long
+//! edge, encode JPEG q80, plus the 320 px thumbnail) and of `vipsthumbnail --size 1600` with
+//! the same quality and metadata stripped (one process per run, as the command is used), the
+//! output sizes, and the peak memory of each, measured in child processes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use gridwalk_core::photos::PhotoOptions;
+use gridwalk_core::photos::pipeline::process;
+
+const PHOTOS: [&str; 3] = ["phone_nokia_8.3_gps.jpg", "phone_iphone6_gps.jpg", "phone_jolla.jpg"];
+const RUNS: usize = 15;
+
+fn photos_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/photos")
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Peak resident memory of a child run, from /proc (VmHWM), in MB.
+fn peak_of(mut cmd: Command) -> f64 {
+    let out = cmd.output().expect("child runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM_kB="))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn vips_peak(path: &Path, out: &Path) -> f64 {
+    // GNU time's %M is the peak resident set in KB.
+    let res = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg("vipsthumbnail")
+        .arg(path)
+        .args(["--size", "1600"])
+        .arg("-o")
+        .arg(format!("{}[Q=80,strip]", out.display()))
+        .output();
+    match res {
+        Ok(o) => String::from_utf8_lossy(&o.stderr)
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(f64::NAN),
+        Err(_) => f64::NAN,
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--one") {
+        // Child: process one photo once and report peak memory.
+        let bytes = std::fs::read(&args[i + 1]).unwrap();
+        let p = process(&bytes, &PhotoOptions::default()).unwrap();
+        std::hint::black_box(p);
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let hwm = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("0");
+        println!("VmHWM_kB={hwm}");
+        return;
+    }
+    let vips = Command::new("vipsthumbnail").arg("--version").output().is_ok();
+    let out_dir = tempfile::tempdir().unwrap();
+    println!("photo pipeline vs vipsthumbnail, long edge 1600, JPEG Q80, median of {RUNS} runs");
+    println!("| photo | pixels | gridwalk time | vipsthumbnail time | ratio | gridwalk size | vips size | gridwalk peak MB | vips peak MB |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for name in PHOTOS {
+        let path = photos_dir().join(name);
+        let bytes = std::fs::read(&path).unwrap();
+        let dims = image::ImageReader::open(&path).unwrap().into_dimensions().unwrap();
+        let mut ours = Vec::new();
+        let mut out = None;
+        for _ in 0..RUNS {
+            let t = Instant::now();
+            let p = process(&bytes, &PhotoOptions::default()).unwrap();
+            ours.push(t.elapsed());
+            out = Some(p);
+        }
+        let out = out.unwrap();
+        let mut theirs = Vec::new();
+        let vips_out = out_dir.path().join(format!("{name}.jpg"));
+        if vips {
+            for _ in 0..RUNS {
+                let t = Instant::now();
+                let status = Command::new("vipsthumbnail")
+                    .arg(&path)
+                    .args(["--size", "1600"])
+                    .arg("-o")
+                    .arg(format!("{}[Q=80,strip]", vips_out.display()))
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+                theirs.push(t.elapsed());
+            }
+        }
+        let ours_t = median(ours);
+        let (theirs_t, vips_size) = if vips {
+            (Some(median(theirs)), std::fs::metadata(&vips_out).map(|m| m.len()).unwrap_or(0))
+        } else {
+            (None, 0)
+        };
+        let mut child = Command::new(std::env::current_exe().unwrap());
+        child.args(["--one", path.to_str().unwrap()]);
+        let our_peak = peak_of(child);
+        let vips_peak = if vips { vips_peak(&path, &vips_out) } else { f64::NAN };
+        println!(
+            "| {name} | {}×{} | {:.1} ms | {} | {} | {} KB ({}×{}) + thumb {} KB | {} KB | {our_peak:.1} | {vips_peak:.1} |",
+            dims.0,
+            dims.1,
+            ours_t.as_secs_f64() * 1000.0,
+            theirs_t.map_or("n/a".into(), |t| format!("{:.1} ms", t.as_secs_f64() * 1000.0)),
+            theirs_t.map_or("n/a".into(), |t| format!("{:.2}×", ours_t.as_secs_f64() / t.as_secs_f64())),
+            out.full.len() / 1024,
+            out.size.0,
+            out.size.1,
+            out.thumb.len() / 1024,
+            vips_size / 1024,
+        );
+    }
+    if !vips {
+        println!("vipsthumbnail is not installed (Debian package libvips-tools): no comparison");
+    }
+}
