@@ -13,7 +13,11 @@ use std::time::{Duration, Instant};
 use gridwalk_core::photos::PhotoOptions;
 use gridwalk_core::photos::pipeline::process;
 
-const PHOTOS: [&str; 3] = ["phone_nokia_8.3_gps.jpg", "phone_iphone6_gps.jpg", "phone_jolla.jpg"];
+const PHOTOS: [&str; 3] = [
+    "phone_nokia_8.3_gps.jpg",
+    "phone_iphone6_gps.jpg",
+    "phone_jolla.jpg",
+];
 const RUNS: usize = 15;
 
 fn photos_dir() -> PathBuf {
@@ -73,15 +77,23 @@ fn main() {
         println!("VmHWM_kB={hwm}");
         return;
     }
-    let vips = Command::new("vipsthumbnail").arg("--version").output().is_ok();
+    let vips = Command::new("vipsthumbnail")
+        .arg("--version")
+        .output()
+        .is_ok();
     let out_dir = tempfile::tempdir().unwrap();
     println!("photo pipeline vs vipsthumbnail, long edge 1600, JPEG Q80, median of {RUNS} runs");
-    println!("| photo | pixels | gridwalk time | vipsthumbnail time | ratio | gridwalk size | vips size | gridwalk peak MB | vips peak MB |");
+    println!(
+        "| photo | pixels | gridwalk time | vipsthumbnail time | ratio | gridwalk size | vips size | gridwalk peak MB | vips peak MB |"
+    );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for name in PHOTOS {
         let path = photos_dir().join(name);
         let bytes = std::fs::read(&path).unwrap();
-        let dims = image::ImageReader::open(&path).unwrap().into_dimensions().unwrap();
+        let dims = image::ImageReader::open(&path)
+            .unwrap()
+            .into_dimensions()
+            .unwrap();
         let mut ours = Vec::new();
         let mut out = None;
         for _ in 0..RUNS {
@@ -109,21 +121,34 @@ fn main() {
         }
         let ours_t = median(ours);
         let (theirs_t, vips_size) = if vips {
-            (Some(median(theirs)), std::fs::metadata(&vips_out).map(|m| m.len()).unwrap_or(0))
+            (
+                Some(median(theirs)),
+                std::fs::metadata(&vips_out).map(|m| m.len()).unwrap_or(0),
+            )
         } else {
             (None, 0)
         };
         let mut child = Command::new(std::env::current_exe().unwrap());
         child.args(["--one", path.to_str().unwrap()]);
         let our_peak = peak_of(child);
-        let vips_peak = if vips { vips_peak(&path, &vips_out) } else { f64::NAN };
+        let vips_peak = if vips {
+            vips_peak(&path, &vips_out)
+        } else {
+            f64::NAN
+        };
         println!(
             "| {name} | {}×{} | {:.1} ms | {} | {} | {} KB ({}×{}) + thumb {} KB | {} KB | {our_peak:.1} | {vips_peak:.1} |",
             dims.0,
             dims.1,
             ours_t.as_secs_f64() * 1000.0,
-            theirs_t.map_or("n/a".into(), |t| format!("{:.1} ms", t.as_secs_f64() * 1000.0)),
-            theirs_t.map_or("n/a".into(), |t| format!("{:.2}×", ours_t.as_secs_f64() / t.as_secs_f64())),
+            theirs_t.map_or("n/a".into(), |t| format!(
+                "{:.1} ms",
+                t.as_secs_f64() * 1000.0
+            )),
+            theirs_t.map_or("n/a".into(), |t| format!(
+                "{:.2}×",
+                ours_t.as_secs_f64() / t.as_secs_f64()
+            )),
             out.full.len() / 1024,
             out.size.0,
             out.size.1,

@@ -34,6 +34,7 @@ fn visit(n: usize) -> NewVisit {
         purpose: VisitPurpose::Routine,
         notes: format!("第{n}次走访，一切正常"),
         location: None,
+        photos: Vec::new(),
     }
 }
 

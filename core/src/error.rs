@@ -42,6 +42,28 @@ pub enum Error {
         reason: String,
     },
 
+    /// A photo the core cannot take in: a format it does not decode (HEIC) or damaged bytes.
+    #[error("{0}")]
+    Photo(#[from] crate::photos::pipeline::PhotoProblem),
+
+    /// A photo file could not be read or written.
+    #[error("photo file {path}: {reason}")]
+    PhotoFile {
+        /// The file.
+        path: String,
+        /// What the file system said.
+        reason: String,
+    },
+
+    /// Photo bytes whose SHA-256 is not the name they were sent under.
+    #[error("photo {expected} arrived with the wrong content (hash {actual})")]
+    PhotoHashMismatch {
+        /// The name.
+        expected: String,
+        /// The hash of what arrived.
+        actual: String,
+    },
+
     /// The server could not be reached, or the connection dropped. Everything local is kept;
     /// sync again when the network is back.
     #[error("could not reach the server: {reason}")]

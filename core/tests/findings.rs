@@ -16,6 +16,7 @@ fn visit_at(at: Timestamp) -> NewVisit {
         purpose: VisitPurpose::Care,
         notes: String::new(),
         location: None,
+        photos: Vec::new(),
     }
 }
 

@@ -19,6 +19,7 @@ fn visit(at: gridwalk_core::Timestamp) -> NewVisit {
             lat: 39.9,
             lon: 116.4,
         }),
+        photos: Vec::new(),
     }
 }
 

@@ -25,6 +25,7 @@ fn visit(notes: &str) -> NewVisit {
         purpose: VisitPurpose::Routine,
         notes: notes.into(),
         location: None,
+        photos: Vec::new(),
     }
 }
 

@@ -342,25 +342,35 @@ impl Accounts {
         )?)
     }
 
-    /// Notes that a device synced (the supervisor pages show each device's last sync).
+    /// Notes that a device synced (the supervisor pages show each device's last sync). An idle
+    /// device that synced in the last minute is not written again: phones sync every few
+    /// minutes, and a write per idle sync would make the accounts file the server's bottleneck.
     pub fn record_sync(
         &self,
         session: &Session,
         pushed: usize,
         now: Timestamp,
     ) -> Result<(), AccountError> {
-        self.pool
-            .get()?
-            .prepare_cached(
-                "INSERT INTO device (id, user_id, last_sync_at, pushed) VALUES (?1, ?2, ?3, ?4)
+        let conn = self.pool.get()?;
+        if pushed == 0 {
+            let last: Option<i64> = conn
+                .prepare_cached("SELECT last_sync_at FROM device WHERE id = ?1")?
+                .query_row([&session.device_id], |r| r.get(0))
+                .optional()?;
+            if last.is_some_and(|t| now.0 - t < 60_000) {
+                return Ok(());
+            }
+        }
+        conn.prepare_cached(
+            "INSERT INTO device (id, user_id, last_sync_at, pushed) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO UPDATE SET user_id = ?2, last_sync_at = ?3, pushed = pushed + ?4",
-            )?
-            .execute(params![
-                session.device_id,
-                session.actor.user_id,
-                now.0,
-                pushed as i64
-            ])?;
+        )?
+        .execute(params![
+            session.device_id,
+            session.actor.user_id,
+            now.0,
+            pushed as i64
+        ])?;
         Ok(())
     }
 }

@@ -130,6 +130,7 @@ fn seed(data: &Data, households: usize) -> Result<(), Box<dyn std::error::Error>
                 purpose: VisitPurpose::Routine,
                 notes: "入户走访，情况正常".into(),
                 location: None,
+                photos: Vec::new(),
             };
             data.store.record_visit(&worker, id, &visit, now)?;
         }

@@ -158,6 +158,7 @@ async fn run() {
             purpose: VisitPurpose::Routine,
             notes: format!("第{i}次走访，一切正常"),
             location: None,
+            photos: Vec::new(),
         };
         a.store
             .record_visit(&a.actor, id, &v, Timestamp::now())

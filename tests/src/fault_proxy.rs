@@ -51,16 +51,54 @@ pub struct FaultProxy {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// How the proxy chooses faults.
+#[derive(Debug)]
+pub enum Plan {
+    /// Each request draws a random fault with this probability.
+    Random(f64),
+    /// The first `remaining` uploads (`PUT` requests) are cut half-way through their body;
+    /// nothing else is touched.
+    CutUploads {
+        /// Uploads still to cut.
+        remaining: AtomicU64,
+    },
+}
+
+impl Plan {
+    fn draw(&self, first_bytes: &[u8]) -> Fault {
+        match self {
+            Plan::Random(rate) => draw(*rate),
+            Plan::CutUploads { remaining } => match halfway(first_bytes) {
+                Some(cut)
+                    if first_bytes.starts_with(b"PUT ")
+                        && remaining
+                            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                            .is_ok() =>
+                {
+                    Fault::DropRequestAfter(cut)
+                }
+                _ => Fault::None,
+            },
+        }
+    }
+}
+
 impl FaultProxy {
-    /// Proxies to `upstream`, drawing a fault for each connection with probability `rate`.
+    /// Proxies to `upstream`, drawing a fault for each request with probability `rate`.
     pub async fn start(upstream: SocketAddr, rate: f64) -> FaultProxy {
+        Self::start_with(upstream, Plan::Random(rate)).await
+    }
+
+    /// Proxies to `upstream`, choosing faults by `plan`.
+    pub async fn start_with(upstream: SocketAddr, plan: Plan) -> FaultProxy {
+        let plan = Arc::new(plan);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let counts = Arc::new(FaultCounts::default());
         let c = counts.clone();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                tokio::spawn(handle(client, upstream, rate, c.clone()));
+                tokio::spawn(handle(client, upstream, plan.clone(), c.clone()));
             }
         });
         FaultProxy { addr, counts, task }
@@ -76,6 +114,18 @@ impl Drop for FaultProxy {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// The byte offset half-way through a request's body, from its headers.
+fn halfway(request: &[u8]) -> Option<usize> {
+    let text = String::from_utf8_lossy(request);
+    let head_end = text.find("\r\n\r\n")? + 4;
+    let length: usize = text[..head_end].lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("content-length")
+            .then(|| value.trim().parse().ok())?
+    })?;
+    Some(head_end + length / 2)
 }
 
 fn draw(rate: f64) -> Fault {
@@ -104,7 +154,12 @@ struct Exchange {
     answered: bool,
 }
 
-async fn handle(client: TcpStream, upstream: SocketAddr, rate: f64, counts: Arc<FaultCounts>) {
+async fn handle(
+    client: TcpStream,
+    upstream: SocketAddr,
+    plan: Arc<Plan>,
+    counts: Arc<FaultCounts>,
+) {
     let Ok(server) = TcpStream::connect(upstream).await else {
         return;
     };
@@ -131,7 +186,7 @@ async fn handle(client: TcpStream, upstream: SocketAddr, rate: f64, counts: Arc<
                     st.answered = false;
                     st.request.clear();
                     st.response_bytes = 0;
-                    st.fault = draw(rate);
+                    st.fault = plan.draw(&buf[..n]);
                     if st.fault != Fault::None {
                         counts.faults.fetch_add(1, Ordering::Relaxed);
                     }

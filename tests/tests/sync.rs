@@ -11,6 +11,7 @@ fn visit(notes: &str) -> NewVisit {
         purpose: VisitPurpose::Routine,
         notes: notes.into(),
         location: None,
+        photos: Vec::new(),
     }
 }
 

@@ -17,6 +17,7 @@ fn visit(notes: String) -> NewVisit {
         purpose: VisitPurpose::Routine,
         notes,
         location: None,
+        photos: Vec::new(),
     }
 }
 

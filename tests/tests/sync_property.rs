@@ -128,6 +128,7 @@ async fn run_case(world: &World, case: usize, steps: &[Step]) -> Result<(), Stri
                     purpose: VisitPurpose::Routine,
                     notes: format!("visit {n}"),
                     location: None,
+                    photos: Vec::new(),
                 };
                 (
                     d,

@@ -58,5 +58,7 @@ pub fn content_hash(bytes: &[u8]) -> String {
 
 /// Whether text is a photo name: 64 lower-case hex digits.
 pub fn is_content_hash(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }

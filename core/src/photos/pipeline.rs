@@ -74,7 +74,9 @@ fn decode_jpeg(bytes: &[u8], long_edge: u32) -> Result<DynamicImage, PhotoProble
     let undecodable = |e: jpeg_decoder::Error| PhotoProblem::Undecodable(e.to_string());
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
     decoder.read_info().map_err(undecodable)?;
-    let info = decoder.info().ok_or_else(|| PhotoProblem::Undecodable("no JPEG header".into()))?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| PhotoProblem::Undecodable("no JPEG header".into()))?;
     let (w, h) = (u32::from(info.width), u32::from(info.height));
     if w == 0 || h == 0 {
         return Err(PhotoProblem::Undecodable("the image has no pixels".into()));
@@ -84,16 +86,23 @@ fn decode_jpeg(bytes: &[u8], long_edge: u32) -> Result<DynamicImage, PhotoProble
     if long > long_edge {
         let want_w = (u64::from(w) * u64::from(long_edge)).div_ceil(u64::from(long)) as u16;
         let want_h = (u64::from(h) * u64::from(long_edge)).div_ceil(u64::from(long)) as u16;
-        decoder.scale(want_w.max(1), want_h.max(1)).map_err(undecodable)?;
+        decoder
+            .scale(want_w.max(1), want_h.max(1))
+            .map_err(undecodable)?;
     }
     let orientation = decoder.exif_data().and_then(orientation_from_exif);
     let pixels = decoder.decode().map_err(undecodable)?;
-    let info = decoder.info().ok_or_else(|| PhotoProblem::Undecodable("no JPEG header".into()))?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| PhotoProblem::Undecodable("no JPEG header".into()))?;
     let (w, h) = (u32::from(info.width), u32::from(info.height));
     let rgb: Vec<u8> = match info.pixel_format {
         jpeg_decoder::PixelFormat::RGB24 => pixels,
         jpeg_decoder::PixelFormat::L8 => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
-        jpeg_decoder::PixelFormat::L16 => pixels.chunks_exact(2).flat_map(|c| [c[0], c[0], c[0]]).collect(),
+        jpeg_decoder::PixelFormat::L16 => pixels
+            .chunks_exact(2)
+            .flat_map(|c| [c[0], c[0], c[0]])
+            .collect(),
         jpeg_decoder::PixelFormat::CMYK32 => pixels
             .chunks_exact(4)
             .flat_map(|p| {
@@ -120,7 +129,8 @@ fn decode_other(bytes: &[u8]) -> Result<DynamicImage, PhotoProblem> {
         .into_decoder()
         .map_err(|e| PhotoProblem::Undecodable(e.to_string()))?;
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| PhotoProblem::Undecodable(e.to_string()))?;
+    let mut image = DynamicImage::from_decoder(decoder)
+        .map_err(|e| PhotoProblem::Undecodable(e.to_string()))?;
     image.apply_orientation(orientation);
     Ok(image)
 }
@@ -140,9 +150,15 @@ fn scale_to(image: DynamicImage, long_edge: u32) -> RgbImage {
         return image;
     }
     let (nw, nh) = if w >= h {
-        (long_edge, ((u64::from(h) * u64::from(long_edge) + u64::from(w) / 2) / u64::from(w)).max(1) as u32)
+        (
+            long_edge,
+            ((u64::from(h) * u64::from(long_edge) + u64::from(w) / 2) / u64::from(w)).max(1) as u32,
+        )
     } else {
-        (((u64::from(w) * u64::from(long_edge) + u64::from(h) / 2) / u64::from(h)).max(1) as u32, long_edge)
+        (
+            ((u64::from(w) * u64::from(long_edge) + u64::from(h) / 2) / u64::from(h)).max(1) as u32,
+            long_edge,
+        )
     };
     image::imageops::resize(&image, nw, nh, FilterType::Triangle)
 }
@@ -150,7 +166,12 @@ fn scale_to(image: DynamicImage, long_edge: u32) -> RgbImage {
 fn encode(image: &RgbImage, quality: u8) -> Result<Vec<u8>, PhotoProblem> {
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100))
-        .write_image(image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgb8)
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            image::ExtendedColorType::Rgb8,
+        )
         .map_err(|e| PhotoProblem::Encoding(e.to_string()))?;
     Ok(out)
 }

@@ -8,7 +8,8 @@
 //! house_use: str      notes: str
 //! residents: { <resident id>: { name, id_number, phone, relation, registration,
 //!                               tags: { <tag>: true }, moved_out: bool, moved_out_at: int } }
-//! visits: [ { id, at, worker, purpose, notes, lat, lon } ]      (append-only)
+//! visits: [ { id, at, worker, purpose, notes, lat, lon,
+//!             photos: [ { full, thumb, width, height, taken_at, lat, lon } ] } ]  (append-only)
 //! ```
 //!
 //! Residents are a map keyed by id so two devices adding different residents never collide;
@@ -23,6 +24,7 @@ use std::collections::BTreeSet;
 use super::automerge_read as read;
 use super::{RecordKind, stored_enum};
 use crate::ids::{RecordId, ResidentId, VisitId};
+use crate::photos::PhotoRef;
 use crate::rules::Refusal;
 use crate::time::Timestamp;
 
@@ -189,6 +191,8 @@ pub struct Visit {
     pub notes: String,
     /// Where the phone was, if the app could tell.
     pub location: Option<Location>,
+    /// Photos taken on the visit.
+    pub photos: Vec<PhotoRef>,
 }
 
 /// Two or more values left in one field by offline edits that did not see each other. Both are
@@ -231,6 +235,11 @@ impl Household {
     /// The resident with this id.
     pub fn resident(&self, id: &ResidentId) -> Option<&Resident> {
         self.residents.iter().find(|r| &r.id == id)
+    }
+
+    /// Every photo the household's record refers to.
+    pub fn photos(&self) -> impl Iterator<Item = &PhotoRef> {
+        self.visits.iter().flat_map(|v| v.photos.iter())
     }
 
     /// The time of the latest visit.
@@ -303,6 +312,8 @@ pub struct NewVisit {
     pub notes: String,
     /// Where the phone was.
     pub location: Option<Location>,
+    /// Photos imported with `Store::import_photo`.
+    pub photos: Vec<PhotoRef>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -432,7 +443,57 @@ fn read_visit(doc: &impl ReadDoc, obj: &ObjId) -> Visit {
         purpose: VisitPurpose::parse(&s("purpose")),
         notes: s("notes"),
         location,
+        photos: read_photos(doc, obj),
     }
+}
+
+fn read_photos(doc: &impl ReadDoc, obj: &ObjId) -> Vec<PhotoRef> {
+    let Some(list) = read::object(doc, obj, "photos", ObjType::List) else {
+        return Vec::new();
+    };
+    doc.list_range(&list, ..)
+        .filter_map(|item| match item.value {
+            automerge::ValueRef::Object(ObjType::Map) => Some(item.id()),
+            _ => None,
+        })
+        .map(|p| {
+            let s = |k: &str| read::string(doc, &p, k).unwrap_or_default();
+            let location = match (read::float(doc, &p, "lat"), read::float(doc, &p, "lon")) {
+                (Some(lat), Some(lon)) => Some(Location { lat, lon }),
+                _ => None,
+            };
+            PhotoRef {
+                full: s("full"),
+                thumb: s("thumb"),
+                width: read::int(doc, &p, "width").unwrap_or(0) as u32,
+                height: read::int(doc, &p, "height").unwrap_or(0) as u32,
+                taken_at: read::int(doc, &p, "taken_at").map(Timestamp),
+                location,
+            }
+        })
+        .collect()
+}
+
+fn write_photos(doc: &mut AutoCommit, parent: &ObjId, photos: &[PhotoRef]) -> AmResult<()> {
+    if photos.is_empty() {
+        return Ok(());
+    }
+    let list = doc.put_object(parent, "photos", ObjType::List)?;
+    for (i, photo) in photos.iter().enumerate() {
+        let p = doc.insert_object(&list, i, ObjType::Map)?;
+        doc.put(&p, "full", photo.full.as_str())?;
+        doc.put(&p, "thumb", photo.thumb.as_str())?;
+        doc.put(&p, "width", i64::from(photo.width))?;
+        doc.put(&p, "height", i64::from(photo.height))?;
+        if let Some(t) = photo.taken_at {
+            doc.put(&p, "taken_at", t.0)?;
+        }
+        if let Some(loc) = photo.location {
+            doc.put(&p, "lat", ScalarValue::F64(loc.lat))?;
+            doc.put(&p, "lon", ScalarValue::F64(loc.lon))?;
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -642,6 +703,7 @@ impl<'a> HouseholdWriter<'a> {
             self.doc.put(&obj, "lat", ScalarValue::F64(loc.lat))?;
             self.doc.put(&obj, "lon", ScalarValue::F64(loc.lon))?;
         }
+        write_photos(self.doc, &obj, &v.photos)?;
         Ok(())
     }
 

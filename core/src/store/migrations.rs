@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0003_sync.sql"),
         reproject: false,
     },
+    Migration {
+        version: 4,
+        sql: include_str!("migrations/0004_photos.sql"),
+        reproject: true,
+    },
 ];
 
 /// The version a fresh database ends at.

@@ -110,6 +110,22 @@ pub fn project_household(conn: &Connection, h: &Household) -> Result<()> {
             ])
             .map_err(err())?;
     }
+
+    conn.prepare_cached("DELETE FROM photo_ref WHERE record_id = ?1")
+        .and_then(|mut st| st.execute([h.id.as_str()]))
+        .map_err(err())?;
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO photo_ref (record_id, hash, role) VALUES (?1, ?2, ?3)",
+        )
+        .map_err(err())?;
+    for p in h.photos() {
+        for (hash, role) in [(&p.full, "full"), (&p.thumb, "thumb")] {
+            insert
+                .execute(params![h.id.as_str(), hash, role])
+                .map_err(err())?;
+        }
+    }
     Ok(())
 }
 

@@ -18,6 +18,7 @@ use super::wire::{
 use crate::error::{Error, Result};
 use crate::ids::RecordId;
 use crate::store::Store;
+use crate::store::photos::{PhotoRole, PhotoState};
 use crate::time::Timestamp;
 
 /// About how many bytes of changes one request pushes.
@@ -38,6 +39,10 @@ pub struct SyncProgress {
     pub bytes_down: u64,
     /// Round trips so far.
     pub round_trips: u32,
+    /// Photos uploaded and confirmed by the server.
+    pub photos_up: u32,
+    /// Thumbnails downloaded.
+    pub photos_down: u32,
 }
 
 /// How a sync ended.
@@ -225,10 +230,129 @@ impl SyncClient {
                 break;
             }
         }
+        self.upload_photos(&store, &token, &mut report, on_progress)
+            .await?;
+        self.download_thumbnails(&store, &token, &mut report, on_progress)
+            .await?;
         let s = store.clone();
         report.pending = blocking(move || s.pending_count()).await?;
         Ok(report)
     }
+
+    /// Uploads every photo whose record the server has, until the server confirms its hash.
+    async fn upload_photos(
+        &self,
+        store: &Arc<Store>,
+        token: &str,
+        report: &mut SyncReport,
+        on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
+    ) -> Result<()> {
+        let s = store.clone();
+        let hashes = blocking(move || s.photos_to_upload()).await?;
+        for hash in hashes {
+            let s = store.clone();
+            let h = hash.clone();
+            let Some(bytes) = blocking(move || s.photo_bytes(&h)).await? else {
+                continue;
+            };
+            let len = bytes.len() as u64;
+            let resp = self
+                .http
+                .put(format!("{}/v1/photos/{hash}", self.base_url))
+                .bearer_auth(token)
+                .header(reqwest::header::CONTENT_TYPE, "image/jpeg")
+                .body(bytes)
+                .send()
+                .await
+                .map_err(network)?;
+            let confirmed: StoredPhoto = check(resp).await?.json().await.map_err(network)?;
+            // Only the server's own hash of what it stored counts as a confirmation.
+            if confirmed.hash != hash {
+                return Err(Error::PhotoHashMismatch {
+                    expected: hash,
+                    actual: confirmed.hash,
+                });
+            }
+            let s = store.clone();
+            blocking(move || s.mark_photo_uploaded(&hash)).await?;
+            report.progress.photos_up += 1;
+            report.progress.bytes_up += len;
+            on_progress(&report.progress);
+        }
+        Ok(())
+    }
+
+    /// Downloads the thumbnails of every photo the device's records refer to.
+    async fn download_thumbnails(
+        &self,
+        store: &Arc<Store>,
+        token: &str,
+        report: &mut SyncReport,
+        on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
+    ) -> Result<()> {
+        let s = store.clone();
+        let missing = blocking(move || s.missing_thumbnails()).await?;
+        for hash in missing {
+            match self.download(store, token, &hash, PhotoRole::Thumb).await {
+                Ok(n) => {
+                    report.progress.photos_down += 1;
+                    report.progress.bytes_down += n;
+                    on_progress(&report.progress);
+                }
+                // Not uploaded by its device yet: it comes with a later sync.
+                Err(Error::Server { status: 404, .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Downloads a full photo the worker opened. Returns where it is on the device.
+    pub async fn fetch_photo(&self, store: Arc<Store>, hash: &str) -> Result<std::path::PathBuf> {
+        let token = self.token.clone().ok_or_else(|| Error::Unauthorized {
+            reason: "sign in before downloading photos".into(),
+        })?;
+        if let PhotoState::Local(path) = store.photo(hash)? {
+            return Ok(path);
+        }
+        self.download(&store, &token, hash, PhotoRole::Full).await?;
+        match store.photo(hash)? {
+            PhotoState::Local(path) => Ok(path),
+            PhotoState::NotDownloaded => Err(Error::PhotoFile {
+                path: hash.to_owned(),
+                reason: "downloaded but not stored".into(),
+            }),
+        }
+    }
+
+    async fn download(
+        &self,
+        store: &Arc<Store>,
+        token: &str,
+        hash: &str,
+        role: PhotoRole,
+    ) -> Result<u64> {
+        let resp = self
+            .http
+            .get(format!("{}/v1/photos/{hash}", self.base_url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(network)?;
+        let bytes = check(resp).await?.bytes().await.map_err(network)?;
+        let n = bytes.len() as u64;
+        let s = store.clone();
+        let h = hash.to_owned();
+        // save_photo checks the hash: a damaged download is refused, not kept.
+        blocking(move || s.save_photo(&h, role, &bytes, true)).await?;
+        Ok(n)
+    }
+}
+
+/// The server's answer to a stored photo.
+#[derive(Debug, Deserialize)]
+struct StoredPhoto {
+    hash: String,
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {

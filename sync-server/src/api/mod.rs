@@ -3,6 +3,7 @@
 
 mod error;
 mod login;
+mod photos;
 mod sync;
 
 use std::sync::Arc;
@@ -39,6 +40,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health", get(health))
         .route("/v1/login", post(login::login))
         .route("/v1/sync", post(sync::sync))
+        .route(
+            "/v1/photos/{hash}",
+            axum::routing::put(photos::put).get(photos::get),
+        )
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestDecompressionLayer::new())
         .layer(CompressionLayer::new())

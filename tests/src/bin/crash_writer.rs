@@ -55,6 +55,7 @@ fn main() {
                 purpose: VisitPurpose::Routine,
                 notes: format!("visit {n}"),
                 location: None,
+                photos: Vec::new(),
             };
             let vid = store.record_visit(&actor, id, &visit, now).expect("visit");
             writeln!(out, "visit {id} {vid}").expect("stdout");

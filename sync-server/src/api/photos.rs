@@ -1,0 +1,104 @@
+//! `PUT /v1/photos/{hash}` and `GET /v1/photos/{hash}`: photos by content hash.
+//!
+//! Only a user who may see a record that refers to a photo may store or fetch it; the hash is
+//! checked on arrival, and a photo is confirmed only once it is durable.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use gridwalk_core::photos::is_content_hash;
+use gridwalk_core::store::photos::PhotoRole;
+
+use super::{ApiError, AppState, session};
+use crate::accounts::Session;
+use crate::scope::scopes_of;
+
+/// The answer to a stored photo: the hash the server computed.
+#[derive(serde::Serialize)]
+struct Stored {
+    hash: String,
+}
+
+/// Checks the hash's form and that the session may see a record referring to it.
+fn check_access(app: &AppState, session: &Session, hash: &str) -> Result<(), ApiError> {
+    if !is_content_hash(hash) {
+        return Err(ApiError::bad_request(
+            "bad_hash",
+            "a photo is named by 64 lower-case hex digits",
+        ));
+    }
+    let mine = scopes_of(session, &app.store)?;
+    let theirs = app.store.photo_scopes(hash)?;
+    if !theirs.iter().any(|s| mine.contains(s)) {
+        tracing::warn!(user = %session.actor.user_id, photo = hash, "refused a photo outside the user's scope");
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "out_of_scope",
+            "no record you may see refers to this photo (sync the record first)",
+        ));
+    }
+    Ok(())
+}
+
+pub(super) async fn put(
+    State(app): State<Arc<AppState>>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let session = session(&app, &headers).await?;
+    let app2 = app.clone();
+    tokio::task::spawn_blocking(move || -> Result<Response, ApiError> {
+        check_access(&app2, &session, &hash)?;
+        let role = if app2.store.photo_role_referenced(&hash)?.as_deref() == Some("thumb") {
+            PhotoRole::Thumb
+        } else {
+            PhotoRole::Full
+        };
+        match app2.store.save_photo(&hash, role, &body, true) {
+            Ok(()) => Ok((StatusCode::CREATED, Json(Stored { hash })).into_response()),
+            Err(gridwalk_core::Error::PhotoHashMismatch { expected, actual }) => Err(ApiError::bad_request(
+                "hash_mismatch",
+                format!("the bytes hash to {actual}, not {expected}; the upload was damaged, send it again"),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await?
+}
+
+pub(super) async fn get(
+    State(app): State<Arc<AppState>>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let session = session(&app, &headers).await?;
+    let app2 = app.clone();
+    tokio::task::spawn_blocking(move || -> Result<Response, ApiError> {
+        check_access(&app2, &session, &hash)?;
+        match app2.store.photo_bytes(&hash)? {
+            Some(bytes) => Ok((
+                StatusCode::OK,
+                [
+                    (header::CONTENT_TYPE, "image/jpeg"),
+                    (
+                        header::CACHE_CONTROL,
+                        "private, max-age=31536000, immutable",
+                    ),
+                ],
+                bytes,
+            )
+                .into_response()),
+            None => Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_uploaded_yet",
+                "the device that took this photo has not uploaded it yet",
+            )),
+        }
+    })
+    .await?
+}
