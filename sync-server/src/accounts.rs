@@ -326,8 +326,12 @@ impl Accounts {
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
+        let company = grants.iter().find(|g| g.kind == "company").map(|g| g.value.clone());
         Ok(Session {
-            actor: Actor::new(user, role),
+            actor: Actor {
+                company,
+                ..Actor::new(user, role)
+            },
             display_name,
             device_id,
             grants,

@@ -222,8 +222,26 @@ pub struct Household {
     pub notes: String,
     /// When the household was created.
     pub created_at: Timestamp,
+    /// Reviewers' send-backs of visits ("has issues"), oldest first.
+    pub reviews: Vec<Review>,
     /// Fields where offline edits conflict.
     pub conflicts: Vec<FieldConflict>,
+}
+
+/// A reviewer's send-back of a visit: it "has issues", with a comment. It becomes a to-do for
+/// the visit's worker until they record a later visit to the household.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    /// Made on the reviewer's device.
+    pub id: String,
+    /// The visit sent back.
+    pub visit_id: String,
+    /// The reviewer.
+    pub by: String,
+    /// What is wrong.
+    pub note: String,
+    /// When.
+    pub at: Timestamp,
 }
 
 impl Household {
@@ -392,6 +410,7 @@ pub fn read(doc: &impl ReadDoc, id: &RecordId) -> Result<Household, Refusal> {
         visits,
         notes: read::string(doc, &ROOT, "notes").unwrap_or_default(),
         created_at: Timestamp(read::int(doc, &ROOT, "created_at").unwrap_or(0)),
+        reviews: read_reviews(doc),
         conflicts,
     })
 }
@@ -447,7 +466,33 @@ fn read_visit(doc: &impl ReadDoc, obj: &ObjId) -> Visit {
     }
 }
 
-fn read_photos(doc: &impl ReadDoc, obj: &ObjId) -> Vec<PhotoRef> {
+fn read_reviews(doc: &impl ReadDoc) -> Vec<Review> {
+    let Some(list) = read::object(doc, &ROOT, "reviews", ObjType::List) else {
+        return Vec::new();
+    };
+    let objs: Vec<ObjId> = doc
+        .list_range(&list, ..)
+        .filter_map(|item| match item.value {
+            automerge::ValueRef::Object(ObjType::Map) => Some(item.id()),
+            _ => None,
+        })
+        .collect();
+    objs.iter()
+        .map(|obj| {
+            let s = |k: &str| read::string(doc, obj, k).unwrap_or_default();
+            Review {
+                id: s("id"),
+                visit_id: s("visit_id"),
+                by: s("by"),
+                note: s("note"),
+                at: Timestamp(read::int(doc, obj, "at").unwrap_or(0)),
+            }
+        })
+        .collect()
+}
+
+/// Reads a `photos` list under `obj`.
+pub(crate) fn read_photos(doc: &impl ReadDoc, obj: &ObjId) -> Vec<PhotoRef> {
     let Some(list) = read::object(doc, obj, "photos", ObjType::List) else {
         return Vec::new();
     };
@@ -474,7 +519,8 @@ fn read_photos(doc: &impl ReadDoc, obj: &ObjId) -> Vec<PhotoRef> {
         .collect()
 }
 
-fn write_photos(doc: &mut AutoCommit, parent: &ObjId, photos: &[PhotoRef]) -> AmResult<()> {
+/// Writes a `photos` list under `parent` (nothing when there are none).
+pub(crate) fn write_photos(doc: &mut AutoCommit, parent: &ObjId, photos: &[PhotoRef]) -> AmResult<()> {
     if photos.is_empty() {
         return Ok(());
     }
@@ -704,6 +750,19 @@ impl<'a> HouseholdWriter<'a> {
             self.doc.put(&obj, "lon", ScalarValue::F64(loc.lon))?;
         }
         write_photos(self.doc, &obj, &v.photos)?;
+        Ok(())
+    }
+
+    /// Sends a visit back to its worker with a comment.
+    pub fn add_review(&mut self, review: &Review) -> Result<(), WriteError> {
+        let list = map_at(self.doc, &ROOT, "reviews", ObjType::List)?;
+        let at = self.doc.length(&list);
+        let obj = self.doc.insert_object(&list, at, ObjType::Map)?;
+        self.doc.put(&obj, "id", review.id.as_str())?;
+        self.doc.put(&obj, "visit_id", review.visit_id.as_str())?;
+        self.doc.put(&obj, "by", review.by.as_str())?;
+        self.doc.put(&obj, "note", review.note.as_str())?;
+        self.doc.put(&obj, "at", review.at.0)?;
         Ok(())
     }
 

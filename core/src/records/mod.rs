@@ -5,8 +5,12 @@
 //! (read from the document) and the operations that write it.
 
 pub mod automerge_read;
+pub mod events;
 pub mod household;
+pub mod order;
 pub mod reference;
+pub mod report;
+pub mod view;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +20,10 @@ use serde::{Deserialize, Serialize};
 pub enum RecordKind {
     /// A household (户) with its residents and visits.
     Household,
+    /// A rectification order (整改单).
+    Order,
+    /// An issue report (事件, 随手拍).
+    Report,
 }
 
 impl RecordKind {
@@ -23,6 +31,8 @@ impl RecordKind {
     pub fn as_str(self) -> &'static str {
         match self {
             RecordKind::Household => "household",
+            RecordKind::Order => "order",
+            RecordKind::Report => "report",
         }
     }
 
@@ -30,9 +40,24 @@ impl RecordKind {
     pub fn parse(s: &str) -> Option<RecordKind> {
         match s {
             "household" => Some(RecordKind::Household),
+            "order" => Some(RecordKind::Order),
+            "report" => Some(RecordKind::Report),
             _ => None,
         }
     }
+}
+
+/// Refuses a document whose `kind` is not `expected`.
+pub(crate) fn expect_kind(doc: &impl automerge::ReadDoc, id: &crate::ids::RecordId, expected: RecordKind) -> Result<(), crate::rules::Refusal> {
+    let kind = automerge_read::string(doc, &automerge::ROOT, "kind").unwrap_or_default();
+    if kind == expected.as_str() {
+        return Ok(());
+    }
+    Err(crate::rules::Refusal::WrongKind {
+        id: id.to_string(),
+        expected: expected.as_str(),
+        found: if kind.is_empty() { "document with no kind".into() } else { kind },
+    })
 }
 
 /// The scope a household belongs to: its grid. Scopes decide which devices receive a record;

@@ -174,6 +174,24 @@ pub fn check_change(
     if after.visits.len() > before.visits.len() {
         may_change_household(role, Field::NewVisit)?;
     }
+    for r in &before.reviews {
+        if !after.reviews.contains(r) {
+            return Err(Refusal::IllegalEvent {
+                reason: format!("review {} was changed or removed; reviews can only be added", r.id),
+            });
+        }
+    }
+    for r in after.reviews.iter().filter(|r| !before.reviews.iter().any(|b| b.id == r.id)) {
+        may_change_household(role, Field::Review)?;
+        if r.note.trim().is_empty() {
+            return Err(Refusal::MissingField { field: "review comment" });
+        }
+        if !after.visits.iter().any(|v| v.id.as_str() == r.visit_id) {
+            return Err(Refusal::IllegalEvent {
+                reason: format!("the household has no visit {}", r.visit_id),
+            });
+        }
+    }
     Ok(())
 }
 

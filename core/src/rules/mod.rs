@@ -5,8 +5,12 @@
 pub mod findings;
 pub mod household;
 pub mod id_number;
+pub mod order;
 pub mod permissions;
 pub mod phone;
+pub mod rating;
+pub mod report;
+pub mod todo;
 
 use permissions::Role;
 
@@ -62,6 +66,12 @@ pub enum Refusal {
     ResidentRemoved {
         /// The resident that disappeared.
         resident_id: String,
+    },
+    /// An event that may not happen now, or not by this person.
+    #[error("{reason}")]
+    IllegalEvent {
+        /// What rule it breaks.
+        reason: String,
     },
     /// A field path that does not name a field that can hold a conflict.
     #[error("{path} is not a field of a household")]

@@ -68,6 +68,9 @@ pub struct Actor {
     pub user_id: String,
     /// Their role.
     pub role: Role,
+    /// For property-company staff: the company they answer for.
+    #[serde(default)]
+    pub company: Option<String>,
 }
 
 impl Actor {
@@ -76,6 +79,15 @@ impl Actor {
         Actor {
             user_id: user_id.into(),
             role,
+            company: None,
+        }
+    }
+
+    /// A property-company staff member answering for `company`.
+    pub fn company_staff(user_id: impl Into<String>, company: impl Into<String>) -> Self {
+        Actor {
+            company: Some(company.into()),
+            ..Actor::new(user_id, Role::CompanyStaff)
         }
     }
 }
@@ -109,6 +121,8 @@ pub enum Field {
     ResidentMovedOut,
     /// Appending a visit.
     NewVisit,
+    /// Sending a visit back ("has issues").
+    Review,
 }
 
 impl fmt::Display for Field {
@@ -127,6 +141,7 @@ impl fmt::Display for Field {
             Field::ResidentTags => "a resident's special-group tags",
             Field::ResidentMovedOut => "whether a resident moved out",
             Field::NewVisit => "visits (recording one)",
+            Field::Review => "reviews (sending a visit back)",
         })
     }
 }
@@ -139,7 +154,7 @@ impl fmt::Display for Field {
 pub fn may_change_household(role: Role, field: Field) -> Result<(), Refusal> {
     let allowed = match role {
         Role::Supervisor | Role::Admin => true,
-        Role::GridWorker => field != Field::Address,
+        Role::GridWorker => !matches!(field, Field::Address | Field::Review),
         Role::Inspector | Role::CompanyStaff => false,
     };
     if allowed {

@@ -15,10 +15,10 @@ use super::merge::{RecordChanges, RecordData};
 use super::{Origin, Store, commit_options};
 use crate::error::{Error, Result};
 use crate::ids::RecordId;
-use crate::records::household::{self, Household};
-use crate::records::{RecordKind, household_scope};
+use crate::records::RecordKind;
+use crate::records::view::RecordView;
 use crate::rules::Refusal;
-use crate::rules::household::{Validation, check_change};
+use crate::rules::household::Validation;
 use crate::rules::permissions::Actor;
 use crate::sync::wire::ScopeCursor;
 use crate::time::Timestamp;
@@ -28,42 +28,40 @@ const SNAPSHOT_PAGE: usize = 200;
 /// Log entries read per query.
 const LOG_PAGE: usize = 2000;
 
-/// Appends a write's changes to the log inside the writer's transaction.
+/// Appends a write's changes to the log inside the writer's transaction: under every scope
+/// the record is in now and every scope it just left (so devices there learn where it went),
+/// and a `whole` entry in each scope it just entered.
 pub(crate) fn append(
     tx: &Connection,
-    before: Option<&Household>,
-    after: &Household,
+    before: Option<&RecordView>,
+    after: &RecordView,
     changes: &[Change],
     device: &str,
 ) -> Result<()> {
     let err = || Error::storage("appending to the change log");
-    let scope = household_scope(after);
-    let old_scope = before.map(household_scope).filter(|s| *s != scope);
+    let now_in = after.scopes();
+    let was_in = before.map(RecordView::scopes).unwrap_or_default();
     let mut insert = tx
         .prepare_cached(
             "INSERT OR IGNORE INTO change_log (doc_id, scope, whole, hash, data, device)
              VALUES (?1, ?2, 0, ?3, ?4, ?5)",
         )
         .map_err(err())?;
+    let mut scopes = now_in.clone();
+    scopes.extend(was_in.iter().filter(|s| !now_in.contains(s)).cloned());
     for c in changes {
-        for s in std::iter::once(&scope).chain(old_scope.as_ref()) {
+        for s in &scopes {
             insert
-                .execute(params![
-                    after.id.as_str(),
-                    s,
-                    c.hash().0.as_slice(),
-                    c.raw_bytes(),
-                    device
-                ])
+                .execute(params![after.id().as_str(), s, c.hash().0.as_slice(), c.raw_bytes(), device])
                 .map_err(err())?;
         }
     }
-    if old_scope.is_some() {
-        tx.prepare_cached(
-            "INSERT INTO change_log (doc_id, scope, whole, device) VALUES (?1, ?2, 1, ?3)",
-        )
-        .and_then(|mut st| st.execute(params![after.id.as_str(), scope, device]))
-        .map_err(err())?;
+    if before.is_some() {
+        for entered in now_in.iter().filter(|s| !was_in.contains(s)) {
+            tx.prepare_cached("INSERT INTO change_log (doc_id, scope, whole, device) VALUES (?1, ?2, 1, ?3)")
+                .and_then(|mut st| st.execute(params![after.id().as_str(), entered, device]))
+                .map_err(err())?;
+        }
     }
     Ok(())
 }
@@ -104,11 +102,13 @@ impl Store {
         in_scope: &dyn Fn(&str) -> bool,
         now: Timestamp,
     ) -> Result<PushOutcome> {
-        if RecordKind::parse(&rc.kind).is_none() {
+        let Some(pushed_kind) = RecordKind::parse(&rc.kind) else {
             return Err(Error::InvalidChanges {
                 reason: format!("record {} is of unknown kind {:?}", rc.id, rc.kind),
             });
-        }
+        };
+        let any_in_scope = |v: &RecordView| v.scopes().iter().any(|s| in_scope(s));
+        let kind;
         let changed = {
             let mut guard = self.writer();
             let w = &mut *guard;
@@ -116,13 +116,15 @@ impl Store {
                 Some(d) => d,
                 None => StoredDoc::new(&rc.kind, &w.actor),
             };
+            // The kind the server has for the record, not the one the device claims.
+            kind = RecordKind::parse(&d.kind).unwrap_or(pushed_kind);
             let before = if d.saved_heads.is_empty() {
                 None
             } else {
-                Some(household::read(&d.doc, &rc.id)?)
+                Some(RecordView::read(kind, &d.doc, &rc.id)?)
             };
             if let Some(b) = &before
-                && !in_scope(&household_scope(b))
+                && !any_in_scope(b)
             {
                 return Ok(PushOutcome::OutOfScope);
             }
@@ -134,16 +136,14 @@ impl Store {
             if !d.doc.get_missing_deps(&[]).is_empty() {
                 return Ok(PushOutcome::MissingDependencies);
             }
-            let after = match household::read(&d.doc, &rc.id) {
+            let after = match RecordView::read(kind, &d.doc, &rc.id) {
                 Ok(after) => after,
                 Err(refusal) => return Ok(PushOutcome::Refused(refusal)),
             };
-            if !in_scope(&household_scope(&after)) {
+            if !any_in_scope(&after) {
                 return Ok(PushOutcome::OutOfScope);
             }
-            if let Err(refusal) =
-                check_change(actor.role, before.as_ref(), &after, Validation::Strict)
-            {
+            if let Err(refusal) = after.check_change(actor, before.as_ref(), Validation::Strict) {
                 tracing::info!(record = %rc.id, user = %actor.user_id, %refusal, "refused a pushed change");
                 return Ok(PushOutcome::Refused(refusal));
             }
@@ -159,7 +159,7 @@ impl Store {
         };
         if changed {
             self.listeners.notify(super::ChangeEvent {
-                records: vec![(rc.id.clone(), RecordKind::Household)],
+                records: vec![(rc.id.clone(), kind)],
                 origin: Origin::Merged,
             });
         }
@@ -239,8 +239,10 @@ impl Store {
                 }
                 let full = entries.len() == LOG_PAGE;
                 let mut grouped: BTreeMap<RecordId, Vec<serde_bytes::ByteBuf>> = BTreeMap::new();
-                let mut order: Vec<RecordId> = Vec::new();
-                let mut wholes: Vec<RecordId> = Vec::new();
+                // Records in the order their first entry came, with their kind.
+                let mut order: Vec<(RecordId, String)> = Vec::new();
+                let mut listed: std::collections::HashSet<RecordId> = Default::default();
+                let mut wholes: std::collections::HashSet<RecordId> = Default::default();
                 for e in entries {
                     cursor.seq = e.seq;
                     if e.device == device && !e.whole {
@@ -248,31 +250,27 @@ impl Store {
                     }
                     let id = RecordId::from_string(e.doc_id);
                     if e.whole {
-                        wholes.push(id.clone());
+                        wholes.insert(id.clone());
                         used += 1024;
                     } else if let Some(data) = e.data {
                         used += data.len();
                         grouped.entry(id.clone()).or_default().push(data.into());
                     }
-                    if !order.contains(&id) {
-                        order.push(id);
+                    if listed.insert(id.clone()) {
+                        order.push((id, e.kind));
                     }
                     if used >= budget {
                         page.more = true;
                         break;
                     }
                 }
-                for id in order {
+                for (id, kind) in order {
                     let data = if wholes.contains(&id) {
                         RecordData::Document(document_bytes(&conn, &id, &actor)?)
                     } else {
                         RecordData::Changes(grouped.remove(&id).unwrap_or_default())
                     };
-                    page.records.push(RecordChanges {
-                        id,
-                        kind: RecordKind::Household.as_str().into(),
-                        data,
-                    });
+                    page.records.push(RecordChanges { id, kind, data });
                 }
                 if !full {
                     break;
@@ -290,6 +288,7 @@ struct LogEntry {
     whole: bool,
     data: Option<Vec<u8>>,
     device: String,
+    kind: String,
 }
 
 fn max_seq(conn: &Connection) -> Result<u64> {
@@ -302,8 +301,9 @@ fn max_seq(conn: &Connection) -> Result<u64> {
 
 fn log_after(conn: &Connection, scope: &str, seq: u64, limit: usize) -> Result<Vec<LogEntry>> {
     conn.prepare_cached(
-        "SELECT seq, doc_id, whole, data, device FROM change_log
-         WHERE scope = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        "SELECT l.seq, l.doc_id, l.whole, l.data, l.device, d.kind
+         FROM change_log l JOIN document d ON d.id = l.doc_id
+         WHERE l.scope = ?1 AND l.seq > ?2 ORDER BY l.seq LIMIT ?3",
     )
     .and_then(|mut st| {
         st.query_map(params![scope, seq as i64, limit as i64], |r| {
@@ -313,6 +313,7 @@ fn log_after(conn: &Connection, scope: &str, seq: u64, limit: usize) -> Result<V
                 whole: r.get(2)?,
                 data: r.get(3)?,
                 device: r.get(4)?,
+                kind: r.get(5)?,
             })
         })?
         .collect()
@@ -327,22 +328,29 @@ fn records_in_scope(
     after: &str,
     limit: usize,
 ) -> Result<Vec<(RecordId, String)>> {
-    let Some(grid) = scope.strip_prefix("grid:") else {
-        return Ok(Vec::new());
+    let sql = match scope.split_once(':') {
+        Some(("grid", _)) => {
+            "SELECT id, 'household' FROM household WHERE grid_id = ?1 AND id > ?2
+             UNION ALL SELECT id, 'report' FROM report WHERE grid_id = ?1 AND id > ?2
+             ORDER BY 1 LIMIT ?3"
+        }
+        Some(("compound", _)) => {
+            "SELECT id, 'order' FROM work_order WHERE compound_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        }
+        Some(("company", _)) => {
+            "SELECT id, 'order' FROM work_order WHERE company_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        }
+        _ => return Ok(Vec::new()),
     };
-    conn.prepare_cached(
-        "SELECT id FROM household WHERE grid_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-    )
-    .and_then(|mut st| {
-        st.query_map(params![grid, after, limit as i64], |r| {
-            Ok((
-                RecordId::from_string(r.get::<_, String>(0)?),
-                RecordKind::Household.as_str().to_owned(),
-            ))
-        })?
-        .collect()
-    })
-    .map_err(Error::storage("listing a scope's records"))
+    let code = scope.split_once(':').map(|(_, c)| c).unwrap_or_default();
+    conn.prepare_cached(sql)
+        .and_then(|mut st| {
+            st.query_map(params![code, after, limit as i64], |r| {
+                Ok((RecordId::from_string(r.get::<_, String>(0)?), r.get::<_, String>(1)?))
+            })?
+            .collect()
+        })
+        .map_err(Error::storage("listing a scope's records"))
 }
 
 /// A record's compacted document: the stored snapshot when it has no chunks, else a fresh save.

@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0004_photos.sql"),
         reproject: true,
     },
+    Migration {
+        version: 5,
+        sql: include_str!("migrations/0005_orders_reports.sql"),
+        reproject: true,
+    },
 ];
 
 /// The version a fresh database ends at.

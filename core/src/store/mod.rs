@@ -31,13 +31,14 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use crate::error::{Error, Result};
 use crate::ids::{RecordId, ResidentId, VisitId};
 use crate::records::RecordKind;
+use crate::records::view::RecordView;
 use crate::records::household::{
     self, HouseUse, Household, HouseholdWriter, NewHousehold, NewResident, NewVisit, ResidentPatch,
     SpecialGroup, WriteError,
 };
 use crate::records::reference::ReferenceItem;
 use crate::rules::household::{
-    Validation, check_change, check_new_household, normalise_patch, normalise_resident,
+    Validation, check_new_household, normalise_patch, normalise_resident,
 };
 use crate::rules::permissions::Actor;
 use crate::time::Timestamp;
@@ -194,16 +195,16 @@ impl Store {
         &self,
         tx: &Connection,
         d: &mut StoredDoc,
-        before: Option<&Household>,
-        after: &Household,
+        before: Option<&RecordView>,
+        after: &RecordView,
         device: &str,
         now: Timestamp,
     ) -> Result<bool> {
         let logged = (self.kind == StoreKind::Server).then(|| d.doc.get_changes(&d.saved_heads));
-        if !documents::save(tx, &after.id, d, now)? {
+        if !documents::save(tx, after.id(), d, now)? {
             return Ok(false);
         }
-        projection::project_household(tx, after)?;
+        projection::project(tx, after)?;
         if let Some(changes) = logged {
             change_log::append(tx, before, after, &changes, device)?;
         }
@@ -258,8 +259,8 @@ impl Store {
                     let mut d = StoredDoc::new(RecordKind::Household.as_str(), &w.actor);
                     household::write_new(&mut d.doc, new, residents, &actor.user_id, now)
                         .map_err(am_error(id))?;
-                    let after = household::read(&d.doc, id)?;
-                    check_change(actor.role, None, &after, validation)?;
+                    let after = RecordView::Household(household::read(&d.doc, id)?);
+                    after.check_change(actor, None, validation)?;
                     d.doc.commit_with(commit_options(now));
                     self.persist(&tx, &mut d, None, &after, "", now)?;
                     changed.push((id.clone(), RecordKind::Household));
@@ -386,8 +387,7 @@ impl Store {
         self.edit_household(actor, id, now, |w| w.put_field(field, value))
     }
 
-    /// Loads the household, applies `edit`, checks the result against the rules, and commits
-    /// document and projections together. A refused edit writes nothing.
+    /// Applies `edit` to the household through a [`HouseholdWriter`]; see [`Store::edit_record`].
     fn edit_household<T>(
         &self,
         actor: &Actor,
@@ -395,18 +395,36 @@ impl Store {
         now: Timestamp,
         edit: impl FnOnce(&mut HouseholdWriter<'_>) -> Result<T, WriteError>,
     ) -> Result<T> {
+        self.edit_record(actor, id, RecordKind::Household, now, |doc, _| {
+            edit(&mut HouseholdWriter::new(doc, id))
+        })
+    }
+
+    /// Loads a record of `kind`, applies `edit` (which sees the record before the edit), checks
+    /// the result against the rules of its kind, and commits document, projections and (on the
+    /// server) change log together. A refused edit writes nothing.
+    pub(crate) fn edit_record<T>(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+        kind: RecordKind,
+        now: Timestamp,
+        edit: impl FnOnce(&mut automerge::AutoCommit, &RecordView) -> Result<T, WriteError>,
+    ) -> Result<T> {
         let out = {
             let mut guard = self.writer();
             let w = &mut *guard;
-            let mut d = documents::load(&w.conn, id, &w.actor)?.ok_or_else(|| not_found(id))?;
-            let before = household::read(&d.doc, id)?;
-            let out = match edit(&mut HouseholdWriter::new(&mut d.doc, id)) {
+            let mut d = documents::load(&w.conn, id, &w.actor)?
+                .filter(|d| d.kind == kind.as_str())
+                .ok_or_else(|| not_found_kind(kind, id))?;
+            let before = RecordView::read(kind, &d.doc, id)?;
+            let out = match edit(&mut d.doc, &before) {
                 Ok(out) => out,
                 Err(WriteError::Refused(r)) => return Err(r.into()),
                 Err(WriteError::Automerge(e)) => return Err(am_error(id)(e)),
             };
-            let after = household::read(&d.doc, id)?;
-            check_change(actor.role, Some(&before), &after, Validation::Strict)?;
+            let after = RecordView::read(kind, &d.doc, id)?;
+            after.check_change(actor, Some(&before), Validation::Strict)?;
             d.doc.commit_with(commit_options(now));
             let tx = w
                 .conn
@@ -417,10 +435,53 @@ impl Store {
             out
         };
         self.listeners.notify(ChangeEvent {
-            records: vec![(id.clone(), RecordKind::Household)],
+            records: vec![(id.clone(), kind)],
             origin: Origin::Local,
         });
         Ok(out)
+    }
+
+    /// Creates a record of `kind`: `write` lays out the new document, the rules check it, and
+    /// it is committed like any edit.
+    pub(crate) fn create_record(
+        &self,
+        actor: &Actor,
+        kind: RecordKind,
+        now: Timestamp,
+        write: impl FnOnce(&mut automerge::AutoCommit) -> Result<(), automerge::AutomergeError>,
+    ) -> Result<RecordId> {
+        let id = RecordId::generate();
+        {
+            let mut guard = self.writer();
+            let w = &mut *guard;
+            let mut d = StoredDoc::new(kind.as_str(), &w.actor);
+            write(&mut d.doc).map_err(am_error(&id))?;
+            let after = RecordView::read(kind, &d.doc, &id)?;
+            after.check_change(actor, None, Validation::Strict)?;
+            d.doc.commit_with(commit_options(now));
+            let tx = w
+                .conn
+                .transaction()
+                .map_err(Error::storage("starting a write"))?;
+            self.persist(&tx, &mut d, None, &after, "", now)?;
+            tx.commit().map_err(Error::storage("committing a write"))?;
+        }
+        self.listeners.notify(ChangeEvent {
+            records: vec![(id.clone(), kind)],
+            origin: Origin::Local,
+        });
+        Ok(id)
+    }
+
+    /// A record of any kind, read from its document.
+    pub fn record(&self, id: &RecordId) -> Result<RecordView> {
+        let conn = self.reader();
+        let d = documents::load(&conn, id, &ActorId::random())?.ok_or_else(|| not_found(id))?;
+        let kind = RecordKind::parse(&d.kind).ok_or_else(|| Error::CorruptDocument {
+            id: id.to_string(),
+            reason: format!("unknown kind {:?}", d.kind),
+        })?;
+        Ok(RecordView::read(kind, &d.doc, id)?)
     }
 
     /// The household's full detail, read from its document.
@@ -569,7 +630,7 @@ impl Store {
         let before = if d.saved_heads.is_empty() {
             None
         } else {
-            Some(household::read(&d.doc, &rc.id)?)
+            Some(RecordView::read(kind, &d.doc, &rc.id)?)
         };
         let heads_before =
             (!d.saved_heads.is_empty()).then(|| documents::encode_heads(&d.saved_heads));
@@ -580,7 +641,7 @@ impl Store {
             })?;
         // Changes whose dependencies have not arrived wait inside automerge and are not saved;
         // the next exchange brings them again with what they depend on.
-        let after = household::read(&d.doc, &rc.id)?;
+        let after = RecordView::read(kind, &d.doc, &rc.id)?;
         if !self.persist(tx, &mut d, before.as_ref(), &after, "", now)? {
             return Ok(None);
         }
@@ -599,13 +660,15 @@ impl Store {
             .transaction()
             .map_err(Error::storage("rebuilding lists"))?;
         let ids: Vec<String> = tx
-            .prepare("SELECT id FROM document WHERE kind = 'household'")
+            .prepare("SELECT id FROM document")
             .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
             .map_err(Error::storage("rebuilding lists"))?;
         for id in ids {
             let id = RecordId::from_string(id);
-            if let Some(d) = documents::load(&tx, &id, &w.actor)? {
-                projection::project_household(&tx, &household::read(&d.doc, &id)?)?;
+            if let Some(d) = documents::load(&tx, &id, &w.actor)?
+                && let Some(kind) = RecordKind::parse(&d.kind)
+            {
+                projection::project(&tx, &RecordView::read(kind, &d.doc, &id)?)?;
             }
         }
         tx.commit().map_err(Error::storage("rebuilding lists"))?;
@@ -736,6 +799,13 @@ impl Store {
 
 pub(crate) fn commit_options(now: Timestamp) -> CommitOptions {
     CommitOptions::default().with_time(now.0 / 1000)
+}
+
+pub(crate) fn not_found_kind(kind: RecordKind, id: &RecordId) -> Error {
+    Error::NotFound {
+        kind: kind.as_str(),
+        id: id.to_string(),
+    }
 }
 
 pub(crate) fn not_found(id: &RecordId) -> Error {

@@ -6,11 +6,15 @@ use rusqlite::{Connection, params};
 
 use crate::error::{Error, Result};
 use crate::records::household::{Household, SpecialGroup};
-use crate::rules::{findings, id_number};
+use crate::records::order::Order;
+use crate::records::report::Report;
+use crate::records::view::RecordView;
+use crate::rules::order::ItemState;
+use crate::rules::{self, findings, id_number, todo};
 use crate::search_key::{pinyin_initials, reversed};
 
 /// Writes (or rewrites) the household's rows: the household, its residents and its findings.
-pub fn project_household(conn: &Connection, h: &Household) -> Result<()> {
+fn project_household(conn: &Connection, h: &Household) -> Result<()> {
     let err = || Error::storage("updating the household lists");
     let active: Vec<_> = h.active_residents().collect();
     let tagged = active
@@ -111,21 +115,97 @@ pub fn project_household(conn: &Connection, h: &Household) -> Result<()> {
             .map_err(err())?;
     }
 
+    Ok(())
+}
+
+/// Writes (or rewrites) every projection row of a record: its kind's lists, the photos it
+/// refers to, and the to-dos it gives people.
+pub fn project(conn: &Connection, view: &RecordView) -> Result<()> {
+    let err = || Error::storage("updating the lists");
+    match view {
+        RecordView::Household(h) => project_household(conn, h)?,
+        RecordView::Order(o) => project_order(conn, o)?,
+        RecordView::Report(r) => project_report(conn, r)?,
+    }
+    let id = view.id().as_str();
     conn.prepare_cached("DELETE FROM photo_ref WHERE record_id = ?1")
-        .and_then(|mut st| st.execute([h.id.as_str()]))
+        .and_then(|mut st| st.execute([id]))
+        .map_err(err())?;
+    let mut insert = conn
+        .prepare_cached("INSERT OR IGNORE INTO photo_ref (record_id, hash, role) VALUES (?1, ?2, ?3)")
+        .map_err(err())?;
+    for (hash, role) in view.photo_hashes() {
+        insert.execute(params![id, hash, role]).map_err(err())?;
+    }
+    conn.prepare_cached("DELETE FROM todo WHERE record_id = ?1")
+        .and_then(|mut st| st.execute([id]))
         .map_err(err())?;
     let mut insert = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO photo_ref (record_id, hash, role) VALUES (?1, ?2, ?3)",
+            "INSERT OR IGNORE INTO todo (record_id, assignee, kind, note, since) VALUES (?1, ?2, ?3, ?4, ?5)",
         )
         .map_err(err())?;
-    for p in h.photos() {
-        for (hash, role) in [(&p.full, "full"), (&p.thumb, "thumb")] {
-            insert
-                .execute(params![h.id.as_str(), hash, role])
-                .map_err(err())?;
-        }
+    for t in todo::todos_of(view) {
+        insert
+            .execute(params![id, t.assignee, t.kind, t.note, t.since.0])
+            .map_err(err())?;
     }
+    Ok(())
+}
+
+fn project_order(conn: &Connection, o: &Order) -> Result<()> {
+    let state = rules::order::fold(o);
+    let answered = state.items.iter().filter(|(_, s)| *s == ItemState::Answered).count();
+    let severity = o.items.iter().map(|i| i.severity.weight()).max().unwrap_or(1);
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO work_order (id, title, compound_id, company_id, issuer, status, deadline,
+             issued_at, finished_at, reopen_count, items_total, items_answered, severity, from_report)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            o.id.as_str(),
+            o.title,
+            o.compound,
+            o.company,
+            o.issuer,
+            state.status.as_str(),
+            o.deadline.0,
+            state.issued_at.map(|t| t.0),
+            state.finished_at.map(|t| t.0),
+            state.reopen_count,
+            o.items.len() as i64,
+            answered as i64,
+            severity,
+            o.from_report.as_ref().map(|r| r.as_str()),
+        ])
+    })
+    .map_err(Error::storage("updating the order lists"))?;
+    Ok(())
+}
+
+fn project_report(conn: &Connection, r: &Report) -> Result<()> {
+    let state = rules::report::fold(r);
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO report (id, category, description, grid_id, compound_id, reporter, assignee,
+             status, created_at, order_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            r.id.as_str(),
+            r.category,
+            r.description,
+            r.grid,
+            r.compound,
+            r.reporter,
+            state.assignee,
+            state.status.as_str(),
+            r.created_at.0,
+            state.escalated_to,
+        ])
+    })
+    .map_err(Error::storage("updating the report lists"))?;
     Ok(())
 }
 

@@ -1,0 +1,99 @@
+//! Any record, read from its document: what the store, the change log and the rules need
+//! without knowing which kind of record they hold.
+
+use automerge::ReadDoc;
+
+use super::household::{self, Household};
+use super::order::{self, Order};
+use super::report::{self, Report};
+use super::RecordKind;
+use crate::ids::RecordId;
+use crate::rules::household::Validation;
+use crate::rules::permissions::Actor;
+use crate::rules::{self, Refusal};
+
+/// A typed view of a record of any kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordView {
+    /// A household.
+    Household(Household),
+    /// A rectification order.
+    Order(Order),
+    /// An issue report.
+    Report(Report),
+}
+
+impl RecordView {
+    /// Reads the document as a record of `kind`.
+    pub fn read(kind: RecordKind, doc: &impl ReadDoc, id: &RecordId) -> Result<RecordView, Refusal> {
+        Ok(match kind {
+            RecordKind::Household => RecordView::Household(household::read(doc, id)?),
+            RecordKind::Order => RecordView::Order(order::read(doc, id)?),
+            RecordKind::Report => RecordView::Report(report::read(doc, id)?),
+        })
+    }
+
+    /// The record's id.
+    pub fn id(&self) -> &RecordId {
+        match self {
+            RecordView::Household(h) => &h.id,
+            RecordView::Order(o) => &o.id,
+            RecordView::Report(r) => &r.id,
+        }
+    }
+
+    /// The record's kind.
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            RecordView::Household(_) => RecordKind::Household,
+            RecordView::Order(_) => RecordKind::Order,
+            RecordView::Report(_) => RecordKind::Report,
+        }
+    }
+
+    /// The scopes the record belongs to: a device receives it if it has any of them.
+    /// Households and reports belong to their grid; orders to their compound and their company.
+    pub fn scopes(&self) -> Vec<String> {
+        match self {
+            RecordView::Household(h) => vec![format!("grid:{}", h.address.grid)],
+            RecordView::Report(r) => vec![format!("grid:{}", r.grid)],
+            RecordView::Order(o) => vec![format!("compound:{}", o.compound), format!("company:{}", o.company)],
+        }
+    }
+
+    /// Checks a change from `before` to `self` by `actor` with the rules of its kind.
+    pub fn check_change(&self, actor: &Actor, before: Option<&RecordView>, validation: Validation) -> Result<(), Refusal> {
+        match (self, before) {
+            (RecordView::Household(after), None) => rules::household::check_change(actor.role, None, after, validation),
+            (RecordView::Household(after), Some(RecordView::Household(b))) => {
+                rules::household::check_change(actor.role, Some(b), after, validation)
+            }
+            (RecordView::Order(after), None) => rules::order::check_change(actor, None, after),
+            (RecordView::Order(after), Some(RecordView::Order(b))) => rules::order::check_change(actor, Some(b), after),
+            (RecordView::Report(after), None) => rules::report::check_change(actor, None, after),
+            (RecordView::Report(after), Some(RecordView::Report(b))) => rules::report::check_change(actor, Some(b), after),
+            (after, Some(b)) => Err(Refusal::WrongKind {
+                id: after.id().to_string(),
+                expected: b.kind().as_str(),
+                found: after.kind().as_str().to_owned(),
+            }),
+        }
+    }
+
+    /// Every photo the record refers to, with its role (`full` or `thumb`).
+    pub fn photo_hashes(&self) -> Vec<(&str, &'static str)> {
+        let refs: Vec<&crate::photos::PhotoRef> = match self {
+            RecordView::Household(h) => h.photos().collect(),
+            RecordView::Report(r) => r.photos.iter().chain(r.events.iter().flat_map(|e| e.photos.iter())).collect(),
+            RecordView::Order(o) => o
+                .items
+                .iter()
+                .flat_map(|i| i.before_photos.iter())
+                .chain(o.events.iter().flat_map(|e| e.photos.iter()))
+                .collect(),
+        };
+        refs.into_iter()
+            .flat_map(|p| [(p.full.as_str(), "full"), (p.thumb.as_str(), "thumb")])
+            .collect()
+    }
+}

@@ -1,0 +1,339 @@
+//! Rules of the rectification order: who may do what, and the fold of its event log into a
+//! status. The same functions run on the device before it appends an event and wherever an
+//! order is shown, so every replica with the same events shows the same status.
+//!
+//! | event | who | when it counts |
+//! | --- | --- | --- |
+//! | `issue` | an inspector | a draft with at least one item |
+//! | `acknowledge` | staff of the addressed company | issued, not yet acknowledged |
+//! | `answer` (items, ≥ 1 after-photo, note) | staff of the addressed company | acknowledged; each item open or reopened |
+//! | `verify` | an inspector | every item answered |
+//! | `reopen` (items, comment) | an inspector | each item answered; the order not verified |
+//! | `cancel` (reason) | an inspector | not verified or cancelled |
+//!
+//! Events are folded in the order of [`crate::records::events::fold_order`]: by what their author
+//! had seen, then, between events made without seeing each other, `cancel` before `reopen`
+//! before `answer` before `acknowledge` before `verify` before `issue`: the more cautious
+//! decision counts first, so an inspector's concern is never lost to a concurrent
+//! verification. An event that does not count at its place in the fold stays in the history,
+//! marked with the reason.
+
+use serde::{Deserialize, Serialize};
+
+use super::Refusal;
+use super::permissions::Role;
+use crate::records::events::{Event, fold_order};
+use crate::records::order::Order;
+use crate::time::Timestamp;
+
+/// The status of an order, folded from its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Being written by the inspector; the company does not see a demand yet.
+    Draft,
+    /// Sent to the company.
+    Issued,
+    /// The company has seen it.
+    Acknowledged,
+    /// Every item answered; waiting for the inspector.
+    Answered,
+    /// The inspector sent items back.
+    Reopened,
+    /// Done.
+    Verified,
+    /// Withdrawn.
+    Cancelled,
+}
+
+impl OrderStatus {
+    /// The status's stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Draft => "draft",
+            OrderStatus::Issued => "issued",
+            OrderStatus::Acknowledged => "acknowledged",
+            OrderStatus::Answered => "answered",
+            OrderStatus::Reopened => "reopened",
+            OrderStatus::Verified => "verified",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        use OrderStatus::*;
+        [Draft, Issued, Acknowledged, Answered, Reopened, Verified, Cancelled]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+
+    /// Whether nothing more can happen to the order.
+    pub fn is_final(self) -> bool {
+        matches!(self, OrderStatus::Verified | OrderStatus::Cancelled)
+    }
+}
+
+/// The state of one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemState {
+    /// Not answered yet.
+    Open,
+    /// Answered with after-photos.
+    Answered,
+    /// Sent back by the inspector.
+    Reopened,
+}
+
+/// An event as the fold judged it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldedEvent {
+    /// The event.
+    pub event: Event,
+    /// Whether it counted.
+    pub counted: bool,
+    /// Why not, if it did not.
+    pub reason: Option<String>,
+}
+
+/// An order's state: its status, its items' states and its judged history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderState {
+    /// The status.
+    pub status: OrderStatus,
+    /// Each item's state, in item order.
+    pub items: Vec<(String, ItemState)>,
+    /// Every event in fold order.
+    pub history: Vec<FoldedEvent>,
+    /// When it was issued.
+    pub issued_at: Option<Timestamp>,
+    /// When it was verified or cancelled.
+    pub finished_at: Option<Timestamp>,
+    /// How many reopen events counted.
+    pub reopen_count: u32,
+    /// The comment of the last counted reopen, while items are reopened.
+    pub reopen_note: Option<String>,
+}
+
+impl OrderState {
+    fn item(&self, id: &str) -> Option<ItemState> {
+        self.items.iter().find(|(i, _)| i == id).map(|(_, s)| *s)
+    }
+
+    fn set(&mut self, id: &str, state: ItemState) {
+        if let Some(slot) = self.items.iter_mut().find(|(i, _)| i == id) {
+            slot.1 = state;
+        }
+    }
+
+    /// Whether every item is answered.
+    pub fn all_answered(&self) -> bool {
+        !self.items.is_empty() && self.items.iter().all(|(_, s)| *s == ItemState::Answered)
+    }
+}
+
+/// Whether the order is past its deadline and not finished, at `now`.
+pub fn is_overdue(order: &Order, state: &OrderState, now: Timestamp) -> bool {
+    !state.status.is_final() && state.status != OrderStatus::Draft && now > order.deadline
+}
+
+fn rank(kind: &str) -> u8 {
+    match kind {
+        "cancel" => 0,
+        "reopen" => 1,
+        "answer" => 2,
+        "acknowledge" => 3,
+        "verify" => 4,
+        "issue" => 5,
+        _ => 9,
+    }
+}
+
+fn refuse(reason: impl Into<String>) -> Refusal {
+    Refusal::IllegalEvent { reason: reason.into() }
+}
+
+/// Whether `event` may happen to `order` in `state`: the right person, at the right moment.
+pub fn check_event(order: &Order, state: &OrderState, event: &Event) -> Result<(), Refusal> {
+    let inspector = event.role == Role::Inspector;
+    let company = event.role == Role::CompanyStaff && event.company.as_deref() == Some(order.company.as_str());
+    let status = state.status;
+    if status.is_final() {
+        return Err(refuse(format!("the order is already {}", status.as_str())));
+    }
+    match event.kind.as_str() {
+        "issue" => {
+            if !inspector {
+                return Err(refuse("only an inspector issues an order"));
+            }
+            if status != OrderStatus::Draft {
+                return Err(refuse("the order is already issued"));
+            }
+            if order.items.is_empty() {
+                return Err(refuse("an order needs at least one item"));
+            }
+        }
+        "acknowledge" => {
+            if !company {
+                return Err(refuse("only the addressed company acknowledges an order"));
+            }
+            if status != OrderStatus::Issued {
+                return Err(refuse(format!("an order that is {} cannot be acknowledged", status.as_str())));
+            }
+        }
+        "answer" => {
+            if !company {
+                return Err(refuse("only the addressed company answers an order"));
+            }
+            if matches!(status, OrderStatus::Draft | OrderStatus::Issued) {
+                return Err(refuse("acknowledge the order before answering it"));
+            }
+            if event.items.is_empty() {
+                return Err(refuse("an answer names the items it answers"));
+            }
+            if event.photos.is_empty() {
+                return Err(refuse("an answer needs at least one after-photo"));
+            }
+            for item in &event.items {
+                match state.item(item) {
+                    None => return Err(refuse(format!("the order has no item {item}"))),
+                    Some(ItemState::Answered) => return Err(refuse(format!("item {item} is already answered"))),
+                    Some(_) => {}
+                }
+            }
+        }
+        "verify" => {
+            if !inspector {
+                return Err(refuse("only an inspector verifies an order"));
+            }
+            if !state.all_answered() {
+                return Err(refuse("every item must be answered before the order is verified"));
+            }
+        }
+        "reopen" => {
+            if !inspector {
+                return Err(refuse("only an inspector reopens an order"));
+            }
+            if event.items.is_empty() || event.note.trim().is_empty() {
+                return Err(refuse("reopening names the items and says what is wrong"));
+            }
+            for item in &event.items {
+                if state.item(item) != Some(ItemState::Answered) {
+                    return Err(refuse(format!("item {item} is not answered, so it cannot be reopened")));
+                }
+            }
+        }
+        "cancel" => {
+            if !inspector {
+                return Err(refuse("only an inspector cancels an order"));
+            }
+        }
+        other => return Err(refuse(format!("{other:?} is not an order event"))),
+    }
+    Ok(())
+}
+
+/// Folds the order's events into its state.
+pub fn fold(order: &Order) -> OrderState {
+    let mut state = OrderState {
+        status: OrderStatus::Draft,
+        items: order.items.iter().map(|i| (i.id.clone(), ItemState::Open)).collect(),
+        history: Vec::new(),
+        issued_at: None,
+        finished_at: None,
+        reopen_count: 0,
+        reopen_note: None,
+    };
+    let mut acknowledged = false;
+    for event in fold_order(order.events.clone(), rank) {
+        let verdict = check_event(order, &state, &event);
+        if verdict.is_ok() {
+            match event.kind.as_str() {
+                "issue" => {
+                    state.status = OrderStatus::Issued;
+                    state.issued_at = Some(event.at);
+                }
+                "acknowledge" => acknowledged = true,
+                "answer" => {
+                    for item in &event.items {
+                        state.set(item, ItemState::Answered);
+                    }
+                }
+                "reopen" => {
+                    for item in &event.items {
+                        state.set(item, ItemState::Reopened);
+                    }
+                    state.reopen_count += 1;
+                    state.reopen_note = Some(event.note.clone());
+                }
+                "verify" => {
+                    state.status = OrderStatus::Verified;
+                    state.finished_at = Some(event.at);
+                }
+                "cancel" => {
+                    state.status = OrderStatus::Cancelled;
+                    state.finished_at = Some(event.at);
+                }
+                _ => {}
+            }
+            if !state.status.is_final() && acknowledged {
+                state.status = if state.all_answered() {
+                    OrderStatus::Answered
+                } else if state.items.iter().any(|(_, s)| *s == ItemState::Reopened) {
+                    OrderStatus::Reopened
+                } else {
+                    OrderStatus::Acknowledged
+                };
+            }
+            if state.status != OrderStatus::Reopened {
+                state.reopen_note = None;
+            }
+        }
+        state.history.push(FoldedEvent {
+            counted: verdict.is_ok(),
+            reason: verdict.err().map(|r| r.to_string()),
+            event,
+        });
+    }
+    state
+}
+
+/// Checks a change to an order from `before` (`None`: new) to `after` by `actor`: only an
+/// inspector drafts; items and addresses are fixed once drafted; the log only grows; every new
+/// event is the actor's own (no forging another's name, role or company).
+pub fn check_change(actor: &crate::Actor, before: Option<&Order>, after: &Order) -> Result<(), Refusal> {
+    let new_events: Vec<&Event> = match before {
+        None => {
+            if actor.role != Role::Inspector && actor.role != Role::Admin {
+                return Err(refuse("only an inspector drafts an order"));
+            }
+            if after.items.is_empty() {
+                return Err(refuse("an order needs at least one item"));
+            }
+            after.events.iter().collect()
+        }
+        Some(b) => {
+            if (&b.title, &b.compound, &b.company, b.deadline, &b.items)
+                != (&after.title, &after.compound, &after.company, after.deadline, &after.items)
+            {
+                return Err(refuse("an order's items, compound, company and deadline are fixed once drafted"));
+            }
+            for e in &b.events {
+                if !after.events.iter().any(|a| a == e) {
+                    return Err(refuse(format!("event {} was changed or removed; the log is append-only", e.id)));
+                }
+            }
+            after.events.iter().filter(|e| !b.events.iter().any(|o| o.id == e.id)).collect()
+        }
+    };
+    for e in new_events {
+        if e.by != actor.user_id || e.role != actor.role || e.company != actor.company {
+            return Err(refuse(format!("event {} is not signed by the one who sent it", e.id)));
+        }
+        if rank(&e.kind) == 9 {
+            return Err(refuse(format!("{:?} is not an order event", e.kind)));
+        }
+    }
+    Ok(())
+}
