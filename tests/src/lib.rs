@@ -240,7 +240,10 @@ impl Device {
         Device {
             store,
             client,
-            actor: Actor::new(login.user_id, login.role),
+            actor: Actor {
+                company: login.company,
+                ..Actor::new(login.user_id, login.role)
+            },
             _dir: dir,
         }
     }

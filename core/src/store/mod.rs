@@ -16,6 +16,7 @@ pub mod merge;
 pub mod migrations;
 pub mod notify;
 pub mod outbox;
+pub mod inspection;
 pub mod photos;
 mod projection;
 pub mod queries;

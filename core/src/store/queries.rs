@@ -269,6 +269,25 @@ impl Store {
             .map_err(Error::storage("searching residents"))
     }
 
+    /// The compounds that have households in any of `grids`.
+    pub fn compounds_in_grids(&self, grids: &[String]) -> Result<Vec<String>> {
+        let conn = self.reader();
+        let mut out = Vec::new();
+        let mut st = conn
+            .prepare_cached("SELECT DISTINCT compound_id FROM household WHERE grid_id = ?1")
+            .map_err(Error::storage("reading compounds"))?;
+        for g in grids {
+            let rows = st
+                .query_map([g], |r| r.get::<_, String>(0))
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(Error::storage("reading compounds"))?;
+            out.extend(rows);
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
     /// Reference items of one kind, optionally only those under `parent`.
     pub fn reference_items(
         &self,

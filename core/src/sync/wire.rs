@@ -43,6 +43,9 @@ pub struct LoginResponse {
     pub display_name: String,
     /// The user's role.
     pub role: Role,
+    /// For property-company staff: their company.
+    #[serde(default)]
+    pub company: Option<String>,
 }
 
 /// Where a device is in one scope's stream of changes.

@@ -36,5 +36,6 @@ pub(super) async fn login(
         user_id: issued.session.actor.user_id.clone(),
         display_name: issued.session.display_name.clone(),
         role: issued.session.actor.role,
+        company: issued.session.actor.company.clone(),
     }))
 }

@@ -1,0 +1,221 @@
+//! Rectification orders, issue reports, send-backs, to-dos, ratings and their lists.
+
+mod common;
+
+use common::*;
+use gridwalk_core::photos::PhotoRef;
+use gridwalk_core::records::household::{NewVisit, VisitPurpose};
+use gridwalk_core::records::order::{NewOrder, NewOrderItem, Severity};
+use gridwalk_core::records::report::NewReport;
+use gridwalk_core::rules::Refusal;
+use gridwalk_core::rules::order::{ItemState, OrderStatus};
+use gridwalk_core::rules::rating::Color;
+use gridwalk_core::rules::report::ReportStatus;
+use gridwalk_core::store::inspection::{OrderAction, OrderFilter, ReportAction, ReportFilter};
+use gridwalk_core::{Actor, Error, Role, Timestamp};
+
+fn inspector() -> Actor {
+    Actor::new("zhao.inspector", Role::Inspector)
+}
+
+fn company() -> Actor {
+    Actor::company_staff("liu.staff", "P01")
+}
+
+fn after_photo() -> PhotoRef {
+    PhotoRef {
+        full: "a".repeat(64),
+        thumb: "b".repeat(64),
+        width: 1600,
+        height: 1200,
+        taken_at: None,
+        location: None,
+    }
+}
+
+fn new_order(items: usize, days: i64) -> NewOrder {
+    NewOrder {
+        title: "消防通道堆物".into(),
+        compound: "C01-Q01".into(),
+        company: "P01".into(),
+        deadline: Timestamp(NOW.0 + days * Timestamp::DAY_MS),
+        items: (0..items)
+            .map(|i| NewOrderItem {
+                description: format!("第{}处", i + 1),
+                severity: if i == 0 { Severity::Critical } else { Severity::Minor },
+                before_photos: vec![after_photo()],
+            })
+            .collect(),
+        from_report: None,
+    }
+}
+
+fn answer(items: &[&str]) -> OrderAction {
+    OrderAction::Answer {
+        items: items.iter().map(|s| s.to_string()).collect(),
+        note: "已清理".into(),
+        photos: vec![after_photo()],
+    }
+}
+
+fn refused_because(result: gridwalk_core::Result<()>, words: &str) {
+    match result {
+        Err(Error::Refused(Refusal::IllegalEvent { reason })) => assert!(reason.contains(words), "{reason}"),
+        other => panic!("expected a refusal about {words:?}, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_order_goes_from_draft_to_verified_and_refuses_what_its_rules_do_not_allow() {
+    let (_d, store) = temp_store();
+    let id = store.create_order(&inspector(), &new_order(2, 7), NOW).unwrap();
+    assert_eq!(store.order(&id).unwrap().state.status, OrderStatus::Draft);
+    refused_because(store.act_on_order(&company(), &id, &OrderAction::Issue, NOW), "only an inspector");
+    store.act_on_order(&inspector(), &id, &OrderAction::Issue, NOW).unwrap();
+    assert_eq!(store.my_todos(&company()).unwrap()[0].kind, "acknowledge_order");
+
+    let other = Actor::company_staff("wu.staff", "P02");
+    refused_because(store.act_on_order(&other, &id, &OrderAction::Acknowledge, NOW), "addressed company");
+    refused_because(store.act_on_order(&company(), &id, &answer(&["item-1"]), NOW), "acknowledge");
+    store.act_on_order(&company(), &id, &OrderAction::Acknowledge, NOW).unwrap();
+    refused_because(
+        store.act_on_order(
+            &company(),
+            &id,
+            &OrderAction::Answer {
+                items: vec!["item-1".into()],
+                note: String::new(),
+                photos: vec![],
+            },
+            NOW,
+        ),
+        "after-photo",
+    );
+    store.act_on_order(&company(), &id, &answer(&["item-1"]), NOW).unwrap();
+    refused_because(store.act_on_order(&inspector(), &id, &OrderAction::Verify, NOW), "every item");
+    store.act_on_order(&company(), &id, &answer(&["item-2"]), NOW).unwrap();
+    let detail = store.order(&id).unwrap();
+    assert_eq!(detail.state.status, OrderStatus::Answered);
+    assert_eq!(store.my_todos(&inspector()).unwrap()[0].kind, "verify_order");
+
+    // The inspector sends item 2 back: a to-do for the company, with the comment.
+    store
+        .act_on_order(
+            &inspector(),
+            &id,
+            &OrderAction::Reopen {
+                items: vec!["item-2".into()],
+                note: "照片看不清".into(),
+            },
+            NOW,
+        )
+        .unwrap();
+    let detail = store.order(&id).unwrap();
+    assert_eq!(detail.state.status, OrderStatus::Reopened);
+    assert_eq!(detail.state.items[1].1, ItemState::Reopened);
+    let todos = store.my_todos(&company()).unwrap();
+    assert_eq!((todos[0].kind.as_str(), todos[0].note.as_str()), ("answer_order", "照片看不清"));
+    store.act_on_order(&company(), &id, &answer(&["item-2"]), NOW).unwrap();
+    assert!(store.my_todos(&company()).unwrap().is_empty(), "answering clears it");
+    store.act_on_order(&inspector(), &id, &OrderAction::Verify, NOW).unwrap();
+    let detail = store.order(&id).unwrap();
+    assert_eq!(detail.state.status, OrderStatus::Verified);
+    assert_eq!(detail.state.reopen_count, 1);
+    assert!(detail.state.history.iter().all(|e| e.counted));
+    refused_because(store.act_on_order(&inspector(), &id, &OrderAction::Cancel { note: "x".into() }, NOW), "already verified");
+    assert!(store.my_todos(&inspector()).unwrap().is_empty());
+}
+
+#[test]
+fn order_lists_come_from_projections_and_overdue_follows_the_clock() {
+    let (_d, store) = temp_store();
+    let soon = store.create_order(&inspector(), &new_order(1, 1), NOW).unwrap();
+    let later = store.create_order(&inspector(), &new_order(1, 30), NOW).unwrap();
+    let draft = store.create_order(&inspector(), &new_order(1, -5), NOW).unwrap();
+    for id in [&soon, &later] {
+        store.act_on_order(&inspector(), id, &OrderAction::Issue, NOW).unwrap();
+    }
+    let ids = |list: Vec<gridwalk_core::store::inspection::OrderSummary>| list.into_iter().map(|o| o.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.list_orders(&inspector(), &OrderFilter::MyOpen, NOW, 50).unwrap()), [draft.clone(), soon.clone(), later.clone()]);
+    assert_eq!(ids(store.list_orders(&company(), &OrderFilter::MyOpen, NOW, 50).unwrap()), [soon.clone(), later.clone()], "drafts are not the company's yet");
+    assert!(store.list_orders(&inspector(), &OrderFilter::Overdue, NOW, 50).unwrap().is_empty());
+    let in_two_days = Timestamp(NOW.0 + 2 * Timestamp::DAY_MS);
+    let overdue = store.list_orders(&inspector(), &OrderFilter::Overdue, in_two_days, 50).unwrap();
+    assert_eq!(ids(overdue.clone()), [soon.clone()], "a draft is never overdue");
+    assert!(overdue[0].overdue);
+    assert_eq!(store.list_orders(&inspector(), &OrderFilter::Company("P01".into()), NOW, 50).unwrap().len(), 3);
+    assert_eq!(store.list_orders(&inspector(), &OrderFilter::Compound("C01-Q01".into()), NOW, 50).unwrap().len(), 3);
+    assert_eq!(ids(store.list_orders(&inspector(), &OrderFilter::Status(OrderStatus::Draft), NOW, 50).unwrap()), [draft]);
+
+    // The rating sees the overdue critical order.
+    let ratings = store.company_ratings(in_two_days).unwrap();
+    assert_eq!(ratings[0].company, "P01");
+    assert_eq!(ratings[0].overdue, 1);
+    assert_eq!(ratings[0].score, 100 - 40 - 15);
+    assert_eq!(ratings[0].color, Color::Red);
+    assert_eq!(store.company_ratings(NOW).unwrap()[0].color, Color::Green);
+}
+
+#[test]
+fn a_report_is_handled_escalated_and_sent_back() {
+    let (_d, store) = temp_store();
+    let worker = worker();
+    let new = NewReport {
+        category: "fire_safety".into(),
+        description: "楼道电动车充电".into(),
+        grid: "C01-G01".into(),
+        compound: "C01-Q01".into(),
+        location: None,
+        photos: vec![after_photo()],
+    };
+    let id = store.create_report(&worker, &new, NOW).unwrap();
+    assert_eq!(store.report(&id).unwrap().state.status, ReportStatus::Reported);
+    let sup = supervisor();
+    match store.act_on_report(&worker, &id, &ReportAction::Close, NOW) {
+        Err(Error::Refused(Refusal::IllegalEvent { reason })) => assert!(reason.contains("supervisor"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    store
+        .act_on_report(&sup, &id, &ReportAction::Assign { assignee: worker.user_id.clone() }, NOW)
+        .unwrap();
+    assert_eq!(store.my_todos(&worker).unwrap()[0].kind, "handle_report");
+    store.act_on_report(&worker, &id, &ReportAction::Start, NOW).unwrap();
+    store.act_on_report(&sup, &id, &ReportAction::SendBack { note: "请补充照片".into() }, NOW).unwrap();
+    let todo = &store.my_todos(&worker).unwrap()[0];
+    assert_eq!((todo.kind.as_str(), todo.note.as_str()), ("report_sent_back", "请补充照片"));
+    store.act_on_report(&worker, &id, &ReportAction::Resolve { note: "已处理".into() }, NOW).unwrap();
+    assert!(store.my_todos(&worker).unwrap().is_empty(), "acting clears the send-back");
+    assert_eq!(store.list_reports(&ReportFilter::Status(ReportStatus::Resolved), 10).unwrap().len(), 1);
+    assert_eq!(store.list_reports(&ReportFilter::Category("fire_safety".into()), 10).unwrap().len(), 1);
+
+    // Escalated into an order: both keep the link.
+    let order = store.escalate_report(&inspector(), &id, &new_order(1, 7), NOW).unwrap();
+    assert_eq!(store.report(&id).unwrap().state.escalated_to.as_deref(), Some(order.as_str()));
+    assert_eq!(store.order(&order).unwrap().order.from_report.as_ref(), Some(&id));
+    store.act_on_report(&sup, &id, &ReportAction::Close, NOW).unwrap();
+    assert_eq!(store.report(&id).unwrap().state.status, ReportStatus::Closed);
+}
+
+#[test]
+fn a_visit_sent_back_is_a_to_do_until_the_worker_visits_again() {
+    let (_d, store) = temp_store();
+    let h = store.create_household(&worker(), &household("B01", "301", vec![]), NOW).unwrap();
+    let visit = |at: Timestamp| NewVisit {
+        at,
+        purpose: VisitPurpose::Routine,
+        notes: "走访".into(),
+        location: None,
+        photos: Vec::new(),
+    };
+    let v = store.record_visit(&worker(), &h, &visit(NOW), NOW).unwrap();
+    assert!(matches!(
+        store.send_back_visit(&worker(), &h, &v, "记录不全", NOW),
+        Err(Error::Refused(Refusal::NotPermitted { .. }))
+    ));
+    let later = Timestamp(NOW.0 + 1000);
+    store.send_back_visit(&supervisor(), &h, &v, "记录不全", later).unwrap();
+    let todos = store.my_todos(&worker()).unwrap();
+    assert_eq!((todos[0].kind.as_str(), todos[0].note.as_str()), ("visit_sent_back", "记录不全"));
+    store.record_visit(&worker(), &h, &visit(Timestamp(later.0 + 1)), later).unwrap();
+    assert!(store.my_todos(&worker()).unwrap().is_empty());
+}
