@@ -42,7 +42,11 @@ fn new_order(items: usize, days: i64) -> NewOrder {
         items: (0..items)
             .map(|i| NewOrderItem {
                 description: format!("第{}处", i + 1),
-                severity: if i == 0 { Severity::Critical } else { Severity::Minor },
+                severity: if i == 0 {
+                    Severity::Critical
+                } else {
+                    Severity::Minor
+                },
                 before_photos: vec![after_photo()],
             })
             .collect(),
@@ -60,7 +64,9 @@ fn answer(items: &[&str]) -> OrderAction {
 
 fn refused_because(result: gridwalk_core::Result<()>, words: &str) {
     match result {
-        Err(Error::Refused(Refusal::IllegalEvent { reason })) => assert!(reason.contains(words), "{reason}"),
+        Err(Error::Refused(Refusal::IllegalEvent { reason })) => {
+            assert!(reason.contains(words), "{reason}")
+        }
         other => panic!("expected a refusal about {words:?}, got {other:?}"),
     }
 }
@@ -68,16 +74,34 @@ fn refused_because(result: gridwalk_core::Result<()>, words: &str) {
 #[test]
 fn an_order_goes_from_draft_to_verified_and_refuses_what_its_rules_do_not_allow() {
     let (_d, store) = temp_store();
-    let id = store.create_order(&inspector(), &new_order(2, 7), NOW).unwrap();
+    let id = store
+        .create_order(&inspector(), &new_order(2, 7), NOW)
+        .unwrap();
     assert_eq!(store.order(&id).unwrap().state.status, OrderStatus::Draft);
-    refused_because(store.act_on_order(&company(), &id, &OrderAction::Issue, NOW), "only an inspector");
-    store.act_on_order(&inspector(), &id, &OrderAction::Issue, NOW).unwrap();
-    assert_eq!(store.my_todos(&company()).unwrap()[0].kind, "acknowledge_order");
+    refused_because(
+        store.act_on_order(&company(), &id, &OrderAction::Issue, NOW),
+        "only an inspector",
+    );
+    store
+        .act_on_order(&inspector(), &id, &OrderAction::Issue, NOW)
+        .unwrap();
+    assert_eq!(
+        store.my_todos(&company()).unwrap()[0].kind,
+        "acknowledge_order"
+    );
 
     let other = Actor::company_staff("wu.staff", "P02");
-    refused_because(store.act_on_order(&other, &id, &OrderAction::Acknowledge, NOW), "addressed company");
-    refused_because(store.act_on_order(&company(), &id, &answer(&["item-1"]), NOW), "acknowledge");
-    store.act_on_order(&company(), &id, &OrderAction::Acknowledge, NOW).unwrap();
+    refused_because(
+        store.act_on_order(&other, &id, &OrderAction::Acknowledge, NOW),
+        "addressed company",
+    );
+    refused_because(
+        store.act_on_order(&company(), &id, &answer(&["item-1"]), NOW),
+        "acknowledge",
+    );
+    store
+        .act_on_order(&company(), &id, &OrderAction::Acknowledge, NOW)
+        .unwrap();
     refused_because(
         store.act_on_order(
             &company(),
@@ -91,12 +115,22 @@ fn an_order_goes_from_draft_to_verified_and_refuses_what_its_rules_do_not_allow(
         ),
         "after-photo",
     );
-    store.act_on_order(&company(), &id, &answer(&["item-1"]), NOW).unwrap();
-    refused_because(store.act_on_order(&inspector(), &id, &OrderAction::Verify, NOW), "every item");
-    store.act_on_order(&company(), &id, &answer(&["item-2"]), NOW).unwrap();
+    store
+        .act_on_order(&company(), &id, &answer(&["item-1"]), NOW)
+        .unwrap();
+    refused_because(
+        store.act_on_order(&inspector(), &id, &OrderAction::Verify, NOW),
+        "every item",
+    );
+    store
+        .act_on_order(&company(), &id, &answer(&["item-2"]), NOW)
+        .unwrap();
     let detail = store.order(&id).unwrap();
     assert_eq!(detail.state.status, OrderStatus::Answered);
-    assert_eq!(store.my_todos(&inspector()).unwrap()[0].kind, "verify_order");
+    assert_eq!(
+        store.my_todos(&inspector()).unwrap()[0].kind,
+        "verify_order"
+    );
 
     // The inspector sends item 2 back: a to-do for the company, with the comment.
     store
@@ -114,38 +148,115 @@ fn an_order_goes_from_draft_to_verified_and_refuses_what_its_rules_do_not_allow(
     assert_eq!(detail.state.status, OrderStatus::Reopened);
     assert_eq!(detail.state.items[1].1, ItemState::Reopened);
     let todos = store.my_todos(&company()).unwrap();
-    assert_eq!((todos[0].kind.as_str(), todos[0].note.as_str()), ("answer_order", "照片看不清"));
-    store.act_on_order(&company(), &id, &answer(&["item-2"]), NOW).unwrap();
-    assert!(store.my_todos(&company()).unwrap().is_empty(), "answering clears it");
-    store.act_on_order(&inspector(), &id, &OrderAction::Verify, NOW).unwrap();
+    assert_eq!(
+        (todos[0].kind.as_str(), todos[0].note.as_str()),
+        ("answer_order", "照片看不清")
+    );
+    store
+        .act_on_order(&company(), &id, &answer(&["item-2"]), NOW)
+        .unwrap();
+    assert!(
+        store.my_todos(&company()).unwrap().is_empty(),
+        "answering clears it"
+    );
+    store
+        .act_on_order(&inspector(), &id, &OrderAction::Verify, NOW)
+        .unwrap();
     let detail = store.order(&id).unwrap();
     assert_eq!(detail.state.status, OrderStatus::Verified);
     assert_eq!(detail.state.reopen_count, 1);
     assert!(detail.state.history.iter().all(|e| e.counted));
-    refused_because(store.act_on_order(&inspector(), &id, &OrderAction::Cancel { note: "x".into() }, NOW), "already verified");
+    refused_because(
+        store.act_on_order(
+            &inspector(),
+            &id,
+            &OrderAction::Cancel { note: "x".into() },
+            NOW,
+        ),
+        "already verified",
+    );
     assert!(store.my_todos(&inspector()).unwrap().is_empty());
 }
 
 #[test]
 fn order_lists_come_from_projections_and_overdue_follows_the_clock() {
     let (_d, store) = temp_store();
-    let soon = store.create_order(&inspector(), &new_order(1, 1), NOW).unwrap();
-    let later = store.create_order(&inspector(), &new_order(1, 30), NOW).unwrap();
-    let draft = store.create_order(&inspector(), &new_order(1, -5), NOW).unwrap();
+    let soon = store
+        .create_order(&inspector(), &new_order(1, 1), NOW)
+        .unwrap();
+    let later = store
+        .create_order(&inspector(), &new_order(1, 30), NOW)
+        .unwrap();
+    let draft = store
+        .create_order(&inspector(), &new_order(1, -5), NOW)
+        .unwrap();
     for id in [&soon, &later] {
-        store.act_on_order(&inspector(), id, &OrderAction::Issue, NOW).unwrap();
+        store
+            .act_on_order(&inspector(), id, &OrderAction::Issue, NOW)
+            .unwrap();
     }
-    let ids = |list: Vec<gridwalk_core::store::inspection::OrderSummary>| list.into_iter().map(|o| o.id).collect::<Vec<_>>();
-    assert_eq!(ids(store.list_orders(&inspector(), &OrderFilter::MyOpen, NOW, 50).unwrap()), [draft.clone(), soon.clone(), later.clone()]);
-    assert_eq!(ids(store.list_orders(&company(), &OrderFilter::MyOpen, NOW, 50).unwrap()), [soon.clone(), later.clone()], "drafts are not the company's yet");
-    assert!(store.list_orders(&inspector(), &OrderFilter::Overdue, NOW, 50).unwrap().is_empty());
+    let ids = |list: Vec<gridwalk_core::store::inspection::OrderSummary>| {
+        list.into_iter().map(|o| o.id).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(store
+            .list_orders(&inspector(), &OrderFilter::MyOpen, NOW, 50)
+            .unwrap()),
+        [draft.clone(), soon.clone(), later.clone()]
+    );
+    assert_eq!(
+        ids(store
+            .list_orders(&company(), &OrderFilter::MyOpen, NOW, 50)
+            .unwrap()),
+        [soon.clone(), later.clone()],
+        "drafts are not the company's yet"
+    );
+    assert!(
+        store
+            .list_orders(&inspector(), &OrderFilter::Overdue, NOW, 50)
+            .unwrap()
+            .is_empty()
+    );
     let in_two_days = Timestamp(NOW.0 + 2 * Timestamp::DAY_MS);
-    let overdue = store.list_orders(&inspector(), &OrderFilter::Overdue, in_two_days, 50).unwrap();
-    assert_eq!(ids(overdue.clone()), [soon.clone()], "a draft is never overdue");
+    let overdue = store
+        .list_orders(&inspector(), &OrderFilter::Overdue, in_two_days, 50)
+        .unwrap();
+    assert_eq!(
+        ids(overdue.clone()),
+        std::slice::from_ref(&soon),
+        "a draft is never overdue"
+    );
     assert!(overdue[0].overdue);
-    assert_eq!(store.list_orders(&inspector(), &OrderFilter::Company("P01".into()), NOW, 50).unwrap().len(), 3);
-    assert_eq!(store.list_orders(&inspector(), &OrderFilter::Compound("C01-Q01".into()), NOW, 50).unwrap().len(), 3);
-    assert_eq!(ids(store.list_orders(&inspector(), &OrderFilter::Status(OrderStatus::Draft), NOW, 50).unwrap()), [draft]);
+    assert_eq!(
+        store
+            .list_orders(&inspector(), &OrderFilter::Company("P01".into()), NOW, 50)
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        store
+            .list_orders(
+                &inspector(),
+                &OrderFilter::Compound("C01-Q01".into()),
+                NOW,
+                50
+            )
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        ids(store
+            .list_orders(
+                &inspector(),
+                &OrderFilter::Status(OrderStatus::Draft),
+                NOW,
+                50
+            )
+            .unwrap()),
+        [draft]
+    );
 
     // The rating sees the overdue critical order.
     let ratings = store.company_ratings(in_two_days).unwrap();
@@ -169,37 +280,102 @@ fn a_report_is_handled_escalated_and_sent_back() {
         photos: vec![after_photo()],
     };
     let id = store.create_report(&worker, &new, NOW).unwrap();
-    assert_eq!(store.report(&id).unwrap().state.status, ReportStatus::Reported);
+    assert_eq!(
+        store.report(&id).unwrap().state.status,
+        ReportStatus::Reported
+    );
     let sup = supervisor();
     match store.act_on_report(&worker, &id, &ReportAction::Close, NOW) {
-        Err(Error::Refused(Refusal::IllegalEvent { reason })) => assert!(reason.contains("supervisor"), "{reason}"),
+        Err(Error::Refused(Refusal::IllegalEvent { reason })) => {
+            assert!(reason.contains("supervisor"), "{reason}")
+        }
         other => panic!("{other:?}"),
     }
     store
-        .act_on_report(&sup, &id, &ReportAction::Assign { assignee: worker.user_id.clone() }, NOW)
+        .act_on_report(
+            &sup,
+            &id,
+            &ReportAction::Assign {
+                assignee: worker.user_id.clone(),
+            },
+            NOW,
+        )
         .unwrap();
     assert_eq!(store.my_todos(&worker).unwrap()[0].kind, "handle_report");
-    store.act_on_report(&worker, &id, &ReportAction::Start, NOW).unwrap();
-    store.act_on_report(&sup, &id, &ReportAction::SendBack { note: "请补充照片".into() }, NOW).unwrap();
+    store
+        .act_on_report(&worker, &id, &ReportAction::Start, NOW)
+        .unwrap();
+    store
+        .act_on_report(
+            &sup,
+            &id,
+            &ReportAction::SendBack {
+                note: "请补充照片".into(),
+            },
+            NOW,
+        )
+        .unwrap();
     let todo = &store.my_todos(&worker).unwrap()[0];
-    assert_eq!((todo.kind.as_str(), todo.note.as_str()), ("report_sent_back", "请补充照片"));
-    store.act_on_report(&worker, &id, &ReportAction::Resolve { note: "已处理".into() }, NOW).unwrap();
-    assert!(store.my_todos(&worker).unwrap().is_empty(), "acting clears the send-back");
-    assert_eq!(store.list_reports(&ReportFilter::Status(ReportStatus::Resolved), 10).unwrap().len(), 1);
-    assert_eq!(store.list_reports(&ReportFilter::Category("fire_safety".into()), 10).unwrap().len(), 1);
+    assert_eq!(
+        (todo.kind.as_str(), todo.note.as_str()),
+        ("report_sent_back", "请补充照片")
+    );
+    store
+        .act_on_report(
+            &worker,
+            &id,
+            &ReportAction::Resolve {
+                note: "已处理".into(),
+            },
+            NOW,
+        )
+        .unwrap();
+    assert!(
+        store.my_todos(&worker).unwrap().is_empty(),
+        "acting clears the send-back"
+    );
+    assert_eq!(
+        store
+            .list_reports(&ReportFilter::Status(ReportStatus::Resolved), 10)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .list_reports(&ReportFilter::Category("fire_safety".into()), 10)
+            .unwrap()
+            .len(),
+        1
+    );
 
     // Escalated into an order: both keep the link.
-    let order = store.escalate_report(&inspector(), &id, &new_order(1, 7), NOW).unwrap();
-    assert_eq!(store.report(&id).unwrap().state.escalated_to.as_deref(), Some(order.as_str()));
-    assert_eq!(store.order(&order).unwrap().order.from_report.as_ref(), Some(&id));
-    store.act_on_report(&sup, &id, &ReportAction::Close, NOW).unwrap();
-    assert_eq!(store.report(&id).unwrap().state.status, ReportStatus::Closed);
+    let order = store
+        .escalate_report(&inspector(), &id, &new_order(1, 7), NOW)
+        .unwrap();
+    assert_eq!(
+        store.report(&id).unwrap().state.escalated_to.as_deref(),
+        Some(order.as_str())
+    );
+    assert_eq!(
+        store.order(&order).unwrap().order.from_report.as_ref(),
+        Some(&id)
+    );
+    store
+        .act_on_report(&sup, &id, &ReportAction::Close, NOW)
+        .unwrap();
+    assert_eq!(
+        store.report(&id).unwrap().state.status,
+        ReportStatus::Closed
+    );
 }
 
 #[test]
 fn a_visit_sent_back_is_a_to_do_until_the_worker_visits_again() {
     let (_d, store) = temp_store();
-    let h = store.create_household(&worker(), &household("B01", "301", vec![]), NOW).unwrap();
+    let h = store
+        .create_household(&worker(), &household("B01", "301", vec![]), NOW)
+        .unwrap();
     let visit = |at: Timestamp| NewVisit {
         at,
         purpose: VisitPurpose::Routine,
@@ -213,9 +389,96 @@ fn a_visit_sent_back_is_a_to_do_until_the_worker_visits_again() {
         Err(Error::Refused(Refusal::NotPermitted { .. }))
     ));
     let later = Timestamp(NOW.0 + 1000);
-    store.send_back_visit(&supervisor(), &h, &v, "记录不全", later).unwrap();
+    store
+        .send_back_visit(&supervisor(), &h, &v, "记录不全", later)
+        .unwrap();
     let todos = store.my_todos(&worker()).unwrap();
-    assert_eq!((todos[0].kind.as_str(), todos[0].note.as_str()), ("visit_sent_back", "记录不全"));
-    store.record_visit(&worker(), &h, &visit(Timestamp(later.0 + 1)), later).unwrap();
+    assert_eq!(
+        (todos[0].kind.as_str(), todos[0].note.as_str()),
+        ("visit_sent_back", "记录不全")
+    );
+    store
+        .record_visit(&worker(), &h, &visit(Timestamp(later.0 + 1)), later)
+        .unwrap();
     assert!(store.my_todos(&worker()).unwrap().is_empty());
+}
+
+#[test]
+fn the_server_refuses_events_their_sender_may_never_make() {
+    use gridwalk_core::records::events::{Event, append_event};
+    use gridwalk_core::store::change_log::PushOutcome;
+    use gridwalk_core::store::merge::{RecordChanges, RecordData};
+    use gridwalk_core::store::{StoreKind, StoreOptions};
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = gridwalk_core::Store::open_with(
+        dir.path().join("server.db"),
+        StoreOptions {
+            kind: StoreKind::Server,
+            readers: 1,
+        },
+    )
+    .unwrap();
+    let (_d, device) = temp_store();
+    let id = device
+        .create_order(&inspector(), &new_order(1, 7), NOW)
+        .unwrap();
+    device
+        .act_on_order(&inspector(), &id, &OrderAction::Issue, NOW)
+        .unwrap();
+    let bundle = device.export_changes(&Default::default()).unwrap();
+    let everywhere = |_: &str| true;
+    assert_eq!(
+        server
+            .accept_pushed(&inspector(), "d1", &bundle.records[0], &everywhere, NOW)
+            .unwrap(),
+        PushOutcome::Accepted
+    );
+
+    // A tampered company app writes events straight into the document.
+    let RecordData::Document(bytes) = &bundle.records[0].data else {
+        panic!("a new record travels whole")
+    };
+    let tampered = |event: Event| {
+        let mut doc = automerge::AutoCommit::load(bytes).unwrap();
+        let heads = doc.get_heads();
+        append_event(&mut doc, &event).unwrap();
+        doc.commit();
+        let changes = doc
+            .get_changes(&heads)
+            .iter()
+            .map(|c| c.raw_bytes().to_vec().into())
+            .collect();
+        RecordChanges {
+            id: id.clone(),
+            kind: "order".into(),
+            data: RecordData::Changes(changes),
+        }
+    };
+    let verify_by_company = tampered(Event::new("verify", &company(), NOW));
+    match server
+        .accept_pushed(&company(), "d2", &verify_by_company, &everywhere, NOW)
+        .unwrap()
+    {
+        PushOutcome::Refused(Refusal::IllegalEvent { reason }) => {
+            assert!(reason.contains("only an inspector"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let signed_as_inspector = tampered(Event::new("cancel", &inspector(), NOW));
+    match server
+        .accept_pushed(&company(), "d2", &signed_as_inspector, &everywhere, NOW)
+        .unwrap()
+    {
+        PushOutcome::Refused(Refusal::IllegalEvent { reason }) => {
+            assert!(reason.contains("not signed"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        server.order(&id).unwrap().order.events.len(),
+        1,
+        "nothing refused was stored"
+    );
+    assert_eq!(server.order(&id).unwrap().state.status, OrderStatus::Issued);
 }

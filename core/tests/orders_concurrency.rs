@@ -55,16 +55,36 @@ fn candidates(who: usize) -> Vec<OrderAction> {
     if who == 2 {
         vec![
             OrderAction::Acknowledge,
-            OrderAction::Answer { items: items(&["item-1"]), note: "ok".into(), photos: vec![photo()] },
-            OrderAction::Answer { items: items(&["item-2"]), note: "ok".into(), photos: vec![photo()] },
-            OrderAction::Answer { items: items(&["item-1", "item-2"]), note: "ok".into(), photos: vec![photo()] },
+            OrderAction::Answer {
+                items: items(&["item-1"]),
+                note: "ok".into(),
+                photos: vec![photo()],
+            },
+            OrderAction::Answer {
+                items: items(&["item-2"]),
+                note: "ok".into(),
+                photos: vec![photo()],
+            },
+            OrderAction::Answer {
+                items: items(&["item-1", "item-2"]),
+                note: "ok".into(),
+                photos: vec![photo()],
+            },
         ]
     } else {
         vec![
             OrderAction::Verify,
-            OrderAction::Reopen { items: items(&["item-1"]), note: "不合格".into() },
-            OrderAction::Reopen { items: items(&["item-2"]), note: "不合格".into() },
-            OrderAction::Cancel { note: "撤销".into() },
+            OrderAction::Reopen {
+                items: items(&["item-1"]),
+                note: "不合格".into(),
+            },
+            OrderAction::Reopen {
+                items: items(&["item-2"]),
+                note: "不合格".into(),
+            },
+            OrderAction::Cancel {
+                note: "撤销".into(),
+            },
         ]
     }
 }
@@ -91,13 +111,20 @@ fn merge(from: &Store, to: &Store) {
 
 fn run(steps: &[Step]) -> Result<(), String> {
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-    let stores: Vec<Store> = dirs.iter().map(|d| Store::open(d.path().join("r.db")).unwrap()).collect();
+    let stores: Vec<Store> = dirs
+        .iter()
+        .map(|d| Store::open(d.path().join("r.db")).unwrap())
+        .collect();
     let people = actors();
     // Issued and acknowledged with item 1 answered, on every replica, before they part.
     let id: RecordId = stores[0].create_order(&people[0], &order(), NOW).unwrap();
-    stores[0].act_on_order(&people[0], &id, &OrderAction::Issue, NOW).unwrap();
+    stores[0]
+        .act_on_order(&people[0], &id, &OrderAction::Issue, NOW)
+        .unwrap();
     merge(&stores[0], &stores[2]);
-    stores[2].act_on_order(&people[2], &id, &OrderAction::Acknowledge, NOW).unwrap();
+    stores[2]
+        .act_on_order(&people[2], &id, &OrderAction::Acknowledge, NOW)
+        .unwrap();
     for (i, s) in [&stores[0], &stores[1]].into_iter().enumerate() {
         merge(&stores[2], s);
         let _ = i;
@@ -107,7 +134,8 @@ fn run(steps: &[Step]) -> Result<(), String> {
         match s {
             Step::Act(r, a) => {
                 let action = &candidates(*r)[*a];
-                let _ = stores[*r].act_on_order(&people[*r], &id, action, Timestamp(NOW.0 + n as i64));
+                let _ =
+                    stores[*r].act_on_order(&people[*r], &id, action, Timestamp(NOW.0 + n as i64));
             }
             Step::Merge(a, b) if a != b => merge(&stores[*a], &stores[*b]),
             Step::Merge(..) => {}
@@ -125,39 +153,63 @@ fn run(steps: &[Step]) -> Result<(), String> {
     let details: Vec<_> = stores.iter().map(|s| s.order(&id).unwrap()).collect();
     for d in &details[1..] {
         if d.state != details[0].state {
-            return Err(format!("replicas differ:\n{:#?}\n{:#?}", d.state, details[0].state));
+            return Err(format!(
+                "replicas differ:\n{:#?}\n{:#?}",
+                d.state, details[0].state
+            ));
         }
     }
     let state = &details[0].state;
     // What a person would call right.
-    let counted: Vec<&str> = state.history.iter().filter(|e| e.counted).map(|e| e.event.kind.as_str()).collect();
+    let counted: Vec<&str> = state
+        .history
+        .iter()
+        .filter(|e| e.counted)
+        .map(|e| e.event.kind.as_str())
+        .collect();
     match state.status {
         OrderStatus::Verified => {
             if counted.last() != Some(&"verify") {
-                return Err(format!("verified, yet something counted after: {counted:?}"));
+                return Err(format!(
+                    "verified, yet something counted after: {counted:?}"
+                ));
             }
         }
         OrderStatus::Cancelled => {
             if counted.last() != Some(&"cancel") {
-                return Err(format!("cancelled, yet something counted after: {counted:?}"));
+                return Err(format!(
+                    "cancelled, yet something counted after: {counted:?}"
+                ));
             }
         }
         _ => {
             if counted.iter().any(|k| *k == "verify" || *k == "cancel") {
-                return Err(format!("a counted verify or cancel did not end the order: {counted:?}"));
+                return Err(format!(
+                    "a counted verify or cancel did not end the order: {counted:?}"
+                ));
             }
         }
     }
     // A reopen made without seeing a verification is never lost to it.
     let lost_to_verify = |e: &&gridwalk_core::rules::order::FoldedEvent| {
-        e.event.kind == "reopen" && !e.counted && e.reason.as_deref().is_some_and(|r| r.contains("already verified"))
+        e.event.kind == "reopen"
+            && !e.counted
+            && e.reason
+                .as_deref()
+                .is_some_and(|r| r.contains("already verified"))
     };
     for e in state.history.iter().filter(lost_to_verify) {
-        let verify = state.history.iter().find(|v| v.counted && v.event.kind == "verify");
+        let verify = state
+            .history
+            .iter()
+            .find(|v| v.counted && v.event.kind == "verify");
         if let Some(v) = verify
             && v.event.seen >= e.event.seen
         {
-            return Err(format!("reopen {} lost to a verify it never saw", e.event.id));
+            return Err(format!(
+                "reopen {} lost to a verify it never saw",
+                e.event.id
+            ));
         }
     }
     Ok(())
@@ -171,7 +223,9 @@ fn replicas_agree_on_status_and_history_whatever_the_interleaving() {
         ..Config::default()
     });
     runner
-        .run(&prop::collection::vec(step(), 1..16), |steps| run(&steps).map_err(TestCaseError::fail))
+        .run(&prop::collection::vec(step(), 1..16), |steps| {
+            run(&steps).map_err(TestCaseError::fail)
+        })
         .unwrap();
 }
 
@@ -184,11 +238,16 @@ fn a_reopen_concurrent_with_a_verification_wins() {
     let id = a.create_order(&ia, &order(), NOW).unwrap();
     a.act_on_order(&ia, &id, &OrderAction::Issue, NOW).unwrap();
     merge(&a, &c);
-    c.act_on_order(&staff, &id, &OrderAction::Acknowledge, NOW).unwrap();
+    c.act_on_order(&staff, &id, &OrderAction::Acknowledge, NOW)
+        .unwrap();
     c.act_on_order(
         &staff,
         &id,
-        &OrderAction::Answer { items: vec!["item-1".into(), "item-2".into()], note: "ok".into(), photos: vec![photo()] },
+        &OrderAction::Answer {
+            items: vec!["item-1".into(), "item-2".into()],
+            note: "ok".into(),
+            photos: vec![photo()],
+        },
         NOW,
     )
     .unwrap();
@@ -196,14 +255,34 @@ fn a_reopen_concurrent_with_a_verification_wins() {
     merge(&c, &b);
     // Offline, at once: inspector A verifies, inspector B reopens item 2.
     a.act_on_order(&ia, &id, &OrderAction::Verify, NOW).unwrap();
-    b.act_on_order(&ib, &id, &OrderAction::Reopen { items: vec!["item-2".into()], note: "不合格".into() }, NOW)
-        .unwrap();
+    b.act_on_order(
+        &ib,
+        &id,
+        &OrderAction::Reopen {
+            items: vec!["item-2".into()],
+            note: "不合格".into(),
+        },
+        NOW,
+    )
+    .unwrap();
     merge(&a, &b);
     merge(&b, &a);
     let state = a.order(&id).unwrap().state;
     assert_eq!(state, b.order(&id).unwrap().state);
-    assert_eq!(state.status, OrderStatus::Reopened, "the concern is not lost");
-    let verify = state.history.iter().find(|e| e.event.kind == "verify").unwrap();
+    assert_eq!(
+        state.status,
+        OrderStatus::Reopened,
+        "the concern is not lost"
+    );
+    let verify = state
+        .history
+        .iter()
+        .find(|e| e.event.kind == "verify")
+        .unwrap();
     assert!(!verify.counted);
-    assert!(verify.reason.as_deref().unwrap().contains("every item"), "{:?}", verify.reason);
+    assert!(
+        verify.reason.as_deref().unwrap().contains("every item"),
+        "{:?}",
+        verify.reason
+    );
 }

@@ -326,7 +326,10 @@ impl Accounts {
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        let company = grants.iter().find(|g| g.kind == "company").map(|g| g.value.clone());
+        let company = grants
+            .iter()
+            .find(|g| g.kind == "company")
+            .map(|g| g.value.clone());
         Ok(Session {
             actor: Actor {
                 company,

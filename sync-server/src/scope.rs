@@ -31,42 +31,49 @@ pub fn scopes_of(session: &Session, store: &Store) -> gridwalk_core::Result<Vec<
             .map(|i| (i.id, i.parent_id))
             .collect())
     };
-    let (grids, compounds, companies): (Vec<String>, Vec<String>, Vec<String>) = match session.actor.role {
-        Role::GridWorker => {
-            let grids: Vec<String> = granted("grid").collect();
-            let compounds = store.compounds_in_grids(&grids)?;
-            (grids, compounds, Vec::new())
-        }
-        Role::Supervisor => {
-            let communities: Vec<String> = granted("community").collect();
-            let in_area = |items: Vec<(String, Option<String>)>| -> Vec<String> {
-                items
-                    .into_iter()
-                    .filter(|(_, p)| p.as_ref().is_some_and(|p| communities.contains(p)))
-                    .map(|(id, _)| id)
-                    .collect()
-            };
-            let mut grids = in_area(all(ReferenceKind::Grid)?);
-            grids.extend(granted("grid"));
-            let mut compounds = in_area(all(ReferenceKind::Compound)?);
-            compounds.extend(store.compounds_in_grids(&grids)?);
-            (grids, compounds, Vec::new())
-        }
-        Role::Admin => (
-            all(ReferenceKind::Grid)?.into_iter().map(|(id, _)| id).collect(),
-            all(ReferenceKind::Compound)?.into_iter().map(|(id, _)| id).collect(),
-            Vec::new(),
-        ),
-        // One server holds one district: a district inspector sees every compound's orders.
-        Role::Inspector => {
-            let mut compounds: Vec<String> = granted("compound").collect();
-            if granted("district").next().is_some() {
-                compounds.extend(all(ReferenceKind::Compound)?.into_iter().map(|(id, _)| id));
+    let (grids, compounds, companies): (Vec<String>, Vec<String>, Vec<String>) =
+        match session.actor.role {
+            Role::GridWorker => {
+                let grids: Vec<String> = granted("grid").collect();
+                let compounds = store.compounds_in_grids(&grids)?;
+                (grids, compounds, Vec::new())
             }
-            (Vec::new(), compounds, Vec::new())
-        }
-        Role::CompanyStaff => (Vec::new(), Vec::new(), granted("company").collect()),
-    };
+            Role::Supervisor => {
+                let communities: Vec<String> = granted("community").collect();
+                let in_area = |items: Vec<(String, Option<String>)>| -> Vec<String> {
+                    items
+                        .into_iter()
+                        .filter(|(_, p)| p.as_ref().is_some_and(|p| communities.contains(p)))
+                        .map(|(id, _)| id)
+                        .collect()
+                };
+                let mut grids = in_area(all(ReferenceKind::Grid)?);
+                grids.extend(granted("grid"));
+                let mut compounds = in_area(all(ReferenceKind::Compound)?);
+                compounds.extend(store.compounds_in_grids(&grids)?);
+                (grids, compounds, Vec::new())
+            }
+            Role::Admin => (
+                all(ReferenceKind::Grid)?
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect(),
+                all(ReferenceKind::Compound)?
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect(),
+                Vec::new(),
+            ),
+            // One server holds one district: a district inspector sees every compound's orders.
+            Role::Inspector => {
+                let mut compounds: Vec<String> = granted("compound").collect();
+                if granted("district").next().is_some() {
+                    compounds.extend(all(ReferenceKind::Compound)?.into_iter().map(|(id, _)| id));
+                }
+                (Vec::new(), compounds, Vec::new())
+            }
+            Role::CompanyStaff => (Vec::new(), Vec::new(), granted("company").collect()),
+        };
     let mut keys: Vec<String> = grids
         .into_iter()
         .map(|g| format!("grid:{g}"))

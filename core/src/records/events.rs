@@ -84,7 +84,9 @@ pub fn read_events(doc: &impl ReadDoc) -> Vec<Event> {
                 .map(|l| {
                     doc.list_range(&l, ..)
                         .filter_map(|i| match i.value {
-                            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) => Some(s.to_string()),
+                            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) => {
+                                Some(s.to_string())
+                            }
                             _ => None,
                         })
                         .collect()
@@ -97,7 +99,9 @@ pub fn read_events(doc: &impl ReadDoc) -> Vec<Event> {
                 role: Role::parse(&s("role")).unwrap_or(Role::GridWorker),
                 company: opt("company"),
                 at: Timestamp(read::int(doc, obj, "at").unwrap_or(0)),
-                seen: read::int(doc, obj, "seen").unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32,
+                seen: read::int(doc, obj, "seen")
+                    .unwrap_or(0)
+                    .clamp(0, i64::from(u32::MAX)) as u32,
                 items,
                 assignee: opt("assignee"),
                 link: opt("link"),

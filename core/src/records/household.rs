@@ -520,7 +520,11 @@ pub(crate) fn read_photos(doc: &impl ReadDoc, obj: &ObjId) -> Vec<PhotoRef> {
 }
 
 /// Writes a `photos` list under `parent` (nothing when there are none).
-pub(crate) fn write_photos(doc: &mut AutoCommit, parent: &ObjId, photos: &[PhotoRef]) -> AmResult<()> {
+pub(crate) fn write_photos(
+    doc: &mut AutoCommit,
+    parent: &ObjId,
+    photos: &[PhotoRef],
+) -> AmResult<()> {
     if photos.is_empty() {
         return Ok(());
     }

@@ -48,7 +48,11 @@ impl RecordKind {
 }
 
 /// Refuses a document whose `kind` is not `expected`.
-pub(crate) fn expect_kind(doc: &impl automerge::ReadDoc, id: &crate::ids::RecordId, expected: RecordKind) -> Result<(), crate::rules::Refusal> {
+pub(crate) fn expect_kind(
+    doc: &impl automerge::ReadDoc,
+    id: &crate::ids::RecordId,
+    expected: RecordKind,
+) -> Result<(), crate::rules::Refusal> {
     let kind = automerge_read::string(doc, &automerge::ROOT, "kind").unwrap_or_default();
     if kind == expected.as_str() {
         return Ok(());
@@ -56,7 +60,11 @@ pub(crate) fn expect_kind(doc: &impl automerge::ReadDoc, id: &crate::ids::Record
     Err(crate::rules::Refusal::WrongKind {
         id: id.to_string(),
         expected: expected.as_str(),
-        found: if kind.is_empty() { "document with no kind".into() } else { kind },
+        found: if kind.is_empty() {
+            "document with no kind".into()
+        } else {
+            kind
+        },
     })
 }
 

@@ -150,7 +150,12 @@ pub fn read(doc: &impl ReadDoc, id: &RecordId) -> Result<Order, Refusal> {
 }
 
 /// Lays out a new order document (a draft: nothing is issued until the issue event).
-pub fn write_new(doc: &mut AutoCommit, new: &NewOrder, issuer: &str, now: Timestamp) -> Result<(), automerge::AutomergeError> {
+pub fn write_new(
+    doc: &mut AutoCommit,
+    new: &NewOrder,
+    issuer: &str,
+    now: Timestamp,
+) -> Result<(), automerge::AutomergeError> {
     doc.put(ROOT, "kind", RecordKind::Order.as_str())?;
     doc.put(ROOT, "schema", 1)?;
     doc.put(ROOT, "title", new.title.as_str())?;

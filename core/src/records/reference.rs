@@ -19,6 +19,8 @@ pub enum ReferenceKind {
     Building,
     /// 物业公司: a property company.
     Company,
+    /// 事件类别: a category of issue report.
+    Category,
 }
 
 impl ReferenceKind {
@@ -30,6 +32,7 @@ impl ReferenceKind {
             ReferenceKind::Compound => "compound",
             ReferenceKind::Building => "building",
             ReferenceKind::Company => "company",
+            ReferenceKind::Category => "category",
         }
     }
 
@@ -41,6 +44,7 @@ impl ReferenceKind {
             Self::Compound,
             Self::Building,
             Self::Company,
+            Self::Category,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -13,10 +13,10 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue};
 use serde::{Deserialize, Serialize};
 
+use super::RecordKind;
 use super::automerge_read as read;
 use super::events::{Event, read_events};
 use super::household::{Location, read_photos, write_photos};
-use super::RecordKind;
 use crate::ids::RecordId;
 use crate::photos::PhotoRef;
 use crate::rules::Refusal;
@@ -68,7 +68,10 @@ pub struct NewReport {
 pub fn read(doc: &impl ReadDoc, id: &RecordId) -> Result<Report, Refusal> {
     super::expect_kind(doc, id, RecordKind::Report)?;
     let s = |k: &str| read::string(doc, &ROOT, k).unwrap_or_default();
-    let location = match (read::float(doc, &ROOT, "lat"), read::float(doc, &ROOT, "lon")) {
+    let location = match (
+        read::float(doc, &ROOT, "lat"),
+        read::float(doc, &ROOT, "lon"),
+    ) {
         (Some(lat), Some(lon)) => Some(Location { lat, lon }),
         _ => None,
     };
@@ -87,7 +90,12 @@ pub fn read(doc: &impl ReadDoc, id: &RecordId) -> Result<Report, Refusal> {
 }
 
 /// Lays out a new report document.
-pub fn write_new(doc: &mut AutoCommit, new: &NewReport, reporter: &str, now: Timestamp) -> Result<(), automerge::AutomergeError> {
+pub fn write_new(
+    doc: &mut AutoCommit,
+    new: &NewReport,
+    reporter: &str,
+    now: Timestamp,
+) -> Result<(), automerge::AutomergeError> {
     doc.put(ROOT, "kind", RecordKind::Report.as_str())?;
     doc.put(ROOT, "schema", 1)?;
     doc.put(ROOT, "category", new.category.as_str())?;

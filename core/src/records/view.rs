@@ -3,10 +3,10 @@
 
 use automerge::ReadDoc;
 
+use super::RecordKind;
 use super::household::{self, Household};
 use super::order::{self, Order};
 use super::report::{self, Report};
-use super::RecordKind;
 use crate::ids::RecordId;
 use crate::rules::household::Validation;
 use crate::rules::permissions::Actor;
@@ -25,7 +25,11 @@ pub enum RecordView {
 
 impl RecordView {
     /// Reads the document as a record of `kind`.
-    pub fn read(kind: RecordKind, doc: &impl ReadDoc, id: &RecordId) -> Result<RecordView, Refusal> {
+    pub fn read(
+        kind: RecordKind,
+        doc: &impl ReadDoc,
+        id: &RecordId,
+    ) -> Result<RecordView, Refusal> {
         Ok(match kind {
             RecordKind::Household => RecordView::Household(household::read(doc, id)?),
             RecordKind::Order => RecordView::Order(order::read(doc, id)?),
@@ -57,21 +61,35 @@ impl RecordView {
         match self {
             RecordView::Household(h) => vec![format!("grid:{}", h.address.grid)],
             RecordView::Report(r) => vec![format!("grid:{}", r.grid)],
-            RecordView::Order(o) => vec![format!("compound:{}", o.compound), format!("company:{}", o.company)],
+            RecordView::Order(o) => vec![
+                format!("compound:{}", o.compound),
+                format!("company:{}", o.company),
+            ],
         }
     }
 
     /// Checks a change from `before` to `self` by `actor` with the rules of its kind.
-    pub fn check_change(&self, actor: &Actor, before: Option<&RecordView>, validation: Validation) -> Result<(), Refusal> {
+    pub fn check_change(
+        &self,
+        actor: &Actor,
+        before: Option<&RecordView>,
+        validation: Validation,
+    ) -> Result<(), Refusal> {
         match (self, before) {
-            (RecordView::Household(after), None) => rules::household::check_change(actor.role, None, after, validation),
+            (RecordView::Household(after), None) => {
+                rules::household::check_change(actor.role, None, after, validation)
+            }
             (RecordView::Household(after), Some(RecordView::Household(b))) => {
                 rules::household::check_change(actor.role, Some(b), after, validation)
             }
             (RecordView::Order(after), None) => rules::order::check_change(actor, None, after),
-            (RecordView::Order(after), Some(RecordView::Order(b))) => rules::order::check_change(actor, Some(b), after),
+            (RecordView::Order(after), Some(RecordView::Order(b))) => {
+                rules::order::check_change(actor, Some(b), after)
+            }
             (RecordView::Report(after), None) => rules::report::check_change(actor, None, after),
-            (RecordView::Report(after), Some(RecordView::Report(b))) => rules::report::check_change(actor, Some(b), after),
+            (RecordView::Report(after), Some(RecordView::Report(b))) => {
+                rules::report::check_change(actor, Some(b), after)
+            }
             (after, Some(b)) => Err(Refusal::WrongKind {
                 id: after.id().to_string(),
                 expected: b.kind().as_str(),
@@ -84,7 +102,11 @@ impl RecordView {
     pub fn photo_hashes(&self) -> Vec<(&str, &'static str)> {
         let refs: Vec<&crate::photos::PhotoRef> = match self {
             RecordView::Household(h) => h.photos().collect(),
-            RecordView::Report(r) => r.photos.iter().chain(r.events.iter().flat_map(|e| e.photos.iter())).collect(),
+            RecordView::Report(r) => r
+                .photos
+                .iter()
+                .chain(r.events.iter().flat_map(|e| e.photos.iter()))
+                .collect(),
             RecordView::Order(o) => o
                 .items
                 .iter()

@@ -177,14 +177,23 @@ pub fn check_change(
     for r in &before.reviews {
         if !after.reviews.contains(r) {
             return Err(Refusal::IllegalEvent {
-                reason: format!("review {} was changed or removed; reviews can only be added", r.id),
+                reason: format!(
+                    "review {} was changed or removed; reviews can only be added",
+                    r.id
+                ),
             });
         }
     }
-    for r in after.reviews.iter().filter(|r| !before.reviews.iter().any(|b| b.id == r.id)) {
+    for r in after
+        .reviews
+        .iter()
+        .filter(|r| !before.reviews.iter().any(|b| b.id == r.id))
+    {
         may_change_household(role, Field::Review)?;
         if r.note.trim().is_empty() {
-            return Err(Refusal::MissingField { field: "review comment" });
+            return Err(Refusal::MissingField {
+                field: "review comment",
+            });
         }
         if !after.visits.iter().any(|v| v.id.as_str() == r.visit_id) {
             return Err(Refusal::IllegalEvent {

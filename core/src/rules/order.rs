@@ -63,9 +63,17 @@ impl OrderStatus {
     /// Parses a stored name.
     pub fn parse(s: &str) -> Option<Self> {
         use OrderStatus::*;
-        [Draft, Issued, Acknowledged, Answered, Reopened, Verified, Cancelled]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [
+            Draft,
+            Issued,
+            Acknowledged,
+            Answered,
+            Reopened,
+            Verified,
+            Cancelled,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
     }
 
     /// Whether nothing more can happen to the order.
@@ -151,13 +159,34 @@ fn rank(kind: &str) -> u8 {
 }
 
 fn refuse(reason: impl Into<String>) -> Refusal {
-    Refusal::IllegalEvent { reason: reason.into() }
+    Refusal::IllegalEvent {
+        reason: reason.into(),
+    }
+}
+
+/// Whether the event's author may ever make an event of its kind on this order, whatever its
+/// state: the server refuses a pushed event that fails this, since no concurrency excuses it.
+pub fn check_permission(order: &Order, event: &Event) -> Result<(), Refusal> {
+    let company = event.role == Role::CompanyStaff
+        && event.company.as_deref() == Some(order.company.as_str());
+    match event.kind.as_str() {
+        "issue" | "verify" | "reopen" | "cancel" if event.role != Role::Inspector => Err(refuse(
+            format!("only an inspector may {} an order", event.kind),
+        )),
+        "acknowledge" | "answer" if !company => Err(refuse(format!(
+            "only the addressed company may {} an order",
+            event.kind
+        ))),
+        "issue" | "verify" | "reopen" | "cancel" | "acknowledge" | "answer" => Ok(()),
+        other => Err(refuse(format!("{other:?} is not an order event"))),
+    }
 }
 
 /// Whether `event` may happen to `order` in `state`: the right person, at the right moment.
 pub fn check_event(order: &Order, state: &OrderState, event: &Event) -> Result<(), Refusal> {
     let inspector = event.role == Role::Inspector;
-    let company = event.role == Role::CompanyStaff && event.company.as_deref() == Some(order.company.as_str());
+    let company = event.role == Role::CompanyStaff
+        && event.company.as_deref() == Some(order.company.as_str());
     let status = state.status;
     if status.is_final() {
         return Err(refuse(format!("the order is already {}", status.as_str())));
@@ -179,7 +208,10 @@ pub fn check_event(order: &Order, state: &OrderState, event: &Event) -> Result<(
                 return Err(refuse("only the addressed company acknowledges an order"));
             }
             if status != OrderStatus::Issued {
-                return Err(refuse(format!("an order that is {} cannot be acknowledged", status.as_str())));
+                return Err(refuse(format!(
+                    "an order that is {} cannot be acknowledged",
+                    status.as_str()
+                )));
             }
         }
         "answer" => {
@@ -198,7 +230,9 @@ pub fn check_event(order: &Order, state: &OrderState, event: &Event) -> Result<(
             for item in &event.items {
                 match state.item(item) {
                     None => return Err(refuse(format!("the order has no item {item}"))),
-                    Some(ItemState::Answered) => return Err(refuse(format!("item {item} is already answered"))),
+                    Some(ItemState::Answered) => {
+                        return Err(refuse(format!("item {item} is already answered")));
+                    }
                     Some(_) => {}
                 }
             }
@@ -208,7 +242,9 @@ pub fn check_event(order: &Order, state: &OrderState, event: &Event) -> Result<(
                 return Err(refuse("only an inspector verifies an order"));
             }
             if !state.all_answered() {
-                return Err(refuse("every item must be answered before the order is verified"));
+                return Err(refuse(
+                    "every item must be answered before the order is verified",
+                ));
             }
         }
         "reopen" => {
@@ -220,7 +256,9 @@ pub fn check_event(order: &Order, state: &OrderState, event: &Event) -> Result<(
             }
             for item in &event.items {
                 if state.item(item) != Some(ItemState::Answered) {
-                    return Err(refuse(format!("item {item} is not answered, so it cannot be reopened")));
+                    return Err(refuse(format!(
+                        "item {item} is not answered, so it cannot be reopened"
+                    )));
                 }
             }
         }
@@ -238,7 +276,11 @@ pub fn check_event(order: &Order, state: &OrderState, event: &Event) -> Result<(
 pub fn fold(order: &Order) -> OrderState {
     let mut state = OrderState {
         status: OrderStatus::Draft,
-        items: order.items.iter().map(|i| (i.id.clone(), ItemState::Open)).collect(),
+        items: order
+            .items
+            .iter()
+            .map(|i| (i.id.clone(), ItemState::Open))
+            .collect(),
         history: Vec::new(),
         issued_at: None,
         finished_at: None,
@@ -302,7 +344,11 @@ pub fn fold(order: &Order) -> OrderState {
 /// Checks a change to an order from `before` (`None`: new) to `after` by `actor`: only an
 /// inspector drafts; items and addresses are fixed once drafted; the log only grows; every new
 /// event is the actor's own (no forging another's name, role or company).
-pub fn check_change(actor: &crate::Actor, before: Option<&Order>, after: &Order) -> Result<(), Refusal> {
+pub fn check_change(
+    actor: &crate::Actor,
+    before: Option<&Order>,
+    after: &Order,
+) -> Result<(), Refusal> {
     let new_events: Vec<&Event> = match before {
         None => {
             if actor.role != Role::Inspector && actor.role != Role::Admin {
@@ -315,25 +361,41 @@ pub fn check_change(actor: &crate::Actor, before: Option<&Order>, after: &Order)
         }
         Some(b) => {
             if (&b.title, &b.compound, &b.company, b.deadline, &b.items)
-                != (&after.title, &after.compound, &after.company, after.deadline, &after.items)
+                != (
+                    &after.title,
+                    &after.compound,
+                    &after.company,
+                    after.deadline,
+                    &after.items,
+                )
             {
-                return Err(refuse("an order's items, compound, company and deadline are fixed once drafted"));
+                return Err(refuse(
+                    "an order's items, compound, company and deadline are fixed once drafted",
+                ));
             }
             for e in &b.events {
                 if !after.events.iter().any(|a| a == e) {
-                    return Err(refuse(format!("event {} was changed or removed; the log is append-only", e.id)));
+                    return Err(refuse(format!(
+                        "event {} was changed or removed; the log is append-only",
+                        e.id
+                    )));
                 }
             }
-            after.events.iter().filter(|e| !b.events.iter().any(|o| o.id == e.id)).collect()
+            after
+                .events
+                .iter()
+                .filter(|e| !b.events.iter().any(|o| o.id == e.id))
+                .collect()
         }
     };
     for e in new_events {
         if e.by != actor.user_id || e.role != actor.role || e.company != actor.company {
-            return Err(refuse(format!("event {} is not signed by the one who sent it", e.id)));
+            return Err(refuse(format!(
+                "event {} is not signed by the one who sent it",
+                e.id
+            )));
         }
-        if rank(&e.kind) == 9 {
-            return Err(refuse(format!("{:?} is not an order event", e.kind)));
-        }
+        check_permission(after, e)?;
     }
     Ok(())
 }

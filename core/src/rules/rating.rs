@@ -96,10 +96,17 @@ pub fn rate(company: &str, orders: &[OrderFacts], now: Timestamp) -> Rating {
             _ => {}
         }
     }
-    let on_time_rate = if due == 0 { 1.0 } else { f64::from(on_time) / f64::from(due) };
-    let score = (100.0 - 40.0 * (1.0 - on_time_rate) - 5.0 * f64::from(overdue_weight) - 3.0 * f64::from(reopened))
-        .round()
-        .clamp(0.0, 100.0) as i32;
+    let on_time_rate = if due == 0 {
+        1.0
+    } else {
+        f64::from(on_time) / f64::from(due)
+    };
+    let score = (100.0
+        - 40.0 * (1.0 - on_time_rate)
+        - 5.0 * f64::from(overdue_weight)
+        - 3.0 * f64::from(reopened))
+    .round()
+    .clamp(0.0, 100.0) as i32;
     Rating {
         company: company.to_owned(),
         score,
@@ -126,7 +133,13 @@ pub fn color_of(score: i32) -> Color {
 mod tests {
     use super::*;
 
-    fn facts(status: OrderStatus, deadline: i64, finished: Option<i64>, reopen: u32, severity: u32) -> OrderFacts {
+    fn facts(
+        status: OrderStatus,
+        deadline: i64,
+        finished: Option<i64>,
+        reopen: u32,
+        severity: u32,
+    ) -> OrderFacts {
         OrderFacts {
             status,
             deadline: Timestamp(deadline),
@@ -139,19 +152,29 @@ mod tests {
     #[test]
     fn colours_follow_the_documented_thresholds() {
         let now = Timestamp(1000);
-        let good = rate("A", &[facts(OrderStatus::Verified, 900, Some(800), 0, 1)], now);
+        let good = rate(
+            "A",
+            &[facts(OrderStatus::Verified, 900, Some(800), 0, 1)],
+            now,
+        );
         assert_eq!((good.score, good.color), (100, Color::Green));
         // One of two late (−20), one reopen (−3): 77, yellow.
         let late = rate(
             "B",
-            &[facts(OrderStatus::Verified, 900, Some(800), 1, 1), facts(OrderStatus::Verified, 900, Some(950), 0, 1)],
+            &[
+                facts(OrderStatus::Verified, 900, Some(800), 1, 1),
+                facts(OrderStatus::Verified, 900, Some(950), 0, 1),
+            ],
             now,
         );
         assert_eq!((late.score, late.color), (77, Color::Yellow));
         // Two critical orders overdue: −40 (rate 0) −30: red.
         let bad = rate(
             "C",
-            &[facts(OrderStatus::Issued, 900, None, 0, 3), facts(OrderStatus::Acknowledged, 500, None, 0, 3)],
+            &[
+                facts(OrderStatus::Issued, 900, None, 0, 3),
+                facts(OrderStatus::Acknowledged, 500, None, 0, 3),
+            ],
             now,
         );
         assert_eq!(bad.overdue, 2);

@@ -98,7 +98,28 @@ fn rank(kind: &str) -> u8 {
 }
 
 fn refuse(reason: impl Into<String>) -> Refusal {
-    Refusal::IllegalEvent { reason: reason.into() }
+    Refusal::IllegalEvent {
+        reason: reason.into(),
+    }
+}
+
+/// Whether the event's author may ever make an event of its kind, whatever the report's
+/// state: the server refuses a pushed event that fails this.
+pub fn check_permission(event: &Event) -> Result<(), Refusal> {
+    let supervisor = matches!(event.role, Role::Supervisor | Role::Admin);
+    match event.kind.as_str() {
+        "assign" | "close" | "reopen" | "send_back" if !supervisor => Err(refuse(format!(
+            "only a supervisor may {} a report",
+            event.kind.replace('_', " ")
+        ))),
+        "escalate" if !matches!(event.role, Role::Inspector | Role::Supervisor | Role::Admin) => {
+            Err(refuse(
+                "only an inspector or a supervisor escalates a report",
+            ))
+        }
+        "assign" | "close" | "reopen" | "send_back" | "escalate" | "start" | "resolve" => Ok(()),
+        other => Err(refuse(format!("{other:?} is not a report event"))),
+    }
 }
 
 /// Whether `event` may happen to `report` in `state`.
@@ -113,7 +134,10 @@ pub fn check_event(report: &Report, state: &ReportState, event: &Event) -> Resul
                 return Err(refuse("only a supervisor assigns a report"));
             }
             if !matches!(status, Reported | Assigned | Reopened) {
-                return Err(refuse(format!("a report that is {} cannot be assigned", status.as_str())));
+                return Err(refuse(format!(
+                    "a report that is {} cannot be assigned",
+                    status.as_str()
+                )));
             }
             if event.assignee.as_deref().is_none_or(str::is_empty) {
                 return Err(refuse("assigning names the assignee"));
@@ -124,15 +148,23 @@ pub fn check_event(report: &Report, state: &ReportState, event: &Event) -> Resul
                 return Err(refuse("only the assignee starts work on a report"));
             }
             if !matches!(status, Assigned | Reopened) {
-                return Err(refuse(format!("a report that is {} cannot be started", status.as_str())));
+                return Err(refuse(format!(
+                    "a report that is {} cannot be started",
+                    status.as_str()
+                )));
             }
         }
         "resolve" => {
             if !(is_assignee || supervisor) {
-                return Err(refuse("only the assignee or a supervisor resolves a report"));
+                return Err(refuse(
+                    "only the assignee or a supervisor resolves a report",
+                ));
             }
             if !matches!(status, Assigned | InProgress | Reopened) {
-                return Err(refuse(format!("a report that is {} cannot be resolved", status.as_str())));
+                return Err(refuse(format!(
+                    "a report that is {} cannot be resolved",
+                    status.as_str()
+                )));
             }
         }
         "close" => {
@@ -153,7 +185,9 @@ pub fn check_event(report: &Report, state: &ReportState, event: &Event) -> Resul
         }
         "escalate" => {
             if !matches!(event.role, Role::Inspector | Role::Supervisor | Role::Admin) {
-                return Err(refuse("only an inspector or a supervisor escalates a report"));
+                return Err(refuse(
+                    "only an inspector or a supervisor escalates a report",
+                ));
             }
             if status == Closed {
                 return Err(refuse("a closed report cannot be escalated"));
@@ -164,7 +198,9 @@ pub fn check_event(report: &Report, state: &ReportState, event: &Event) -> Resul
         }
         "send_back" => {
             if !supervisor || event.note.trim().is_empty() {
-                return Err(refuse("a supervisor sends a report back and says what is wrong"));
+                return Err(refuse(
+                    "a supervisor sends a report back and says what is wrong",
+                ));
             }
             if status == Closed {
                 return Err(refuse("a closed report cannot be sent back"));
@@ -189,7 +225,10 @@ pub fn fold(report: &Report) -> ReportState {
         let verdict = check_event(report, &state, &event);
         if verdict.is_ok() {
             // Any counted act of the responsible person answers a send-back.
-            if state.sent_back.is_some() && event.by == state.responsible(report) && event.kind != "send_back" {
+            if state.sent_back.is_some()
+                && event.by == state.responsible(report)
+                && event.kind != "send_back"
+            {
                 state.sent_back = None;
             }
             match event.kind.as_str() {
@@ -217,13 +256,23 @@ pub fn fold(report: &Report) -> ReportState {
 
 /// Checks a change to a report: a grid worker (or supervisor) reports; the report's fields are
 /// fixed; the log only grows; new events are the actor's own.
-pub fn check_change(actor: &crate::Actor, before: Option<&Report>, after: &Report) -> Result<(), Refusal> {
+pub fn check_change(
+    actor: &crate::Actor,
+    before: Option<&Report>,
+    after: &Report,
+) -> Result<(), Refusal> {
     let new_events: Vec<&Event> = match before {
         None => {
-            if !matches!(actor.role, Role::GridWorker | Role::Supervisor | Role::Admin | Role::Inspector) {
+            if !matches!(
+                actor.role,
+                Role::GridWorker | Role::Supervisor | Role::Admin | Role::Inspector
+            ) {
                 return Err(refuse("property-company staff do not file issue reports"));
             }
-            if after.description.trim().is_empty() || after.category.trim().is_empty() || after.grid.is_empty() {
+            if after.description.trim().is_empty()
+                || after.category.trim().is_empty()
+                || after.grid.is_empty()
+            {
                 return Err(Refusal::MissingField {
                     field: "report category, description and grid",
                 });
@@ -232,25 +281,41 @@ pub fn check_change(actor: &crate::Actor, before: Option<&Report>, after: &Repor
         }
         Some(b) => {
             if (&b.category, &b.description, &b.grid, &b.reporter, &b.photos)
-                != (&after.category, &after.description, &after.grid, &after.reporter, &after.photos)
+                != (
+                    &after.category,
+                    &after.description,
+                    &after.grid,
+                    &after.reporter,
+                    &after.photos,
+                )
             {
-                return Err(refuse("a report's category, description, place and photos are fixed once filed"));
+                return Err(refuse(
+                    "a report's category, description, place and photos are fixed once filed",
+                ));
             }
             for e in &b.events {
                 if !after.events.iter().any(|a| a == e) {
-                    return Err(refuse(format!("event {} was changed or removed; the log is append-only", e.id)));
+                    return Err(refuse(format!(
+                        "event {} was changed or removed; the log is append-only",
+                        e.id
+                    )));
                 }
             }
-            after.events.iter().filter(|e| !b.events.iter().any(|o| o.id == e.id)).collect()
+            after
+                .events
+                .iter()
+                .filter(|e| !b.events.iter().any(|o| o.id == e.id))
+                .collect()
         }
     };
     for e in new_events {
         if e.by != actor.user_id || e.role != actor.role {
-            return Err(refuse(format!("event {} is not signed by the one who sent it", e.id)));
+            return Err(refuse(format!(
+                "event {} is not signed by the one who sent it",
+                e.id
+            )));
         }
-        if rank(&e.kind) == 9 {
-            return Err(refuse(format!("{:?} is not a report event", e.kind)));
-        }
+        check_permission(e)?;
     }
     Ok(())
 }

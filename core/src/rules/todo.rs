@@ -47,9 +47,17 @@ pub fn todos_of(view: &RecordView) -> Vec<Todo> {
                 let Some(visit) = h.visits.iter().find(|v| v.id.as_str() == review.visit_id) else {
                     continue;
                 };
-                let acted = h.visits.iter().any(|v| v.worker == visit.worker && v.at > review.at);
+                let acted = h
+                    .visits
+                    .iter()
+                    .any(|v| v.worker == visit.worker && v.at > review.at);
                 if !acted {
-                    out.push(todo(format!("user:{}", visit.worker), "visit_sent_back", &review.note, review.at));
+                    out.push(todo(
+                        format!("user:{}", visit.worker),
+                        "visit_sent_back",
+                        &review.note,
+                        review.at,
+                    ));
                 }
             }
         }
@@ -57,9 +65,16 @@ pub fn todos_of(view: &RecordView) -> Vec<Todo> {
             let state = report::fold(r);
             let last = r.events.iter().map(|e| e.at).max().unwrap_or(r.created_at);
             if let Some(note) = &state.sent_back {
-                out.push(todo(format!("user:{}", state.responsible(r)), "report_sent_back", note, last));
-            } else if let (Some(a), ReportStatus::Assigned | ReportStatus::InProgress | ReportStatus::Reopened) =
-                (&state.assignee, state.status)
+                out.push(todo(
+                    format!("user:{}", state.responsible(r)),
+                    "report_sent_back",
+                    note,
+                    last,
+                ));
+            } else if let (
+                Some(a),
+                ReportStatus::Assigned | ReportStatus::InProgress | ReportStatus::Reopened,
+            ) = (&state.assignee, state.status)
             {
                 out.push(todo(format!("user:{a}"), "handle_report", "", last));
             }
@@ -74,7 +89,12 @@ pub fn todos_of(view: &RecordView) -> Vec<Todo> {
                     let note = state.reopen_note.clone().unwrap_or_else(|| o.title.clone());
                     out.push(todo(company, "answer_order", &note, last));
                 }
-                OrderStatus::Answered => out.push(todo(format!("user:{}", o.issuer), "verify_order", &o.title, last)),
+                OrderStatus::Answered => out.push(todo(
+                    format!("user:{}", o.issuer),
+                    "verify_order",
+                    &o.title,
+                    last,
+                )),
                 _ => {}
             }
         }

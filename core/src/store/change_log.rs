@@ -52,15 +52,23 @@ pub(crate) fn append(
     for c in changes {
         for s in &scopes {
             insert
-                .execute(params![after.id().as_str(), s, c.hash().0.as_slice(), c.raw_bytes(), device])
+                .execute(params![
+                    after.id().as_str(),
+                    s,
+                    c.hash().0.as_slice(),
+                    c.raw_bytes(),
+                    device
+                ])
                 .map_err(err())?;
         }
     }
     if before.is_some() {
         for entered in now_in.iter().filter(|s| !was_in.contains(s)) {
-            tx.prepare_cached("INSERT INTO change_log (doc_id, scope, whole, device) VALUES (?1, ?2, 1, ?3)")
-                .and_then(|mut st| st.execute(params![after.id().as_str(), entered, device]))
-                .map_err(err())?;
+            tx.prepare_cached(
+                "INSERT INTO change_log (doc_id, scope, whole, device) VALUES (?1, ?2, 1, ?3)",
+            )
+            .and_then(|mut st| st.execute(params![after.id().as_str(), entered, device]))
+            .map_err(err())?;
         }
     }
     Ok(())
@@ -346,7 +354,10 @@ fn records_in_scope(
     conn.prepare_cached(sql)
         .and_then(|mut st| {
             st.query_map(params![code, after, limit as i64], |r| {
-                Ok((RecordId::from_string(r.get::<_, String>(0)?), r.get::<_, String>(1)?))
+                Ok((
+                    RecordId::from_string(r.get::<_, String>(0)?),
+                    r.get::<_, String>(1)?,
+                ))
             })?
             .collect()
         })

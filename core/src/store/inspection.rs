@@ -2,7 +2,7 @@
 //! to-dos and company ratings. Every action is an event appended to the record's log after the
 //! rules said it may happen now; lists come from the projection tables.
 
-use rusqlite::{ToSql, params};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use super::Store;
@@ -186,15 +186,27 @@ fn event_of(actor: &Actor, kind: &str, now: Timestamp) -> Event {
 impl Store {
     /// Inspector: drafts an order. Issue it with [`OrderAction::Issue`].
     pub fn create_order(&self, actor: &Actor, new: &NewOrder, now: Timestamp) -> Result<RecordId> {
-        self.create_record(actor, RecordKind::Order, now, |doc| order::write_new(doc, new, &actor.user_id, now))
+        self.create_record(actor, RecordKind::Order, now, |doc| {
+            order::write_new(doc, new, &actor.user_id, now)
+        })
     }
 
     /// Acts on an order; refused with the reason unless the rules allow it now.
-    pub fn act_on_order(&self, actor: &Actor, id: &RecordId, action: &OrderAction, now: Timestamp) -> Result<()> {
+    pub fn act_on_order(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+        action: &OrderAction,
+        now: Timestamp,
+    ) -> Result<()> {
         let mut event = match action {
             OrderAction::Issue => event_of(actor, "issue", now),
             OrderAction::Acknowledge => event_of(actor, "acknowledge", now),
-            OrderAction::Answer { items, note, photos } => Event {
+            OrderAction::Answer {
+                items,
+                note,
+                photos,
+            } => Event {
                 items: items.clone(),
                 note: note.clone(),
                 photos: photos.clone(),
@@ -233,12 +245,25 @@ impl Store {
     }
 
     /// Grid worker: reports a problem.
-    pub fn create_report(&self, actor: &Actor, new: &NewReport, now: Timestamp) -> Result<RecordId> {
-        self.create_record(actor, RecordKind::Report, now, |doc| report::write_new(doc, new, &actor.user_id, now))
+    pub fn create_report(
+        &self,
+        actor: &Actor,
+        new: &NewReport,
+        now: Timestamp,
+    ) -> Result<RecordId> {
+        self.create_record(actor, RecordKind::Report, now, |doc| {
+            report::write_new(doc, new, &actor.user_id, now)
+        })
     }
 
     /// Acts on a report; refused with the reason unless the rules allow it now.
-    pub fn act_on_report(&self, actor: &Actor, id: &RecordId, action: &ReportAction, now: Timestamp) -> Result<()> {
+    pub fn act_on_report(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+        action: &ReportAction,
+        now: Timestamp,
+    ) -> Result<()> {
         let event = match action {
             ReportAction::Assign { assignee } => Event {
                 assignee: Some(assignee.clone()),
@@ -262,7 +287,13 @@ impl Store {
         self.append_report_event(actor, id, event, now)
     }
 
-    fn append_report_event(&self, actor: &Actor, id: &RecordId, mut event: Event, now: Timestamp) -> Result<()> {
+    fn append_report_event(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+        mut event: Event,
+        now: Timestamp,
+    ) -> Result<()> {
         self.edit_record(actor, id, RecordKind::Report, now, |doc, before| {
             let RecordView::Report(r) = before else {
                 unreachable!("edit_record reads the kind it is given")
@@ -274,7 +305,13 @@ impl Store {
     }
 
     /// Escalates a report into a new order; both keep the link. Returns the order's id.
-    pub fn escalate_report(&self, actor: &Actor, report: &RecordId, new: &NewOrder, now: Timestamp) -> Result<RecordId> {
+    pub fn escalate_report(
+        &self,
+        actor: &Actor,
+        report: &RecordId,
+        new: &NewOrder,
+        now: Timestamp,
+    ) -> Result<RecordId> {
         // Check first, so a report that cannot be escalated leaves no stray order behind.
         let detail = self.report(report)?;
         let probe = Event {
@@ -307,7 +344,14 @@ impl Store {
     }
 
     /// Reviewer: marks a visit "has issues"; it becomes a to-do for the visit's worker.
-    pub fn send_back_visit(&self, actor: &Actor, household: &RecordId, visit: &VisitId, note: &str, now: Timestamp) -> Result<()> {
+    pub fn send_back_visit(
+        &self,
+        actor: &Actor,
+        household: &RecordId,
+        visit: &VisitId,
+        note: &str,
+        now: Timestamp,
+    ) -> Result<()> {
         let review = Review {
             id: uuid::Uuid::now_v7().simple().to_string(),
             visit_id: visit.to_string(),
@@ -321,36 +365,41 @@ impl Store {
     }
 
     /// A list of orders, soonest deadline first.
-    pub fn list_orders(&self, actor: &Actor, filter: &OrderFilter, now: Timestamp, limit: u32) -> Result<Vec<OrderSummary>> {
+    pub fn list_orders(
+        &self,
+        actor: &Actor,
+        filter: &OrderFilter,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<OrderSummary>> {
         const OPEN: &str = "status NOT IN ('draft', 'verified', 'cancelled')";
-        let (clause, arg): (String, Option<String>) = match filter {
+        let (clause, arg): (String, rusqlite::types::Value) = match filter {
             OrderFilter::MyOpen => match (actor.role, &actor.company) {
-                (Role::CompanyStaff, Some(c)) => (format!("company_id = ?1 AND {OPEN}"), Some(c.clone())),
+                (Role::CompanyStaff, Some(c)) => {
+                    (format!("company_id = ?1 AND {OPEN}"), c.clone().into())
+                }
                 _ => (
-                    format!("issuer = ?1 AND status NOT IN ('verified', 'cancelled')"),
-                    Some(actor.user_id.clone()),
+                    "issuer = ?1 AND status NOT IN ('verified', 'cancelled')".to_owned(),
+                    actor.user_id.clone().into(),
                 ),
             },
-            OrderFilter::Overdue => (format!("{OPEN} AND deadline < ?1"), Some(now.0.to_string())),
-            OrderFilter::Company(c) => ("company_id = ?1".into(), Some(c.clone())),
-            OrderFilter::Compound(c) => ("compound_id = ?1".into(), Some(c.clone())),
-            OrderFilter::Status(s) => ("status = ?1".into(), Some(s.as_str().into())),
+            OrderFilter::Overdue => (format!("{OPEN} AND deadline < ?1"), now.0.into()),
+            OrderFilter::Company(c) => ("company_id = ?1".into(), c.clone().into()),
+            OrderFilter::Compound(c) => ("compound_id = ?1".into(), c.clone().into()),
+            OrderFilter::Status(s) => ("status = ?1".into(), s.as_str().to_owned().into()),
         };
         let sql = format!(
             "SELECT id, title, compound_id, company_id, status, deadline, items_answered, items_total
              FROM work_order WHERE {clause} ORDER BY deadline, id LIMIT {limit}"
         );
-        let overdue_arg = matches!(filter, OrderFilter::Overdue).then_some(now.0);
         let conn = self.reader();
-        let mut st = conn.prepare_cached(&sql).map_err(Error::storage("listing orders"))?;
-        let args: Vec<Box<dyn ToSql>> = match (overdue_arg, arg) {
-            (Some(t), _) => vec![Box::new(t)],
-            (None, Some(a)) => vec![Box::new(a)],
-            (None, None) => vec![],
-        };
+        let mut st = conn
+            .prepare_cached(&sql)
+            .map_err(Error::storage("listing orders"))?;
         let rows = st
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                let status = OrderStatus::parse(&r.get::<_, String>(4)?).unwrap_or(OrderStatus::Draft);
+            .query_map([arg], |r| {
+                let status =
+                    OrderStatus::parse(&r.get::<_, String>(4)?).unwrap_or(OrderStatus::Draft);
                 let deadline = Timestamp(r.get(5)?);
                 Ok(OrderSummary {
                     id: RecordId::from_string(r.get::<_, String>(0)?),
@@ -386,7 +435,8 @@ impl Store {
                     id: RecordId::from_string(r.get::<_, String>(0)?),
                     category: r.get(1)?,
                     description: r.get(2)?,
-                    status: ReportStatus::parse(&r.get::<_, String>(3)?).unwrap_or(ReportStatus::Reported),
+                    status: ReportStatus::parse(&r.get::<_, String>(3)?)
+                        .unwrap_or(ReportStatus::Reported),
                     reporter: r.get(4)?,
                     assignee: r.get(5)?,
                     created_at: Timestamp(r.get(6)?),
@@ -400,7 +450,11 @@ impl Store {
     /// The actor's to-dos, oldest first: their own and, for company staff, their company's.
     pub fn my_todos(&self, actor: &Actor) -> Result<Vec<TodoItem>> {
         let me = format!("user:{}", actor.user_id);
-        let company = actor.company.as_ref().map(|c| format!("company:{c}")).unwrap_or_default();
+        let company = actor
+            .company
+            .as_ref()
+            .map(|c| format!("company:{c}"))
+            .unwrap_or_default();
         let conn = self.reader();
         conn.prepare_cached(
             "SELECT record_id, kind, note, since FROM todo WHERE assignee IN (?1, ?2) ORDER BY since, record_id",

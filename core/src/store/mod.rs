@@ -12,11 +12,11 @@
 pub mod change_log;
 mod documents;
 mod findings_query;
+pub mod inspection;
 pub mod merge;
 pub mod migrations;
 pub mod notify;
 pub mod outbox;
-pub mod inspection;
 pub mod photos;
 mod projection;
 pub mod queries;
@@ -32,12 +32,12 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use crate::error::{Error, Result};
 use crate::ids::{RecordId, ResidentId, VisitId};
 use crate::records::RecordKind;
-use crate::records::view::RecordView;
 use crate::records::household::{
     self, HouseUse, Household, HouseholdWriter, NewHousehold, NewResident, NewVisit, ResidentPatch,
     SpecialGroup, WriteError,
 };
 use crate::records::reference::ReferenceItem;
+use crate::records::view::RecordView;
 use crate::rules::household::{
     Validation, check_new_household, normalise_patch, normalise_resident,
 };
@@ -747,6 +747,7 @@ impl Store {
             ReferenceKind::Compound,
             ReferenceKind::Building,
             ReferenceKind::Company,
+            ReferenceKind::Category,
         ] {
             out.extend(self.reference_items(kind, None)?);
         }

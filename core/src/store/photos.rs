@@ -265,8 +265,12 @@ impl Store {
     pub fn photo_scopes(&self, hash: &str) -> Result<Vec<String>> {
         self.reader()
             .prepare_cached(
-                "SELECT DISTINCT 'grid:' || h.grid_id FROM photo_ref r JOIN household h ON h.id = r.record_id
-                 WHERE r.hash = ?1",
+                "SELECT 'grid:' || h.grid_id FROM photo_ref r JOIN household h ON h.id = r.record_id WHERE r.hash = ?1
+                 UNION SELECT 'grid:' || p.grid_id FROM photo_ref r JOIN report p ON p.id = r.record_id WHERE r.hash = ?1
+                 UNION SELECT 'compound:' || o.compound_id FROM photo_ref r JOIN work_order o ON o.id = r.record_id
+                       WHERE r.hash = ?1
+                 UNION SELECT 'company:' || o.company_id FROM photo_ref r JOIN work_order o ON o.id = r.record_id
+                       WHERE r.hash = ?1",
             )
             .and_then(|mut st| st.query_map([hash], |r| r.get(0))?.collect())
             .map_err(Error::storage("reading a photo's records"))

@@ -132,7 +132,9 @@ pub fn project(conn: &Connection, view: &RecordView) -> Result<()> {
         .and_then(|mut st| st.execute([id]))
         .map_err(err())?;
     let mut insert = conn
-        .prepare_cached("INSERT OR IGNORE INTO photo_ref (record_id, hash, role) VALUES (?1, ?2, ?3)")
+        .prepare_cached(
+            "INSERT OR IGNORE INTO photo_ref (record_id, hash, role) VALUES (?1, ?2, ?3)",
+        )
         .map_err(err())?;
     for (hash, role) in view.photo_hashes() {
         insert.execute(params![id, hash, role]).map_err(err())?;
@@ -155,8 +157,17 @@ pub fn project(conn: &Connection, view: &RecordView) -> Result<()> {
 
 fn project_order(conn: &Connection, o: &Order) -> Result<()> {
     let state = rules::order::fold(o);
-    let answered = state.items.iter().filter(|(_, s)| *s == ItemState::Answered).count();
-    let severity = o.items.iter().map(|i| i.severity.weight()).max().unwrap_or(1);
+    let answered = state
+        .items
+        .iter()
+        .filter(|(_, s)| *s == ItemState::Answered)
+        .count();
+    let severity = o
+        .items
+        .iter()
+        .map(|i| i.severity.weight())
+        .max()
+        .unwrap_or(1);
     conn.prepare_cached(
         "INSERT OR REPLACE INTO work_order (id, title, compound_id, company_id, issuer, status, deadline,
              issued_at, finished_at, reopen_count, items_total, items_answered, severity, from_report)

@@ -299,8 +299,11 @@ impl SyncClient {
                     report.progress.bytes_down += n;
                     on_progress(&report.progress);
                 }
-                // Not uploaded by its device yet: it comes with a later sync.
-                Err(Error::Server { status: 404, .. }) => {}
+                // Not uploaded by its device yet: it comes with a later sync. Or its record is no
+                // longer in this user's scopes: nothing to show, and no reason to fail the sync.
+                Err(Error::Server {
+                    status: 404 | 403, ..
+                }) => {}
                 Err(e) => return Err(e),
             }
         }

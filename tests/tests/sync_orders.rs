@@ -1,0 +1,219 @@
+//! Orders and reports through the server: each role receives only what its scope allows, and
+//! the order's status is the same everywhere after a sync.
+
+use gridwalk_core::photos::PhotoRef;
+use gridwalk_core::records::order::{NewOrder, NewOrderItem, Severity};
+use gridwalk_core::records::reference::{ReferenceItem, ReferenceKind};
+use gridwalk_core::records::report::NewReport;
+use gridwalk_core::rules::order::OrderStatus;
+use gridwalk_core::store::inspection::{OrderAction, OrderFilter};
+use gridwalk_core::{Actor, Role, Timestamp};
+use gridwalk_server::accounts::ScopeGrant;
+use gridwalk_tests::{Device, PASSWORD, TestServer, seed_households};
+
+fn order(compound: &str, company: &str) -> NewOrder {
+    NewOrder {
+        title: format!("{compound} 整改"),
+        compound: compound.into(),
+        company: company.into(),
+        deadline: Timestamp(Timestamp::now().0 + 7 * Timestamp::DAY_MS),
+        items: vec![NewOrderItem {
+            description: "消防通道堆物".into(),
+            severity: Severity::Critical,
+            before_photos: vec![],
+        }],
+        from_report: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_role_receives_only_the_orders_and_reports_of_its_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    seed_households(dir.path(), "C01-G01", 3); // compound Q1
+    seed_households(dir.path(), "C01-G02", 3); // compound Q2
+    {
+        let data =
+            gridwalk_server::server::open_data(dir.path(), std::time::Duration::from_secs(60))
+                .unwrap();
+        let company = |id: &str| ReferenceItem {
+            kind: ReferenceKind::Company,
+            id: id.into(),
+            parent_id: None,
+            name: id.into(),
+        };
+        data.store
+            .add_reference(&[company("P01"), company("P02")])
+            .unwrap();
+        let grant: ScopeGrant = "company:P02".parse().unwrap();
+        data.accounts
+            .add_user(
+                "company2",
+                "二号物业",
+                Role::CompanyStaff,
+                PASSWORD,
+                &[grant],
+            )
+            .unwrap();
+    }
+
+    let inspector = Device::sign_in(&server.url, "inspector").await;
+    inspector.sync().await;
+    let for_p01 = inspector
+        .store
+        .create_order(&inspector.actor, &order("Q1", "P01"), Timestamp::now())
+        .unwrap();
+    let for_p02 = inspector
+        .store
+        .create_order(&inspector.actor, &order("Q2", "P02"), Timestamp::now())
+        .unwrap();
+    for id in [&for_p01, &for_p02] {
+        inspector
+            .store
+            .act_on_order(&inspector.actor, id, &OrderAction::Issue, Timestamp::now())
+            .unwrap();
+    }
+    let report = inspector.sync().await;
+    assert!(report.refused.is_empty(), "{report:?}");
+    assert_eq!(
+        report.progress.records_down, 0,
+        "the inspector receives no households"
+    );
+
+    let company = Device::sign_in(&server.url, "company").await;
+    assert_eq!(company.actor.company.as_deref(), Some("P01"));
+    company.sync().await;
+    assert!(company.store.order(&for_p01).is_ok());
+    assert!(
+        company.store.order(&for_p02).is_err(),
+        "another company's order never arrives"
+    );
+    assert!(
+        company
+            .store
+            .list_households(
+                &gridwalk_core::store::queries::AddressScope::Grid("C01-G01".into()),
+                0,
+                10
+            )
+            .unwrap()
+            .households
+            .is_empty()
+    );
+
+    // The company acknowledges and answers offline; the inspector verifies after a sync.
+    company
+        .store
+        .act_on_order(
+            &company.actor,
+            &for_p01,
+            &OrderAction::Acknowledge,
+            Timestamp::now(),
+        )
+        .unwrap();
+    let photo = PhotoRef {
+        full: "e".repeat(64),
+        thumb: "f".repeat(64),
+        width: 1,
+        height: 1,
+        taken_at: None,
+        location: None,
+    };
+    company
+        .store
+        .act_on_order(
+            &company.actor,
+            &for_p01,
+            &OrderAction::Answer {
+                items: vec!["item-1".into()],
+                note: "已清理".into(),
+                photos: vec![photo],
+            },
+            Timestamp::now(),
+        )
+        .unwrap();
+    assert!(company.sync().await.refused.is_empty());
+    inspector.sync().await;
+    assert_eq!(
+        inspector.store.order(&for_p01).unwrap().state.status,
+        OrderStatus::Answered
+    );
+    inspector
+        .store
+        .act_on_order(
+            &inspector.actor,
+            &for_p01,
+            &OrderAction::Verify,
+            Timestamp::now(),
+        )
+        .unwrap();
+    inspector.sync().await;
+    company.sync().await;
+    assert_eq!(
+        company.store.order(&for_p01).unwrap().state,
+        inspector.store.order(&for_p01).unwrap().state
+    );
+    assert!(
+        company
+            .store
+            .list_orders(&company.actor, &OrderFilter::MyOpen, Timestamp::now(), 10)
+            .unwrap()
+            .is_empty()
+    );
+
+    // A company member cannot push an event for another company's order, nor forge one.
+    let other = Device::sign_in(&server.url, "company2").await;
+    other.sync().await;
+    assert!(other.store.order(&for_p01).is_err());
+    let forged = Actor::company_staff("company", "P01");
+    let bundle = company.store.export_changes(&Default::default()).unwrap();
+    other
+        .store
+        .apply_changes(&bundle, Timestamp::now())
+        .unwrap();
+    let _ = other.store.act_on_order(
+        &forged,
+        &for_p01,
+        &OrderAction::Cancel { note: "x".into() },
+        Timestamp::now(),
+    );
+    let refused = other.sync().await.refused;
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.id == for_p01 && r.code == "out_of_scope"),
+        "{refused:?}"
+    );
+
+    // Grid workers receive the orders of the compounds in their grids, and their grid's reports.
+    let worker = Device::sign_in(&server.url, "worker.a").await;
+    worker.sync().await;
+    assert!(
+        worker.store.order(&for_p01).is_ok(),
+        "compound Q1 is in grid C01-G01"
+    );
+    assert!(worker.store.order(&for_p02).is_err());
+    let rid = worker
+        .store
+        .create_report(
+            &worker.actor,
+            &NewReport {
+                category: "fire_safety".into(),
+                description: "楼道堆物".into(),
+                grid: "C01-G01".into(),
+                compound: "Q1".into(),
+                location: None,
+                photos: vec![],
+            },
+            Timestamp::now(),
+        )
+        .unwrap();
+    worker.sync().await;
+    let colleague = Device::sign_in(&server.url, "worker.a2").await;
+    colleague.sync().await;
+    assert!(colleague.store.report(&rid).is_ok());
+    let elsewhere = Device::sign_in(&server.url, "worker.b").await;
+    elsewhere.sync().await;
+    assert!(elsewhere.store.report(&rid).is_err());
+    let _ = Actor::new("x", Role::Admin);
+}
