@@ -59,6 +59,203 @@ pub const USERS: &[(&str, &str, Role, &str, &[&str])] = &[
     ),
 ];
 
+/// The demo's property companies; the first is the demo company user's.
+const COMPANIES: &[(&str, &str)] = &[
+    ("P01", "阳光物业服务有限公司"),
+    ("P02", "锦绣物业管理有限公司"),
+    ("P03", "城东物业有限公司"),
+    ("P04", "和平物业服务中心"),
+];
+
+/// Issue report categories.
+const CATEGORIES: &[(&str, &str)] = &[
+    ("fire_safety", "消防安全"),
+    ("sanitation", "环境卫生"),
+    ("parking", "乱停乱放"),
+    ("facilities", "公共设施"),
+    ("greenery", "绿化"),
+];
+
+/// Orders in every state, for companies that handle them well (P01), so-so (P02), badly (P03)
+/// and very badly (P04), so the ratings show every colour; and reports in every state.
+fn seed_orders_and_reports(
+    data: &Data,
+    compounds: &[String],
+    rng: &mut StdRng,
+    now: Timestamp,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use gridwalk_core::records::order::{NewOrder, NewOrderItem, Severity};
+    use gridwalk_core::records::report::NewReport;
+    use gridwalk_core::store::inspection::{OrderAction, ReportAction};
+
+    let inspector = Actor::new("chen.inspector", Role::Inspector);
+    let day = Timestamp::DAY_MS;
+    let photo = data.store.import_photo(
+        &gridwalk_core::RecordId::from("demo"),
+        gridwalk_core::store::photos::PhotoSource::Bytes(&demo_photo()),
+        &Default::default(),
+        Some(now),
+        None,
+    )?;
+    for (c, (company, _)) in COMPANIES.iter().enumerate() {
+        let staff = Actor::company_staff(format!("{company}.staff"), *company);
+        for n in 0..12usize {
+            // Stage: 0 draft, 1 issued, 2 acknowledged, 3 answered, 4 reopened, 5+ verified.
+            let (late, stage, reopen) = match c {
+                0 => (false, 5 + n % 3, false),
+                1 => (
+                    [0, 4, 8, 10].contains(&n),
+                    [1, 2].get(n.wrapping_sub(10)).copied().unwrap_or(5),
+                    n == 1,
+                ),
+                _ => (n % 2 == 0, n % 7, n % 7 >= 4),
+            };
+            let deadline = Timestamp(
+                now.0
+                    + if late {
+                        -(rng.random_range(2..20))
+                    } else {
+                        rng.random_range(3..20)
+                    } * day,
+            );
+            let new = NewOrder {
+                title: format!("{}号整改单", c * 100 + n + 1),
+                compound: compounds[(c * 3 + n) % compounds.len()].clone(),
+                company: (*company).into(),
+                deadline,
+                items: (0..1 + n % 3)
+                    .map(|i| NewOrderItem {
+                        description: ["消防通道堆放杂物", "单元门禁损坏", "垃圾清运不及时"][i % 3]
+                            .into(),
+                        severity: [Severity::Minor, Severity::Major, Severity::Critical]
+                            [(n + i) % 3]
+                            .clone(),
+                        before_photos: vec![photo.clone()],
+                    })
+                    .collect(),
+                from_report: None,
+            };
+            let items: Vec<String> = (1..=new.items.len()).map(|i| format!("item-{i}")).collect();
+            let id = data.store.create_order(&inspector, &new, now)?;
+            let at = |d: i64| Timestamp(now.0 - d * day);
+            if stage >= 1 {
+                data.store
+                    .act_on_order(&inspector, &id, &OrderAction::Issue, at(25))?;
+            }
+            if stage >= 2 {
+                data.store
+                    .act_on_order(&staff, &id, &OrderAction::Acknowledge, at(24))?;
+            }
+            if stage >= 3 {
+                let answer = OrderAction::Answer {
+                    items: items.clone(),
+                    note: "已整改".into(),
+                    photos: vec![photo.clone()],
+                };
+                data.store.act_on_order(&staff, &id, &answer, at(20))?;
+            }
+            if reopen {
+                let reopen = OrderAction::Reopen {
+                    items: items[..1].to_vec(),
+                    note: "整改不到位".into(),
+                };
+                data.store.act_on_order(&inspector, &id, &reopen, at(18))?;
+                if stage >= 5 {
+                    let answer = OrderAction::Answer {
+                        items: items[..1].to_vec(),
+                        note: "已再次整改".into(),
+                        photos: vec![photo.clone()],
+                    };
+                    data.store.act_on_order(&staff, &id, &answer, at(15))?;
+                }
+            }
+            if stage >= 5 {
+                let verified_at = if late {
+                    Timestamp(deadline.0 + 2 * day)
+                } else {
+                    Timestamp(deadline.0 - 2 * day)
+                };
+                data.store.act_on_order(
+                    &inspector,
+                    &id,
+                    &OrderAction::Verify,
+                    Timestamp(verified_at.0.min(now.0)),
+                )?;
+            }
+        }
+    }
+    let supervisor = Actor::new("zhang.supervisor", Role::Supervisor);
+    let workers = [
+        ("wang.wei", "C01-G01"),
+        ("li.na", "C01-G02"),
+        ("zhao.lei", "C02-G01"),
+    ];
+    for n in 0..60 {
+        let (worker, grid) = workers[n % workers.len()];
+        let worker = Actor::new(worker, Role::GridWorker);
+        let id = data.store.create_report(
+            &worker,
+            &NewReport {
+                category: CATEGORIES[n % CATEGORIES.len()].0.into(),
+                description: [
+                    "楼道电动车充电",
+                    "小区门口乱停车",
+                    "绿地被占用种菜",
+                    "路灯不亮",
+                    "垃圾桶满溢",
+                ][n % 5]
+                    .into(),
+                grid: grid.into(),
+                compound: String::new(),
+                location: None,
+                photos: if n % 3 == 0 {
+                    vec![photo.clone()]
+                } else {
+                    vec![]
+                },
+            },
+            Timestamp(now.0 - (60 - n as i64) * day),
+        )?;
+        if n % 4 != 0 && grid.starts_with("C01") {
+            data.store.act_on_report(
+                &supervisor,
+                &id,
+                &ReportAction::Assign {
+                    assignee: worker.user_id.clone(),
+                },
+                now,
+            )?;
+            if n % 4 >= 2 {
+                data.store.act_on_report(
+                    &worker,
+                    &id,
+                    &ReportAction::Resolve {
+                        note: "已处理".into(),
+                    },
+                    now,
+                )?;
+            }
+            if n % 4 == 3 {
+                data.store
+                    .act_on_report(&supervisor, &id, &ReportAction::Close, now)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A small generated JPEG standing in for a photo of a problem.
+fn demo_photo() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(640, 480, |x, y| {
+        image::Rgb([(x / 3) as u8, (y / 2) as u8, 128])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(&img)
+        .expect("encoding to memory");
+    out
+}
+
 /// Seeds the demo district unless the data directory already has users; prints the users.
 pub fn seed_if_empty(data: &Data, households: usize) -> Result<(), Box<dyn std::error::Error>> {
     if data.accounts.is_empty()? {
@@ -116,7 +313,29 @@ fn seed(data: &Data, households: usize) -> Result<(), Box<dyn std::error::Error>
             now,
         )?);
     }
+    for (id, name) in COMPANIES.iter().skip(1) {
+        reference.push(ReferenceItem {
+            kind: ReferenceKind::Company,
+            id: (*id).into(),
+            parent_id: None,
+            name: (*name).into(),
+        });
+    }
+    for (id, name) in CATEGORIES {
+        reference.push(ReferenceItem {
+            kind: ReferenceKind::Category,
+            id: (*id).into(),
+            parent_id: None,
+            name: (*name).into(),
+        });
+    }
+    let compounds: Vec<String> = reference
+        .iter()
+        .filter(|r| r.kind == ReferenceKind::Compound)
+        .map(|r| r.id.clone())
+        .collect();
     data.store.add_reference(&reference)?;
+    seed_orders_and_reports(data, &compounds, &mut rng, now)?;
     // Seven in ten households visited at some point in the last 200 days.
     let workers = ["wang.wei", "li.na", "zhao.lei"];
     for id in &all_ids {
@@ -150,4 +369,39 @@ fn seed(data: &Data, households: usize) -> Result<(), Box<dyn std::error::Error>
         started.elapsed()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_looks_alive() {
+        let dir = tempfile::tempdir().unwrap();
+        let data =
+            crate::server::open_data(dir.path(), std::time::Duration::from_secs(60)).unwrap();
+        seed_if_empty(&data, 100).unwrap();
+        let ratings = data.store.company_ratings(Timestamp::now()).unwrap();
+        let colors: Vec<_> = ratings.iter().map(|r| r.color).collect();
+        use gridwalk_core::rules::rating::Color;
+        for c in [Color::Green, Color::Yellow, Color::Red] {
+            assert!(colors.contains(&c), "no {c:?} company: {ratings:?}");
+        }
+        let admin = Actor::new("admin", Role::Admin);
+        use gridwalk_core::store::inspection::OrderFilter;
+        assert!(
+            !data
+                .store
+                .list_orders(&admin, &OrderFilter::Overdue, Timestamp::now(), 10)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            !data
+                .store
+                .needs_checking("C01-G01", Timestamp::now())
+                .unwrap()
+                .is_empty()
+        );
+    }
 }
