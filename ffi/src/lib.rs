@@ -1,5 +1,20 @@
 //! uniffi bindings over `gridwalk-core`: the one cdylib the Android and iOS apps load.
 //!
-//! The bindings themselves (objects over the store and sync client, the public error enum,
-//! listeners) are the mobile-bindings issue's work; until then this crate only holds its
-//! place in the workspace so the layout of DESIGN.md is already the layout of the code.
+//! This crate converts and decides nothing: every type here is a thin record or wrapper with
+//! `From` conversions to and from the core's, and every method calls one core method. Rules,
+//! storage and sync live in the core, where the server uses them too.
+//!
+//! * [`store::GridwalkStore`]: the device store (households, search, findings, photos).
+//! * [`sync::SyncSession`]: sign in and sync (async, on tokio).
+//! * [`listeners`]: foreign listeners with handles that stop them (changes, sync progress).
+//! * [`logging`]: Rust logs forwarded to the app's logger.
+//! * [`error::GridwalkError`]: the one error type, a typed exception on the other side.
+
+uniffi::setup_scaffolding!();
+
+pub mod error;
+pub mod listeners;
+pub mod logging;
+pub mod store;
+pub mod sync;
+pub mod types;

@@ -1,0 +1,52 @@
+// The idiomatic Kotlin layer over the generated bindings (package org.gridwalk.ffi):
+// listeners become Flows, blocking store calls become suspend functions on Dispatchers.IO.
+// It decides nothing; every call goes to the core.
+package org.gridwalk
+
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.channels.awaitClose
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.callbackFlow
+import kotlinx.coroutines.flow.channelFlow
+import kotlinx.coroutines.withContext
+import org.gridwalk.ffi.ChangeListener
+import org.gridwalk.ffi.GridwalkStore
+import org.gridwalk.ffi.SyncProgress
+import org.gridwalk.ffi.SyncProgressListener
+import org.gridwalk.ffi.SyncReport
+import org.gridwalk.ffi.SyncSession
+
+/** Records changed by one committed write; [merged] when it came from a sync. */
+data class RecordChange(val recordIds: List<String>, val merged: Boolean)
+
+/** Every committed change to the store while collected; collection ends the subscription. */
+fun GridwalkStore.changes(): Flow<RecordChange> = callbackFlow {
+    val handle = subscribe(object : ChangeListener {
+        override fun onChange(recordIds: List<String>, merged: Boolean) {
+            trySend(RecordChange(recordIds, merged))
+        }
+    })
+    awaitClose { handle.cancel() }
+}
+
+/** A step of a running sync. */
+sealed interface SyncEvent {
+    /** Totals after a round trip. */
+    data class Progress(val progress: SyncProgress) : SyncEvent
+
+    /** The sync finished. */
+    data class Done(val report: SyncReport) : SyncEvent
+}
+
+/** Syncs [store], emitting progress after every round trip and then the report. */
+fun SyncSession.syncWithProgress(store: GridwalkStore): Flow<SyncEvent> = channelFlow {
+    val report = sync(store, object : SyncProgressListener {
+        override fun onProgress(progress: SyncProgress) {
+            trySend(SyncEvent.Progress(progress))
+        }
+    })
+    send(SyncEvent.Done(report))
+}
+
+/** Runs a blocking store call off the caller's thread (SQLite writes fsync). */
+suspend fun <T> GridwalkStore.io(block: GridwalkStore.() -> T): T = withContext(Dispatchers.IO) { block() }

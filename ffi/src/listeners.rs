@@ -1,0 +1,61 @@
+//! Foreign listeners, and the handle that stops one (the matrix-rust-sdk pattern: a listener
+//! plus a task handle).
+
+use std::sync::{Arc, Mutex};
+
+use gridwalk_core::store::{ChangeEvent, Origin, Subscription};
+
+use crate::types::SyncProgress;
+
+/// Implemented by the app: told which records changed after each committed write.
+#[uniffi::export(foreign)]
+pub trait ChangeListener: Send + Sync {
+    /// `record_ids` changed; `merged` is true when the change came from a sync.
+    fn on_change(&self, record_ids: Vec<String>, merged: bool);
+}
+
+/// Implemented by the app: told how a sync is going after every round trip.
+#[uniffi::export(foreign)]
+pub trait SyncProgressListener: Send + Sync {
+    /// Totals so far.
+    fn on_progress(&self, progress: SyncProgress);
+}
+
+/// Stops a listener. Dropping it stops the listener too.
+#[derive(uniffi::Object)]
+pub struct ListenerHandle {
+    subscription: Mutex<Option<Subscription>>,
+}
+
+impl ListenerHandle {
+    pub(crate) fn new(subscription: Subscription) -> Arc<Self> {
+        Arc::new(ListenerHandle {
+            subscription: Mutex::new(Some(subscription)),
+        })
+    }
+}
+
+#[uniffi::export]
+impl ListenerHandle {
+    /// Stops the listener; it is not called again after this returns.
+    pub fn cancel(&self) {
+        if let Some(s) = self
+            .subscription
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            s.cancel();
+        }
+    }
+}
+
+/// Adapts a foreign [`ChangeListener`] to the core's.
+pub(crate) struct ForeignChangeListener(pub Arc<dyn ChangeListener>);
+
+impl gridwalk_core::store::ChangeListener for ForeignChangeListener {
+    fn on_change(&self, event: &ChangeEvent) {
+        let ids = event.records.iter().map(|(id, _)| id.to_string()).collect();
+        self.0.on_change(ids, event.origin == Origin::Merged);
+    }
+}

@@ -1,0 +1,193 @@
+//! The device store for the apps: a thin object over `gridwalk_core::Store`.
+
+use std::sync::Arc;
+
+use gridwalk_core::store::photos::{PhotoSource, PhotoState};
+use gridwalk_core::store::queries::AddressScope;
+use gridwalk_core::{RecordId, Timestamp};
+
+use crate::error::Result;
+use crate::listeners::{ChangeListener, ForeignChangeListener, ListenerHandle};
+use crate::types::{
+    Actor, Finding, Household, HouseholdList, NewHousehold, NewResident, NewVisit, PhotoRef,
+    ResidentHit,
+};
+
+/// One signed-in user's store on this device.
+#[derive(uniffi::Object)]
+pub struct GridwalkStore {
+    pub(crate) inner: Arc<gridwalk_core::Store>,
+}
+
+#[uniffi::export]
+impl GridwalkStore {
+    /// Opens (creating) the store at `path`.
+    #[uniffi::constructor]
+    pub fn open(path: String) -> Result<Arc<Self>> {
+        Ok(Arc::new(GridwalkStore {
+            inner: Arc::new(gridwalk_core::Store::open(path)?),
+        }))
+    }
+
+    /// This device's id, for signing in.
+    pub fn device_id(&self) -> Result<String> {
+        Ok(self.inner.device_id()?)
+    }
+
+    /// Creates a household; returns its id.
+    pub fn create_household(
+        &self,
+        actor: Actor,
+        household: NewHousehold,
+        now_ms: i64,
+    ) -> Result<String> {
+        Ok(self
+            .inner
+            .create_household(&actor.into(), &household.into(), Timestamp(now_ms))?
+            .to_string())
+    }
+
+    /// Adds a resident; returns their id.
+    pub fn add_resident(
+        &self,
+        actor: Actor,
+        household_id: String,
+        resident: NewResident,
+        now_ms: i64,
+    ) -> Result<String> {
+        Ok(self
+            .inner
+            .add_resident(
+                &actor.into(),
+                &RecordId::from(household_id.as_str()),
+                &resident.into(),
+                Timestamp(now_ms),
+            )?
+            .to_string())
+    }
+
+    /// Records a visit; returns its id.
+    pub fn record_visit(
+        &self,
+        actor: Actor,
+        household_id: String,
+        visit: NewVisit,
+        now_ms: i64,
+    ) -> Result<String> {
+        Ok(self
+            .inner
+            .record_visit(
+                &actor.into(),
+                &RecordId::from(household_id.as_str()),
+                &visit.into(),
+                Timestamp(now_ms),
+            )?
+            .to_string())
+    }
+
+    /// Sets the household's notes.
+    pub fn set_notes(
+        &self,
+        actor: Actor,
+        household_id: String,
+        notes: String,
+        now_ms: i64,
+    ) -> Result<()> {
+        Ok(self.inner.set_notes(
+            &actor.into(),
+            &RecordId::from(household_id.as_str()),
+            &notes,
+            Timestamp(now_ms),
+        )?)
+    }
+
+    /// A household's detail.
+    pub fn household(&self, household_id: String) -> Result<Household> {
+        Ok(self
+            .inner
+            .household(&RecordId::from(household_id.as_str()))?
+            .into())
+    }
+
+    /// A page of a building's households.
+    pub fn list_building(
+        &self,
+        building: String,
+        offset: u32,
+        limit: u32,
+    ) -> Result<HouseholdList> {
+        Ok(self
+            .inner
+            .list_households(&AddressScope::Building(building), offset, limit)?
+            .into())
+    }
+
+    /// A page of a grid's households.
+    pub fn list_grid(&self, grid: String, offset: u32, limit: u32) -> Result<HouseholdList> {
+        Ok(self
+            .inner
+            .list_households(&AddressScope::Grid(grid), offset, limit)?
+            .into())
+    }
+
+    /// Residents matching a part of a name, pinyin initials, or the last digits of an ID
+    /// number or phone.
+    pub fn search_residents(&self, query: String, limit: u32) -> Result<Vec<ResidentHit>> {
+        Ok(self
+            .inner
+            .search_residents(&query, limit)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// What a worker must check in a grid.
+    pub fn needs_checking(&self, grid: String, now_ms: i64) -> Result<Vec<Finding>> {
+        Ok(self
+            .inner
+            .needs_checking(&grid, Timestamp(now_ms))?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Takes a photo in from a file for a record (upright, scaled, without EXIF).
+    pub fn import_photo(
+        &self,
+        owner_id: String,
+        path: String,
+        taken_at_ms: Option<i64>,
+    ) -> Result<PhotoRef> {
+        Ok(self
+            .inner
+            .import_photo(
+                &RecordId::from(owner_id.as_str()),
+                PhotoSource::File(std::path::Path::new(&path)),
+                &Default::default(),
+                taken_at_ms.map(Timestamp),
+                None,
+            )?
+            .into())
+    }
+
+    /// The path of a photo on this device, or none when it is not downloaded yet.
+    pub fn photo_path(&self, hash: String) -> Result<Option<String>> {
+        Ok(match self.inner.photo(&hash)? {
+            PhotoState::Local(p) => Some(p.display().to_string()),
+            PhotoState::NotDownloaded => None,
+        })
+    }
+
+    /// Records with changes the server has not confirmed.
+    pub fn pending_count(&self) -> Result<u32> {
+        Ok(self.inner.pending_count()?)
+    }
+
+    /// Calls `listener` after every committed change until the handle is cancelled.
+    pub fn subscribe(&self, listener: Arc<dyn ChangeListener>) -> Arc<ListenerHandle> {
+        ListenerHandle::new(
+            self.inner
+                .subscribe(Arc::new(ForeignChangeListener(listener))),
+        )
+    }
+}

@@ -1,0 +1,532 @@
+//! Records and enums for what the screens show, each a copy of a core type with `From`
+//! conversions. Times are milliseconds since the epoch.
+
+use gridwalk_core::records::household as h;
+use gridwalk_core::store::queries;
+
+/// A role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Role {
+    /// 网格员.
+    GridWorker,
+    /// 物业督查员.
+    Inspector,
+    /// Property-company staff.
+    CompanyStaff,
+    /// Supervisor.
+    Supervisor,
+    /// Administrator.
+    Admin,
+}
+
+impl From<gridwalk_core::Role> for Role {
+    fn from(r: gridwalk_core::Role) -> Self {
+        use gridwalk_core::Role as R;
+        match r {
+            R::GridWorker => Role::GridWorker,
+            R::Inspector => Role::Inspector,
+            R::CompanyStaff => Role::CompanyStaff,
+            R::Supervisor => Role::Supervisor,
+            R::Admin => Role::Admin,
+        }
+    }
+}
+
+impl From<Role> for gridwalk_core::Role {
+    fn from(r: Role) -> Self {
+        use gridwalk_core::Role as R;
+        match r {
+            Role::GridWorker => R::GridWorker,
+            Role::Inspector => R::Inspector,
+            Role::CompanyStaff => R::CompanyStaff,
+            Role::Supervisor => R::Supervisor,
+            Role::Admin => R::Admin,
+        }
+    }
+}
+
+/// The signed-in person.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Actor {
+    /// Login name.
+    pub user_id: String,
+    /// Role.
+    pub role: Role,
+    /// Company, for company staff.
+    pub company: Option<String>,
+}
+
+impl From<Actor> for gridwalk_core::Actor {
+    fn from(a: Actor) -> Self {
+        gridwalk_core::Actor {
+            company: a.company,
+            ..gridwalk_core::Actor::new(a.user_id, a.role.into())
+        }
+    }
+}
+
+/// A standard address.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Address {
+    /// Community code.
+    pub community: String,
+    /// Grid code.
+    pub grid: String,
+    /// Compound code.
+    pub compound: String,
+    /// Building code.
+    pub building: String,
+    /// Unit.
+    pub unit: String,
+    /// Room.
+    pub room: String,
+}
+
+impl From<Address> for h::Address {
+    fn from(a: Address) -> Self {
+        h::Address {
+            community: a.community,
+            grid: a.grid,
+            compound: a.compound,
+            building: a.building,
+            unit: a.unit,
+            room: a.room,
+        }
+    }
+}
+
+impl From<h::Address> for Address {
+    fn from(a: h::Address) -> Self {
+        Address {
+            community: a.community,
+            grid: a.grid,
+            compound: a.compound,
+            building: a.building,
+            unit: a.unit,
+            room: a.room,
+        }
+    }
+}
+
+/// A resident as typed into the form.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct NewResident {
+    /// Name.
+    pub name: String,
+    /// ID number as typed.
+    pub id_number: Option<String>,
+    /// Phone as typed.
+    pub phone: Option<String>,
+    /// Relation to the head (`head`, `spouse`, `child`, …).
+    pub relation: String,
+    /// Registration (`local`, `migrant`, `foreign`).
+    pub registration: String,
+    /// Special-group tags (`elderly_alone`, `disabled`, …).
+    pub tags: Vec<String>,
+}
+
+impl From<NewResident> for h::NewResident {
+    fn from(r: NewResident) -> Self {
+        h::NewResident {
+            name: r.name,
+            id_number: r.id_number,
+            phone: r.phone,
+            relation: h::Relation::parse(&r.relation),
+            registration: h::Registration::parse(&r.registration),
+            tags: r.tags.iter().map(|t| h::SpecialGroup::parse(t)).collect(),
+        }
+    }
+}
+
+/// A household as typed into the form.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct NewHousehold {
+    /// Address.
+    pub address: Address,
+    /// House use (`owner_occupied`, `rented`, `vacant`, `business`).
+    pub house_use: String,
+    /// Notes.
+    pub notes: String,
+    /// Residents.
+    pub residents: Vec<NewResident>,
+}
+
+impl From<NewHousehold> for h::NewHousehold {
+    fn from(n: NewHousehold) -> Self {
+        h::NewHousehold {
+            address: n.address.into(),
+            house_use: h::HouseUse::parse(&n.house_use),
+            notes: n.notes,
+            residents: n.residents.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A photo as a record refers to it.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PhotoRef {
+    /// SHA-256 of the full photo.
+    pub full: String,
+    /// SHA-256 of the thumbnail.
+    pub thumb: String,
+    /// Width.
+    pub width: u32,
+    /// Height.
+    pub height: u32,
+    /// When taken (ms).
+    pub taken_at: Option<i64>,
+}
+
+impl From<gridwalk_core::photos::PhotoRef> for PhotoRef {
+    fn from(p: gridwalk_core::photos::PhotoRef) -> Self {
+        PhotoRef {
+            full: p.full,
+            thumb: p.thumb,
+            width: p.width,
+            height: p.height,
+            taken_at: p.taken_at.map(|t| t.0),
+        }
+    }
+}
+
+impl From<PhotoRef> for gridwalk_core::photos::PhotoRef {
+    fn from(p: PhotoRef) -> Self {
+        gridwalk_core::photos::PhotoRef {
+            full: p.full,
+            thumb: p.thumb,
+            width: p.width,
+            height: p.height,
+            taken_at: p.taken_at.map(gridwalk_core::Timestamp),
+            location: None,
+        }
+    }
+}
+
+/// A visit as recorded.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct NewVisit {
+    /// When (ms).
+    pub at: i64,
+    /// Purpose (`routine`, `verification`, `care`, `mediation`).
+    pub purpose: String,
+    /// Notes.
+    pub notes: String,
+    /// Photos from `import_photo`.
+    pub photos: Vec<PhotoRef>,
+}
+
+impl From<NewVisit> for h::NewVisit {
+    fn from(v: NewVisit) -> Self {
+        h::NewVisit {
+            at: gridwalk_core::Timestamp(v.at),
+            purpose: h::VisitPurpose::parse(&v.purpose),
+            notes: v.notes,
+            location: None,
+            photos: v.photos.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A resident on the detail screen (ID number masked).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Resident {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// ID number, masked.
+    pub id_number_masked: Option<String>,
+    /// Phone, masked.
+    pub phone_masked: Option<String>,
+    /// Relation.
+    pub relation: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Moved out.
+    pub moved_out: bool,
+}
+
+/// A visit on the detail screen.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Visit {
+    /// Id.
+    pub id: String,
+    /// When (ms).
+    pub at: i64,
+    /// Worker.
+    pub worker: String,
+    /// Purpose.
+    pub purpose: String,
+    /// Notes.
+    pub notes: String,
+    /// Photos.
+    pub photos: Vec<PhotoRef>,
+}
+
+/// Two values left in one field by offline edits.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct FieldConflict {
+    /// Field path.
+    pub field: String,
+    /// Values.
+    pub values: Vec<String>,
+}
+
+/// The household detail screen.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Household {
+    /// Id.
+    pub id: String,
+    /// Address.
+    pub address: Address,
+    /// House use.
+    pub house_use: String,
+    /// Residents.
+    pub residents: Vec<Resident>,
+    /// Visits.
+    pub visits: Vec<Visit>,
+    /// Notes.
+    pub notes: String,
+    /// Conflicts to resolve.
+    pub conflicts: Vec<FieldConflict>,
+}
+
+impl From<h::Household> for Household {
+    fn from(x: h::Household) -> Self {
+        use gridwalk_core::rules::{id_number, phone};
+        Household {
+            id: x.id.to_string(),
+            address: x.address.into(),
+            house_use: x.house_use.as_str().to_owned(),
+            residents: x
+                .residents
+                .into_iter()
+                .map(|r| Resident {
+                    id: r.id.to_string(),
+                    name: r.name,
+                    id_number_masked: r.id_number.as_deref().map(id_number::mask),
+                    phone_masked: r.phone.as_deref().map(phone::mask),
+                    relation: r.relation.as_str().to_owned(),
+                    tags: r.tags.iter().map(|t| t.as_str().to_owned()).collect(),
+                    moved_out: r.moved_out,
+                })
+                .collect(),
+            visits: x
+                .visits
+                .into_iter()
+                .map(|v| Visit {
+                    id: v.id.to_string(),
+                    at: v.at.0,
+                    worker: v.worker,
+                    purpose: v.purpose.as_str().to_owned(),
+                    notes: v.notes,
+                    photos: v.photos.into_iter().map(Into::into).collect(),
+                })
+                .collect(),
+            notes: x.notes,
+            conflicts: x
+                .conflicts
+                .into_iter()
+                .map(|c| FieldConflict {
+                    field: c.field,
+                    values: c.values,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A row of a household list.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct HouseholdSummary {
+    /// Id.
+    pub id: String,
+    /// Building code.
+    pub building: String,
+    /// Unit.
+    pub unit: String,
+    /// Room.
+    pub room: String,
+    /// Head of household.
+    pub head_name: String,
+    /// Residents living here.
+    pub resident_count: u32,
+    /// Last visit (ms).
+    pub last_visit_at: Option<i64>,
+    /// Findings.
+    pub finding_count: u32,
+}
+
+/// A page of households with the totals of the scope.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct HouseholdList {
+    /// The page.
+    pub households: Vec<HouseholdSummary>,
+    /// Households in the scope.
+    pub household_count: u32,
+    /// Residents in the scope.
+    pub resident_count: u32,
+}
+
+impl From<queries::HouseholdList> for HouseholdList {
+    fn from(l: queries::HouseholdList) -> Self {
+        HouseholdList {
+            households: l
+                .households
+                .into_iter()
+                .map(|s| HouseholdSummary {
+                    id: s.id.to_string(),
+                    building: s.building,
+                    unit: s.unit,
+                    room: s.room,
+                    head_name: s.head_name,
+                    resident_count: s.resident_count,
+                    last_visit_at: s.last_visit_at.map(|t| t.0),
+                    finding_count: s.finding_count,
+                })
+                .collect(),
+            household_count: l.household_count,
+            resident_count: l.resident_count,
+        }
+    }
+}
+
+/// A resident found by search.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ResidentHit {
+    /// Resident id.
+    pub resident_id: String,
+    /// Household id.
+    pub household_id: String,
+    /// Name.
+    pub name: String,
+    /// ID number, masked.
+    pub id_number_masked: Option<String>,
+    /// Phone, masked.
+    pub phone_masked: Option<String>,
+    /// Building-unit-room.
+    pub address_label: String,
+}
+
+impl From<queries::ResidentHit> for ResidentHit {
+    fn from(h: queries::ResidentHit) -> Self {
+        ResidentHit {
+            resident_id: h.resident_id.to_string(),
+            household_id: h.household_id.to_string(),
+            name: h.name,
+            id_number_masked: h.id_number_masked,
+            phone_masked: h.phone_masked,
+            address_label: h.address_label,
+        }
+    }
+}
+
+/// Something to check.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Finding {
+    /// Household.
+    pub household_id: String,
+    /// Kind (`bad_id_number`, `duplicate_id_number`, …).
+    pub kind: String,
+    /// Resident id or field path.
+    pub subject: String,
+    /// Details, masked.
+    pub detail: String,
+}
+
+impl From<gridwalk_core::rules::findings::Finding> for Finding {
+    fn from(f: gridwalk_core::rules::findings::Finding) -> Self {
+        Finding {
+            household_id: f.household_id,
+            kind: f.kind.as_str().to_owned(),
+            subject: f.subject,
+            detail: f.detail,
+        }
+    }
+}
+
+/// Sync progress and totals.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SyncProgress {
+    /// Records pushed.
+    pub records_up: u64,
+    /// Records received.
+    pub records_down: u64,
+    /// Bytes sent.
+    pub bytes_up: u64,
+    /// Bytes received.
+    pub bytes_down: u64,
+    /// Round trips.
+    pub round_trips: u32,
+    /// Photos uploaded.
+    pub photos_up: u32,
+    /// Thumbnails downloaded.
+    pub photos_down: u32,
+}
+
+impl From<gridwalk_core::sync::client::SyncProgress> for SyncProgress {
+    fn from(p: gridwalk_core::sync::client::SyncProgress) -> Self {
+        SyncProgress {
+            records_up: p.records_up,
+            records_down: p.records_down,
+            bytes_up: p.bytes_up,
+            bytes_down: p.bytes_down,
+            round_trips: p.round_trips,
+            photos_up: p.photos_up,
+            photos_down: p.photos_down,
+        }
+    }
+}
+
+/// A record the server refused.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct RefusedRecord {
+    /// Record id.
+    pub id: String,
+    /// Code.
+    pub code: String,
+    /// Reason.
+    pub reason: String,
+}
+
+/// How a sync ended.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SyncReport {
+    /// Totals.
+    pub progress: SyncProgress,
+    /// Refused records.
+    pub refused: Vec<RefusedRecord>,
+    /// Records still pending.
+    pub pending: u32,
+}
+
+impl From<gridwalk_core::sync::client::SyncReport> for SyncReport {
+    fn from(r: gridwalk_core::sync::client::SyncReport) -> Self {
+        SyncReport {
+            progress: r.progress.into(),
+            refused: r
+                .refused
+                .into_iter()
+                .map(|x| RefusedRecord {
+                    id: x.id.to_string(),
+                    code: x.code,
+                    reason: x.reason,
+                })
+                .collect(),
+            pending: r.pending,
+        }
+    }
+}
+
+/// Who signed in.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Session {
+    /// Token for the app's keystore.
+    pub token: String,
+    /// Expiry (ms).
+    pub expires_at: i64,
+    /// The signed-in person, as `Actor` for store calls.
+    pub actor: Actor,
+    /// Display name.
+    pub display_name: String,
+}

@@ -1,0 +1,162 @@
+// The generated Kotlin bindings and the idiomatic layer (android/gridwalk), on the JVM, against
+// the real library and a real server on loopback. Run by scripts/bindings-test; prints
+// "N passed, M failed" and exits non-zero on a failure.
+import java.io.File
+import java.nio.file.Files
+import kotlinx.coroutines.async
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+import org.gridwalk.RecordChange
+import org.gridwalk.SyncEvent
+import org.gridwalk.changes
+import org.gridwalk.io
+import org.gridwalk.syncWithProgress
+import org.gridwalk.ffi.*
+
+const val PASSWORD = "binding-test-pw"
+val root: File = File(System.getProperty("gridwalk.root") ?: ".").absoluteFile
+val photos = File(root, "../shared/data/photos")
+
+class Server {
+    val dir: File = Files.createTempDirectory("gridwalk-kt").toFile()
+    private val exe = File(root, "target/debug/gridwalk-server").path
+    private val process: Process
+    val url: String
+
+    private fun run(vararg args: String) {
+        val p = ProcessBuilder(exe, "--data-dir", dir.path, *args).redirectErrorStream(true).start()
+        p.inputStream.readAllBytes()
+        check(p.waitFor() == 0) { "gridwalk-server ${args.toList()} failed" }
+    }
+
+    init {
+        run("admin", "add-community", "--code", "C01", "--name", "阳光社区")
+        run("admin", "add-grid", "--code", "C01-G01", "--name", "第一网格", "--parent", "C01")
+        for (user in listOf("worker.a", "worker.b")) {
+            run("admin", "add-user", "--username", user, "--name", user, "--role", "grid_worker",
+                "--password", PASSWORD, "--scope", "grid:C01-G01")
+        }
+        process = ProcessBuilder(exe, "--data-dir", dir.path, "serve", "--listen", "127.0.0.1:0")
+            .redirectError(ProcessBuilder.Redirect.DISCARD).start()
+        val reader = process.inputStream.bufferedReader()
+        url = generateSequence { reader.readLine() }
+            .mapNotNull { Regex("listening on (http://\\S+)").find(it)?.groupValues?.get(1) }
+            .first()
+    }
+
+    fun stop() {
+        process.destroyForcibly().waitFor()
+        dir.deleteRecursively()
+    }
+}
+
+fun now() = System.currentTimeMillis()
+fun address(room: String) = Address("C01", "C01-G01", "Q1", "B1", "1", room)
+fun resident(name: String, id: String? = null, phone: String? = null) =
+    NewResident(name, id, phone, "head", "local", emptyList())
+fun newHousehold(room: String, vararg residents: NewResident) =
+    NewHousehold(address(room), "owner_occupied", "", residents.toList())
+
+var passed = 0
+var failed = 0
+
+fun test(name: String, body: () -> Unit) {
+    try {
+        body()
+        passed++
+        println("ok   $name")
+    } catch (e: Throwable) {
+        failed++
+        println("FAIL $name: $e")
+        e.printStackTrace()
+    }
+}
+
+fun main() {
+    val server = Server()
+    val tmp = Files.createTempDirectory("gridwalk-stores").toFile()
+    fun store(name: String) = GridwalkStore.open(File(tmp, "$name.db").path)
+    val worker = Actor("worker.a", Role.GRID_WORKER, null)
+
+    test("households are created, listed and found by pinyin initials") {
+        val s = store("list")
+        val id = s.createHousehold(worker, newHousehold("301", resident("张三", "110101198503070013", "13800138000")), now())
+        s.createHousehold(worker, newHousehold("302"), now())
+        val page = s.listBuilding("B1", 0u, 50u)
+        check(page.householdCount == 2u) { "count ${page.householdCount}" }
+        check(s.searchResidents("zs", 10u).map { it.name } == listOf("张三"))
+        check(s.household(id).residents[0].idNumberMasked == "110101********0013")
+    }
+
+    test("a bad ID number is a typed exception") {
+        val s = store("bad")
+        try {
+            s.createHousehold(worker, newHousehold("303", resident("李四", "110105194912310021")), now())
+            error("no exception")
+        } catch (e: GridwalkException.InvalidIdNumber) {
+            check(e.reason.contains("check digit")) { e.reason }
+        }
+    }
+
+    test("a photo from the camera folder is imported upright") {
+        val s = store("photo")
+        val id = s.createHousehold(worker, newHousehold("304"), now())
+        val photo = s.importPhoto(id, File(photos, "landscape_6.jpg").path, now())
+        check(photo.width == 1600u && photo.height == 1067u) { "${photo.width}x${photo.height}" }
+        s.recordVisit(worker, id, NewVisit(now(), "routine", "楼道堆物", listOf(photo)), now())
+        check(s.photoPath(photo.full) != null)
+        try {
+            s.importPhoto(id, File(photos, "phone_iphone13.heic").path, null)
+            error("HEIC accepted")
+        } catch (e: GridwalkException.BadPhoto) {
+            check(e.reason.contains("HEIC"))
+        }
+    }
+
+    test("two devices sync through the server and the second hears the first as a Flow") {
+        runBlocking {
+            val a = store("a")
+            val b = store("b")
+            val sessionA = SyncSession(server.url, null)
+            val sessionB = SyncSession(server.url, null)
+            val actorA = sessionA.login("worker.a", PASSWORD, a.deviceId()).actor
+            sessionB.login("worker.b", PASSWORD, b.deviceId())
+            val id = a.io { createHousehold(actorA, newHousehold("401"), now()) }
+            val events = sessionA.syncWithProgress(a).toList()
+            val done = events.last() as SyncEvent.Done
+            check(done.report.pending == 0u)
+            check(events.any { it is SyncEvent.Progress })
+            sessionB.sync(b, null)
+            check(b.household(id).address.room == "401")
+
+            a.io { setNotes(actorA, id, "A 的备注", now()) }
+            sessionA.sync(a, null)
+            val heard = async {
+                withTimeout(10_000) { b.changes().first() }
+            }
+            delay(200)
+            sessionB.sync(b, null)
+            val change: RecordChange = heard.await()
+            check(change.merged && change.recordIds == listOf(id)) { change.toString() }
+            check(b.household(id).notes == "A 的备注")
+        }
+    }
+
+    test("a wrong password is a typed exception") {
+        runBlocking {
+            try {
+                SyncSession(server.url, null).login("worker.a", "wrong", "device")
+                error("signed in")
+            } catch (e: GridwalkException.Unauthorized) {
+            }
+        }
+    }
+
+    server.stop()
+    tmp.deleteRecursively()
+    println("$passed passed, $failed failed")
+    if (failed > 0) kotlin.system.exitProcess(1)
+}

@@ -1,0 +1,170 @@
+"""The generated Python bindings against the real library and a real server on loopback:
+the same scenarios as the Kotlin tests. Run by scripts/bindings-test."""
+
+import asyncio
+import os
+import pathlib
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, os.environ.get("GRIDWALK_PY_BINDINGS", str(HERE.parents[2] / "target" / "bindings" / "python")))
+sys.path.insert(0, str(HERE.parent))
+
+import gridwalk_ffi as gw  # noqa: E402
+from server import PASSWORD, TestServer  # noqa: E402
+
+PHOTOS = HERE.parents[3] / "shared" / "data" / "photos"
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def address(room):
+    return gw.Address(community="C01", grid="C01-G01", compound="Q1", building="B1", unit="1", room=room)
+
+
+def resident(name, id_number=None, phone=None):
+    return gw.NewResident(name=name, id_number=id_number, phone=phone, relation="head",
+                          registration="local", tags=[])
+
+
+def household(room, residents=()):
+    return gw.NewHousehold(address=address(room), house_use="owner_occupied", notes="",
+                           residents=list(residents))
+
+
+class Recorder(gw.ChangeListener):
+    def __init__(self):
+        self.events = []
+        self.changed = threading.Event()
+
+    def on_change(self, record_ids, merged):
+        self.events.append((list(record_ids), merged))
+        self.changed.set()
+
+
+class Progress(gw.SyncProgressListener):
+    def __init__(self):
+        self.seen = []
+
+    def on_progress(self, progress):
+        self.seen.append(progress)
+
+
+class Logs(gw.Logger):
+    def __init__(self):
+        self.lines = []
+
+    def log(self, level, target, message):
+        self.lines.append((level, target, message))
+
+
+LOGS = Logs()
+gw.set_logger(LOGS)
+
+
+class BindingsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = TestServer()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def store(self, name):
+        return gw.GridwalkStore.open(os.path.join(self.tmp.name, f"{name}.db"))
+
+    def sign_in(self, store, user):
+        session = gw.SyncSession(self.server.url, None)
+        signed = asyncio.run(session.login(user, PASSWORD, store.device_id()))
+        return session, signed.actor
+
+    def test_households_are_created_listed_and_found(self):
+        store = self.store("a")
+        actor = gw.Actor(user_id="worker.a", role=gw.Role.GRID_WORKER, company=None)
+        hid = store.create_household(actor, household("301", [resident("张三", "110101198503070013", "+86 138-0013-8000")]), now_ms())
+        store.create_household(actor, household("302"), now_ms())
+        page = store.list_building("B1", 0, 50)
+        self.assertEqual(page.household_count, 2)
+        self.assertEqual([h.room for h in page.households], ["301", "302"])
+        hits = store.search_residents("zs", 10)
+        self.assertEqual([h.name for h in hits], ["张三"])
+        self.assertEqual(hits[0].id_number_masked, "110101********0013")
+        detail = store.household(hid)
+        self.assertEqual(detail.residents[0].phone_masked, "138****8000")
+
+    def test_a_bad_id_number_is_a_typed_exception(self):
+        store = self.store("a")
+        actor = gw.Actor(user_id="worker.a", role=gw.Role.GRID_WORKER, company=None)
+        with self.assertRaises(gw.GridwalkError.InvalidIdNumber) as caught:
+            store.create_household(actor, household("303", [resident("李四", "110105194912310021")]), now_ms())
+        self.assertIn("check digit", str(caught.exception))
+        with self.assertRaises(gw.GridwalkError.NotFound):
+            store.household("no-such-household")
+
+    def test_a_photo_is_imported_upright_and_heic_is_refused(self):
+        store = self.store("a")
+        actor = gw.Actor(user_id="worker.a", role=gw.Role.GRID_WORKER, company=None)
+        hid = store.create_household(actor, household("304"), now_ms())
+        photo = store.import_photo(hid, str(PHOTOS / "portrait_6.jpg"), now_ms())
+        self.assertEqual((photo.width, photo.height), (1067, 1600))
+        self.assertTrue(os.path.exists(store.photo_path(photo.full)))
+        store.record_visit(actor, hid, gw.NewVisit(at=now_ms(), purpose="routine", notes="楼道堆物", photos=[photo]), now_ms())
+        self.assertEqual(store.household(hid).visits[0].photos[0].full, photo.full)
+        with self.assertRaises(gw.GridwalkError.BadPhoto) as caught:
+            store.import_photo(hid, str(PHOTOS / "phone_iphone13.heic"), None)
+        self.assertIn("HEIC", str(caught.exception))
+
+    def test_two_devices_sync_and_the_second_hears_the_first(self):
+        a, b = self.store("a"), self.store("b")
+        session_a, actor_a = self.sign_in(a, "worker.a")
+        session_b, actor_b = self.sign_in(b, "worker.b")
+        hid = a.create_household(actor_a, household("401"), now_ms())
+        progress = Progress()
+        report = asyncio.run(session_a.sync(a, progress))
+        self.assertEqual(report.pending, 0)
+        self.assertGreaterEqual(report.progress.records_up, 1)
+        self.assertTrue(progress.seen, "progress reported")
+        asyncio.run(session_b.sync(b, None))
+        self.assertEqual(b.household(hid).address.room, "401")
+
+        recorder = Recorder()
+        handle = b.subscribe(recorder)
+        a.set_notes(actor_a, hid, "A 的备注", now_ms())
+        asyncio.run(session_a.sync(a, None))
+        asyncio.run(session_b.sync(b, None))
+        self.assertTrue(recorder.changed.wait(5))
+        self.assertIn(([hid], True), recorder.events, "a merged change of the household")
+        self.assertEqual(b.household(hid).notes, "A 的备注")
+        handle.cancel()
+        count = len(recorder.events)
+        b.set_notes(actor_b, hid, "B", now_ms())
+        self.assertEqual(len(recorder.events), count, "a cancelled listener hears nothing")
+
+    def test_a_wrong_password_is_a_typed_exception(self):
+        session = gw.SyncSession(self.server.url, None)
+        with self.assertRaises(gw.GridwalkError.Unauthorized):
+            asyncio.run(session.login("worker.a", "wrong", "device"))
+
+    def test_rust_logs_reach_the_foreign_logger(self):
+        store = self.store("c")
+        actor = gw.Actor(user_id="worker.a", role=gw.Role.GRID_WORKER, company=None)
+        hid = store.create_household(actor, household("501"), now_ms())
+        store.import_photo(hid, str(PHOTOS / "landscape_0.jpg"), None)
+        self.assertTrue(any("photo taken in" in line[2] for line in LOGS.lines), LOGS.lines[-5:])
+
+
+if __name__ == "__main__":
+    unittest.main()
