@@ -13,6 +13,7 @@
 uniffi::setup_scaffolding!();
 
 pub mod error;
+pub mod inspection;
 pub mod listeners;
 pub mod logging;
 pub mod store;

@@ -503,6 +503,22 @@ fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
+    typealias FfiType = Int32
+    typealias SwiftType = Int32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int32, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
     typealias FfiType = UInt64
     typealias SwiftType = UInt64
@@ -824,6 +840,57 @@ public func FfiConverterTypeChangeListener_lower(_ value: ChangeListener) -> UIn
 public protocol GridwalkStoreProtocol: AnyObject, Sendable {
     
     /**
+     * Acts on an order (refused with the reason if the rules do not allow it now).
+     */
+    func actOnOrder(actor: Actor, orderId: String, action: OrderAction, nowMs: Int64) throws 
+    
+    /**
+     * Acts on a report.
+     */
+    func actOnReport(actor: Actor, reportId: String, action: ReportAction, nowMs: Int64) throws 
+    
+    /**
+     * Every company's rating at `now_ms`.
+     */
+    func companyRatings(nowMs: Int64) throws  -> [CompanyRating]
+    
+    /**
+     * Inspector: drafts an order; returns its id.
+     */
+    func createOrder(actor: Actor, order: NewOrder, nowMs: Int64) throws  -> String
+    
+    /**
+     * Grid worker: reports a problem; returns its id.
+     */
+    func createReport(actor: Actor, report: NewReport, nowMs: Int64) throws  -> String
+    
+    /**
+     * Orders: `filter` is `my_open`, `overdue`, `company:<code>`, `compound:<code>` or
+     * `status:<status>`.
+     */
+    func listOrders(actor: Actor, filter: String, nowMs: Int64, limit: UInt32) throws  -> [OrderSummary]
+    
+    /**
+     * Reports in a status, newest first.
+     */
+    func listReportsByStatus(status: String, limit: UInt32) throws  -> [ReportSummary]
+    
+    /**
+     * The actor's to-dos.
+     */
+    func myTodos(actor: Actor) throws  -> [Todo]
+    
+    /**
+     * An order's detail.
+     */
+    func order(orderId: String) throws  -> OrderDetail
+    
+    /**
+     * A report's detail.
+     */
+    func report(reportId: String) throws  -> ReportDetail
+    
+    /**
      * Adds a resident; returns their id.
      */
     func addResident(actor: Actor, householdId: String, resident: NewResident, nowMs: Int64) throws  -> String
@@ -962,6 +1029,149 @@ public static func `open`(path: String)throws  -> GridwalkStore  {
 }
     
 
+    
+    /**
+     * Acts on an order (refused with the reason if the rules do not allow it now).
+     */
+open func actOnOrder(actor: Actor, orderId: String, action: OrderAction, nowMs: Int64)throws   {try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_act_on_order(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(orderId),
+        FfiConverterTypeOrderAction_lower(action),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Acts on a report.
+     */
+open func actOnReport(actor: Actor, reportId: String, action: ReportAction, nowMs: Int64)throws   {try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_act_on_report(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(reportId),
+        FfiConverterTypeReportAction_lower(action),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Every company's rating at `now_ms`.
+     */
+open func companyRatings(nowMs: Int64)throws  -> [CompanyRating]  {
+    return try  FfiConverterSequenceTypeCompanyRating.lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_company_ratings(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Inspector: drafts an order; returns its id.
+     */
+open func createOrder(actor: Actor, order: NewOrder, nowMs: Int64)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_create_order(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterTypeNewOrder_lower(order),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Grid worker: reports a problem; returns its id.
+     */
+open func createReport(actor: Actor, report: NewReport, nowMs: Int64)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_create_report(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterTypeNewReport_lower(report),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Orders: `filter` is `my_open`, `overdue`, `company:<code>`, `compound:<code>` or
+     * `status:<status>`.
+     */
+open func listOrders(actor: Actor, filter: String, nowMs: Int64, limit: UInt32)throws  -> [OrderSummary]  {
+    return try  FfiConverterSequenceTypeOrderSummary.lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_list_orders(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(filter),
+        FfiConverterInt64.lower(nowMs),
+        FfiConverterUInt32.lower(limit),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Reports in a status, newest first.
+     */
+open func listReportsByStatus(status: String, limit: UInt32)throws  -> [ReportSummary]  {
+    return try  FfiConverterSequenceTypeReportSummary.lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_list_reports_by_status(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(status),
+        FfiConverterUInt32.lower(limit),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The actor's to-dos.
+     */
+open func myTodos(actor: Actor)throws  -> [Todo]  {
+    return try  FfiConverterSequenceTypeTodo.lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_my_todos(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * An order's detail.
+     */
+open func order(orderId: String)throws  -> OrderDetail  {
+    return try  FfiConverterTypeOrderDetail_lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_order(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(orderId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A report's detail.
+     */
+open func report(reportId: String)throws  -> ReportDetail  {
+    return try  FfiConverterTypeReportDetail_lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_report(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(reportId),uniffiCallStatus
+    )
+})
+}
     
     /**
      * Adds a resident; returns their id.
@@ -2150,6 +2360,95 @@ public func FfiConverterTypeAddress_lower(_ value: Address) -> RustBuffer {
 
 
 /**
+ * A company's rating.
+ */
+public struct CompanyRating: Equatable, Hashable {
+    /**
+     * Company.
+     */
+    public var company: String
+    /**
+     * 0–100.
+     */
+    public var score: Int32
+    /**
+     * `green`, `yellow` or `red`.
+     */
+    public var color: String
+    /**
+     * Open orders past their deadline.
+     */
+    public var overdue: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Company.
+         */company: String, 
+        /**
+         * 0–100.
+         */score: Int32, 
+        /**
+         * `green`, `yellow` or `red`.
+         */color: String, 
+        /**
+         * Open orders past their deadline.
+         */overdue: UInt32) {
+        self.company = company
+        self.score = score
+        self.color = color
+        self.overdue = overdue
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CompanyRating: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCompanyRating: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CompanyRating {
+        return
+            try CompanyRating(
+                company: FfiConverterString.read(from: &buf), 
+                score: FfiConverterInt32.read(from: &buf), 
+                color: FfiConverterString.read(from: &buf), 
+                overdue: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CompanyRating, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.company, into: &buf)
+        FfiConverterInt32.write(value.score, into: &buf)
+        FfiConverterString.write(value.color, into: &buf)
+        FfiConverterUInt32.write(value.overdue, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCompanyRating_lift(_ buf: RustBuffer) throws -> CompanyRating {
+    return try FfiConverterTypeCompanyRating.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCompanyRating_lower(_ value: CompanyRating) -> RustBuffer {
+    return FfiConverterTypeCompanyRating.lower(value)
+}
+
+
+/**
  * Two values left in one field by offline edits.
  */
 public struct FieldConflict: Equatable, Hashable {
@@ -2304,6 +2603,115 @@ public func FfiConverterTypeFinding_lift(_ buf: RustBuffer) throws -> Finding {
 #endif
 public func FfiConverterTypeFinding_lower(_ value: Finding) -> RustBuffer {
     return FfiConverterTypeFinding.lower(value)
+}
+
+
+/**
+ * One event of a history, as the fold judged it.
+ */
+public struct HistoryEntry: Equatable, Hashable {
+    /**
+     * Kind (`issue`, `answer`, …).
+     */
+    public var kind: String
+    /**
+     * Who.
+     */
+    public var by: String
+    /**
+     * When (ms).
+     */
+    public var at: Int64
+    /**
+     * Comment.
+     */
+    public var note: String
+    /**
+     * Whether it counted.
+     */
+    public var counted: Bool
+    /**
+     * Why not.
+     */
+    public var reason: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Kind (`issue`, `answer`, …).
+         */kind: String, 
+        /**
+         * Who.
+         */by: String, 
+        /**
+         * When (ms).
+         */at: Int64, 
+        /**
+         * Comment.
+         */note: String, 
+        /**
+         * Whether it counted.
+         */counted: Bool, 
+        /**
+         * Why not.
+         */reason: String?) {
+        self.kind = kind
+        self.by = by
+        self.at = at
+        self.note = note
+        self.counted = counted
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HistoryEntry: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHistoryEntry: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HistoryEntry {
+        return
+            try HistoryEntry(
+                kind: FfiConverterString.read(from: &buf), 
+                by: FfiConverterString.read(from: &buf), 
+                at: FfiConverterInt64.read(from: &buf), 
+                note: FfiConverterString.read(from: &buf), 
+                counted: FfiConverterBool.read(from: &buf), 
+                reason: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HistoryEntry, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.kind, into: &buf)
+        FfiConverterString.write(value.by, into: &buf)
+        FfiConverterInt64.write(value.at, into: &buf)
+        FfiConverterString.write(value.note, into: &buf)
+        FfiConverterBool.write(value.counted, into: &buf)
+        FfiConverterOptionString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryEntry_lift(_ buf: RustBuffer) throws -> HistoryEntry {
+    return try FfiConverterTypeHistoryEntry.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryEntry_lower(_ value: HistoryEntry) -> RustBuffer {
+    return FfiConverterTypeHistoryEntry.lower(value)
 }
 
 
@@ -2724,6 +3132,283 @@ public func FfiConverterTypeNewHousehold_lower(_ value: NewHousehold) -> RustBuf
 
 
 /**
+ * A new rectification order.
+ */
+public struct NewOrder: Equatable, Hashable {
+    /**
+     * Title.
+     */
+    public var title: String
+    /**
+     * Compound code.
+     */
+    public var compound: String
+    /**
+     * Company code.
+     */
+    public var company: String
+    /**
+     * Deadline (ms).
+     */
+    public var deadline: Int64
+    /**
+     * Items.
+     */
+    public var items: [NewOrderItem]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Title.
+         */title: String, 
+        /**
+         * Compound code.
+         */compound: String, 
+        /**
+         * Company code.
+         */company: String, 
+        /**
+         * Deadline (ms).
+         */deadline: Int64, 
+        /**
+         * Items.
+         */items: [NewOrderItem]) {
+        self.title = title
+        self.compound = compound
+        self.company = company
+        self.deadline = deadline
+        self.items = items
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NewOrder: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNewOrder: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewOrder {
+        return
+            try NewOrder(
+                title: FfiConverterString.read(from: &buf), 
+                compound: FfiConverterString.read(from: &buf), 
+                company: FfiConverterString.read(from: &buf), 
+                deadline: FfiConverterInt64.read(from: &buf), 
+                items: FfiConverterSequenceTypeNewOrderItem.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NewOrder, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.compound, into: &buf)
+        FfiConverterString.write(value.company, into: &buf)
+        FfiConverterInt64.write(value.deadline, into: &buf)
+        FfiConverterSequenceTypeNewOrderItem.write(value.items, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewOrder_lift(_ buf: RustBuffer) throws -> NewOrder {
+    return try FfiConverterTypeNewOrder.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewOrder_lower(_ value: NewOrder) -> RustBuffer {
+    return FfiConverterTypeNewOrder.lower(value)
+}
+
+
+/**
+ * One item of a new order.
+ */
+public struct NewOrderItem: Equatable, Hashable {
+    /**
+     * What is wrong.
+     */
+    public var description: String
+    /**
+     * `minor`, `major` or `critical`.
+     */
+    public var severity: String
+    /**
+     * Photos of the problem.
+     */
+    public var beforePhotos: [PhotoRef]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What is wrong.
+         */description: String, 
+        /**
+         * `minor`, `major` or `critical`.
+         */severity: String, 
+        /**
+         * Photos of the problem.
+         */beforePhotos: [PhotoRef]) {
+        self.description = description
+        self.severity = severity
+        self.beforePhotos = beforePhotos
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NewOrderItem: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNewOrderItem: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewOrderItem {
+        return
+            try NewOrderItem(
+                description: FfiConverterString.read(from: &buf), 
+                severity: FfiConverterString.read(from: &buf), 
+                beforePhotos: FfiConverterSequenceTypePhotoRef.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NewOrderItem, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.description, into: &buf)
+        FfiConverterString.write(value.severity, into: &buf)
+        FfiConverterSequenceTypePhotoRef.write(value.beforePhotos, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewOrderItem_lift(_ buf: RustBuffer) throws -> NewOrderItem {
+    return try FfiConverterTypeNewOrderItem.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewOrderItem_lower(_ value: NewOrderItem) -> RustBuffer {
+    return FfiConverterTypeNewOrderItem.lower(value)
+}
+
+
+/**
+ * A new issue report.
+ */
+public struct NewReport: Equatable, Hashable {
+    /**
+     * Category code.
+     */
+    public var category: String
+    /**
+     * Description.
+     */
+    public var description: String
+    /**
+     * Grid.
+     */
+    public var grid: String
+    /**
+     * Compound (may be empty).
+     */
+    public var compound: String
+    /**
+     * Photos.
+     */
+    public var photos: [PhotoRef]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Category code.
+         */category: String, 
+        /**
+         * Description.
+         */description: String, 
+        /**
+         * Grid.
+         */grid: String, 
+        /**
+         * Compound (may be empty).
+         */compound: String, 
+        /**
+         * Photos.
+         */photos: [PhotoRef]) {
+        self.category = category
+        self.description = description
+        self.grid = grid
+        self.compound = compound
+        self.photos = photos
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NewReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNewReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewReport {
+        return
+            try NewReport(
+                category: FfiConverterString.read(from: &buf), 
+                description: FfiConverterString.read(from: &buf), 
+                grid: FfiConverterString.read(from: &buf), 
+                compound: FfiConverterString.read(from: &buf), 
+                photos: FfiConverterSequenceTypePhotoRef.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NewReport, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.category, into: &buf)
+        FfiConverterString.write(value.description, into: &buf)
+        FfiConverterString.write(value.grid, into: &buf)
+        FfiConverterString.write(value.compound, into: &buf)
+        FfiConverterSequenceTypePhotoRef.write(value.photos, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewReport_lift(_ buf: RustBuffer) throws -> NewReport {
+    return try FfiConverterTypeNewReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewReport_lower(_ value: NewReport) -> RustBuffer {
+    return FfiConverterTypeNewReport.lower(value)
+}
+
+
+/**
  * A resident as typed into the form.
  */
 public struct NewResident: Equatable, Hashable {
@@ -2922,6 +3607,323 @@ public func FfiConverterTypeNewVisit_lower(_ value: NewVisit) -> RustBuffer {
 
 
 /**
+ * An order's detail screen.
+ */
+public struct OrderDetail: Equatable, Hashable {
+    /**
+     * Id.
+     */
+    public var id: String
+    /**
+     * Title.
+     */
+    public var title: String
+    /**
+     * Status.
+     */
+    public var status: String
+    /**
+     * Items: (id, description, state).
+     */
+    public var items: [OrderItemState]
+    /**
+     * History.
+     */
+    public var history: [HistoryEntry]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Id.
+         */id: String, 
+        /**
+         * Title.
+         */title: String, 
+        /**
+         * Status.
+         */status: String, 
+        /**
+         * Items: (id, description, state).
+         */items: [OrderItemState], 
+        /**
+         * History.
+         */history: [HistoryEntry]) {
+        self.id = id
+        self.title = title
+        self.status = status
+        self.items = items
+        self.history = history
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OrderDetail: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOrderDetail: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OrderDetail {
+        return
+            try OrderDetail(
+                id: FfiConverterString.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                status: FfiConverterString.read(from: &buf), 
+                items: FfiConverterSequenceTypeOrderItemState.read(from: &buf), 
+                history: FfiConverterSequenceTypeHistoryEntry.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OrderDetail, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.status, into: &buf)
+        FfiConverterSequenceTypeOrderItemState.write(value.items, into: &buf)
+        FfiConverterSequenceTypeHistoryEntry.write(value.history, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderDetail_lift(_ buf: RustBuffer) throws -> OrderDetail {
+    return try FfiConverterTypeOrderDetail.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderDetail_lower(_ value: OrderDetail) -> RustBuffer {
+    return FfiConverterTypeOrderDetail.lower(value)
+}
+
+
+/**
+ * An item and its state.
+ */
+public struct OrderItemState: Equatable, Hashable {
+    /**
+     * Item id.
+     */
+    public var id: String
+    /**
+     * Description.
+     */
+    public var description: String
+    /**
+     * `open`, `answered` or `reopened`.
+     */
+    public var state: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Item id.
+         */id: String, 
+        /**
+         * Description.
+         */description: String, 
+        /**
+         * `open`, `answered` or `reopened`.
+         */state: String) {
+        self.id = id
+        self.description = description
+        self.state = state
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OrderItemState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOrderItemState: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OrderItemState {
+        return
+            try OrderItemState(
+                id: FfiConverterString.read(from: &buf), 
+                description: FfiConverterString.read(from: &buf), 
+                state: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OrderItemState, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.description, into: &buf)
+        FfiConverterString.write(value.state, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderItemState_lift(_ buf: RustBuffer) throws -> OrderItemState {
+    return try FfiConverterTypeOrderItemState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderItemState_lower(_ value: OrderItemState) -> RustBuffer {
+    return FfiConverterTypeOrderItemState.lower(value)
+}
+
+
+/**
+ * A row of an order list, or an order's headline.
+ */
+public struct OrderSummary: Equatable, Hashable {
+    /**
+     * Id.
+     */
+    public var id: String
+    /**
+     * Title.
+     */
+    public var title: String
+    /**
+     * Compound.
+     */
+    public var compound: String
+    /**
+     * Company.
+     */
+    public var company: String
+    /**
+     * `draft`, `issued`, `acknowledged`, `answered`, `reopened`, `verified`, `cancelled`.
+     */
+    public var status: String
+    /**
+     * Deadline (ms).
+     */
+    public var deadline: Int64
+    /**
+     * Past its deadline and open.
+     */
+    public var overdue: Bool
+    /**
+     * Items answered.
+     */
+    public var itemsAnswered: UInt32
+    /**
+     * Items.
+     */
+    public var itemsTotal: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Id.
+         */id: String, 
+        /**
+         * Title.
+         */title: String, 
+        /**
+         * Compound.
+         */compound: String, 
+        /**
+         * Company.
+         */company: String, 
+        /**
+         * `draft`, `issued`, `acknowledged`, `answered`, `reopened`, `verified`, `cancelled`.
+         */status: String, 
+        /**
+         * Deadline (ms).
+         */deadline: Int64, 
+        /**
+         * Past its deadline and open.
+         */overdue: Bool, 
+        /**
+         * Items answered.
+         */itemsAnswered: UInt32, 
+        /**
+         * Items.
+         */itemsTotal: UInt32) {
+        self.id = id
+        self.title = title
+        self.compound = compound
+        self.company = company
+        self.status = status
+        self.deadline = deadline
+        self.overdue = overdue
+        self.itemsAnswered = itemsAnswered
+        self.itemsTotal = itemsTotal
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OrderSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOrderSummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OrderSummary {
+        return
+            try OrderSummary(
+                id: FfiConverterString.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                compound: FfiConverterString.read(from: &buf), 
+                company: FfiConverterString.read(from: &buf), 
+                status: FfiConverterString.read(from: &buf), 
+                deadline: FfiConverterInt64.read(from: &buf), 
+                overdue: FfiConverterBool.read(from: &buf), 
+                itemsAnswered: FfiConverterUInt32.read(from: &buf), 
+                itemsTotal: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OrderSummary, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.compound, into: &buf)
+        FfiConverterString.write(value.company, into: &buf)
+        FfiConverterString.write(value.status, into: &buf)
+        FfiConverterInt64.write(value.deadline, into: &buf)
+        FfiConverterBool.write(value.overdue, into: &buf)
+        FfiConverterUInt32.write(value.itemsAnswered, into: &buf)
+        FfiConverterUInt32.write(value.itemsTotal, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderSummary_lift(_ buf: RustBuffer) throws -> OrderSummary {
+    return try FfiConverterTypeOrderSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderSummary_lower(_ value: OrderSummary) -> RustBuffer {
+    return FfiConverterTypeOrderSummary.lower(value)
+}
+
+
+/**
  * A photo as a record refers to it.
  */
 public struct PhotoRef: Equatable, Hashable {
@@ -3096,6 +4098,244 @@ public func FfiConverterTypeRefusedRecord_lift(_ buf: RustBuffer) throws -> Refu
 #endif
 public func FfiConverterTypeRefusedRecord_lower(_ value: RefusedRecord) -> RustBuffer {
     return FfiConverterTypeRefusedRecord.lower(value)
+}
+
+
+/**
+ * A report's detail screen.
+ */
+public struct ReportDetail: Equatable, Hashable {
+    /**
+     * Id.
+     */
+    public var id: String
+    /**
+     * Category.
+     */
+    public var category: String
+    /**
+     * Description.
+     */
+    public var description: String
+    /**
+     * `reported`, `assigned`, `in_progress`, `resolved`, `closed`, `reopened`.
+     */
+    public var status: String
+    /**
+     * Assignee.
+     */
+    public var assignee: String?
+    /**
+     * The order it was escalated into.
+     */
+    public var escalatedTo: String?
+    /**
+     * History.
+     */
+    public var history: [HistoryEntry]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Id.
+         */id: String, 
+        /**
+         * Category.
+         */category: String, 
+        /**
+         * Description.
+         */description: String, 
+        /**
+         * `reported`, `assigned`, `in_progress`, `resolved`, `closed`, `reopened`.
+         */status: String, 
+        /**
+         * Assignee.
+         */assignee: String?, 
+        /**
+         * The order it was escalated into.
+         */escalatedTo: String?, 
+        /**
+         * History.
+         */history: [HistoryEntry]) {
+        self.id = id
+        self.category = category
+        self.description = description
+        self.status = status
+        self.assignee = assignee
+        self.escalatedTo = escalatedTo
+        self.history = history
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReportDetail: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReportDetail: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportDetail {
+        return
+            try ReportDetail(
+                id: FfiConverterString.read(from: &buf), 
+                category: FfiConverterString.read(from: &buf), 
+                description: FfiConverterString.read(from: &buf), 
+                status: FfiConverterString.read(from: &buf), 
+                assignee: FfiConverterOptionString.read(from: &buf), 
+                escalatedTo: FfiConverterOptionString.read(from: &buf), 
+                history: FfiConverterSequenceTypeHistoryEntry.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReportDetail, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.category, into: &buf)
+        FfiConverterString.write(value.description, into: &buf)
+        FfiConverterString.write(value.status, into: &buf)
+        FfiConverterOptionString.write(value.assignee, into: &buf)
+        FfiConverterOptionString.write(value.escalatedTo, into: &buf)
+        FfiConverterSequenceTypeHistoryEntry.write(value.history, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportDetail_lift(_ buf: RustBuffer) throws -> ReportDetail {
+    return try FfiConverterTypeReportDetail.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportDetail_lower(_ value: ReportDetail) -> RustBuffer {
+    return FfiConverterTypeReportDetail.lower(value)
+}
+
+
+/**
+ * A row of a report list.
+ */
+public struct ReportSummary: Equatable, Hashable {
+    /**
+     * Id.
+     */
+    public var id: String
+    /**
+     * Category.
+     */
+    public var category: String
+    /**
+     * Description.
+     */
+    public var description: String
+    /**
+     * Status.
+     */
+    public var status: String
+    /**
+     * Reporter.
+     */
+    public var reporter: String
+    /**
+     * Assignee.
+     */
+    public var assignee: String?
+    /**
+     * When reported (ms).
+     */
+    public var createdAt: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Id.
+         */id: String, 
+        /**
+         * Category.
+         */category: String, 
+        /**
+         * Description.
+         */description: String, 
+        /**
+         * Status.
+         */status: String, 
+        /**
+         * Reporter.
+         */reporter: String, 
+        /**
+         * Assignee.
+         */assignee: String?, 
+        /**
+         * When reported (ms).
+         */createdAt: Int64) {
+        self.id = id
+        self.category = category
+        self.description = description
+        self.status = status
+        self.reporter = reporter
+        self.assignee = assignee
+        self.createdAt = createdAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReportSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReportSummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportSummary {
+        return
+            try ReportSummary(
+                id: FfiConverterString.read(from: &buf), 
+                category: FfiConverterString.read(from: &buf), 
+                description: FfiConverterString.read(from: &buf), 
+                status: FfiConverterString.read(from: &buf), 
+                reporter: FfiConverterString.read(from: &buf), 
+                assignee: FfiConverterOptionString.read(from: &buf), 
+                createdAt: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReportSummary, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.category, into: &buf)
+        FfiConverterString.write(value.description, into: &buf)
+        FfiConverterString.write(value.status, into: &buf)
+        FfiConverterString.write(value.reporter, into: &buf)
+        FfiConverterOptionString.write(value.assignee, into: &buf)
+        FfiConverterInt64.write(value.createdAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportSummary_lift(_ buf: RustBuffer) throws -> ReportSummary {
+    return try FfiConverterTypeReportSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportSummary_lower(_ value: ReportSummary) -> RustBuffer {
+    return FfiConverterTypeReportSummary.lower(value)
 }
 
 
@@ -3615,6 +4855,95 @@ public func FfiConverterTypeSyncReport_lower(_ value: SyncReport) -> RustBuffer 
 
 
 /**
+ * One of my to-dos.
+ */
+public struct Todo: Equatable, Hashable {
+    /**
+     * Record to act on.
+     */
+    public var recordId: String
+    /**
+     * What to do.
+     */
+    public var kind: String
+    /**
+     * Comment.
+     */
+    public var note: String
+    /**
+     * Since (ms).
+     */
+    public var since: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Record to act on.
+         */recordId: String, 
+        /**
+         * What to do.
+         */kind: String, 
+        /**
+         * Comment.
+         */note: String, 
+        /**
+         * Since (ms).
+         */since: Int64) {
+        self.recordId = recordId
+        self.kind = kind
+        self.note = note
+        self.since = since
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Todo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTodo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Todo {
+        return
+            try Todo(
+                recordId: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterString.read(from: &buf), 
+                note: FfiConverterString.read(from: &buf), 
+                since: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Todo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.recordId, into: &buf)
+        FfiConverterString.write(value.kind, into: &buf)
+        FfiConverterString.write(value.note, into: &buf)
+        FfiConverterInt64.write(value.since, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTodo_lift(_ buf: RustBuffer) throws -> Todo {
+    return try FfiConverterTypeTodo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTodo_lower(_ value: Todo) -> RustBuffer {
+    return FfiConverterTypeTodo.lower(value)
+}
+
+
+/**
  * A visit on the detail screen.
  */
 public struct Visit: Equatable, Hashable {
@@ -4073,6 +5402,290 @@ public func FfiConverterTypeLogLevel_lower(_ value: LogLevel) -> RustBuffer {
 
 
 /**
+ * Something done to an order.
+ */
+
+public enum OrderAction: Equatable, Hashable {
+    
+    /**
+     * Inspector: issue the draft.
+     */
+    case issue
+    /**
+     * Company: acknowledge.
+     */
+    case acknowledge
+    /**
+     * Company: answer items with after-photos.
+     */
+    case answer(
+        /**
+         * Item ids.
+         */items: [String], 
+        /**
+         * What was done.
+         */note: String, 
+        /**
+         * After-photos.
+         */photos: [PhotoRef]
+    )
+    /**
+     * Inspector: verify.
+     */
+    case verify
+    /**
+     * Inspector: send items back.
+     */
+    case reopen(
+        /**
+         * Item ids.
+         */items: [String], 
+        /**
+         * What is still wrong.
+         */note: String
+    )
+    /**
+     * Inspector: cancel.
+     */
+    case cancel(
+        /**
+         * Why.
+         */note: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension OrderAction: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOrderAction: FfiConverterRustBuffer {
+    typealias SwiftType = OrderAction
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OrderAction {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .issue
+        
+        case 2: return .acknowledge
+        
+        case 3: return .answer(items: try FfiConverterSequenceString.read(from: &buf), note: try FfiConverterString.read(from: &buf), photos: try FfiConverterSequenceTypePhotoRef.read(from: &buf)
+        )
+        
+        case 4: return .verify
+        
+        case 5: return .reopen(items: try FfiConverterSequenceString.read(from: &buf), note: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 6: return .cancel(note: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: OrderAction, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .issue:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .acknowledge:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .answer(items,note,photos):
+            writeInt(&buf, Int32(3))
+            FfiConverterSequenceString.write(items, into: &buf)
+            FfiConverterString.write(note, into: &buf)
+            FfiConverterSequenceTypePhotoRef.write(photos, into: &buf)
+            
+        
+        case .verify:
+            writeInt(&buf, Int32(4))
+        
+        
+        case let .reopen(items,note):
+            writeInt(&buf, Int32(5))
+            FfiConverterSequenceString.write(items, into: &buf)
+            FfiConverterString.write(note, into: &buf)
+            
+        
+        case let .cancel(note):
+            writeInt(&buf, Int32(6))
+            FfiConverterString.write(note, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderAction_lift(_ buf: RustBuffer) throws -> OrderAction {
+    return try FfiConverterTypeOrderAction.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderAction_lower(_ value: OrderAction) -> RustBuffer {
+    return FfiConverterTypeOrderAction.lower(value)
+}
+
+
+
+/**
+ * Something done to a report.
+ */
+
+public enum ReportAction: Equatable, Hashable {
+    
+    /**
+     * Supervisor: assign.
+     */
+    case assign(
+        /**
+         * User id.
+         */assignee: String
+    )
+    /**
+     * Assignee: start.
+     */
+    case start
+    /**
+     * Resolve.
+     */
+    case resolve(
+        /**
+         * How.
+         */note: String
+    )
+    /**
+     * Supervisor: close.
+     */
+    case close
+    /**
+     * Supervisor: reopen.
+     */
+    case reopen(
+        /**
+         * Why.
+         */note: String
+    )
+    /**
+     * Supervisor: send back.
+     */
+    case sendBack(
+        /**
+         * What is wrong.
+         */note: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ReportAction: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReportAction: FfiConverterRustBuffer {
+    typealias SwiftType = ReportAction
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportAction {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .assign(assignee: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .start
+        
+        case 3: return .resolve(note: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 4: return .close
+        
+        case 5: return .reopen(note: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 6: return .sendBack(note: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ReportAction, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .assign(assignee):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(assignee, into: &buf)
+            
+        
+        case .start:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .resolve(note):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(note, into: &buf)
+            
+        
+        case .close:
+            writeInt(&buf, Int32(4))
+        
+        
+        case let .reopen(note):
+            writeInt(&buf, Int32(5))
+            FfiConverterString.write(note, into: &buf)
+            
+        
+        case let .sendBack(note):
+            writeInt(&buf, Int32(6))
+            FfiConverterString.write(note, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportAction_lift(_ buf: RustBuffer) throws -> ReportAction {
+    return try FfiConverterTypeReportAction.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportAction_lower(_ value: ReportAction) -> RustBuffer {
+    return FfiConverterTypeReportAction.lower(value)
+}
+
+
+
+/**
  * A role.
  */
 
@@ -4276,6 +5889,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeCompanyRating: FfiConverterRustBuffer {
+    typealias SwiftType = [CompanyRating]
+
+    public static func write(_ value: [CompanyRating], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCompanyRating.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CompanyRating] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CompanyRating]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCompanyRating.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeFieldConflict: FfiConverterRustBuffer {
     typealias SwiftType = [FieldConflict]
 
@@ -4326,6 +5964,31 @@ fileprivate struct FfiConverterSequenceTypeFinding: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeHistoryEntry: FfiConverterRustBuffer {
+    typealias SwiftType = [HistoryEntry]
+
+    public static func write(_ value: [HistoryEntry], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeHistoryEntry.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [HistoryEntry] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [HistoryEntry]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeHistoryEntry.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeHouseholdSummary: FfiConverterRustBuffer {
     typealias SwiftType = [HouseholdSummary]
 
@@ -4351,6 +6014,31 @@ fileprivate struct FfiConverterSequenceTypeHouseholdSummary: FfiConverterRustBuf
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeNewOrderItem: FfiConverterRustBuffer {
+    typealias SwiftType = [NewOrderItem]
+
+    public static func write(_ value: [NewOrderItem], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeNewOrderItem.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [NewOrderItem] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [NewOrderItem]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeNewOrderItem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeNewResident: FfiConverterRustBuffer {
     typealias SwiftType = [NewResident]
 
@@ -4368,6 +6056,56 @@ fileprivate struct FfiConverterSequenceTypeNewResident: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeNewResident.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeOrderItemState: FfiConverterRustBuffer {
+    typealias SwiftType = [OrderItemState]
+
+    public static func write(_ value: [OrderItemState], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeOrderItemState.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [OrderItemState] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [OrderItemState]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeOrderItemState.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeOrderSummary: FfiConverterRustBuffer {
+    typealias SwiftType = [OrderSummary]
+
+    public static func write(_ value: [OrderSummary], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeOrderSummary.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [OrderSummary] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [OrderSummary]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeOrderSummary.read(from: &buf))
         }
         return seq
     }
@@ -4426,6 +6164,31 @@ fileprivate struct FfiConverterSequenceTypeRefusedRecord: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeReportSummary: FfiConverterRustBuffer {
+    typealias SwiftType = [ReportSummary]
+
+    public static func write(_ value: [ReportSummary], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReportSummary.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ReportSummary] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ReportSummary]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReportSummary.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeResident: FfiConverterRustBuffer {
     typealias SwiftType = [Resident]
 
@@ -4468,6 +6231,31 @@ fileprivate struct FfiConverterSequenceTypeResidentHit: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeResidentHit.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeTodo: FfiConverterRustBuffer {
+    typealias SwiftType = [Todo]
+
+    public static func write(_ value: [Todo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeTodo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Todo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Todo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeTodo.read(from: &buf))
         }
         return seq
     }
@@ -4586,6 +6374,36 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_logger_log() != 17700) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_act_on_order() != 7382) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_act_on_report() != 5542) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_company_ratings() != 25803) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_create_order() != 18233) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_create_report() != 25158) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_list_orders() != 19401) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_list_reports_by_status() != 63697) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_my_todos() != 46582) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_order() != 40987) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_report() != 36628) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_add_resident() != 40869) {

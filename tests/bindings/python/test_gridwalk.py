@@ -153,6 +153,29 @@ class BindingsTest(unittest.TestCase):
         b.set_notes(actor_b, hid, "B", now_ms())
         self.assertEqual(len(recorder.events), count, "a cancelled listener hears nothing")
 
+    def test_an_order_goes_through_its_lifecycle_and_refuses_what_it_must(self):
+        store = self.store("orders")
+        inspector = gw.Actor(user_id="zhao", role=gw.Role.INSPECTOR, company=None)
+        company = gw.Actor(user_id="liu", role=gw.Role.COMPANY_STAFF, company="P01")
+        hid = store.create_household(gw.Actor(user_id="w", role=gw.Role.GRID_WORKER, company=None), household("601"), now_ms())
+        photo = store.import_photo(hid, str(PHOTOS / "landscape_3.jpg"), None)
+        item = gw.NewOrderItem(description="消防通道堆物", severity="critical", before_photos=[photo])
+        oid = store.create_order(inspector, gw.NewOrder(title="整改", compound="Q1", company="P01",
+                                                          deadline=now_ms() + 86_400_000, items=[item]), now_ms())
+        store.act_on_order(inspector, oid, gw.OrderAction.ISSUE(), now_ms())
+        with self.assertRaises(gw.GridwalkError.Refused) as caught:
+            store.act_on_order(company, oid, gw.OrderAction.VERIFY(), now_ms())
+        self.assertIn("inspector", str(caught.exception))
+        store.act_on_order(company, oid, gw.OrderAction.ACKNOWLEDGE(), now_ms())
+        store.act_on_order(company, oid, gw.OrderAction.ANSWER(items=["item-1"], note="已清理", photos=[photo]), now_ms())
+        self.assertEqual([t.kind for t in store.my_todos(inspector)], ["verify_order"])
+        store.act_on_order(inspector, oid, gw.OrderAction.VERIFY(), now_ms())
+        detail = store.order(oid)
+        self.assertEqual(detail.status, "verified")
+        self.assertEqual([h.kind for h in detail.history], ["issue", "acknowledge", "answer", "verify"])
+        self.assertEqual([o.id for o in store.list_orders(inspector, "status:verified", now_ms(), 10)], [oid])
+        self.assertEqual(store.company_ratings(now_ms())[0].color, "green")
+
     def test_a_wrong_password_is_a_typed_exception(self):
         session = gw.SyncSession(self.server.url, None)
         with self.assertRaises(gw.GridwalkError.Unauthorized):
