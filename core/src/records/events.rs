@@ -151,3 +151,36 @@ pub fn fold_order(mut events: Vec<Event>, rank: impl Fn(&str) -> u8) -> Vec<Even
     events.sort_by(|a, b| (a.seen, rank(&a.kind), &a.id).cmp(&(b.seen, rank(&b.kind), &b.id)));
     events
 }
+
+/// The events of `after` that `before` lacks, refusing a log in which one of `before`'s events
+/// changed or vanished: the log is append-only.
+pub fn appended<'a>(
+    before: &[Event],
+    after: &'a [Event],
+) -> Result<Vec<&'a Event>, crate::rules::Refusal> {
+    if let Some(e) = before.iter().find(|e| !after.contains(e)) {
+        return Err(crate::rules::Refusal::IllegalEvent {
+            reason: format!(
+                "event {} was changed or removed; the log is append-only",
+                e.id
+            ),
+        });
+    }
+    Ok(after
+        .iter()
+        .filter(|e| !before.iter().any(|o| o.id == e.id))
+        .collect())
+}
+
+/// Refuses an event that is not signed by the person who sent it (their id, role and company).
+pub fn check_signed(actor: &crate::Actor, e: &Event) -> Result<(), crate::rules::Refusal> {
+    if e.by != actor.user_id
+        || e.role != actor.role
+        || (e.company.is_some() && e.company != actor.company)
+    {
+        return Err(crate::rules::Refusal::IllegalEvent {
+            reason: format!("event {} is not signed by the one who sent it", e.id),
+        });
+    }
+    Ok(())
+}

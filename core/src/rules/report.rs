@@ -293,28 +293,11 @@ pub fn check_change(
                     "a report's category, description, place and photos are fixed once filed",
                 ));
             }
-            for e in &b.events {
-                if !after.events.iter().any(|a| a == e) {
-                    return Err(refuse(format!(
-                        "event {} was changed or removed; the log is append-only",
-                        e.id
-                    )));
-                }
-            }
-            after
-                .events
-                .iter()
-                .filter(|e| !b.events.iter().any(|o| o.id == e.id))
-                .collect()
+            crate::records::events::appended(&b.events, &after.events)?
         }
     };
     for e in new_events {
-        if e.by != actor.user_id || e.role != actor.role {
-            return Err(refuse(format!(
-                "event {} is not signed by the one who sent it",
-                e.id
-            )));
-        }
+        crate::records::events::check_signed(actor, e)?;
         check_permission(e)?;
     }
     Ok(())
