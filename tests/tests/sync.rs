@@ -176,6 +176,41 @@ async fn nobody_sees_or_writes_outside_their_scope() {
     // The four grid-B households it copied and the new one: each refused, each shown to the app.
     assert_eq!(a.store.sync_status().unwrap().refused.len(), 5);
 
+    // Asking for grid B's changes by hand gets nothing, and is logged.
+    let mut cursors = std::collections::BTreeMap::new();
+    cursors.insert(
+        "grid:C01-G02".to_owned(),
+        gridwalk_core::sync::wire::ScopeCursor {
+            seq: 0,
+            snapshot_after: Some(String::new()),
+        },
+    );
+    let request = gridwalk_core::sync::wire::SyncRequest {
+        version: gridwalk_core::sync::wire::PROTOCOL_VERSION,
+        cursors,
+        ..Default::default()
+    };
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/sync", server.url))
+        .bearer_auth(a.client.token().unwrap())
+        .body(gridwalk_core::sync::wire::to_cbor(&request))
+        .send()
+        .await
+        .unwrap();
+    let answer: gridwalk_core::sync::wire::SyncResponse =
+        gridwalk_core::sync::wire::from_cbor(&resp.bytes().await.unwrap()).unwrap();
+    assert!(
+        answer.pull.iter().all(|r| !in_b.contains(&r.id)),
+        "nothing of grid B"
+    );
+    assert!(!answer.cursors.contains_key("grid:C01-G02"));
+    assert!(
+        server
+            .log()
+            .iter()
+            .any(|l| l.contains("refused a pull of a scope outside"))
+    );
+
     // The inspector gets no households, so never a resident's ID number.
     let inspector = Device::sign_in(&server.url, "inspector").await;
     let report = inspector.sync().await;

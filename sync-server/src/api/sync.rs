@@ -53,6 +53,14 @@ pub(super) async fn sync(
         let store = &app2.store;
         let scopes = scopes_of(&session, store)?;
         let in_scope = |s: &str| scopes.iter().any(|k| k == s);
+        for asked in request.cursors.keys().filter(|k| !in_scope(k)) {
+            tracing::warn!(
+                user = %session.actor.user_id,
+                device = %session.device_id,
+                scope = %asked,
+                "refused a pull of a scope outside the user's grants"
+            );
+        }
         let now = Timestamp::now();
         let mut response = SyncResponse {
             version: PROTOCOL_VERSION,
