@@ -147,7 +147,8 @@ CREATE TABLE IF NOT EXISTS device (
     id           TEXT PRIMARY KEY,
     user_id      TEXT NOT NULL,
     last_sync_at INTEGER NOT NULL,
-    pushed       INTEGER NOT NULL DEFAULT 0
+    pushed       INTEGER NOT NULL DEFAULT 0,
+    pending      INTEGER NOT NULL DEFAULT 0
 );
 ";
 
@@ -163,7 +164,18 @@ impl Accounts {
         let pool = r2d2::Pool::builder()
             .max_size(8)
             .build(Manager(dir.join("accounts.db")))?;
-        pool.get()?.execute_batch(SCHEMA)?;
+        let conn = pool.get()?;
+        conn.execute_batch(SCHEMA)?;
+        // Accounts files made before devices reported their pending count.
+        if let Err(e) = conn.execute(
+            "ALTER TABLE device ADD COLUMN pending INTEGER NOT NULL DEFAULT 0",
+            [],
+        ) {
+            if !e.to_string().contains("duplicate column") {
+                return Err(e.into());
+            }
+        }
+        drop(conn);
         Ok(Accounts { pool, token_ttl })
     }
 
@@ -356,28 +368,24 @@ impl Accounts {
         &self,
         session: &Session,
         pushed: usize,
+        pending: u32,
         now: Timestamp,
     ) -> Result<(), AccountError> {
         let conn = self.pool.get()?;
-        if pushed == 0 {
-            let last: Option<i64> = conn
-                .prepare_cached("SELECT last_sync_at FROM device WHERE id = ?1")?
-                .query_row([&session.device_id], |r| r.get(0))
+        if pushed == 0 && pending == 0 {
+            let last: Option<(i64, i64)> = conn
+                .prepare_cached("SELECT last_sync_at, pending FROM device WHERE id = ?1")?
+                .query_row([&session.device_id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
-            if last.is_some_and(|t| now.0 - t < 60_000) {
+            if last.is_some_and(|(t, p)| now.0 - t < 60_000 && p == 0) {
                 return Ok(());
             }
         }
         conn.prepare_cached(
-            "INSERT INTO device (id, user_id, last_sync_at, pushed) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (id) DO UPDATE SET user_id = ?2, last_sync_at = ?3, pushed = pushed + ?4",
+            "INSERT INTO device (id, user_id, last_sync_at, pushed, pending) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET user_id = ?2, last_sync_at = ?3, pushed = pushed + ?4, pending = ?5",
         )?
-        .execute(params![
-            session.device_id,
-            session.actor.user_id,
-            now.0,
-            pushed as i64
-        ])?;
+        .execute(params![session.device_id, session.actor.user_id, now.0, pushed as i64, pending])?;
         Ok(())
     }
 }

@@ -200,6 +200,7 @@ fn idle_request(device: &Device) -> Vec<u8> {
         cursors: device.store.sync_cursors().unwrap(),
         push: Vec::new(),
         reference_version: device.store.reference_version().unwrap(),
+        pending: 0,
     })
 }
 

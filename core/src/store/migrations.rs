@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0005_orders_reports.sql"),
         reproject: true,
     },
+    Migration {
+        version: 6,
+        sql: include_str!("migrations/0006_visits.sql"),
+        reproject: true,
+    },
 ];
 
 /// The version a fresh database ends at.

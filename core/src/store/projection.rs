@@ -123,7 +123,10 @@ fn project_household(conn: &Connection, h: &Household) -> Result<()> {
 pub fn project(conn: &Connection, view: &RecordView) -> Result<()> {
     let err = || Error::storage("updating the lists");
     match view {
-        RecordView::Household(h) => project_household(conn, h)?,
+        RecordView::Household(h) => {
+            project_household(conn, h)?;
+            project_visits(conn, h)?;
+        }
         RecordView::Order(o) => project_order(conn, o)?,
         RecordView::Report(r) => project_report(conn, r)?,
     }
@@ -150,6 +153,34 @@ pub fn project(conn: &Connection, view: &RecordView) -> Result<()> {
     for t in todo::todos_of(view) {
         insert
             .execute(params![id, t.assignee, t.kind, t.note, t.since.0])
+            .map_err(err())?;
+    }
+    Ok(())
+}
+
+fn project_visits(conn: &Connection, h: &Household) -> Result<()> {
+    let err = || Error::storage("updating the visit lists");
+    conn.prepare_cached("DELETE FROM visit WHERE household_id = ?1")
+        .and_then(|mut st| st.execute([h.id.as_str()]))
+        .map_err(err())?;
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT OR REPLACE INTO visit (id, household_id, grid_id, worker, at, purpose, notes, photos)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .map_err(err())?;
+    for v in &h.visits {
+        insert
+            .execute(params![
+                v.id.as_str(),
+                h.id.as_str(),
+                h.address.grid,
+                v.worker,
+                v.at.0,
+                v.purpose.as_str(),
+                v.notes,
+                v.photos.len() as i64
+            ])
             .map_err(err())?;
     }
     Ok(())

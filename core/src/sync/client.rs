@@ -152,11 +152,12 @@ impl SyncClient {
         let mut report = SyncReport::default();
         for _ in 0..MAX_ROUNDS {
             let s = store.clone();
-            let (outgoing, cursors, reference_version) = blocking(move || {
+            let (outgoing, cursors, reference_version, pending) = blocking(move || {
                 Ok((
                     s.outbox(PUSH_BUDGET)?,
                     s.sync_cursors()?,
                     s.reference_version()?,
+                    s.pending_count()?,
                 ))
             })
             .await?;
@@ -170,6 +171,7 @@ impl SyncClient {
                 cursors,
                 push: outgoing.into_iter().map(|o| o.changes).collect(),
                 reference_version,
+                pending,
             };
             let body = wire::to_cbor(&request);
             let resp = self

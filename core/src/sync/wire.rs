@@ -69,6 +69,9 @@ pub struct SyncRequest {
     pub push: Vec<RecordChanges>,
     /// The version of the reference data the device has (0: none).
     pub reference_version: u64,
+    /// Records the device had waiting when it sent this (for the supervisors' overview).
+    #[serde(default)]
+    pub pending: u32,
 }
 
 /// Only the version, read first so an unknown version gets its own clear answer.

@@ -113,7 +113,7 @@ pub(super) async fn sync(
             });
         }
         app2.accounts
-            .record_sync(&session, response.accepted.len(), now)?;
+            .record_sync(&session, response.accepted.len(), request.pending, now)?;
         Ok(response)
     })
     .await??;
