@@ -6,5 +6,6 @@ pub mod accounts;
 pub mod api;
 pub mod cli;
 pub mod demo;
+pub mod ledger;
 pub mod scope;
 pub mod server;

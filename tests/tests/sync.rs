@@ -360,7 +360,9 @@ async fn local_writes_do_not_wait_for_a_sync_in_progress() {
 async fn a_stopping_server_finishes_the_request_in_flight() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = TestServer::start(dir.path());
-    let a = Device::sign_in(&server.url, "worker.a").await;
+    let proxy = gridwalk_tests::fault_proxy::FaultProxy::start(server.addr(), 0.0).await;
+    let mut a = Device::sign_in(&server.url, "worker.a").await;
+    a.reconnect(&proxy.url());
     a.sync().await;
     for i in 0..1500 {
         let mut h = household("C01-G01", &format!("r{i}"));
@@ -379,8 +381,22 @@ async fn a_stopping_server_finishes_the_request_in_flight() {
             })
             .await
     });
-    // SIGTERM while the first, large request is being handled.
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // SIGTERM once the first, large request has reached the server whole (the bytes through
+    // the proxy stop growing) and while the server is still handling it.
+    let sent = || {
+        proxy
+            .counts
+            .bytes_up
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    let before = sent();
+    loop {
+        let now = sent();
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        if now > before + 100_000 && sent() == now {
+            break;
+        }
+    }
     let status = server.terminate();
     assert!(status.success(), "a clean exit: {status:?}");
     let first = rx.recv().await;

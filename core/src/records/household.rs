@@ -33,7 +33,7 @@ pub const SCHEMA: i64 = 1;
 
 /// The standard address (一标三实): codes of the community, grid, compound and building from the
 /// reference data, then unit and room as written on the door.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Address {
     /// Community (社区) code.
     pub community: String,

@@ -269,6 +269,19 @@ impl Store {
             .map_err(Error::storage("searching residents"))
     }
 
+    /// The address label of the household where an active resident holds this ID number.
+    pub fn household_of_id_number(&self, id_number: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        self.reader()
+            .prepare_cached(
+                "SELECT h.building_id || '-' || h.unit || '-' || h.room FROM resident r
+                 JOIN household h ON h.id = r.household_id
+                 WHERE r.id_number = ?1 AND r.moved_out = 0 AND r.id_valid = 1 LIMIT 1",
+            )
+            .and_then(|mut st| st.query_row([id_number], |r| r.get(0)).optional())
+            .map_err(Error::storage("looking up an ID number"))
+    }
+
     /// The compounds that have households in any of `grids`.
     pub fn compounds_in_grids(&self, grids: &[String]) -> Result<Vec<String>> {
         let conn = self.reader();

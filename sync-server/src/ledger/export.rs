@@ -1,0 +1,199 @@
+//! Exports for the supervisors: households, residents and orders of their area, as CSV or XLSX.
+//! Exports are for the office's own ledger, so residents' ID numbers are written in full.
+
+use gridwalk_core::rules::order::OrderStatus;
+use gridwalk_core::store::inspection::OrderFilter;
+use gridwalk_core::store::queries::AddressScope;
+use gridwalk_core::{Actor, Store, Timestamp};
+
+use super::LedgerError;
+
+/// What to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// One row per household.
+    Households,
+    /// One row per resident.
+    Residents,
+    /// One row per order.
+    Orders,
+}
+
+/// A table as text cells: a header row then the data.
+pub fn rows(
+    store: &Store,
+    actor: &Actor,
+    scopes: &[String],
+    table: Table,
+) -> Result<Vec<Vec<String>>, LedgerError> {
+    let grids: Vec<&str> = scopes
+        .iter()
+        .filter_map(|s| s.strip_prefix("grid:"))
+        .collect();
+    let compounds: Vec<&str> = scopes
+        .iter()
+        .filter_map(|s| s.strip_prefix("compound:"))
+        .collect();
+    let mut out: Vec<Vec<String>> = Vec::new();
+    let s = |v: &str| v.to_owned();
+    match table {
+        Table::Households => {
+            out.push(
+                [
+                    "网格",
+                    "小区",
+                    "楼栋",
+                    "单元",
+                    "房号",
+                    "房屋用途",
+                    "户主",
+                    "人数",
+                    "最近走访",
+                ]
+                .map(s)
+                .to_vec(),
+            );
+            for g in &grids {
+                for h in store
+                    .list_households(&AddressScope::Grid((*g).into()), 0, u32::MAX)?
+                    .households
+                {
+                    out.push(vec![
+                        h.grid,
+                        h.compound,
+                        h.building,
+                        h.unit,
+                        h.room,
+                        h.house_use.as_str().into(),
+                        h.head_name,
+                        h.resident_count.to_string(),
+                        h.last_visit_at.map(date).unwrap_or_default(),
+                    ]);
+                }
+            }
+        }
+        Table::Residents => {
+            out.push(
+                [
+                    "网格",
+                    "楼栋",
+                    "单元",
+                    "房号",
+                    "姓名",
+                    "身份证号",
+                    "电话",
+                    "与户主关系",
+                    "户籍类型",
+                    "特殊人群",
+                    "已迁出",
+                ]
+                .map(s)
+                .to_vec(),
+            );
+            for g in &grids {
+                for summary in store
+                    .list_households(&AddressScope::Grid((*g).into()), 0, u32::MAX)?
+                    .households
+                {
+                    let h = store.household(&summary.id)?;
+                    for r in &h.residents {
+                        out.push(vec![
+                            h.address.grid.clone(),
+                            h.address.building.clone(),
+                            h.address.unit.clone(),
+                            h.address.room.clone(),
+                            r.name.clone(),
+                            r.id_number.clone().unwrap_or_default(),
+                            r.phone.clone().unwrap_or_default(),
+                            r.relation.as_str().into(),
+                            r.registration.as_str().into(),
+                            r.tags
+                                .iter()
+                                .map(|t| t.as_str())
+                                .collect::<Vec<_>>()
+                                .join("、"),
+                            if r.moved_out {
+                                "是".into()
+                            } else {
+                                String::new()
+                            },
+                        ]);
+                    }
+                }
+            }
+        }
+        Table::Orders => {
+            out.push(
+                [
+                    "标题",
+                    "小区",
+                    "物业公司",
+                    "状态",
+                    "期限",
+                    "已答复/整改项",
+                    "逾期",
+                ]
+                .map(s)
+                .to_vec(),
+            );
+            let now = Timestamp::now();
+            for c in &compounds {
+                for o in
+                    store.list_orders(actor, &OrderFilter::Compound((*c).into()), now, u32::MAX)?
+                {
+                    if o.status == OrderStatus::Draft {
+                        continue;
+                    }
+                    out.push(vec![
+                        o.title,
+                        o.compound,
+                        o.company,
+                        o.status.as_str().into(),
+                        date(o.deadline),
+                        format!("{}/{}", o.items_answered, o.items_total),
+                        if o.overdue {
+                            "是".into()
+                        } else {
+                            String::new()
+                        },
+                    ]);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn date(t: Timestamp) -> String {
+    t.china_date().to_string()
+}
+
+/// The table as UTF-8 CSV with a byte-order mark (so spreadsheet programs read the Chinese).
+pub fn to_csv(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut writer = csv::Writer::from_writer(&mut out);
+        for r in rows {
+            writer.write_record(r).expect("writing CSV to memory");
+        }
+        writer.flush().expect("writing CSV to memory");
+    }
+    out
+}
+
+/// The table as an XLSX workbook of one sheet.
+pub fn to_xlsx(rows: &[Vec<String>], sheet: &str) -> Result<Vec<u8>, LedgerError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    let fail = |e: rust_xlsxwriter::XlsxError| LedgerError::Unreadable {
+        format: "XLSX",
+        reason: e.to_string(),
+    };
+    ws.set_name(sheet).map_err(fail)?;
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, cell).map_err(fail)?;
+        }
+    }
+    book.save_to_buffer().map_err(fail)
+}

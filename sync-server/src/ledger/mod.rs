@@ -1,0 +1,31 @@
+//! The household ledger (台账): import from CSV or XLSX with a preview of every bad row before
+//! anything is written, and export of households, residents and orders as CSV or XLSX.
+//!
+//! A ledger has one row per resident (or one row with no name for an empty dwelling); rows with
+//! the same address are one household. Headers may be Chinese or English:
+//!
+//! | 社区 community | 网格 grid | 小区 compound | 楼栋 building | 单元 unit | 房号 room |
+//! | 房屋用途 house_use | 姓名 name | 身份证号 id_number | 电话 phone | 与户主关系 relation |
+//! | 户籍类型 registration | 特殊人群 tags |
+
+pub mod export;
+pub mod import;
+
+/// Why a ledger file cannot be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// Not a CSV or XLSX file, or damaged.
+    #[error("the file could not be read as a {format} ledger: {reason}")]
+    Unreadable {
+        /// CSV or XLSX.
+        format: &'static str,
+        /// What the reader said.
+        reason: String,
+    },
+    /// A required column is missing.
+    #[error("the ledger has no {0} column")]
+    MissingColumn(&'static str),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] gridwalk_core::Error),
+}

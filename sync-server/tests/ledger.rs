@@ -1,0 +1,142 @@
+//! Ledger import and export: every bad row listed with its reason before anything is written;
+//! the good rows become households; exports read back.
+
+use std::time::Duration;
+
+use gridwalk_core::records::reference::{ReferenceItem, ReferenceKind};
+use gridwalk_core::store::queries::AddressScope;
+use gridwalk_core::{Actor, Role};
+use gridwalk_server::ledger::{export, import};
+use gridwalk_server::server::open_data;
+
+const LEDGER: &str = "\
+社区,网格,小区,楼栋,单元,房号,房屋用途,姓名,身份证号,电话,与户主关系,户籍类型,特殊人群
+C01,C01-G01,Q1,B1,1,101,自住,张三,110101198503070013,13800138000,户主,户籍,
+C01,C01-G01,Q1,B1,1,101,自住,李梅,110105199001010029,+86 139 1234 5678,配偶,户籍,
+C01,C01-G01,Q1,B1,1,102,出租,王五,110105194912310021,,户主,流动,
+C01,C01-G01,Q1,B1,1,103,自住,赵六,,138-abc,户主,户籍,
+C01,C01-G01,Q1,B1,1,104,自住,张三,110101198503070013,,户主,户籍,
+C01,C01-G01,Q1,B9,1,101,自住,孙七,,,户主,户籍,
+C01,C01-G01,Q1,B1,2,201,空置,,,,,,
+C01,C01-G01,Q1,B1,2,202,自住,周八,11010519491231002X,010-6552 9988,户主,户籍,独居老人
+";
+
+fn data() -> (tempfile::TempDir, gridwalk_server::server::Data) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = open_data(dir.path(), Duration::from_secs(60)).unwrap();
+    data.store
+        .add_reference(&[ReferenceItem {
+            kind: ReferenceKind::Building,
+            id: "B1".into(),
+            parent_id: Some("Q1".into()),
+            name: "1号楼".into(),
+        }])
+        .unwrap();
+    (dir, data)
+}
+
+#[test]
+fn every_bad_row_is_listed_with_its_reason_before_anything_is_written() {
+    let (_d, data) = data();
+    let rows = import::read_csv(LEDGER.as_bytes()).unwrap();
+    let preview = import::preview(rows, &data.store).unwrap();
+    assert_eq!(preview.rows, 8);
+    let bad: Vec<(usize, &str)> = preview
+        .bad
+        .iter()
+        .map(|b| (b.line, b.reason.as_str()))
+        .collect();
+    assert_eq!(bad.len(), 4, "{bad:#?}");
+    assert!(
+        bad[0].0 == 4 && bad[0].1.contains("check digit"),
+        "{:?}",
+        bad[0]
+    );
+    assert!(
+        bad[1].0 == 5 && bad[1].1.contains("bad phone"),
+        "{:?}",
+        bad[1]
+    );
+    assert!(
+        bad[2].0 == 6 && bad[2].1.contains("same person as line 2"),
+        "{:?}",
+        bad[2]
+    );
+    assert!(
+        bad[3].0 == 7 && bad[3].1.contains("unknown building B9"),
+        "{:?}",
+        bad[3]
+    );
+    assert!(
+        preview.bad.iter().all(|b| !b.reason.contains("19491231")),
+        "ID numbers masked"
+    );
+    let grid = AddressScope::Grid("C01-G01".into());
+    assert_eq!(
+        data.store
+            .list_households(&grid, 0, 100)
+            .unwrap()
+            .household_count,
+        0,
+        "nothing written yet"
+    );
+
+    // The commit creates the households of the good rows.
+    let admin = Actor::new("admin", Role::Admin);
+    let ids = import::commit(&data.store, &admin, &preview).unwrap();
+    assert_eq!(ids.len(), 3, "101 (two residents), 201 (empty), 202");
+    let list = data.store.list_households(&grid, 0, 100).unwrap();
+    assert_eq!((list.household_count, list.resident_count), (3, 3));
+    // A second import of the same ledger finds everyone already registered.
+    let again = import::preview(import::read_csv(LEDGER.as_bytes()).unwrap(), &data.store).unwrap();
+    assert!(again.bad.iter().any(|b| {
+        b.line == 2
+            && b.reason
+                .contains("already registered in household B1-1-101")
+    }));
+}
+
+#[test]
+fn xlsx_ledgers_read_like_csv_and_exports_read_back() {
+    let (_d, data) = data();
+    let table: Vec<Vec<String>> = LEDGER
+        .lines()
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect();
+    let xlsx = export::to_xlsx(&table, "台账").unwrap();
+    let from_xlsx = import::preview(import::read_xlsx(&xlsx).unwrap(), &data.store).unwrap();
+    let from_csv =
+        import::preview(import::read_csv(LEDGER.as_bytes()).unwrap(), &data.store).unwrap();
+    assert_eq!(from_xlsx.bad, from_csv.bad);
+    assert_eq!(from_xlsx.households, from_csv.households);
+
+    let admin = Actor::new("admin", Role::Admin);
+    import::commit(&data.store, &admin, &from_csv).unwrap();
+    let scopes = vec!["grid:C01-G01".to_owned()];
+    let residents = export::rows(&data.store, &admin, &scopes, export::Table::Residents).unwrap();
+    assert_eq!(residents.len(), 1 + 3);
+    assert!(
+        residents
+            .iter()
+            .any(|r| r.contains(&"110101198503070013".to_owned()))
+    );
+    let csv = export::to_csv(&residents);
+    assert!(String::from_utf8(csv).unwrap().contains("张三"));
+    let households = export::rows(&data.store, &admin, &scopes, export::Table::Households).unwrap();
+    let back = import::read_xlsx(&export::to_xlsx(&households, "户").unwrap());
+    assert!(
+        back.is_err(),
+        "a household export is not a ledger: it has no name column"
+    );
+
+    assert!(matches!(
+        import::read_xlsx(b"not a workbook"),
+        Err(gridwalk_server::ledger::LedgerError::Unreadable { .. })
+    ));
+    assert!(matches!(
+        import::read_csv("a,b\n1,2\n".as_bytes()),
+        Err(gridwalk_server::ledger::LedgerError::MissingColumn(
+            "community"
+        ))
+    ));
+}
