@@ -361,6 +361,28 @@ impl Accounts {
         )?)
     }
 
+    /// Revokes the tokens of one device (signing out of the web pages).
+    pub fn revoke_device(&self, device_id: &str) -> Result<usize, AccountError> {
+        Ok(self.pool.get()?.execute(
+            "UPDATE token SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
+            params![device_id, Timestamp::now().0],
+        )?)
+    }
+
+    /// Every device that ever synced: (device id, user, last sync, pending records).
+    pub fn devices(&self) -> Result<Vec<(String, String, Timestamp, u32)>, AccountError> {
+        Ok(self
+            .pool
+            .get()?
+            .prepare(
+                "SELECT id, user_id, last_sync_at, pending FROM device ORDER BY last_sync_at DESC",
+            )?
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, Timestamp(r.get(2)?), r.get(3)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
     /// Notes that a device synced (the supervisor pages show each device's last sync). An idle
     /// device that synced in the last minute is not written again: phones sync every few
     /// minutes, and a write per idle sync would make the accounts file the server's bottleneck.

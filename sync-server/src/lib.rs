@@ -9,3 +9,4 @@ pub mod demo;
 pub mod ledger;
 pub mod scope;
 pub mod server;
+pub mod web;

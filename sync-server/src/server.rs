@@ -59,6 +59,7 @@ pub async fn serve(config: &ServerConfig, data: Data) -> Result<(), Box<dyn std:
         accounts: data.accounts,
         max_body: config.max_body,
         pull_budget: config.pull_budget,
+        web: crate::web::Web::new(),
     });
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;

@@ -282,6 +282,56 @@ impl Store {
             .map_err(Error::storage("looking up an ID number"))
     }
 
+    /// Visits recorded in `grid` since `since`.
+    pub fn visits_since(&self, grid: &str, since: Timestamp) -> Result<u32> {
+        self.reader()
+            .prepare_cached("SELECT COUNT(*) FROM visit WHERE grid_id = ?1 AND at >= ?2")
+            .and_then(|mut st| st.query_row(rusqlite::params![grid, since.0], |r| r.get(0)))
+            .map_err(Error::storage("counting visits"))
+    }
+
+    /// A worker's visits, newest first: (household id, building-unit-room, when, purpose, notes).
+    pub fn visits_by_worker(
+        &self,
+        worker: &str,
+        limit: u32,
+    ) -> Result<Vec<(RecordId, String, Timestamp, String, String)>> {
+        self.reader()
+            .prepare_cached(
+                "SELECT v.household_id, h.building_id || '-' || h.unit || '-' || h.room, v.at, v.purpose, v.notes
+                 FROM visit v JOIN household h ON h.id = v.household_id
+                 WHERE v.worker = ?1 ORDER BY v.at DESC LIMIT ?2",
+            )
+            .and_then(|mut st| {
+                st.query_map(rusqlite::params![worker, limit], |r| {
+                    Ok((
+                        RecordId::from_string(r.get::<_, String>(0)?),
+                        r.get(1)?,
+                        Timestamp(r.get(2)?),
+                        r.get(3)?,
+                        r.get(4)?,
+                    ))
+                })?
+                .collect()
+            })
+            .map_err(Error::storage("listing a worker's visits"))
+    }
+
+    /// Open and overdue orders (not drafts) in `compound` at `now`.
+    pub fn order_counts(&self, compound: &str, now: Timestamp) -> Result<(u32, u32)> {
+        self.reader()
+            .prepare_cached(
+                "SELECT COUNT(*), COALESCE(SUM(deadline < ?2), 0) FROM work_order
+                 WHERE compound_id = ?1 AND status NOT IN ('draft', 'verified', 'cancelled')",
+            )
+            .and_then(|mut st| {
+                st.query_row(rusqlite::params![compound, now.0], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+            })
+            .map_err(Error::storage("counting orders"))
+    }
+
     /// The compounds that have households in any of `grids`.
     pub fn compounds_in_grids(&self, grids: &[String]) -> Result<Vec<String>> {
         let conn = self.reader();

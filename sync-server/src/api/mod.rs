@@ -31,6 +31,8 @@ pub struct AppState {
     pub max_body: usize,
     /// About how many bytes of changes one sync answer carries.
     pub pull_budget: usize,
+    /// The supervisors' pages.
+    pub web: crate::web::Web,
 }
 
 /// The router with every endpoint.
@@ -44,6 +46,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1/photos/{hash}",
             axum::routing::put(photos::put).get(photos::get),
         )
+        .route("/", get(|| async { axum::response::Redirect::to("/web") }))
+        .merge(crate::web::routes())
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestDecompressionLayer::new())
         .layer(CompressionLayer::new())

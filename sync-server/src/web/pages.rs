@@ -1,0 +1,841 @@
+//! The page handlers. Each one: who is asking (a supervisor, else the login page or 403), what
+//! their area is, then one read of the store and one template.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use gridwalk_core::records::reference::ReferenceKind;
+use gridwalk_core::records::view::RecordView;
+use gridwalk_core::rules::order::OrderStatus;
+use gridwalk_core::store::inspection::OrderFilter;
+use gridwalk_core::store::queries::AddressScope;
+use gridwalk_core::{RecordId, Timestamp};
+use minijinja::context;
+
+use super::{error_page, lang, render, supervisor};
+use crate::accounts::Session;
+use crate::api::AppState;
+use crate::ledger::{export, import};
+use crate::scope::scopes_of;
+
+type Params = Query<HashMap<String, String>>;
+const PAGE: u32 = 50;
+
+fn day(t: Timestamp) -> String {
+    t.china_date().to_string()
+}
+
+fn minute(t: Timestamp) -> String {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).expect("valid offset");
+    time::OffsetDateTime::from_unix_timestamp(t.0 / 1000)
+        .map(|d| {
+            let d = d.to_offset(offset);
+            format!("{} {:02}:{:02}", d.date(), d.hour(), d.minute())
+        })
+        .unwrap_or_default()
+}
+
+/// Everything a page handler needs about the request.
+struct Page {
+    session: Session,
+    lang: String,
+    scopes: Vec<String>,
+}
+
+impl Page {
+    fn grids(&self) -> Vec<String> {
+        self.scopes
+            .iter()
+            .filter_map(|s| s.strip_prefix("grid:"))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn compounds(&self) -> Vec<String> {
+        self.scopes
+            .iter()
+            .filter_map(|s| s.strip_prefix("compound:"))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn user(&self) -> Option<&str> {
+        Some(&self.session.actor.user_id)
+    }
+}
+
+async fn page(
+    app: &Arc<AppState>,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+) -> Result<Page, Response> {
+    let lang = lang(headers, q.get("lang").map(String::as_str));
+    let session = supervisor(app, headers, &lang).await?;
+    let scopes = scopes_of(&session, &app.store).map_err(|e| {
+        tracing::error!(error = %e, "reading scopes");
+        (StatusCode::INTERNAL_SERVER_ERROR, "the server failed").into_response()
+    })?;
+    Ok(Page {
+        session,
+        lang,
+        scopes,
+    })
+}
+
+fn refuse(app: &AppState, p: &Page, what: &str) -> Response {
+    tracing::warn!(user = %p.session.actor.user_id, what, "refused a page outside the user's area");
+    error_page(
+        app,
+        StatusCode::FORBIDDEN,
+        &p.lang,
+        p.user(),
+        "forbidden",
+        "this is outside your area",
+    )
+}
+
+fn failed(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "a page failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the server failed; try again",
+    )
+        .into_response()
+}
+
+pub(super) async fn login_form(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Params,
+) -> Response {
+    let lang = lang(&headers, q.get("lang").map(String::as_str));
+    render(&app, "login.html", &lang, None, context! {})
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct LoginForm {
+    username: String,
+    password: String,
+}
+
+pub(super) async fn login(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let lang = lang(&headers, None);
+    let accounts = app.accounts.clone();
+    let device = format!("web:{}", form.username);
+    let result = tokio::task::spawn_blocking(move || {
+        accounts.login(&form.username, &form.password, &device, Timestamp::now())
+    })
+    .await;
+    match result {
+        Ok(Ok(issued)) => {
+            let mut resp = Redirect::to("/web").into_response();
+            let cookie = format!(
+                "gw_session={}; Path=/; HttpOnly; SameSite=Lax",
+                issued.token
+            );
+            if let Ok(v) = cookie.parse() {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+            resp
+        }
+        Ok(Err(e)) => {
+            let mut resp = render(
+                &app,
+                "login.html",
+                &lang,
+                None,
+                context! { error => e.to_string() },
+            );
+            *resp.status_mut() = StatusCode::UNAUTHORIZED;
+            resp
+        }
+        Err(e) => failed(e),
+    }
+}
+
+pub(super) async fn logout(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Some(token) = super::cookie(&headers, "gw_session") {
+        let accounts = app.accounts.clone();
+        if let Ok(Ok(s)) =
+            tokio::task::spawn_blocking(move || accounts.authenticate(&token, Timestamp::now()))
+                .await
+        {
+            let _ = app.accounts.revoke_device(&s.device_id);
+        }
+    }
+    let mut resp = Redirect::to("/web/login").into_response();
+    if let Ok(v) = "gw_session=; Path=/; Max-Age=0".parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+pub(super) async fn overview(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Params,
+) -> Response {
+    let p = match page(&app, &headers, &q).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let now = Timestamp::now();
+    let store = &app.store;
+    let names: HashMap<String, String> = store
+        .reference_items(ReferenceKind::Grid, None)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    let mut grids = Vec::new();
+    for g in p.grids() {
+        let Ok(list) = store.list_households(&AddressScope::Grid(g.clone()), 0, 0) else {
+            continue;
+        };
+        grids.push(context! {
+            grid => g,
+            name => names.get(&g).cloned().unwrap_or_else(|| g.clone()),
+            households => list.household_count,
+            residents => list.resident_count,
+            visits => store.visits_since(&g, now.minus_days(30)).unwrap_or(0),
+            findings => store.needs_checking(&g, now).map(|f| f.len()).unwrap_or(0),
+        });
+    }
+    let (mut open, mut overdue) = (0, 0);
+    for c in p.compounds() {
+        let (o, d) = store.order_counts(&c, now).unwrap_or((0, 0));
+        open += o;
+        overdue += d;
+    }
+    let users: Vec<String> = Vec::new();
+    let _ = users;
+    let devices: Vec<_> = app
+        .accounts
+        .devices()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(id, user, at, pending)| context! { id => id, user => user, last_sync => minute(at), pending => pending })
+        .collect();
+    render(
+        &app,
+        "overview.html",
+        &p.lang,
+        p.user(),
+        context! { grids => grids, open_orders => open, overdue_orders => overdue, devices => devices },
+    )
+}
+
+pub(super) async fn households(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Params,
+) -> Response {
+    let p = match page(&app, &headers, &q).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let grids = p.grids();
+    let grid = q.get("grid").cloned().or_else(|| grids.first().cloned());
+    let Some(grid) = grid else {
+        return render(
+            &app,
+            "households.html",
+            &p.lang,
+            p.user(),
+            context! { grids => grids },
+        );
+    };
+    if !grids.contains(&grid) {
+        return refuse(&app, &p, "households of another grid");
+    }
+    let page_no: u32 = q.get("page").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let list =
+        match app
+            .store
+            .list_households(&AddressScope::Grid(grid.clone()), page_no * PAGE, PAGE)
+        {
+            Ok(l) => l,
+            Err(e) => return failed(e),
+        };
+    let rows: Vec<_> = list
+        .households
+        .iter()
+        .map(|h| {
+            context! {
+                id => h.id.to_string(), building => h.building, unit => h.unit, room => h.room,
+                head => h.head_name, residents => h.resident_count,
+                last_visit => h.last_visit_at.map(day), findings => h.finding_count,
+            }
+        })
+        .collect();
+    let more = (page_no + 1) * PAGE < list.household_count;
+    render(
+        &app,
+        "households.html",
+        &p.lang,
+        p.user(),
+        context! {
+            grids => grids, grid => grid, households => rows, count => list.household_count,
+            residents => list.resident_count,
+            prev => page_no.checked_sub(1), next => more.then_some(page_no + 1),
+        },
+    )
+}
+
+pub(super) async fn household(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Params,
+) -> Response {
+    let p = match page(&app, &headers, &q).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let h = match app.store.household(&RecordId::from(id.as_str())) {
+        Ok(h) => h,
+        Err(_) => {
+            return error_page(
+                &app,
+                StatusCode::NOT_FOUND,
+                &p.lang,
+                p.user(),
+                "not_found",
+                &id,
+            );
+        }
+    };
+    if !p.grids().contains(&h.address.grid) {
+        return refuse(&app, &p, "a household of another grid");
+    }
+    use gridwalk_core::rules::{id_number, phone};
+    let residents: Vec<_> = h
+        .residents
+        .iter()
+        .map(|r| {
+            context! {
+                name => r.name, moved_out => r.moved_out,
+                id_number => r.id_number.as_deref().map(id_number::mask),
+                phone => r.phone.as_deref().map(phone::mask),
+                relation => r.relation.as_str(),
+                tags => r.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(" "),
+            }
+        })
+        .collect();
+    let visits: Vec<_> = h
+        .visits
+        .iter()
+        .rev()
+        .map(|v| {
+            let photos: Vec<_> = v.photos.iter().map(|ph| context! { full => ph.full, thumb => ph.thumb }).collect();
+            context! { at => minute(v.at), worker => v.worker, purpose => v.purpose.as_str(), notes => v.notes, photos => photos }
+        })
+        .collect();
+    let label = format!("{} {}", h.address.compound, h.address.label());
+    render(
+        &app,
+        "household.html",
+        &p.lang,
+        p.user(),
+        context! { h => minijinja::Value::from_serialize(&h), label => label, residents => residents, visits => visits },
+    )
+}
+
+pub(super) async fn findings(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Params,
+) -> Response {
+    let p = match page(&app, &headers, &q).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let grids = p.grids();
+    let grid = q.get("grid").cloned().or_else(|| grids.first().cloned());
+    let Some(grid) = grid else {
+        return render(
+            &app,
+            "findings.html",
+            &p.lang,
+            p.user(),
+            context! { grids => grids },
+        );
+    };
+    if !grids.contains(&grid) {
+        return refuse(&app, &p, "findings of another grid");
+    }
+    let list = match app.store.needs_checking(&grid, Timestamp::now()) {
+        Ok(l) => l,
+        Err(e) => return failed(e),
+    };
+    let rows: Vec<_> = list
+        .iter()
+        .map(|f| context! { kind => f.kind.as_str(), household_id => f.household_id, detail => f.detail })
+        .collect();
+    render(
+        &app,
+        "findings.html",
+        &p.lang,
+        p.user(),
+        context! { grids => grids, grid => grid, findings => rows },
+    )
+}
+
+pub(super) async fn orders(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Params,
+) -> Response {
+    let p = match page(&app, &headers, &q).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let now = Timestamp::now();
+    let filter = q.get("filter").cloned().unwrap_or_default();
+    let compounds = p.compounds();
+    let mut rows = Vec::new();
+    for c in &compounds {
+        let Ok(list) = app.store.list_orders(
+            &p.session.actor,
+            &OrderFilter::Compound(c.clone()),
+            now,
+            1000,
+        ) else {
+            continue;
+        };
+        for o in list {
+            let keep = match filter.split_once(':') {
+                _ if filter.is_empty() => o.status != OrderStatus::Draft,
+                None if filter == "overdue" => o.overdue,
+                Some(("status", s)) => o.status.as_str() == s,
+                Some(("company", c)) => o.company == c && o.status != OrderStatus::Draft,
+                _ => false,
+            };
+            if keep {
+                rows.push(o);
+            }
+        }
+    }
+    rows.sort_by(|a, b| (a.deadline, &a.id).cmp(&(b.deadline, &b.id)));
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|o| {
+            context! {
+                id => o.id.to_string(), title => o.title, compound => o.compound, company => o.company,
+                status => o.status.as_str(), overdue => o.overdue, deadline => day(o.deadline),
+                items => format!("{}/{}", o.items_answered, o.items_total),
+            }
+        })
+        .collect();
+    let statuses = [
+        "issued",
+        "acknowledged",
+        "answered",
+        "reopened",
+        "verified",
+        "cancelled",
+    ];
+    render(
+        &app,
+        "orders.html",
+        &p.lang,
+        p.user(),
+        context! { orders => rows, statuses => statuses },
+    )
+}
+
+pub(super) async fn order(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Params,
+) -> Response {
+    let p = match page(&app, &headers, &q).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let detail = match app.store.order(&RecordId::from(id.as_str())) {
+        Ok(d) => d,
+        Err(_) => {
+            return error_page(
+                &app,
+                StatusCode::NOT_FOUND,
+                &p.lang,
+                p.user(),
+                "not_found",
+                &id,
+            );
+        }
+    };
+    let o = &detail.order;
+    if !RecordView::Order(o.clone())
+        .scopes()
+        .iter()
+        .any(|s| p.scopes.contains(s))
+    {
+        return refuse(&app, &p, "an order of another area");
+    }
+    let items: Vec<_> = o
+        .items
+        .iter()
+        .zip(&detail.state.items)
+        .map(|(i, (_, state))| {
+            context! {
+                description => i.description, severity => i.severity.as_str(),
+                state => format!("{state:?}").to_lowercase(),
+                photos => i.before_photos.iter().map(|ph| ph.thumb.clone()).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    let history: Vec<_> = detail
+        .state
+        .history
+        .iter()
+        .map(|e| {
+            context! {
+                at => minute(e.event.at), by => e.event.by, kind => e.event.kind, note => e.event.note,
+                counted => e.counted, reason => e.reason,
+                photos => e.event.photos.iter().map(|ph| ph.thumb.clone()).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    let overdue = gridwalk_core::rules::order::is_overdue(o, &detail.state, Timestamp::now());
+    render(
+        &app,
+        "order.html",
+        &p.lang,
+        p.user(),
+        context! {
+            title => o.title, status => detail.state.status.as_str(), overdue => overdue, company => o.company,
+            deadline => day(o.deadline), items => items, history => history,
+        },
+    )
+}
+
+pub(super) async fn ratings(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Params,
+) -> Response {
+    let p = match page(&app, &headers, &q).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let names: HashMap<String, String> = app
+        .store
+        .reference_items(ReferenceKind::Company, None)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let ratings: Vec<_> = match app.store.company_ratings(Timestamp::now()) {
+        Ok(r) => r,
+        Err(e) => return failed(e),
+    }
+    .into_iter()
+    .map(|r| {
+        context! {
+            company => r.company, name => names.get(&r.company).cloned().unwrap_or_else(|| r.company.clone()),
+            score => r.score, color => format!("{:?}", r.color).to_lowercase(),
+            on_time => format!("{:.0}%", r.on_time_rate * 100.0), overdue => r.overdue, reopened => r.reopened,
+        }
+    })
+    .collect();
+    render(
+        &app,
+        "ratings.html",
+        &p.lang,
+        p.user(),
+        context! { ratings => ratings },
+    )
+}
+
+pub(super) async fn worker(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+    Query(q): Params,
+) -> Response {
+    let p = match page(&app, &headers, &q).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let grids = p.grids();
+    let visits = match app.store.visits_by_worker(&user, 500) {
+        Ok(v) => v,
+        Err(e) => return failed(e),
+    };
+    let mut rows = Vec::new();
+    for (household, label, at, purpose, notes) in visits {
+        // Only visits to households of the supervisor's area.
+        let in_area = app
+            .store
+            .household(&household)
+            .map(|h| grids.contains(&h.address.grid))
+            .unwrap_or(false);
+        if in_area {
+            rows.push(context! { household => household.to_string(), label => label, at => minute(at), purpose => purpose, notes => notes });
+        }
+    }
+    render(
+        &app,
+        "worker.html",
+        &p.lang,
+        p.user(),
+        context! { worker => user, visits => rows },
+    )
+}
+
+pub(super) async fn ledger(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Params,
+) -> Response {
+    let p = match page(&app, &headers, &q).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let committed = q.get("committed").cloned();
+    render(
+        &app,
+        "ledger.html",
+        &p.lang,
+        p.user(),
+        context! { committed => committed },
+    )
+}
+
+pub(super) async fn ledger_preview(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Response {
+    let p = match page(&app, &headers, &HashMap::new()).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Ok(Some(field)) = form.next_field().await {
+        let name = field.file_name().unwrap_or_default().to_lowercase();
+        if let Ok(bytes) = field.bytes().await {
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    let Some((name, bytes)) = file else {
+        return error_page(
+            &app,
+            StatusCode::BAD_REQUEST,
+            &p.lang,
+            p.user(),
+            "ledger",
+            "choose a CSV or XLSX file",
+        );
+    };
+    let rows = if name.ends_with(".xlsx") {
+        import::read_xlsx(&bytes)
+    } else {
+        import::read_csv(&bytes)
+    };
+    let app2 = app.clone();
+    let grids = p.grids();
+    let result = tokio::task::spawn_blocking(move || {
+        rows.and_then(|rows| import::preview(rows, &app2.store))
+    })
+    .await;
+    let mut preview = match result {
+        Ok(Ok(preview)) => preview,
+        Ok(Err(e)) => {
+            return error_page(
+                &app,
+                StatusCode::BAD_REQUEST,
+                &p.lang,
+                p.user(),
+                "ledger",
+                &e.to_string(),
+            );
+        }
+        Err(e) => return failed(e),
+    };
+    // Rows outside the supervisor's area are bad rows too.
+    let mut outside = Vec::new();
+    preview.households.retain(|h| {
+        let ok = grids.contains(&h.address.grid);
+        if !ok {
+            outside.push(import::BadRow {
+                line: 0,
+                who: h.address.label(),
+                reason: format!("grid {} is outside your area", h.address.grid),
+            });
+        }
+        ok
+    });
+    preview.bad.extend(outside);
+    let upload = gridwalk_core::RecordId::generate().to_string();
+    let view = context! {
+        rows => preview.rows, households => preview.households.len(), residents => preview.residents(),
+        bad => preview.bad.clone(), upload => upload,
+    };
+    app.web
+        .uploads
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(upload, (p.session.actor.user_id.clone(), preview));
+    render(
+        &app,
+        "ledger.html",
+        &p.lang,
+        p.user(),
+        context! { preview => view },
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct CommitForm {
+    upload: String,
+}
+
+pub(super) async fn ledger_commit(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Form(form): Form<CommitForm>,
+) -> Response {
+    let p = match page(&app, &headers, &HashMap::new()).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let upload = app
+        .web
+        .uploads
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&form.upload);
+    let Some((owner, preview)) = upload.filter(|(owner, _)| *owner == p.session.actor.user_id)
+    else {
+        return error_page(
+            &app,
+            StatusCode::NOT_FOUND,
+            &p.lang,
+            p.user(),
+            "not_found",
+            "this preview has expired; upload the file again",
+        );
+    };
+    let app2 = app.clone();
+    let actor = p.session.actor.clone();
+    match tokio::task::spawn_blocking(move || import::commit(&app2.store, &actor, &preview)).await {
+        Ok(Ok(ids)) => {
+            tracing::info!(user = %owner, households = ids.len(), "ledger imported");
+            Redirect::to(&format!("/web/ledger?committed={}", ids.len())).into_response()
+        }
+        Ok(Err(e)) => error_page(
+            &app,
+            StatusCode::BAD_REQUEST,
+            &p.lang,
+            p.user(),
+            "ledger",
+            &e.to_string(),
+        ),
+        Err(e) => failed(e),
+    }
+}
+
+pub(super) async fn export(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Response {
+    let p = match page(&app, &headers, &HashMap::new()).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let (name, ext) = file.rsplit_once('.').unwrap_or((&file, ""));
+    let table = match name {
+        "households" => export::Table::Households,
+        "residents" => export::Table::Residents,
+        "orders" => export::Table::Orders,
+        _ => {
+            return error_page(
+                &app,
+                StatusCode::NOT_FOUND,
+                &p.lang,
+                p.user(),
+                "not_found",
+                &file,
+            );
+        }
+    };
+    let app2 = app.clone();
+    let actor = p.session.actor.clone();
+    let scopes = p.scopes.clone();
+    let rows = match tokio::task::spawn_blocking(move || {
+        export::rows(&app2.store, &actor, &scopes, table)
+    })
+    .await
+    {
+        Ok(Ok(rows)) => rows,
+        Ok(Err(e)) => return failed(e),
+        Err(e) => return failed(e),
+    };
+    let (body, mime) = match ext {
+        "csv" => (export::to_csv(&rows), "text/csv; charset=utf-8"),
+        "xlsx" => match export::to_xlsx(&rows, name) {
+            Ok(b) => (
+                b,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            Err(e) => return failed(e),
+        },
+        _ => {
+            return error_page(
+                &app,
+                StatusCode::NOT_FOUND,
+                &p.lang,
+                p.user(),
+                "not_found",
+                &file,
+            );
+        }
+    };
+    let disposition = format!("attachment; filename=\"{file}\"");
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub(super) async fn photo(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(hash): Path<String>,
+) -> Response {
+    let p = match page(&app, &headers, &HashMap::new()).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let theirs = app.store.photo_scopes(&hash).unwrap_or_default();
+    if !theirs.iter().any(|s| p.scopes.contains(s)) {
+        return refuse(&app, &p, "a photo of another area");
+    }
+    match app.store.photo_bytes(&hash) {
+        Ok(Some(bytes)) => ([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response(),
+        _ => error_page(
+            &app,
+            StatusCode::NOT_FOUND,
+            &p.lang,
+            p.user(),
+            "not_found",
+            "not uploaded yet",
+        ),
+    }
+}
