@@ -170,10 +170,9 @@ impl Accounts {
         if let Err(e) = conn.execute(
             "ALTER TABLE device ADD COLUMN pending INTEGER NOT NULL DEFAULT 0",
             [],
-        ) {
-            if !e.to_string().contains("duplicate column") {
-                return Err(e.into());
-            }
+        ) && !e.to_string().contains("duplicate column")
+        {
+            return Err(e.into());
         }
         drop(conn);
         Ok(Accounts { pool, token_ttl })

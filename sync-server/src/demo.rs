@@ -336,9 +336,17 @@ fn seed(data: &Data, households: usize) -> Result<(), Box<dyn std::error::Error>
         .collect();
     data.store.add_reference(&reference)?;
     seed_orders_and_reports(data, &compounds, &mut rng, now)?;
-    // Seven in ten households visited at some point in the last 200 days.
+    // Seven in ten households visited at some point in the last 200 days; one visit in twenty
+    // with a photo of what the worker found.
     let workers = ["wang.wei", "li.na", "zhao.lei"];
-    for id in &all_ids {
+    let photo = data.store.import_photo(
+        &gridwalk_core::RecordId::from("demo"),
+        gridwalk_core::store::photos::PhotoSource::Bytes(&demo_photo()),
+        &Default::default(),
+        Some(now),
+        None,
+    )?;
+    for (n, id) in all_ids.iter().enumerate() {
         if rng.random_bool(0.7) {
             let worker = Actor::new(
                 workers[rng.random_range(0..workers.len())],
@@ -349,7 +357,11 @@ fn seed(data: &Data, households: usize) -> Result<(), Box<dyn std::error::Error>
                 purpose: VisitPurpose::Routine,
                 notes: "入户走访，情况正常".into(),
                 location: None,
-                photos: Vec::new(),
+                photos: if n % 20 == 0 {
+                    vec![photo.clone()]
+                } else {
+                    Vec::new()
+                },
             };
             data.store.record_visit(&worker, id, &visit, now)?;
         }

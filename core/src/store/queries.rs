@@ -105,6 +105,21 @@ pub struct AddressCount {
     pub residents: u32,
 }
 
+/// One visit of a worker's trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerVisit {
+    /// The household visited.
+    pub household_id: RecordId,
+    /// Its building-unit-room.
+    pub address_label: String,
+    /// When.
+    pub at: Timestamp,
+    /// Why.
+    pub purpose: String,
+    /// What was noted.
+    pub notes: String,
+}
+
 /// A resident found by search, personal data masked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResidentHit {
@@ -290,12 +305,8 @@ impl Store {
             .map_err(Error::storage("counting visits"))
     }
 
-    /// A worker's visits, newest first: (household id, building-unit-room, when, purpose, notes).
-    pub fn visits_by_worker(
-        &self,
-        worker: &str,
-        limit: u32,
-    ) -> Result<Vec<(RecordId, String, Timestamp, String, String)>> {
+    /// A worker's visits, newest first.
+    pub fn visits_by_worker(&self, worker: &str, limit: u32) -> Result<Vec<WorkerVisit>> {
         self.reader()
             .prepare_cached(
                 "SELECT v.household_id, h.building_id || '-' || h.unit || '-' || h.room, v.at, v.purpose, v.notes
@@ -304,13 +315,13 @@ impl Store {
             )
             .and_then(|mut st| {
                 st.query_map(rusqlite::params![worker, limit], |r| {
-                    Ok((
-                        RecordId::from_string(r.get::<_, String>(0)?),
-                        r.get(1)?,
-                        Timestamp(r.get(2)?),
-                        r.get(3)?,
-                        r.get(4)?,
-                    ))
+                    Ok(WorkerVisit {
+                        household_id: RecordId::from_string(r.get::<_, String>(0)?),
+                        address_label: r.get(1)?,
+                        at: Timestamp(r.get(2)?),
+                        purpose: r.get(3)?,
+                        notes: r.get(4)?,
+                    })
                 })?
                 .collect()
             })

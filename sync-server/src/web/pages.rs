@@ -573,15 +573,18 @@ pub(super) async fn worker(
         Err(e) => return failed(e),
     };
     let mut rows = Vec::new();
-    for (household, label, at, purpose, notes) in visits {
+    for v in visits {
         // Only visits to households of the supervisor's area.
         let in_area = app
             .store
-            .household(&household)
+            .household(&v.household_id)
             .map(|h| grids.contains(&h.address.grid))
             .unwrap_or(false);
         if in_area {
-            rows.push(context! { household => household.to_string(), label => label, at => minute(at), purpose => purpose, notes => notes });
+            rows.push(context! {
+                household => v.household_id.to_string(), label => v.address_label, at => minute(v.at),
+                purpose => v.purpose, notes => v.notes,
+            });
         }
     }
     render(

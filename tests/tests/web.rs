@@ -1,0 +1,251 @@
+//! The supervisors' web pages over HTTP against a real server: sign in, a household with its
+//! photo, overdue orders, a ledger with bad rows, and refusals outside one's area or role.
+
+use std::path::PathBuf;
+
+use gridwalk_core::Timestamp;
+use gridwalk_core::photos::PhotoOptions;
+use gridwalk_core::records::household::{NewVisit, VisitPurpose};
+use gridwalk_core::records::order::{NewOrder, NewOrderItem, Severity};
+use gridwalk_core::records::reference::{ReferenceItem, ReferenceKind};
+use gridwalk_core::store::inspection::OrderAction;
+use gridwalk_core::store::photos::PhotoSource;
+use gridwalk_server::accounts::ScopeGrant;
+use gridwalk_tests::{Device, PASSWORD, TestServer, seed_households};
+
+/// A browser-like client: keeps the session cookie, does not follow redirects.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+}
+
+impl Browser {
+    async fn sign_in(base: &str, user: &str) -> (Browser, u16) {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let resp = http
+            .post(format!("{base}/web/login"))
+            .form(&[("username", user), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let cookie = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("gw_session="))
+            .map(|v| v.split(';').next().unwrap().to_owned())
+            .unwrap_or_default();
+        (
+            Browser {
+                http,
+                base: base.to_owned(),
+                cookie,
+            },
+            status,
+        )
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        (
+            resp.status().as_u16(),
+            resp.text().await.unwrap_or_default(),
+        )
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn supervisors_see_their_area_and_only_their_area() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let ids = seed_households(dir.path(), "C01-G01", 3);
+    {
+        let data =
+            gridwalk_server::server::open_data(dir.path(), std::time::Duration::from_secs(60))
+                .unwrap();
+        data.store
+            .add_reference(&[ReferenceItem {
+                kind: ReferenceKind::Building,
+                id: "B1".into(),
+                parent_id: Some("Q1".into()),
+                name: "1号楼".into(),
+            }])
+            .unwrap();
+        let other: ScopeGrant = "community:C02".parse().unwrap();
+        data.accounts
+            .add_user(
+                "supervisor2",
+                "另一街道",
+                gridwalk_core::Role::Supervisor,
+                PASSWORD,
+                &[other],
+            )
+            .unwrap();
+    }
+
+    // A worker's visit with a photo, and two orders, one overdue.
+    let worker = Device::sign_in(&server.url, "worker.a").await;
+    worker.sync().await;
+    let photo_path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/photos/landscape_5.jpg");
+    let photo = worker
+        .store
+        .import_photo(
+            &ids[0],
+            PhotoSource::File(&photo_path),
+            &PhotoOptions::default(),
+            None,
+            None,
+        )
+        .unwrap();
+    let visit = NewVisit {
+        at: Timestamp::now(),
+        purpose: VisitPurpose::Verification,
+        notes: "楼道堆物已拍照".into(),
+        location: None,
+        photos: vec![photo.clone()],
+    };
+    worker
+        .store
+        .record_visit(&worker.actor, &ids[0], &visit, Timestamp::now())
+        .unwrap();
+    worker.sync().await;
+    let inspector = Device::sign_in(&server.url, "inspector").await;
+    for (title, days) in [("逾期的整改单", -3), ("未到期的整改单", 10)] {
+        let order = NewOrder {
+            title: title.into(),
+            compound: "Q1".into(),
+            company: "P01".into(),
+            deadline: Timestamp(Timestamp::now().0 + days * Timestamp::DAY_MS),
+            items: vec![NewOrderItem {
+                description: "消防通道".into(),
+                severity: Severity::Major,
+                before_photos: vec![],
+            }],
+            from_report: None,
+        };
+        let id = inspector
+            .store
+            .create_order(&inspector.actor, &order, Timestamp::now())
+            .unwrap();
+        inspector
+            .store
+            .act_on_order(&inspector.actor, &id, &OrderAction::Issue, Timestamp::now())
+            .unwrap();
+    }
+    inspector.sync().await;
+
+    let (_, status) = Browser::sign_in(&server.url, "supervisor").await;
+    assert_eq!(status, 303, "signed in and sent to the overview");
+    let (me, _) = Browser::sign_in(&server.url, "supervisor").await;
+    let (status, overview) = me.get("/web").await;
+    assert_eq!(status, 200);
+    assert!(
+        overview.contains("第一网格") && overview.contains("近30天走访"),
+        "Chinese by default"
+    );
+    let (_, english) = me.get("/web?lang=en").await;
+    assert!(english.contains("Visits, last 30 days"));
+
+    // The household with its photo.
+    let (status, page) = me.get(&format!("/web/households/{}", ids[0])).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("楼道堆物已拍照"));
+    assert!(
+        page.contains(&format!("/web/photos/{}", photo.thumb)),
+        "the photo is on the page"
+    );
+    let resp = me
+        .http
+        .get(format!("{}/web/photos/{}", me.base, photo.thumb))
+        .header("cookie", &me.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.headers()["content-type"], "image/jpeg");
+
+    // Overdue orders only.
+    let (_, overdue) = me.get("/web/orders?filter=overdue").await;
+    assert!(overdue.contains("逾期的整改单") && !overdue.contains("未到期的整改单"));
+    let (_, all) = me.get("/web/orders").await;
+    assert!(all.contains("逾期的整改单") && all.contains("未到期的整改单"));
+
+    // A ledger with bad rows: each listed with its reason.
+    let ledger = "社区,网格,小区,楼栋,单元,房号,房屋用途,姓名,身份证号,电话\n\
+                  C01,C01-G01,Q1,B1,3,301,自住,钱一,110101198503070013,13800138000\n\
+                  C01,C01-G01,Q1,B1,3,302,自住,孙二,110105194912310021,\n\
+                  C01,C01-G01,Q1,B1,3,303,自住,李三,,abc\n\
+                  C01,C01-G01,Q1,B7,3,304,自住,周四,,\n";
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(ledger.as_bytes().to_vec()).file_name("台账.csv"),
+    );
+    let resp = me
+        .http
+        .post(format!("{}/web/ledger/preview", me.base))
+        .header("cookie", &me.cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let preview = resp.text().await.unwrap();
+    for reason in ["check digit", "bad phone", "unknown building B7"] {
+        assert!(preview.contains(reason), "{reason} listed");
+    }
+    let upload = preview
+        .split("name=\"upload\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let resp = me
+        .http
+        .post(format!("{}/web/ledger/commit", me.base))
+        .header("cookie", &me.cookie)
+        .form(&[("upload", upload.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["location"], "/web/ledger?committed=1");
+    let (_, export) = me.get("/web/export/residents.csv").await;
+    assert!(export.contains("钱一") && export.contains("110101198503070013"));
+
+    // Another area's supervisor is refused, page by page; a grid worker gets no pages at all.
+    let (other, _) = Browser::sign_in(&server.url, "supervisor2").await;
+    let (status, _) = other.get(&format!("/web/households/{}", ids[0])).await;
+    assert_eq!(status, 403);
+    let (status, _) = other.get(&format!("/web/photos/{}", photo.thumb)).await;
+    assert_eq!(status, 403);
+    let (status, _) = other.get("/web/households?grid=C01-G01").await;
+    assert_eq!(status, 403);
+    assert!(
+        server
+            .log()
+            .iter()
+            .any(|l| l.contains("refused a page outside the user's area"))
+    );
+    let (w, _) = Browser::sign_in(&server.url, "worker.a").await;
+    assert_eq!(w.get("/web").await.0, 403);
+    let (anonymous, _) = Browser::sign_in(&server.url, "nobody").await;
+    assert_eq!(
+        anonymous.get("/web").await.0,
+        303,
+        "no session: to the login page"
+    );
+}
