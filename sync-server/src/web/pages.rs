@@ -322,8 +322,8 @@ pub(super) async fn household(
         .map(|r| {
             context! {
                 name => r.name, moved_out => r.moved_out,
-                id_number => r.id_number.as_deref().map(id_number::mask),
-                phone => r.phone.as_deref().map(phone::mask),
+                id_number => r.id_number.as_deref().map(id_number::mask).unwrap_or_default(),
+                phone => r.phone.as_deref().map(phone::mask).unwrap_or_default(),
                 relation => r.relation.as_str(),
                 tags => r.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(" "),
             }
@@ -344,7 +344,7 @@ pub(super) async fn household(
         "household.html",
         &p.lang,
         p.user(),
-        context! { h => minijinja::Value::from_serialize(&h), label => label, residents => residents, visits => visits },
+        context! { h => minijinja::Value::from_serialize(&h), label => label, house_use => h.house_use.as_str(), residents => residents, visits => visits },
     )
 }
 

@@ -1,0 +1,129 @@
+// Browser tests of the supervisors' pages in headless Chromium (Debian's), driven by
+// playwright-core, against the real server with its demo district. Run by scripts/browser-test;
+// screenshots land in target/screenshots/ for review.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createRequire } from "node:module";
+
+const root = resolve(import.meta.dirname, "../..");
+const require = createRequire(join(root, "target/tools/package.json"));
+const { chromium } = require("playwright-core");
+
+const serverExe = join(root, "target/debug/gridwalk-server");
+const shots = join(root, "target/screenshots");
+mkdirSync(shots, { recursive: true });
+const data = mkdtempSync(join(tmpdir(), "gridwalk-web-"));
+let server, base, browser;
+
+before(async () => {
+  server = spawn(serverExe, ["--data-dir", data, "demo", "--listen", "127.0.0.1:0", "--households", "200"], {
+    env: { ...process.env, RUST_LOG: "warn" },
+  });
+  base = await new Promise((ok, fail) => {
+    let out = "";
+    server.stdout.on("data", (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) ok(m[1]);
+    });
+    server.on("exit", (code) => fail(new Error(`server exited ${code}: ${out}`)));
+  });
+  execFileSync(serverExe, ["--data-dir", data, "admin", "add-user", "--username", "other.supervisor",
+    "--name", "和平街道", "--role", "supervisor", "--password", "other-area-pw", "--scope", "community:C02"]);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill("SIGKILL");
+});
+
+async function signIn(user, password) {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${base}/web/login`);
+  await page.fill("#username", user);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForURL(`${base}/web`), page.click("#login")]);
+  return page;
+}
+
+let householdWithPhoto;
+
+test("a supervisor signs in and sees the overview of their area", async () => {
+  const page = await signIn("zhang.supervisor", "supervisor-demo");
+  assert.match(await page.textContent("#grids"), /第1网格/);
+  await page.screenshot({ path: join(shots, "overview.png"), fullPage: true });
+  await page.goto(`${base}/web?lang=en`);
+  assert.match(await page.textContent("h1"), /Overview/);
+  await page.goto(`${base}/web?lang=zh`);
+});
+
+test("a household opens with its photo", async () => {
+  const page = await signIn("zhang.supervisor", "supervisor-demo");
+  await page.goto(`${base}/web/households?grid=C01-G01`);
+  const links = await page.$$eval("#households a", (as) => as.map((a) => a.getAttribute("href")));
+  for (const href of links) {
+    await page.goto(`${base}${href}`);
+    if (await page.$("img.thumb")) {
+      householdWithPhoto = href;
+      break;
+    }
+  }
+  assert.ok(householdWithPhoto, "a household of the demo has a visit photo");
+  const width = await page.$eval("img.thumb", (img) => img.complete && img.naturalWidth);
+  assert.ok(width > 0, "the photo loaded");
+  await page.screenshot({ path: join(shots, "household.png"), fullPage: true });
+});
+
+test("overdue orders can be filtered", async () => {
+  const page = await signIn("zhang.supervisor", "supervisor-demo");
+  await page.goto(`${base}/web/orders`);
+  const all = await page.$$("#orders tr");
+  await page.click("#filter-overdue");
+  await page.waitForURL(/filter=overdue/);
+  const rows = await page.$$eval("#orders tr", (trs) => trs.slice(1).map((tr) => tr.className));
+  assert.ok(rows.length > 0, "the demo has overdue orders");
+  assert.ok(rows.length < all.length - 1, "fewer than all orders");
+  assert.ok(rows.every((c) => c.includes("bad")), "every row is overdue");
+  await page.screenshot({ path: join(shots, "orders-overdue.png"), fullPage: true });
+});
+
+test("a spreadsheet with bad rows lists every one of them", async () => {
+  const page = await signIn("zhang.supervisor", "supervisor-demo");
+  const file = join(data, "台账.csv");
+  writeFileSync(file, [
+    "社区,网格,小区,楼栋,单元,房号,房屋用途,姓名,身份证号,电话",
+    "C01,C01-G01,C01-Q01,C01-Q01-B01,9,901,自住,钱一,110101198503070013,13800138000",
+    "C01,C01-G01,C01-Q01,C01-Q01-B01,9,902,自住,孙二,110105194912310021,",
+    "C01,C01-G01,C01-Q01,C01-Q01-B01,9,903,自住,李三,,abc",
+    "C01,C01-G01,C01-Q01,NO-SUCH-BUILDING,9,904,自住,周四,,",
+  ].join("\n"));
+  await page.goto(`${base}/web/ledger`);
+  await page.setInputFiles("#file", file);
+  await Promise.all([page.waitForURL(`${base}/web/ledger/preview`), page.click("#preview")]);
+  const reasons = await page.$$eval("#bad-rows tr.bad", (trs) => trs.map((tr) => tr.textContent));
+  assert.equal(reasons.length, 3, reasons.join("\n"));
+  assert.match(reasons.join("\n"), /check digit/);
+  assert.match(reasons.join("\n"), /bad phone/);
+  assert.match(reasons.join("\n"), /unknown building NO-SUCH-BUILDING/);
+  await page.screenshot({ path: join(shots, "ledger-preview.png"), fullPage: true });
+  await Promise.all([page.waitForURL(/committed=1/), page.click("#commit")]);
+  assert.match(await page.textContent("#committed"), /1/);
+});
+
+test("another area's supervisor is refused", async () => {
+  assert.ok(householdWithPhoto);
+  const page = await signIn("other.supervisor", "other-area-pw");
+  const response = await page.goto(`${base}${householdWithPhoto}`);
+  assert.equal(response.status(), 403);
+  assert.match(await page.textContent("#error"), /无权访问/);
+  await page.screenshot({ path: join(shots, "refused.png"), fullPage: true });
+});
