@@ -295,23 +295,15 @@ impl Accounts {
     /// The session a bearer token opens.
     pub fn authenticate(&self, token: &str, now: Timestamp) -> Result<Session, AccountError> {
         let conn = self.pool.get()?;
-        let row: Option<(String, String, String, String, i64, Option<i64>)> = conn
+        let row: Option<(String, String, i64, Option<i64>)> = conn
             .prepare_cached(
-                "SELECT u.id, u.display_name, u.role, t.device_id, t.expires_at, t.revoked_at
-                 FROM token t JOIN user u ON u.id = t.user_id WHERE t.hash = ?1",
+                "SELECT user_id, device_id, expires_at, revoked_at FROM token WHERE hash = ?1",
             )?
             .query_row([token_hash(token)], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
             .optional()?;
-        let Some((user, display_name, role, device_id, expires_at, revoked_at)) = row else {
+        let Some((user, device_id, expires_at, revoked_at)) = row else {
             return Err(AccountError::BadToken("unknown token; sign in again"));
         };
         if revoked_at.is_some() {
@@ -324,32 +316,14 @@ impl Accounts {
                 "this token has expired; sign in again",
             ));
         }
-        let role =
-            Role::parse(&role).ok_or(AccountError::BadToken("the account's role is unknown"))?;
-        let grants = conn
-            .prepare_cached(
-                "SELECT kind, value FROM user_scope WHERE user_id = ?1 ORDER BY kind, value",
-            )?
-            .query_map([&user], |r| {
-                Ok(ScopeGrant {
-                    kind: r.get(0)?,
-                    value: r.get(1)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        let company = grants
-            .iter()
-            .find(|g| g.kind == "company")
-            .map(|g| g.value.clone());
-        Ok(Session {
-            actor: Actor {
-                company,
-                ..Actor::new(user, role)
-            },
-            display_name,
-            device_id,
-            grants,
-        })
+        session_of(&conn, &user, device_id)
+    }
+
+    /// What `user` would be signed in as on `device_id`: their role and grants, without a token.
+    /// For showing who is in a supervisor's area.
+    pub fn session_of_user(&self, user: &str, device_id: &str) -> Result<Session, AccountError> {
+        let conn = self.pool.get()?;
+        session_of(&conn, user, device_id.to_owned())
     }
 
     /// Revokes every token of a user. Returns how many.
@@ -412,6 +386,40 @@ impl Accounts {
 }
 
 /// How long the `n`th consecutive failure makes the user wait: doubling from 1 s.
+/// A user's session on a device: role, company and grants, read from the accounts file.
+fn session_of(conn: &Connection, user: &str, device_id: String) -> Result<Session, AccountError> {
+    let (display_name, role): (String, String) = conn
+        .prepare_cached("SELECT display_name, role FROM user WHERE id = ?1")?
+        .query_row([user], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or(AccountError::BadToken("the account no longer exists"))?;
+    let role = Role::parse(&role).ok_or(AccountError::BadToken("the account's role is unknown"))?;
+    let grants = conn
+        .prepare_cached(
+            "SELECT kind, value FROM user_scope WHERE user_id = ?1 ORDER BY kind, value",
+        )?
+        .query_map([user], |r| {
+            Ok(ScopeGrant {
+                kind: r.get(0)?,
+                value: r.get(1)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let company = grants
+        .iter()
+        .find(|g| g.kind == "company")
+        .map(|g| g.value.clone());
+    Ok(Session {
+        actor: Actor {
+            company,
+            ..Actor::new(user.to_owned(), role)
+        },
+        display_name,
+        device_id,
+        grants,
+    })
+}
+
 fn lockout(failures: i64) -> Duration {
     let exp = (failures - FREE_FAILURES).clamp(0, 20) as u32;
     Duration::from_secs(1u64 << exp).min(MAX_LOCKOUT)

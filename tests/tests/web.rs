@@ -156,6 +156,10 @@ async fn supervisors_see_their_area_and_only_their_area() {
         overview.contains("第一网格") && overview.contains("近30天走访"),
         "Chinese by default"
     );
+    assert!(
+        overview.contains("/web/workers/worker.a"),
+        "the area's worker's device is listed with its last sync"
+    );
     let (_, english) = me.get("/web?lang=en").await;
     assert!(english.contains("Visits, last 30 days"));
 
@@ -234,6 +238,14 @@ async fn supervisors_see_their_area_and_only_their_area() {
     assert_eq!(status, 403);
     let (status, _) = other.get("/web/households?grid=C01-G01").await;
     assert_eq!(status, 403);
+    let (status, theirs) = other.get("/web").await;
+    assert_eq!(status, 200);
+    assert!(
+        !theirs.contains("worker.a"),
+        "another area's supervisor does not learn who works here, nor when they synced"
+    );
+    let (_, trail) = other.get("/web/workers/worker.a").await;
+    assert!(!trail.contains("楼道堆物已拍照"), "nor what they did");
     assert!(
         server
             .log()

@@ -112,6 +112,8 @@ pub struct WorkerVisit {
     pub household_id: RecordId,
     /// Its building-unit-room.
     pub address_label: String,
+    /// Its grid, for checking the reader's area.
+    pub grid: String,
     /// When.
     pub at: Timestamp,
     /// Why.
@@ -309,7 +311,7 @@ impl Store {
     pub fn visits_by_worker(&self, worker: &str, limit: u32) -> Result<Vec<WorkerVisit>> {
         self.reader()
             .prepare_cached(
-                "SELECT v.household_id, h.building_id || '-' || h.unit || '-' || h.room, v.at, v.purpose, v.notes
+                "SELECT v.household_id, h.building_id || '-' || h.unit || '-' || h.room, h.grid_id, v.at, v.purpose, v.notes
                  FROM visit v JOIN household h ON h.id = v.household_id
                  WHERE v.worker = ?1 ORDER BY v.at DESC LIMIT ?2",
             )
@@ -318,9 +320,10 @@ impl Store {
                     Ok(WorkerVisit {
                         household_id: RecordId::from_string(r.get::<_, String>(0)?),
                         address_label: r.get(1)?,
-                        at: Timestamp(r.get(2)?),
-                        purpose: r.get(3)?,
-                        notes: r.get(4)?,
+                        grid: r.get(2)?,
+                        at: Timestamp(r.get(3)?),
+                        purpose: r.get(4)?,
+                        notes: r.get(5)?,
                     })
                 })?
                 .collect()

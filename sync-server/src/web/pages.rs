@@ -1,6 +1,10 @@
 //! The page handlers. Each one: who is asking (a supervisor, else the login page or 403), what
 //! their area is, then one read of the store and one template.
 
+// A handler's `Err` is the response it sends instead of the page: it is built once per request
+// and returned straight to axum, so boxing it would cost an allocation and buy nothing.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -22,6 +26,10 @@ use crate::ledger::{export, import};
 use crate::scope::scopes_of;
 
 type Params = Query<HashMap<String, String>>;
+
+/// What a page handler answers: `Ok` with the page, or `Err` with what to send instead (the
+/// login page, a 403, a 404, a 500), so that `?` can end a handler early.
+type PageResult = Result<Response, Response>;
 const PAGE: u32 = 50;
 
 fn day(t: Timestamp) -> String {
@@ -65,6 +73,83 @@ impl Page {
     fn user(&self) -> Option<&str> {
         Some(&self.session.actor.user_id)
     }
+
+    /// The page itself, in the reader's language.
+    fn render(&self, app: &AppState, template: &str, ctx: minijinja::Value) -> PageResult {
+        Ok(render(app, template, &self.lang, self.user(), ctx))
+    }
+
+    fn error(&self, app: &AppState, status: StatusCode, key: &str, message: &str) -> Response {
+        error_page(app, status, &self.lang, self.user(), key, message)
+    }
+
+    fn not_found(&self, app: &AppState, what: &str) -> Response {
+        self.error(app, StatusCode::NOT_FOUND, "not_found", what)
+    }
+
+    fn bad_ledger(&self, app: &AppState, why: &str) -> Response {
+        self.error(app, StatusCode::BAD_REQUEST, "ledger", why)
+    }
+
+    /// A 403 for a record outside the reader's area, logged: every refusal leaves a trace.
+    fn refuse(&self, app: &AppState, what: &str) -> Response {
+        tracing::warn!(user = %self.session.actor.user_id, what, "refused a page outside the user's area");
+        self.error(
+            app,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this is outside your area",
+        )
+    }
+
+    /// A record by id: missing is a 404, anything else a 500.
+    fn found<T>(
+        &self,
+        app: &AppState,
+        id: &str,
+        r: gridwalk_core::Result<T>,
+    ) -> Result<T, Response> {
+        r.map_err(|e| match e {
+            gridwalk_core::Error::NotFound { .. } => self.not_found(app, id),
+            e => failed(e),
+        })
+    }
+}
+
+/// Reference names by id, for showing names where records hold ids.
+fn names(app: &AppState, kind: ReferenceKind) -> Result<HashMap<String, String>, Response> {
+    Ok(app
+        .store
+        .reference_items(kind, None)
+        .map_err(failed)?
+        .into_iter()
+        .map(|i| (i.id, i.name))
+        .collect())
+}
+
+/// The devices whose users work in the reader's area: a supervisor does not learn who works
+/// elsewhere, nor when they synced.
+fn devices_in_area(
+    app: &AppState,
+    p: &Page,
+) -> Result<Vec<(String, String, Timestamp, u32)>, Response> {
+    let mut in_area: HashMap<String, bool> = HashMap::new();
+    let mut shown = Vec::new();
+    for device in app.accounts.devices().map_err(failed)? {
+        let user = &device.1;
+        if !in_area.contains_key(user) {
+            let theirs = app
+                .accounts
+                .session_of_user(user, &device.0)
+                .map_err(failed)
+                .and_then(|s| scopes_of(&s, &app.store).map_err(failed))?;
+            in_area.insert(user.clone(), theirs.iter().any(|s| p.scopes.contains(s)));
+        }
+        if in_area[user] {
+            shown.push(device);
+        }
+    }
+    Ok(shown)
 }
 
 async fn page(
@@ -83,18 +168,6 @@ async fn page(
         lang,
         scopes,
     })
-}
-
-fn refuse(app: &AppState, p: &Page, what: &str) -> Response {
-    tracing::warn!(user = %p.session.actor.user_id, what, "refused a page outside the user's area");
-    error_page(
-        app,
-        StatusCode::FORBIDDEN,
-        &p.lang,
-        p.user(),
-        "forbidden",
-        "this is outside your area",
-    )
 }
 
 fn failed(e: impl std::fmt::Display) -> Response {
@@ -181,89 +254,57 @@ pub(super) async fn overview(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
     Query(q): Params,
-) -> Response {
-    let p = match page(&app, &headers, &q).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let p = page(&app, &headers, &q).await?;
     let now = Timestamp::now();
     let store = &app.store;
-    let names: HashMap<String, String> = store
-        .reference_items(ReferenceKind::Grid, None)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|g| (g.id, g.name))
-        .collect();
+    let names = names(&app, ReferenceKind::Grid)?;
     let mut grids = Vec::new();
     for g in p.grids() {
-        let Ok(list) = store.list_households(&AddressScope::Grid(g.clone()), 0, 0) else {
-            continue;
-        };
+        let list = store
+            .list_households(&AddressScope::Grid(g.clone()), 0, 0)
+            .map_err(failed)?;
         grids.push(context! {
-            grid => g,
             name => names.get(&g).cloned().unwrap_or_else(|| g.clone()),
             households => list.household_count,
             residents => list.resident_count,
-            visits => store.visits_since(&g, now.minus_days(30)).unwrap_or(0),
-            findings => store.needs_checking(&g, now).map(|f| f.len()).unwrap_or(0),
+            visits => store.visits_since(&g, now.minus_days(30)).map_err(failed)?,
+            findings => store.needs_checking(&g, now).map_err(failed)?.len(),
+            grid => g,
         });
     }
     let (mut open, mut overdue) = (0, 0);
     for c in p.compounds() {
-        let (o, d) = store.order_counts(&c, now).unwrap_or((0, 0));
+        let (o, d) = store.order_counts(&c, now).map_err(failed)?;
         open += o;
         overdue += d;
     }
-    let users: Vec<String> = Vec::new();
-    let _ = users;
-    let devices: Vec<_> = app
-        .accounts
-        .devices()
-        .unwrap_or_default()
+    let devices: Vec<_> = devices_in_area(&app, &p)?
         .into_iter()
         .map(|(id, user, at, pending)| context! { id => id, user => user, last_sync => minute(at), pending => pending })
         .collect();
-    render(
-        &app,
-        "overview.html",
-        &p.lang,
-        p.user(),
-        context! { grids => grids, open_orders => open, overdue_orders => overdue, devices => devices },
-    )
+    p.render(&app, "overview.html", context! { grids => grids, open_orders => open, overdue_orders => overdue, devices => devices })
 }
 
 pub(super) async fn households(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
     Query(q): Params,
-) -> Response {
-    let p = match page(&app, &headers, &q).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let p = page(&app, &headers, &q).await?;
     let grids = p.grids();
     let grid = q.get("grid").cloned().or_else(|| grids.first().cloned());
     let Some(grid) = grid else {
-        return render(
-            &app,
-            "households.html",
-            &p.lang,
-            p.user(),
-            context! { grids => grids },
-        );
+        return p.render(&app, "households.html", context! { grids => grids });
     };
     if !grids.contains(&grid) {
-        return refuse(&app, &p, "households of another grid");
+        return Err(p.refuse(&app, "households of another grid"));
     }
     let page_no: u32 = q.get("page").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let list =
-        match app
-            .store
-            .list_households(&AddressScope::Grid(grid.clone()), page_no * PAGE, PAGE)
-        {
-            Ok(l) => l,
-            Err(e) => return failed(e),
-        };
+    let list = app
+        .store
+        .list_households(&AddressScope::Grid(grid.clone()), page_no * PAGE, PAGE)
+        .map_err(failed)?;
     let rows: Vec<_> = list
         .households
         .iter()
@@ -276,11 +317,9 @@ pub(super) async fn households(
         })
         .collect();
     let more = (page_no + 1) * PAGE < list.household_count;
-    render(
+    p.render(
         &app,
         "households.html",
-        &p.lang,
-        p.user(),
         context! {
             grids => grids, grid => grid, households => rows, count => list.household_count,
             residents => list.resident_count,
@@ -294,26 +333,11 @@ pub(super) async fn household(
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Params,
-) -> Response {
-    let p = match page(&app, &headers, &q).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let h = match app.store.household(&RecordId::from(id.as_str())) {
-        Ok(h) => h,
-        Err(_) => {
-            return error_page(
-                &app,
-                StatusCode::NOT_FOUND,
-                &p.lang,
-                p.user(),
-                "not_found",
-                &id,
-            );
-        }
-    };
+) -> PageResult {
+    let p = page(&app, &headers, &q).await?;
+    let h = p.found(&app, &id, app.store.household(&RecordId::from(id.as_str())))?;
     if !p.grids().contains(&h.address.grid) {
-        return refuse(&app, &p, "a household of another grid");
+        return Err(p.refuse(&app, "a household of another grid"));
     }
     use gridwalk_core::rules::{id_number, phone};
     let residents: Vec<_> = h
@@ -339,51 +363,34 @@ pub(super) async fn household(
         })
         .collect();
     let label = format!("{} {}", h.address.compound, h.address.label());
-    render(
-        &app,
-        "household.html",
-        &p.lang,
-        p.user(),
-        context! { h => minijinja::Value::from_serialize(&h), label => label, house_use => h.house_use.as_str(), residents => residents, visits => visits },
-    )
+    p.render(&app, "household.html", context! { h => minijinja::Value::from_serialize(&h), label => label, house_use => h.house_use.as_str(), residents => residents, visits => visits })
 }
 
 pub(super) async fn findings(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
     Query(q): Params,
-) -> Response {
-    let p = match page(&app, &headers, &q).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let p = page(&app, &headers, &q).await?;
     let grids = p.grids();
     let grid = q.get("grid").cloned().or_else(|| grids.first().cloned());
     let Some(grid) = grid else {
-        return render(
-            &app,
-            "findings.html",
-            &p.lang,
-            p.user(),
-            context! { grids => grids },
-        );
+        return p.render(&app, "findings.html", context! { grids => grids });
     };
     if !grids.contains(&grid) {
-        return refuse(&app, &p, "findings of another grid");
+        return Err(p.refuse(&app, "findings of another grid"));
     }
-    let list = match app.store.needs_checking(&grid, Timestamp::now()) {
-        Ok(l) => l,
-        Err(e) => return failed(e),
-    };
+    let list = app
+        .store
+        .needs_checking(&grid, Timestamp::now())
+        .map_err(failed)?;
     let rows: Vec<_> = list
         .iter()
         .map(|f| context! { kind => f.kind.as_str(), household_id => f.household_id, detail => f.detail })
         .collect();
-    render(
+    p.render(
         &app,
         "findings.html",
-        &p.lang,
-        p.user(),
         context! { grids => grids, grid => grid, findings => rows },
     )
 }
@@ -392,24 +399,22 @@ pub(super) async fn orders(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
     Query(q): Params,
-) -> Response {
-    let p = match page(&app, &headers, &q).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let p = page(&app, &headers, &q).await?;
     let now = Timestamp::now();
     let filter = q.get("filter").cloned().unwrap_or_default();
     let compounds = p.compounds();
     let mut rows = Vec::new();
     for c in &compounds {
-        let Ok(list) = app.store.list_orders(
-            &p.session.actor,
-            &OrderFilter::Compound(c.clone()),
-            now,
-            1000,
-        ) else {
-            continue;
-        };
+        let list = app
+            .store
+            .list_orders(
+                &p.session.actor,
+                &OrderFilter::Compound(c.clone()),
+                now,
+                1000,
+            )
+            .map_err(failed)?;
         for o in list {
             let keep = match filter.split_once(':') {
                 _ if filter.is_empty() => o.status != OrderStatus::Draft,
@@ -442,11 +447,9 @@ pub(super) async fn orders(
         "verified",
         "cancelled",
     ];
-    render(
+    p.render(
         &app,
         "orders.html",
-        &p.lang,
-        p.user(),
         context! { orders => rows, statuses => statuses },
     )
 }
@@ -456,31 +459,16 @@ pub(super) async fn order(
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Params,
-) -> Response {
-    let p = match page(&app, &headers, &q).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let detail = match app.store.order(&RecordId::from(id.as_str())) {
-        Ok(d) => d,
-        Err(_) => {
-            return error_page(
-                &app,
-                StatusCode::NOT_FOUND,
-                &p.lang,
-                p.user(),
-                "not_found",
-                &id,
-            );
-        }
-    };
+) -> PageResult {
+    let p = page(&app, &headers, &q).await?;
+    let detail = p.found(&app, &id, app.store.order(&RecordId::from(id.as_str())))?;
     let o = &detail.order;
     if !RecordView::Order(o.clone())
         .scopes()
         .iter()
         .any(|s| p.scopes.contains(s))
     {
-        return refuse(&app, &p, "an order of another area");
+        return Err(p.refuse(&app, "an order of another area"));
     }
     let items: Vec<_> = o
         .items
@@ -507,39 +495,24 @@ pub(super) async fn order(
         })
         .collect();
     let overdue = gridwalk_core::rules::order::is_overdue(o, &detail.state, Timestamp::now());
-    render(
-        &app,
-        "order.html",
-        &p.lang,
-        p.user(),
-        context! {
+    p.render(&app, "order.html", context! {
             title => o.title, status => detail.state.status.as_str(), overdue => overdue, company => o.company,
             deadline => day(o.deadline), items => items, history => history,
-        },
-    )
+        })
 }
 
 pub(super) async fn ratings(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
     Query(q): Params,
-) -> Response {
-    let p = match page(&app, &headers, &q).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let names: HashMap<String, String> = app
+) -> PageResult {
+    let p = page(&app, &headers, &q).await?;
+    let names = names(&app, ReferenceKind::Company)?;
+    let ratings: Vec<_> = app
         .store
-        .reference_items(ReferenceKind::Company, None)
-        .unwrap_or_default()
+        .company_ratings(Timestamp::now())
+        .map_err(failed)?
         .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
-    let ratings: Vec<_> = match app.store.company_ratings(Timestamp::now()) {
-        Ok(r) => r,
-        Err(e) => return failed(e),
-    }
-    .into_iter()
     .map(|r| {
         context! {
             company => r.company, name => names.get(&r.company).cloned().unwrap_or_else(|| r.company.clone()),
@@ -548,13 +521,7 @@ pub(super) async fn ratings(
         }
     })
     .collect();
-    render(
-        &app,
-        "ratings.html",
-        &p.lang,
-        p.user(),
-        context! { ratings => ratings },
-    )
+    p.render(&app, "ratings.html", context! { ratings => ratings })
 }
 
 pub(super) async fn worker(
@@ -562,36 +529,26 @@ pub(super) async fn worker(
     headers: HeaderMap,
     Path(user): Path<String>,
     Query(q): Params,
-) -> Response {
-    let p = match page(&app, &headers, &q).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let p = page(&app, &headers, &q).await?;
     let grids = p.grids();
-    let visits = match app.store.visits_by_worker(&user, 500) {
-        Ok(v) => v,
-        Err(e) => return failed(e),
-    };
-    let mut rows = Vec::new();
-    for v in visits {
+    let rows: Vec<_> = app
+        .store
+        .visits_by_worker(&user, 500)
+        .map_err(failed)?
+        .into_iter()
         // Only visits to households of the supervisor's area.
-        let in_area = app
-            .store
-            .household(&v.household_id)
-            .map(|h| grids.contains(&h.address.grid))
-            .unwrap_or(false);
-        if in_area {
-            rows.push(context! {
+        .filter(|v| grids.contains(&v.grid))
+        .map(|v| {
+            context! {
                 household => v.household_id.to_string(), label => v.address_label, at => minute(v.at),
                 purpose => v.purpose, notes => v.notes,
-            });
-        }
-    }
-    render(
+            }
+        })
+        .collect();
+    p.render(
         &app,
         "worker.html",
-        &p.lang,
-        p.user(),
         context! { worker => user, visits => rows },
     )
 }
@@ -600,30 +557,18 @@ pub(super) async fn ledger(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
     Query(q): Params,
-) -> Response {
-    let p = match page(&app, &headers, &q).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let p = page(&app, &headers, &q).await?;
     let committed = q.get("committed").cloned();
-    render(
-        &app,
-        "ledger.html",
-        &p.lang,
-        p.user(),
-        context! { committed => committed },
-    )
+    p.render(&app, "ledger.html", context! { committed => committed })
 }
 
 pub(super) async fn ledger_preview(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
     mut form: Multipart,
-) -> Response {
-    let p = match page(&app, &headers, &HashMap::new()).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let p = page(&app, &headers, &HashMap::new()).await?;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Ok(Some(field)) = form.next_field().await {
         let name = field.file_name().unwrap_or_default().to_lowercase();
@@ -632,14 +577,7 @@ pub(super) async fn ledger_preview(
         }
     }
     let Some((name, bytes)) = file else {
-        return error_page(
-            &app,
-            StatusCode::BAD_REQUEST,
-            &p.lang,
-            p.user(),
-            "ledger",
-            "choose a CSV or XLSX file",
-        );
+        return Err(p.bad_ledger(&app, "choose a CSV or XLSX file"));
     };
     let rows = if name.ends_with(".xlsx") {
         import::read_xlsx(&bytes)
@@ -652,19 +590,9 @@ pub(super) async fn ledger_preview(
         rows.and_then(|rows| import::preview(rows, &app2.store))
     })
     .await;
-    let mut preview = match result {
-        Ok(Ok(preview)) => preview,
-        Ok(Err(e)) => {
-            return error_page(
-                &app,
-                StatusCode::BAD_REQUEST,
-                &p.lang,
-                p.user(),
-                "ledger",
-                &e.to_string(),
-            );
-        }
-        Err(e) => return failed(e),
+    let mut preview = match result.map_err(failed)? {
+        Ok(preview) => preview,
+        Err(e) => return Err(p.bad_ledger(&app, &e.to_string())),
     };
     // Rows outside the supervisor's area are bad rows too.
     let mut outside = Vec::new();
@@ -690,13 +618,7 @@ pub(super) async fn ledger_preview(
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .insert(upload, (p.session.actor.user_id.clone(), preview));
-    render(
-        &app,
-        "ledger.html",
-        &p.lang,
-        p.user(),
-        context! { preview => view },
-    )
+    p.render(&app, "ledger.html", context! { preview => view })
 }
 
 #[derive(serde::Deserialize)]
@@ -708,11 +630,8 @@ pub(super) async fn ledger_commit(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
     Form(form): Form<CommitForm>,
-) -> Response {
-    let p = match page(&app, &headers, &HashMap::new()).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let p = page(&app, &headers, &HashMap::new()).await?;
     let upload = app
         .web
         .uploads
@@ -721,31 +640,20 @@ pub(super) async fn ledger_commit(
         .remove(&form.upload);
     let Some((owner, preview)) = upload.filter(|(owner, _)| *owner == p.session.actor.user_id)
     else {
-        return error_page(
-            &app,
-            StatusCode::NOT_FOUND,
-            &p.lang,
-            p.user(),
-            "not_found",
-            "this preview has expired; upload the file again",
-        );
+        return Err(p.not_found(&app, "this preview has expired; upload the file again"));
     };
     let app2 = app.clone();
     let actor = p.session.actor.clone();
-    match tokio::task::spawn_blocking(move || import::commit(&app2.store, &actor, &preview)).await {
-        Ok(Ok(ids)) => {
+    let committed =
+        tokio::task::spawn_blocking(move || import::commit(&app2.store, &actor, &preview))
+            .await
+            .map_err(failed)?;
+    match committed {
+        Ok(ids) => {
             tracing::info!(user = %owner, households = ids.len(), "ledger imported");
-            Redirect::to(&format!("/web/ledger?committed={}", ids.len())).into_response()
+            Ok(Redirect::to(&format!("/web/ledger?committed={}", ids.len())).into_response())
         }
-        Ok(Err(e)) => error_page(
-            &app,
-            StatusCode::BAD_REQUEST,
-            &p.lang,
-            p.user(),
-            "ledger",
-            &e.to_string(),
-        ),
-        Err(e) => failed(e),
+        Err(e) => Err(p.bad_ledger(&app, &e.to_string())),
     }
 }
 
@@ -753,92 +661,58 @@ pub(super) async fn export(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(file): Path<String>,
-) -> Response {
-    let p = match page(&app, &headers, &HashMap::new()).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let p = page(&app, &headers, &HashMap::new()).await?;
     let (name, ext) = file.rsplit_once('.').unwrap_or((&file, ""));
     let table = match name {
         "households" => export::Table::Households,
         "residents" => export::Table::Residents,
         "orders" => export::Table::Orders,
         _ => {
-            return error_page(
-                &app,
-                StatusCode::NOT_FOUND,
-                &p.lang,
-                p.user(),
-                "not_found",
-                &file,
-            );
+            return Err(p.not_found(&app, &file));
         }
     };
     let app2 = app.clone();
     let actor = p.session.actor.clone();
     let scopes = p.scopes.clone();
-    let rows = match tokio::task::spawn_blocking(move || {
-        export::rows(&app2.store, &actor, &scopes, table)
-    })
-    .await
-    {
-        Ok(Ok(rows)) => rows,
-        Ok(Err(e)) => return failed(e),
-        Err(e) => return failed(e),
-    };
+    let rows =
+        tokio::task::spawn_blocking(move || export::rows(&app2.store, &actor, &scopes, table))
+            .await
+            .map_err(failed)?
+            .map_err(failed)?;
     let (body, mime) = match ext {
         "csv" => (export::to_csv(&rows), "text/csv; charset=utf-8"),
-        "xlsx" => match export::to_xlsx(&rows, name) {
-            Ok(b) => (
-                b,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            Err(e) => return failed(e),
-        },
+        "xlsx" => (
+            export::to_xlsx(&rows, name).map_err(failed)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
         _ => {
-            return error_page(
-                &app,
-                StatusCode::NOT_FOUND,
-                &p.lang,
-                p.user(),
-                "not_found",
-                &file,
-            );
+            return Err(p.not_found(&app, &file));
         }
     };
     let disposition = format!("attachment; filename=\"{file}\"");
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, mime.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         body,
     )
-        .into_response()
+        .into_response())
 }
 
 pub(super) async fn photo(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(hash): Path<String>,
-) -> Response {
-    let p = match page(&app, &headers, &HashMap::new()).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let theirs = app.store.photo_scopes(&hash).unwrap_or_default();
+) -> PageResult {
+    let p = page(&app, &headers, &HashMap::new()).await?;
+    let theirs = app.store.photo_scopes(&hash).map_err(failed)?;
     if !theirs.iter().any(|s| p.scopes.contains(s)) {
-        return refuse(&app, &p, "a photo of another area");
+        return Err(p.refuse(&app, "a photo of another area"));
     }
-    match app.store.photo_bytes(&hash) {
-        Ok(Some(bytes)) => ([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response(),
-        _ => error_page(
-            &app,
-            StatusCode::NOT_FOUND,
-            &p.lang,
-            p.user(),
-            "not_found",
-            "not uploaded yet",
-        ),
+    match app.store.photo_bytes(&hash).map_err(failed)? {
+        Some(bytes) => Ok(([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response()),
+        None => Err(p.not_found(&app, "not uploaded yet")),
     }
 }
