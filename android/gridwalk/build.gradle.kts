@@ -28,25 +28,34 @@ dependencies {
 
 val workspace = rootDir.parentFile
 
-// cargo install cargo-ndk; the NDK from the Android SDK (ANDROID_NDK_HOME).
+// cargo install cargo-ndk; the NDK from the Android SDK (ANDROID_NDK_HOME). The workspace's
+// `mobile` profile (size-optimised, stripped) is what BENCHMARKS.md measures and what ships.
 val buildRust by tasks.registering(Exec::class) {
     workingDir = workspace
     commandLine(
         "cargo", "ndk",
         "-t", "arm64-v8a", "-t", "armeabi-v7a", "-t", "x86_64",
         "-o", layout.buildDirectory.dir("rustJniLibs").get().asFile.path,
-        "build", "--release", "-p", "gridwalk-ffi",
+        "build", "--profile", "mobile", "-p", "gridwalk-ffi",
     )
+}
+
+// A host build of the library, unstripped: uniffi-bindgen reads the interface from its symbol
+// table, which the stripped mobile libraries no longer have. The interface is the same on
+// every target.
+val buildHostRust by tasks.registering(Exec::class) {
+    workingDir = workspace
+    commandLine("cargo", "build", "-p", "gridwalk-ffi", "--lib")
 }
 
 // Kotlin bindings generated from the built library by the workspace's pinned uniffi-bindgen.
 val generateBindings by tasks.registering(Exec::class) {
-    dependsOn(buildRust)
+    dependsOn(buildRust, buildHostRust)
     workingDir = workspace
     commandLine(
         "cargo", "run", "-p", "gridwalk-ffi", "--bin", "uniffi-bindgen", "--",
         "generate", "--library",
-        layout.buildDirectory.file("rustJniLibs/arm64-v8a/libgridwalk_ffi.so").get().asFile.path,
+        File(workspace, "target/debug/libgridwalk_ffi.so").path,
         "--language", "kotlin",
         "--out-dir", layout.buildDirectory.dir("generated/uniffi").get().asFile.path,
     )

@@ -55,7 +55,7 @@ fn main() {
     let started = Instant::now();
     let parsed = import::read_csv(csv.as_bytes()).unwrap();
     let read = started.elapsed();
-    let preview = import::preview(parsed, &data.store).unwrap();
+    let preview = import::preview(parsed, &data.store, None).unwrap();
     let judged = started.elapsed();
     let ids = import::commit(&data.store, &admin, &preview).unwrap();
     let total = started.elapsed();

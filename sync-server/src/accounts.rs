@@ -334,11 +334,12 @@ impl Accounts {
         )?)
     }
 
-    /// Revokes the tokens of one device (signing out of the web pages).
-    pub fn revoke_device(&self, device_id: &str) -> Result<usize, AccountError> {
+    /// Revokes one token, the one presented (signing out of the web pages): it touches no
+    /// other session, whoever's device id it names.
+    pub fn revoke_token(&self, token: &str) -> Result<usize, AccountError> {
         Ok(self.pool.get()?.execute(
-            "UPDATE token SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
-            params![device_id, Timestamp::now().0],
+            "UPDATE token SET revoked_at = ?2 WHERE hash = ?1 AND revoked_at IS NULL",
+            params![token_hash(token), Timestamp::now().0],
         )?)
     }
 

@@ -183,6 +183,27 @@ fn seed_orders_and_reports(
                 )?;
             }
         }
+        // Every state includes cancelled: one order per company issued in error and withdrawn.
+        let withdrawn = NewOrder {
+            title: format!("{}号整改单（误开）", c * 100 + 99),
+            compound: compounds[c % compounds.len()].clone(),
+            company: (*company).into(),
+            deadline: Timestamp(now.0 + 10 * day),
+            items: vec![NewOrderItem {
+                description: "楼道照明损坏".into(),
+                severity: Severity::Minor,
+                before_photos: vec![photo.clone()],
+            }],
+            from_report: None,
+        };
+        let id = data.store.create_order(&inspector, &withdrawn, now)?;
+        let at = |d: i64| Timestamp(now.0 - d * day);
+        data.store
+            .act_on_order(&inspector, &id, &OrderAction::Issue, at(6))?;
+        let cancel = OrderAction::Cancel {
+            note: "该问题属于市政管辖，撤销".into(),
+        };
+        data.store.act_on_order(&inspector, &id, &cancel, at(5))?;
     }
     let supervisor = Actor::new("zhang.supervisor", Role::Supervisor);
     let workers = [
@@ -400,7 +421,23 @@ mod tests {
             assert!(colors.contains(&c), "no {c:?} company: {ratings:?}");
         }
         let admin = Actor::new("admin", Role::Admin);
+        use gridwalk_core::rules::order::OrderStatus;
         use gridwalk_core::store::inspection::OrderFilter;
+        for status in [
+            OrderStatus::Draft,
+            OrderStatus::Issued,
+            OrderStatus::Acknowledged,
+            OrderStatus::Answered,
+            OrderStatus::Reopened,
+            OrderStatus::Verified,
+            OrderStatus::Cancelled,
+        ] {
+            let some = data
+                .store
+                .list_orders(&admin, &OrderFilter::Status(status), Timestamp::now(), 1)
+                .unwrap();
+            assert!(!some.is_empty(), "no order is {status:?}");
+        }
         assert!(
             !data
                 .store

@@ -39,7 +39,7 @@ fn data() -> (tempfile::TempDir, gridwalk_server::server::Data) {
 fn every_bad_row_is_listed_with_its_reason_before_anything_is_written() {
     let (_d, data) = data();
     let rows = import::read_csv(LEDGER.as_bytes()).unwrap();
-    let preview = import::preview(rows, &data.store).unwrap();
+    let preview = import::preview(rows, &data.store, None).unwrap();
     assert_eq!(preview.rows, 8);
     let bad: Vec<(usize, &str)> = preview
         .bad
@@ -88,7 +88,12 @@ fn every_bad_row_is_listed_with_its_reason_before_anything_is_written() {
     let list = data.store.list_households(&grid, 0, 100).unwrap();
     assert_eq!((list.household_count, list.resident_count), (3, 3));
     // A second import of the same ledger finds everyone already registered.
-    let again = import::preview(import::read_csv(LEDGER.as_bytes()).unwrap(), &data.store).unwrap();
+    let again = import::preview(
+        import::read_csv(LEDGER.as_bytes()).unwrap(),
+        &data.store,
+        None,
+    )
+    .unwrap();
     assert!(again.bad.iter().any(|b| {
         b.line == 2
             && b.reason
@@ -104,9 +109,13 @@ fn xlsx_ledgers_read_like_csv_and_exports_read_back() {
         .map(|l| l.split(',').map(str::to_owned).collect())
         .collect();
     let xlsx = export::to_xlsx(&table, "台账").unwrap();
-    let from_xlsx = import::preview(import::read_xlsx(&xlsx).unwrap(), &data.store).unwrap();
-    let from_csv =
-        import::preview(import::read_csv(LEDGER.as_bytes()).unwrap(), &data.store).unwrap();
+    let from_xlsx = import::preview(import::read_xlsx(&xlsx).unwrap(), &data.store, None).unwrap();
+    let from_csv = import::preview(
+        import::read_csv(LEDGER.as_bytes()).unwrap(),
+        &data.store,
+        None,
+    )
+    .unwrap();
     assert_eq!(from_xlsx.bad, from_csv.bad);
     assert_eq!(from_xlsx.households, from_csv.households);
 
@@ -139,4 +148,58 @@ fn xlsx_ledgers_read_like_csv_and_exports_read_back() {
             "community"
         ))
     ));
+}
+
+#[test]
+fn a_refused_row_does_not_make_the_corrected_row_a_duplicate() {
+    let (_d, data) = data();
+    let ledger = "社区,网格,小区,楼栋,单元,房号,房屋用途,姓名,身份证号,电话\n\
+                  C01,C01-G01,Q1,B1,1,101,自住,张三,110101198503070013,138-abc\n\
+                  C01,C01-G01,Q1,B1,1,101,自住,张三,110101198503070013,13800138000\n";
+    let preview = import::preview(
+        import::read_csv(ledger.as_bytes()).unwrap(),
+        &data.store,
+        None,
+    )
+    .unwrap();
+    assert_eq!(preview.bad.len(), 1, "{:#?}", preview.bad);
+    assert!(preview.bad[0].line == 2 && preview.bad[0].reason.contains("bad phone"));
+    assert_eq!(preview.residents(), 1, "the corrected row is taken");
+}
+
+#[test]
+fn rows_outside_the_importers_area_are_listed_each_with_its_line() {
+    let (_d, data) = data();
+    let ledger = "社区,网格,小区,楼栋,单元,房号,房屋用途,姓名\n\
+                  C01,C01-G01,Q1,B1,1,101,自住,张三\n\
+                  C01,C01-G02,Q1,B1,1,102,自住,李四\n\
+                  C01,C01-G02,Q1,B1,1,102,自住,王五\n";
+    let area = ["C01-G01".to_owned()];
+    let preview = import::preview(
+        import::read_csv(ledger.as_bytes()).unwrap(),
+        &data.store,
+        Some(&area),
+    )
+    .unwrap();
+    let lines: Vec<usize> = preview.bad.iter().map(|b| b.line).collect();
+    assert_eq!(lines, [3, 4], "{:#?}", preview.bad);
+    assert!(
+        preview
+            .bad
+            .iter()
+            .all(|b| b.reason.contains("outside your area"))
+    );
+    assert_eq!(preview.households.len(), 1);
+}
+
+#[test]
+fn exported_csv_cells_never_run_as_formulas() {
+    let csv = export::to_csv(&[vec![
+        "=HYPERLINK(\"http://x\")".into(),
+        "张三".into(),
+        "@SUM(A1)".into(),
+    ]]);
+    let text = String::from_utf8(csv).unwrap();
+    assert!(text.contains("'=HYPERLINK") && text.contains("'@SUM") && text.contains("张三"));
+    assert!(!text.contains("'张三"));
 }

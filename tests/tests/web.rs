@@ -244,6 +244,13 @@ async fn supervisors_see_their_area_and_only_their_area() {
         !theirs.contains("worker.a"),
         "another area's supervisor does not learn who works here, nor when they synced"
     );
+    let (_, ratings) = other.get("/web/ratings").await;
+    assert!(
+        !ratings.contains("P01"),
+        "nor how this area's companies are rated"
+    );
+    let (_, ratings) = me.get("/web/ratings").await;
+    assert!(ratings.contains("P01"), "the area's own company is rated");
     let (_, trail) = other.get("/web/workers/worker.a").await;
     assert!(!trail.contains("楼道堆物已拍照"), "nor what they did");
     assert!(
@@ -254,6 +261,27 @@ async fn supervisors_see_their_area_and_only_their_area() {
     );
     let (w, _) = Browser::sign_in(&server.url, "worker.a").await;
     assert_eq!(w.get("/web").await.0, 403);
+
+    // Signing out ends that session only: the same supervisor signed in elsewhere stays in.
+    let (elsewhere, _) = Browser::sign_in(&server.url, "supervisor").await;
+    let resp = me
+        .http
+        .post(format!("{}/web/logout", me.base))
+        .header("cookie", &me.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    assert_eq!(
+        me.get("/web").await.0,
+        303,
+        "the signed-out session is over"
+    );
+    assert_eq!(
+        elsewhere.get("/web").await.0,
+        200,
+        "the other session is not"
+    );
     let (anonymous, _) = Browser::sign_in(&server.url, "nobody").await;
     assert_eq!(
         anonymous.get("/web").await.0,

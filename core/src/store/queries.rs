@@ -112,8 +112,6 @@ pub struct WorkerVisit {
     pub household_id: RecordId,
     /// Its building-unit-room.
     pub address_label: String,
-    /// Its grid, for checking the reader's area.
-    pub grid: String,
     /// When.
     pub at: Timestamp,
     /// Why.
@@ -307,28 +305,60 @@ impl Store {
             .map_err(Error::storage("counting visits"))
     }
 
-    /// A worker's visits, newest first.
-    pub fn visits_by_worker(&self, worker: &str, limit: u32) -> Result<Vec<WorkerVisit>> {
-        self.reader()
+    /// A worker's visits in `grids` (the reader's area), newest first, at most `limit`.
+    pub fn visits_by_worker(
+        &self,
+        worker: &str,
+        grids: &[String],
+        limit: u32,
+    ) -> Result<Vec<WorkerVisit>> {
+        let conn = self.reader();
+        let mut st = conn
             .prepare_cached(
-                "SELECT v.household_id, h.building_id || '-' || h.unit || '-' || h.room, h.grid_id, v.at, v.purpose, v.notes
+                "SELECT v.household_id, h.building_id || '-' || h.unit || '-' || h.room, v.at, v.purpose, v.notes
                  FROM visit v JOIN household h ON h.id = v.household_id
-                 WHERE v.worker = ?1 ORDER BY v.at DESC LIMIT ?2",
+                 WHERE v.worker = ?1 AND v.grid_id = ?2 ORDER BY v.at DESC LIMIT ?3",
             )
-            .and_then(|mut st| {
-                st.query_map(rusqlite::params![worker, limit], |r| {
+            .map_err(Error::storage("listing a worker's visits"))?;
+        let mut visits = Vec::new();
+        for grid in grids {
+            let rows = st
+                .query_map(rusqlite::params![worker, grid, limit], |r| {
                     Ok(WorkerVisit {
                         household_id: RecordId::from_string(r.get::<_, String>(0)?),
                         address_label: r.get(1)?,
-                        grid: r.get(2)?,
-                        at: Timestamp(r.get(3)?),
-                        purpose: r.get(4)?,
-                        notes: r.get(5)?,
+                        at: Timestamp(r.get(2)?),
+                        purpose: r.get(3)?,
+                        notes: r.get(4)?,
                     })
-                })?
-                .collect()
-            })
-            .map_err(Error::storage("listing a worker's visits"))
+                })
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(Error::storage("listing a worker's visits"))?;
+            visits.extend(rows);
+        }
+        visits.sort_by_key(|v| std::cmp::Reverse(v.at));
+        visits.truncate(limit as usize);
+        Ok(visits)
+    }
+
+    /// The companies with orders in any of `compounds`: those a reader of that area may see
+    /// rated.
+    pub fn companies_in_compounds(&self, compounds: &[String]) -> Result<Vec<String>> {
+        let conn = self.reader();
+        let mut st = conn
+            .prepare_cached("SELECT DISTINCT company_id FROM work_order WHERE compound_id = ?1")
+            .map_err(Error::storage("reading companies"))?;
+        let mut out = Vec::new();
+        for c in compounds {
+            let rows = st
+                .query_map([c], |r| r.get::<_, String>(0))
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(Error::storage("reading companies"))?;
+            out.extend(rows);
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
     }
 
     /// Open and overdue orders (not drafts) in `compound` at `now`.

@@ -174,11 +174,23 @@ pub fn to_csv(rows: &[Vec<String>]) -> Vec<u8> {
     {
         let mut writer = csv::Writer::from_writer(&mut out);
         for r in rows {
-            writer.write_record(r).expect("writing CSV to memory");
+            writer
+                .write_record(r.iter().map(|cell| inert(cell).into_owned()))
+                .expect("writing CSV to memory");
         }
         writer.flush().expect("writing CSV to memory");
     }
     out
+}
+
+/// A cell a spreadsheet will not run: text a worker typed (a note, a name) that starts like a
+/// formula gets a leading apostrophe, the spreadsheet convention for "this is text".
+fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
 }
 
 /// The table as an XLSX workbook of one sheet.

@@ -197,8 +197,13 @@ fn tags(s: &str) -> std::collections::BTreeSet<SpecialGroup> {
 
 /// Judges every row against the rules and the server's records: required address, known
 /// building, valid ID number, a phone that is one, and the same person not registered twice
-/// (in the file, or in a household already on the server).
-pub fn preview(rows: Vec<RawRow>, store: &Store) -> Result<Preview, LedgerError> {
+/// (in the file, or in a household already on the server). With `area`, a row of a grid outside
+/// it is a bad row too: a supervisor imports only into their own grids.
+pub fn preview(
+    rows: Vec<RawRow>,
+    store: &Store,
+    area: Option<&[String]>,
+) -> Result<Preview, LedgerError> {
     let buildings: std::collections::HashSet<String> = store
         .reference_items(ReferenceKind::Building, None)?
         .into_iter()
@@ -234,6 +239,10 @@ pub fn preview(rows: Vec<RawRow>, store: &Store) -> Result<Preview, LedgerError>
             refuse(format!("the address has no {field}"));
             continue;
         }
+        if area.is_some_and(|grids| !grids.contains(&address.grid)) {
+            refuse(format!("grid {} is outside your area", address.grid));
+            continue;
+        }
         if !buildings.contains(&address.building) {
             refuse(format!("unknown building {}", address.building));
             continue;
@@ -258,7 +267,6 @@ pub fn preview(rows: Vec<RawRow>, store: &Store) -> Result<Preview, LedgerError>
                 ));
                 continue;
             }
-            seen_ids.insert(id.clone(), row.line);
         }
         let phone_number = row.get("phone").to_owned();
         if !phone_number.is_empty()
@@ -266,6 +274,11 @@ pub fn preview(rows: Vec<RawRow>, store: &Store) -> Result<Preview, LedgerError>
         {
             refuse(format!("bad phone {phone_number:?}: {problem}"));
             continue;
+        }
+        // Only a row that is taken claims its ID number: a later, correct row for the same
+        // person is then not called a duplicate of a refused one.
+        if !id.is_empty() {
+            seen_ids.insert(id.clone(), row.line);
         }
         let household = households
             .entry(address.clone())

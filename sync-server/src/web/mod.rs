@@ -53,7 +53,20 @@ const TEMPLATES: &[(&str, &str)] = &[
 pub struct Web {
     env: Environment<'static>,
     /// Ledger uploads between preview and commit, by upload id.
-    uploads: Mutex<HashMap<String, (String, Preview)>>,
+    uploads: Mutex<HashMap<String, PendingImport>>,
+}
+
+/// A previewed ledger waiting for its importer to commit it. Kept in memory for
+/// [`PendingImport::LIFETIME`], one per user: a restart or a new upload asks for the file again,
+/// which costs a supervisor a click and the server no unbounded memory.
+struct PendingImport {
+    owner: String,
+    preview: Preview,
+    at: std::time::Instant,
+}
+
+impl PendingImport {
+    const LIFETIME: std::time::Duration = std::time::Duration::from_secs(3600);
 }
 
 impl Web {

@@ -19,7 +19,7 @@ use gridwalk_core::store::queries::AddressScope;
 use gridwalk_core::{RecordId, Timestamp};
 use minijinja::context;
 
-use super::{error_page, lang, render, supervisor};
+use super::{PendingImport, error_page, lang, render, supervisor};
 use crate::accounts::Session;
 use crate::api::AppState;
 use crate::ledger::{export, import};
@@ -38,11 +38,11 @@ fn day(t: Timestamp) -> String {
 
 fn minute(t: Timestamp) -> String {
     let offset = time::UtcOffset::from_hms(8, 0, 0).expect("valid offset");
+    // A time at the edge of the calendar (a crafted record) shows as nothing, never a panic.
     time::OffsetDateTime::from_unix_timestamp(t.0 / 1000)
-        .map(|d| {
-            let d = d.to_offset(offset);
-            format!("{} {:02}:{:02}", d.date(), d.hour(), d.minute())
-        })
+        .ok()
+        .and_then(|d| d.checked_to_offset(offset))
+        .map(|d| format!("{} {:02}:{:02}", d.date(), d.hour(), d.minute()))
         .unwrap_or_default()
 }
 
@@ -201,7 +201,8 @@ pub(super) async fn login(
 ) -> Response {
     let lang = lang(&headers, None);
     let accounts = app.accounts.clone();
-    let device = format!("web:{}", form.username);
+    // A fresh device id per sign-in: a token is bound to it, and nobody can guess it.
+    let device = format!("web:{}", RecordId::generate());
     let result = tokio::task::spawn_blocking(move || {
         accounts.login(&form.username, &form.password, &device, Timestamp::now())
     })
@@ -236,11 +237,10 @@ pub(super) async fn login(
 pub(super) async fn logout(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     if let Some(token) = super::cookie(&headers, "gw_session") {
         let accounts = app.accounts.clone();
-        if let Ok(Ok(s)) =
-            tokio::task::spawn_blocking(move || accounts.authenticate(&token, Timestamp::now()))
-                .await
-        {
-            let _ = app.accounts.revoke_device(&s.device_id);
+        match tokio::task::spawn_blocking(move || accounts.revoke_token(&token)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "signing out: the token was not revoked"),
+            Err(e) => tracing::error!(error = %e, "signing out: the task failed"),
         }
     }
     let mut resp = Redirect::to("/web/login").into_response();
@@ -508,11 +508,17 @@ pub(super) async fn ratings(
 ) -> PageResult {
     let p = page(&app, &headers, &q).await?;
     let names = names(&app, ReferenceKind::Company)?;
+    // Companies serving the reader's compounds; each rated on all its orders in the district.
+    let in_area = app
+        .store
+        .companies_in_compounds(&p.compounds())
+        .map_err(failed)?;
     let ratings: Vec<_> = app
         .store
         .company_ratings(Timestamp::now())
         .map_err(failed)?
         .into_iter()
+        .filter(|r| in_area.contains(&r.company))
     .map(|r| {
         context! {
             company => r.company, name => names.get(&r.company).cloned().unwrap_or_else(|| r.company.clone()),
@@ -534,11 +540,9 @@ pub(super) async fn worker(
     let grids = p.grids();
     let rows: Vec<_> = app
         .store
-        .visits_by_worker(&user, 500)
+        .visits_by_worker(&user, &grids, 500)
         .map_err(failed)?
         .into_iter()
-        // Only visits to households of the supervisor's area.
-        .filter(|v| grids.contains(&v.grid))
         .map(|v| {
             context! {
                 household => v.household_id.to_string(), label => v.address_label, at => minute(v.at),
@@ -570,13 +574,20 @@ pub(super) async fn ledger_preview(
 ) -> PageResult {
     let p = page(&app, &headers, &HashMap::new()).await?;
     let mut file: Option<(String, Vec<u8>)> = None;
-    while let Ok(Some(field)) = form.next_field().await {
+    loop {
+        // A cut upload or one over the body limit says so, not "choose a file".
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => return Err(p.bad_ledger(&app, &format!("the upload failed: {e}"))),
+        };
         let name = field.file_name().unwrap_or_default().to_lowercase();
-        if let Ok(bytes) = field.bytes().await {
-            file = Some((name, bytes.to_vec()));
+        match field.bytes().await {
+            Ok(bytes) => file = Some((name, bytes.to_vec())),
+            Err(e) => return Err(p.bad_ledger(&app, &format!("the upload failed: {e}"))),
         }
     }
-    let Some((name, bytes)) = file else {
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return Err(p.bad_ledger(&app, "choose a CSV or XLSX file"));
     };
     let rows = if name.ends_with(".xlsx") {
@@ -587,37 +598,30 @@ pub(super) async fn ledger_preview(
     let app2 = app.clone();
     let grids = p.grids();
     let result = tokio::task::spawn_blocking(move || {
-        rows.and_then(|rows| import::preview(rows, &app2.store))
+        rows.and_then(|rows| import::preview(rows, &app2.store, Some(&grids)))
     })
     .await;
-    let mut preview = match result.map_err(failed)? {
+    let preview = match result.map_err(failed)? {
         Ok(preview) => preview,
         Err(e) => return Err(p.bad_ledger(&app, &e.to_string())),
     };
-    // Rows outside the supervisor's area are bad rows too.
-    let mut outside = Vec::new();
-    preview.households.retain(|h| {
-        let ok = grids.contains(&h.address.grid);
-        if !ok {
-            outside.push(import::BadRow {
-                line: 0,
-                who: h.address.label(),
-                reason: format!("grid {} is outside your area", h.address.grid),
-            });
-        }
-        ok
-    });
-    preview.bad.extend(outside);
     let upload = gridwalk_core::RecordId::generate().to_string();
     let view = context! {
         rows => preview.rows, households => preview.households.len(), residents => preview.residents(),
         bad => preview.bad.clone(), upload => upload,
     };
-    app.web
-        .uploads
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(upload, (p.session.actor.user_id.clone(), preview));
+    let owner = p.session.actor.user_id.clone();
+    let mut uploads = app.web.uploads.lock().unwrap_or_else(|e| e.into_inner());
+    uploads.retain(|_, u| u.owner != owner && u.at.elapsed() < PendingImport::LIFETIME);
+    uploads.insert(
+        upload,
+        PendingImport {
+            owner,
+            preview,
+            at: std::time::Instant::now(),
+        },
+    );
+    drop(uploads);
     p.render(&app, "ledger.html", context! { preview => view })
 }
 
@@ -632,14 +636,18 @@ pub(super) async fn ledger_commit(
     Form(form): Form<CommitForm>,
 ) -> PageResult {
     let p = page(&app, &headers, &HashMap::new()).await?;
-    let upload = app
-        .web
-        .uploads
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(&form.upload);
-    let Some((owner, preview)) = upload.filter(|(owner, _)| *owner == p.session.actor.user_id)
-    else {
+    let upload = {
+        let mut uploads = app.web.uploads.lock().unwrap_or_else(|e| e.into_inner());
+        let theirs = uploads.get(&form.upload).is_some_and(|u| {
+            u.owner == p.session.actor.user_id && u.at.elapsed() < PendingImport::LIFETIME
+        });
+        if theirs {
+            uploads.remove(&form.upload)
+        } else {
+            None
+        }
+    };
+    let Some(PendingImport { owner, preview, .. }) = upload else {
         return Err(p.not_found(&app, "this preview has expired; upload the file again"));
     };
     let app2 = app.clone();
