@@ -2,15 +2,15 @@
 
 use std::sync::Arc;
 
+use gridwalk_core::records::household as h;
 use gridwalk_core::store::photos::{PhotoSource, PhotoState};
-use gridwalk_core::store::queries::AddressScope;
-use gridwalk_core::{RecordId, Timestamp};
+use gridwalk_core::{RecordId, ResidentId, Timestamp};
 
 use crate::error::Result;
 use crate::listeners::{ChangeListener, ForeignChangeListener, ListenerHandle};
 use crate::types::{
-    Actor, Finding, Household, HouseholdList, NewHousehold, NewResident, NewVisit, PhotoRef,
-    ResidentHit,
+    Actor, Address, Finding, Household, HouseholdList, HouseholdScope, Location, NewHousehold,
+    NewResident, NewVisit, PhotoRef, ReferenceItem, ReferenceKind, ResidentHit, ResidentPatch,
 };
 
 /// One signed-in user's store on this device.
@@ -101,6 +101,110 @@ impl GridwalkStore {
         )?)
     }
 
+    /// Sets the house use (`owner_occupied`, `rented`, `vacant`, `business`, …).
+    pub fn set_house_use(
+        &self,
+        actor: Actor,
+        household_id: String,
+        house_use: String,
+        now_ms: i64,
+    ) -> Result<()> {
+        Ok(self.inner.set_house_use(
+            &actor.into(),
+            &RecordId::from(household_id.as_str()),
+            &h::HouseUse::parse(&house_use),
+            Timestamp(now_ms),
+        )?)
+    }
+
+    /// Corrects the household's standard address.
+    pub fn set_address(
+        &self,
+        actor: Actor,
+        household_id: String,
+        address: Address,
+        now_ms: i64,
+    ) -> Result<()> {
+        Ok(self.inner.set_address(
+            &actor.into(),
+            &RecordId::from(household_id.as_str()),
+            &address.into(),
+            Timestamp(now_ms),
+        )?)
+    }
+
+    /// Changes the fields of a resident that `patch` gives.
+    pub fn update_resident(
+        &self,
+        actor: Actor,
+        household_id: String,
+        resident_id: String,
+        patch: ResidentPatch,
+        now_ms: i64,
+    ) -> Result<()> {
+        Ok(self.inner.update_resident(
+            &actor.into(),
+            &RecordId::from(household_id.as_str()),
+            &ResidentId::from(resident_id.as_str()),
+            &patch.into(),
+            Timestamp(now_ms),
+        )?)
+    }
+
+    /// Marks a resident as moved out (kept in the record, shown as moved out).
+    pub fn move_out_resident(
+        &self,
+        actor: Actor,
+        household_id: String,
+        resident_id: String,
+        now_ms: i64,
+    ) -> Result<()> {
+        Ok(self.inner.move_out_resident(
+            &actor.into(),
+            &RecordId::from(household_id.as_str()),
+            &ResidentId::from(resident_id.as_str()),
+            Timestamp(now_ms),
+        )?)
+    }
+
+    /// Adds (`on`) or removes a special-group tag (`elderly_alone`, `disabled`, …).
+    pub fn tag_resident(
+        &self,
+        actor: Actor,
+        household_id: String,
+        resident_id: String,
+        tag: String,
+        on: bool,
+        now_ms: i64,
+    ) -> Result<()> {
+        Ok(self.inner.tag_resident(
+            &actor.into(),
+            &RecordId::from(household_id.as_str()),
+            &ResidentId::from(resident_id.as_str()),
+            &h::SpecialGroup::parse(&tag),
+            on,
+            Timestamp(now_ms),
+        )?)
+    }
+
+    /// Settles a conflict: `field` (as `Household.conflicts` names it) takes `value`.
+    pub fn resolve_conflict(
+        &self,
+        actor: Actor,
+        household_id: String,
+        field: String,
+        value: String,
+        now_ms: i64,
+    ) -> Result<()> {
+        Ok(self.inner.resolve_conflict(
+            &actor.into(),
+            &RecordId::from(household_id.as_str()),
+            &field,
+            &value,
+            Timestamp(now_ms),
+        )?)
+    }
+
     /// A household's detail.
     pub fn household(&self, household_id: String) -> Result<Household> {
         Ok(self
@@ -109,25 +213,32 @@ impl GridwalkStore {
             .into())
     }
 
-    /// A page of a building's households.
-    pub fn list_building(
+    /// A page of the households of a grid, compound, building or unit, with the counts of
+    /// the whole list.
+    pub fn list_households(
         &self,
-        building: String,
+        scope: HouseholdScope,
         offset: u32,
         limit: u32,
     ) -> Result<HouseholdList> {
         Ok(self
             .inner
-            .list_households(&AddressScope::Building(building), offset, limit)?
+            .list_households(&scope.into(), offset, limit)?
             .into())
     }
 
-    /// A page of a grid's households.
-    pub fn list_grid(&self, grid: String, offset: u32, limit: u32) -> Result<HouseholdList> {
+    /// Reference data of one kind (optionally only under `parent`): the pickers' contents.
+    pub fn reference_items(
+        &self,
+        kind: ReferenceKind,
+        parent: Option<String>,
+    ) -> Result<Vec<ReferenceItem>> {
         Ok(self
             .inner
-            .list_households(&AddressScope::Grid(grid), offset, limit)?
-            .into())
+            .reference_items(kind.into(), parent.as_deref())?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// Residents matching a part of a name, pinyin initials, or the last digits of an ID
@@ -151,12 +262,14 @@ impl GridwalkStore {
             .collect())
     }
 
-    /// Takes a photo in from a file for a record (upright, scaled, without EXIF).
+    /// Takes a photo in from a file for a record (upright, scaled, without EXIF); the capture
+    /// time and place the app knows go into the record, never into the file.
     pub fn import_photo(
         &self,
         owner_id: String,
         path: String,
         taken_at_ms: Option<i64>,
+        location: Option<Location>,
     ) -> Result<PhotoRef> {
         Ok(self
             .inner
@@ -165,7 +278,7 @@ impl GridwalkStore {
                 PhotoSource::File(std::path::Path::new(&path)),
                 &Default::default(),
                 taken_at_ms.map(Timestamp),
-                None,
+                location.map(Into::into),
             )?
             .into())
     }

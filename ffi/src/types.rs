@@ -2,6 +2,7 @@
 //! conversions. Times are milliseconds since the epoch.
 
 use gridwalk_core::records::household as h;
+use gridwalk_core::records::reference as r;
 use gridwalk_core::store::queries;
 
 /// A role.
@@ -175,6 +176,8 @@ pub struct PhotoRef {
     pub height: u32,
     /// When taken (ms).
     pub taken_at: Option<i64>,
+    /// Where taken, as the app gave it.
+    pub location: Option<Location>,
 }
 
 impl From<gridwalk_core::photos::PhotoRef> for PhotoRef {
@@ -185,6 +188,7 @@ impl From<gridwalk_core::photos::PhotoRef> for PhotoRef {
             width: p.width,
             height: p.height,
             taken_at: p.taken_at.map(|t| t.0),
+            location: p.location.map(Into::into),
         }
     }
 }
@@ -197,7 +201,152 @@ impl From<PhotoRef> for gridwalk_core::photos::PhotoRef {
             width: p.width,
             height: p.height,
             taken_at: p.taken_at.map(gridwalk_core::Timestamp),
-            location: None,
+            location: p.location.map(Into::into),
+        }
+    }
+}
+
+/// A place, from the phone's location service.
+#[derive(Debug, Clone, Copy, uniffi::Record)]
+pub struct Location {
+    /// Latitude in degrees.
+    pub lat: f64,
+    /// Longitude in degrees.
+    pub lon: f64,
+}
+
+impl From<Location> for h::Location {
+    fn from(l: Location) -> Self {
+        h::Location {
+            lat: l.lat,
+            lon: l.lon,
+        }
+    }
+}
+
+impl From<h::Location> for Location {
+    fn from(l: h::Location) -> Self {
+        Location {
+            lat: l.lat,
+            lon: l.lon,
+        }
+    }
+}
+
+/// Changes to a resident: only the fields given are changed.
+#[derive(Debug, Clone, Default, uniffi::Record)]
+pub struct ResidentPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New ID number as typed.
+    pub id_number: Option<String>,
+    /// New phone as typed.
+    pub phone: Option<String>,
+    /// New relation to the head (`head`, `spouse`, `child`, …).
+    pub relation: Option<String>,
+    /// New registration (`local`, `migrant`, `foreign`).
+    pub registration: Option<String>,
+}
+
+impl From<ResidentPatch> for h::ResidentPatch {
+    fn from(p: ResidentPatch) -> Self {
+        h::ResidentPatch {
+            name: p.name,
+            id_number: p.id_number,
+            phone: p.phone,
+            relation: p.relation.as_deref().map(h::Relation::parse),
+            registration: p.registration.as_deref().map(h::Registration::parse),
+        }
+    }
+}
+
+/// Which households a list shows.
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum HouseholdScope {
+    /// Every household of a grid.
+    Grid {
+        /// Grid code.
+        grid: String,
+    },
+    /// Every household of a compound.
+    Compound {
+        /// Compound code.
+        compound: String,
+    },
+    /// Every household of a building.
+    Building {
+        /// Building code.
+        building: String,
+    },
+    /// One unit of a building.
+    Unit {
+        /// Building code.
+        building: String,
+        /// Unit as written.
+        unit: String,
+    },
+}
+
+impl From<HouseholdScope> for queries::AddressScope {
+    fn from(s: HouseholdScope) -> Self {
+        use queries::AddressScope as A;
+        match s {
+            HouseholdScope::Grid { grid } => A::Grid(grid),
+            HouseholdScope::Compound { compound } => A::Compound(compound),
+            HouseholdScope::Building { building } => A::Building(building),
+            HouseholdScope::Unit { building, unit } => A::Unit { building, unit },
+        }
+    }
+}
+
+/// A kind of reference data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ReferenceKind {
+    /// 社区.
+    Community,
+    /// 网格.
+    Grid,
+    /// 小区.
+    Compound,
+    /// 楼栋.
+    Building,
+    /// 物业公司.
+    Company,
+    /// 事件类别: an issue report's category.
+    Category,
+}
+
+impl From<ReferenceKind> for r::ReferenceKind {
+    fn from(k: ReferenceKind) -> Self {
+        use r::ReferenceKind as K;
+        match k {
+            ReferenceKind::Community => K::Community,
+            ReferenceKind::Grid => K::Grid,
+            ReferenceKind::Compound => K::Compound,
+            ReferenceKind::Building => K::Building,
+            ReferenceKind::Company => K::Company,
+            ReferenceKind::Category => K::Category,
+        }
+    }
+}
+
+/// A reference item: a community, grid, compound, building, company or category.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ReferenceItem {
+    /// Code.
+    pub id: String,
+    /// The code of what it belongs to (a building's compound, …).
+    pub parent_id: Option<String>,
+    /// Name to show.
+    pub name: String,
+}
+
+impl From<r::ReferenceItem> for ReferenceItem {
+    fn from(i: r::ReferenceItem) -> Self {
+        ReferenceItem {
+            id: i.id,
+            parent_id: i.parent_id,
+            name: i.name,
         }
     }
 }
@@ -211,6 +360,8 @@ pub struct NewVisit {
     pub purpose: String,
     /// Notes.
     pub notes: String,
+    /// Where.
+    pub location: Option<Location>,
     /// Photos from `import_photo`.
     pub photos: Vec<PhotoRef>,
 }
@@ -221,7 +372,7 @@ impl From<NewVisit> for h::NewVisit {
             at: gridwalk_core::Timestamp(v.at),
             purpose: h::VisitPurpose::parse(&v.purpose),
             notes: v.notes,
-            location: None,
+            location: v.location.map(Into::into),
             photos: v.photos.into_iter().map(Into::into).collect(),
         }
     }

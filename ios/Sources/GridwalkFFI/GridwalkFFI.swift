@@ -551,6 +551,22 @@ fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterDouble: FfiConverterPrimitive {
+    typealias FfiType = Double
+    typealias SwiftType = Double
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Double {
+        return try lift(readDouble(&buf))
+    }
+
+    public static func write(_ value: Double, into buf: inout [UInt8]) {
+        writeDouble(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterBool : FfiConverter {
     typealias FfiType = Int8
     typealias SwiftType = Bool
@@ -911,19 +927,21 @@ public protocol GridwalkStoreProtocol: AnyObject, Sendable {
     func household(householdId: String) throws  -> Household
     
     /**
-     * Takes a photo in from a file for a record (upright, scaled, without EXIF).
+     * Takes a photo in from a file for a record (upright, scaled, without EXIF); the capture
+     * time and place the app knows go into the record, never into the file.
      */
-    func importPhoto(ownerId: String, path: String, takenAtMs: Int64?) throws  -> PhotoRef
+    func importPhoto(ownerId: String, path: String, takenAtMs: Int64?, location: Location?) throws  -> PhotoRef
     
     /**
-     * A page of a building's households.
+     * A page of the households of a grid, compound, building or unit, with the counts of
+     * the whole list.
      */
-    func listBuilding(building: String, offset: UInt32, limit: UInt32) throws  -> HouseholdList
+    func listHouseholds(scope: HouseholdScope, offset: UInt32, limit: UInt32) throws  -> HouseholdList
     
     /**
-     * A page of a grid's households.
+     * Marks a resident as moved out (kept in the record, shown as moved out).
      */
-    func listGrid(grid: String, offset: UInt32, limit: UInt32) throws  -> HouseholdList
+    func moveOutResident(actor: Actor, householdId: String, residentId: String, nowMs: Int64) throws 
     
     /**
      * What a worker must check in a grid.
@@ -946,10 +964,30 @@ public protocol GridwalkStoreProtocol: AnyObject, Sendable {
     func recordVisit(actor: Actor, householdId: String, visit: NewVisit, nowMs: Int64) throws  -> String
     
     /**
+     * Reference data of one kind (optionally only under `parent`): the pickers' contents.
+     */
+    func referenceItems(kind: ReferenceKind, parent: String?) throws  -> [ReferenceItem]
+    
+    /**
+     * Settles a conflict: `field` (as `Household.conflicts` names it) takes `value`.
+     */
+    func resolveConflict(actor: Actor, householdId: String, field: String, value: String, nowMs: Int64) throws 
+    
+    /**
      * Residents matching a part of a name, pinyin initials, or the last digits of an ID
      * number or phone.
      */
     func searchResidents(query: String, limit: UInt32) throws  -> [ResidentHit]
+    
+    /**
+     * Corrects the household's standard address.
+     */
+    func setAddress(actor: Actor, householdId: String, address: Address, nowMs: Int64) throws 
+    
+    /**
+     * Sets the house use (`owner_occupied`, `rented`, `vacant`, `business`, …).
+     */
+    func setHouseUse(actor: Actor, householdId: String, houseUse: String, nowMs: Int64) throws 
     
     /**
      * Sets the household's notes.
@@ -960,6 +998,16 @@ public protocol GridwalkStoreProtocol: AnyObject, Sendable {
      * Calls `listener` after every committed change until the handle is cancelled.
      */
     func subscribe(listener: ChangeListener)  -> ListenerHandle
+    
+    /**
+     * Adds (`on`) or removes a special-group tag (`elderly_alone`, `disabled`, …).
+     */
+    func tagResident(actor: Actor, householdId: String, residentId: String, tag: String, on: Bool, nowMs: Int64) throws 
+    
+    /**
+     * Changes the fields of a resident that `patch` gives.
+     */
+    func updateResident(actor: Actor, householdId: String, residentId: String, patch: ResidentPatch, nowMs: Int64) throws 
     
 }
 /**
@@ -1230,29 +1278,32 @@ open func household(householdId: String)throws  -> Household  {
 }
     
     /**
-     * Takes a photo in from a file for a record (upright, scaled, without EXIF).
+     * Takes a photo in from a file for a record (upright, scaled, without EXIF); the capture
+     * time and place the app knows go into the record, never into the file.
      */
-open func importPhoto(ownerId: String, path: String, takenAtMs: Int64?)throws  -> PhotoRef  {
+open func importPhoto(ownerId: String, path: String, takenAtMs: Int64?, location: Location?)throws  -> PhotoRef  {
     return try  FfiConverterTypePhotoRef_lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
         uniffiCallStatus in
     uniffi_gridwalk_ffi_fn_method_gridwalkstore_import_photo(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(ownerId),
         FfiConverterString.lower(path),
-        FfiConverterOptionInt64.lower(takenAtMs),uniffiCallStatus
+        FfiConverterOptionInt64.lower(takenAtMs),
+        FfiConverterOptionTypeLocation.lower(location),uniffiCallStatus
     )
 })
 }
     
     /**
-     * A page of a building's households.
+     * A page of the households of a grid, compound, building or unit, with the counts of
+     * the whole list.
      */
-open func listBuilding(building: String, offset: UInt32, limit: UInt32)throws  -> HouseholdList  {
+open func listHouseholds(scope: HouseholdScope, offset: UInt32, limit: UInt32)throws  -> HouseholdList  {
     return try  FfiConverterTypeHouseholdList_lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
         uniffiCallStatus in
-    uniffi_gridwalk_ffi_fn_method_gridwalkstore_list_building(
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_list_households(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(building),
+        FfiConverterTypeHouseholdScope_lower(scope),
         FfiConverterUInt32.lower(offset),
         FfiConverterUInt32.lower(limit),uniffiCallStatus
     )
@@ -1260,18 +1311,18 @@ open func listBuilding(building: String, offset: UInt32, limit: UInt32)throws  -
 }
     
     /**
-     * A page of a grid's households.
+     * Marks a resident as moved out (kept in the record, shown as moved out).
      */
-open func listGrid(grid: String, offset: UInt32, limit: UInt32)throws  -> HouseholdList  {
-    return try  FfiConverterTypeHouseholdList_lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+open func moveOutResident(actor: Actor, householdId: String, residentId: String, nowMs: Int64)throws   {try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
         uniffiCallStatus in
-    uniffi_gridwalk_ffi_fn_method_gridwalkstore_list_grid(
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_move_out_resident(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(grid),
-        FfiConverterUInt32.lower(offset),
-        FfiConverterUInt32.lower(limit),uniffiCallStatus
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(householdId),
+        FfiConverterString.lower(residentId),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
     )
-})
+}
 }
     
     /**
@@ -1330,6 +1381,36 @@ open func recordVisit(actor: Actor, householdId: String, visit: NewVisit, nowMs:
 }
     
     /**
+     * Reference data of one kind (optionally only under `parent`): the pickers' contents.
+     */
+open func referenceItems(kind: ReferenceKind, parent: String?)throws  -> [ReferenceItem]  {
+    return try  FfiConverterSequenceTypeReferenceItem.lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_reference_items(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeReferenceKind_lower(kind),
+        FfiConverterOptionString.lower(parent),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Settles a conflict: `field` (as `Household.conflicts` names it) takes `value`.
+     */
+open func resolveConflict(actor: Actor, householdId: String, field: String, value: String, nowMs: Int64)throws   {try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_resolve_conflict(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(householdId),
+        FfiConverterString.lower(field),
+        FfiConverterString.lower(value),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Residents matching a part of a name, pinyin initials, or the last digits of an ID
      * number or phone.
      */
@@ -1342,6 +1423,36 @@ open func searchResidents(query: String, limit: UInt32)throws  -> [ResidentHit] 
         FfiConverterUInt32.lower(limit),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Corrects the household's standard address.
+     */
+open func setAddress(actor: Actor, householdId: String, address: Address, nowMs: Int64)throws   {try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_set_address(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(householdId),
+        FfiConverterTypeAddress_lower(address),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Sets the house use (`owner_occupied`, `rented`, `vacant`, `business`, …).
+     */
+open func setHouseUse(actor: Actor, householdId: String, houseUse: String, nowMs: Int64)throws   {try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_set_house_use(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(householdId),
+        FfiConverterString.lower(houseUse),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+}
 }
     
     /**
@@ -1370,6 +1481,39 @@ open func subscribe(listener: ChangeListener) -> ListenerHandle  {
         FfiConverterTypeChangeListener_lower(listener),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Adds (`on`) or removes a special-group tag (`elderly_alone`, `disabled`, …).
+     */
+open func tagResident(actor: Actor, householdId: String, residentId: String, tag: String, on: Bool, nowMs: Int64)throws   {try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_tag_resident(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(householdId),
+        FfiConverterString.lower(residentId),
+        FfiConverterString.lower(tag),
+        FfiConverterBool.lower(on),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Changes the fields of a resident that `patch` gives.
+     */
+open func updateResident(actor: Actor, householdId: String, residentId: String, patch: ResidentPatch, nowMs: Int64)throws   {try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_update_resident(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(householdId),
+        FfiConverterString.lower(residentId),
+        FfiConverterTypeResidentPatch_lower(patch),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+}
 }
     
 
@@ -1428,7 +1572,10 @@ public func FfiConverterTypeGridwalkStore_lower(_ value: GridwalkStore) -> UInt6
 public protocol ListenerHandleProtocol: AnyObject, Sendable {
     
     /**
-     * Stops the listener; it is not called again after this returns.
+     * Stops the listener. After this returns no new notification reaches it; a notification
+     * that another thread was already delivering to it at that moment may still arrive once
+     * (cancel does not wait for it, so a listener may cancel itself). Calling it again does
+     * nothing.
      */
     func cancel() 
     
@@ -1490,7 +1637,10 @@ open class ListenerHandle: ListenerHandleProtocol, @unchecked Sendable {
 
     
     /**
-     * Stops the listener; it is not called again after this returns.
+     * Stops the listener. After this returns no new notification reaches it; a notification
+     * that another thread was already delivering to it at that moment may still arrive once
+     * (cancel does not wait for it, so a listener may cancel itself). Calling it again does
+     * nothing.
      */
 open func cancel()  {try! rustCall() {
         uniffiCallStatus in
@@ -3043,6 +3193,75 @@ public func FfiConverterTypeHouseholdSummary_lower(_ value: HouseholdSummary) ->
 
 
 /**
+ * A place, from the phone's location service.
+ */
+public struct Location: Equatable, Hashable {
+    /**
+     * Latitude in degrees.
+     */
+    public var lat: Double
+    /**
+     * Longitude in degrees.
+     */
+    public var lon: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Latitude in degrees.
+         */lat: Double, 
+        /**
+         * Longitude in degrees.
+         */lon: Double) {
+        self.lat = lat
+        self.lon = lon
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Location: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLocation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Location {
+        return
+            try Location(
+                lat: FfiConverterDouble.read(from: &buf), 
+                lon: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Location, into buf: inout [UInt8]) {
+        FfiConverterDouble.write(value.lat, into: &buf)
+        FfiConverterDouble.write(value.lon, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLocation_lift(_ buf: RustBuffer) throws -> Location {
+    return try FfiConverterTypeLocation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLocation_lower(_ value: Location) -> RustBuffer {
+    return FfiConverterTypeLocation.lower(value)
+}
+
+
+/**
  * A household as typed into the form.
  */
 public struct NewHousehold: Equatable, Hashable {
@@ -3534,6 +3753,10 @@ public struct NewVisit: Equatable, Hashable {
      */
     public var notes: String
     /**
+     * Where.
+     */
+    public var location: Location?
+    /**
      * Photos from `import_photo`.
      */
     public var photos: [PhotoRef]
@@ -3551,11 +3774,15 @@ public struct NewVisit: Equatable, Hashable {
          * Notes.
          */notes: String, 
         /**
+         * Where.
+         */location: Location?, 
+        /**
          * Photos from `import_photo`.
          */photos: [PhotoRef]) {
         self.at = at
         self.purpose = purpose
         self.notes = notes
+        self.location = location
         self.photos = photos
     }
 
@@ -3578,6 +3805,7 @@ public struct FfiConverterTypeNewVisit: FfiConverterRustBuffer {
                 at: FfiConverterInt64.read(from: &buf), 
                 purpose: FfiConverterString.read(from: &buf), 
                 notes: FfiConverterString.read(from: &buf), 
+                location: FfiConverterOptionTypeLocation.read(from: &buf), 
                 photos: FfiConverterSequenceTypePhotoRef.read(from: &buf)
         )
     }
@@ -3586,6 +3814,7 @@ public struct FfiConverterTypeNewVisit: FfiConverterRustBuffer {
         FfiConverterInt64.write(value.at, into: &buf)
         FfiConverterString.write(value.purpose, into: &buf)
         FfiConverterString.write(value.notes, into: &buf)
+        FfiConverterOptionTypeLocation.write(value.location, into: &buf)
         FfiConverterSequenceTypePhotoRef.write(value.photos, into: &buf)
     }
 }
@@ -3947,6 +4176,10 @@ public struct PhotoRef: Equatable, Hashable {
      * When taken (ms).
      */
     public var takenAt: Int64?
+    /**
+     * Where taken, as the app gave it.
+     */
+    public var location: Location?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3965,12 +4198,16 @@ public struct PhotoRef: Equatable, Hashable {
          */height: UInt32, 
         /**
          * When taken (ms).
-         */takenAt: Int64?) {
+         */takenAt: Int64?, 
+        /**
+         * Where taken, as the app gave it.
+         */location: Location?) {
         self.full = full
         self.thumb = thumb
         self.width = width
         self.height = height
         self.takenAt = takenAt
+        self.location = location
     }
 
     
@@ -3993,7 +4230,8 @@ public struct FfiConverterTypePhotoRef: FfiConverterRustBuffer {
                 thumb: FfiConverterString.read(from: &buf), 
                 width: FfiConverterUInt32.read(from: &buf), 
                 height: FfiConverterUInt32.read(from: &buf), 
-                takenAt: FfiConverterOptionInt64.read(from: &buf)
+                takenAt: FfiConverterOptionInt64.read(from: &buf), 
+                location: FfiConverterOptionTypeLocation.read(from: &buf)
         )
     }
 
@@ -4003,6 +4241,7 @@ public struct FfiConverterTypePhotoRef: FfiConverterRustBuffer {
         FfiConverterUInt32.write(value.width, into: &buf)
         FfiConverterUInt32.write(value.height, into: &buf)
         FfiConverterOptionInt64.write(value.takenAt, into: &buf)
+        FfiConverterOptionTypeLocation.write(value.location, into: &buf)
     }
 }
 
@@ -4019,6 +4258,85 @@ public func FfiConverterTypePhotoRef_lift(_ buf: RustBuffer) throws -> PhotoRef 
 #endif
 public func FfiConverterTypePhotoRef_lower(_ value: PhotoRef) -> RustBuffer {
     return FfiConverterTypePhotoRef.lower(value)
+}
+
+
+/**
+ * A reference item: a community, grid, compound, building, company or category.
+ */
+public struct ReferenceItem: Equatable, Hashable {
+    /**
+     * Code.
+     */
+    public var id: String
+    /**
+     * The code of what it belongs to (a building's compound, …).
+     */
+    public var parentId: String?
+    /**
+     * Name to show.
+     */
+    public var name: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Code.
+         */id: String, 
+        /**
+         * The code of what it belongs to (a building's compound, …).
+         */parentId: String?, 
+        /**
+         * Name to show.
+         */name: String) {
+        self.id = id
+        self.parentId = parentId
+        self.name = name
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReferenceItem: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReferenceItem: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReferenceItem {
+        return
+            try ReferenceItem(
+                id: FfiConverterString.read(from: &buf), 
+                parentId: FfiConverterOptionString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReferenceItem, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterOptionString.write(value.parentId, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReferenceItem_lift(_ buf: RustBuffer) throws -> ReferenceItem {
+    return try FfiConverterTypeReferenceItem.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReferenceItem_lower(_ value: ReferenceItem) -> RustBuffer {
+    return FfiConverterTypeReferenceItem.lower(value)
 }
 
 
@@ -4564,6 +4882,105 @@ public func FfiConverterTypeResidentHit_lift(_ buf: RustBuffer) throws -> Reside
 #endif
 public func FfiConverterTypeResidentHit_lower(_ value: ResidentHit) -> RustBuffer {
     return FfiConverterTypeResidentHit.lower(value)
+}
+
+
+/**
+ * Changes to a resident: only the fields given are changed.
+ */
+public struct ResidentPatch: Equatable, Hashable {
+    /**
+     * New name.
+     */
+    public var name: String?
+    /**
+     * New ID number as typed.
+     */
+    public var idNumber: String?
+    /**
+     * New phone as typed.
+     */
+    public var phone: String?
+    /**
+     * New relation to the head (`head`, `spouse`, `child`, …).
+     */
+    public var relation: String?
+    /**
+     * New registration (`local`, `migrant`, `foreign`).
+     */
+    public var registration: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * New name.
+         */name: String?, 
+        /**
+         * New ID number as typed.
+         */idNumber: String?, 
+        /**
+         * New phone as typed.
+         */phone: String?, 
+        /**
+         * New relation to the head (`head`, `spouse`, `child`, …).
+         */relation: String?, 
+        /**
+         * New registration (`local`, `migrant`, `foreign`).
+         */registration: String?) {
+        self.name = name
+        self.idNumber = idNumber
+        self.phone = phone
+        self.relation = relation
+        self.registration = registration
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ResidentPatch: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeResidentPatch: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ResidentPatch {
+        return
+            try ResidentPatch(
+                name: FfiConverterOptionString.read(from: &buf), 
+                idNumber: FfiConverterOptionString.read(from: &buf), 
+                phone: FfiConverterOptionString.read(from: &buf), 
+                relation: FfiConverterOptionString.read(from: &buf), 
+                registration: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ResidentPatch, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterOptionString.write(value.idNumber, into: &buf)
+        FfiConverterOptionString.write(value.phone, into: &buf)
+        FfiConverterOptionString.write(value.relation, into: &buf)
+        FfiConverterOptionString.write(value.registration, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResidentPatch_lift(_ buf: RustBuffer) throws -> ResidentPatch {
+    return try FfiConverterTypeResidentPatch.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResidentPatch_lower(_ value: ResidentPatch) -> RustBuffer {
+    return FfiConverterTypeResidentPatch.lower(value)
 }
 
 
@@ -5297,6 +5714,129 @@ public func FfiConverterTypeGridwalkError_lower(_ value: GridwalkError) -> RustB
 
 
 /**
+ * Which households a list shows.
+ */
+
+public enum HouseholdScope: Equatable, Hashable {
+    
+    /**
+     * Every household of a grid.
+     */
+    case grid(
+        /**
+         * Grid code.
+         */grid: String
+    )
+    /**
+     * Every household of a compound.
+     */
+    case compound(
+        /**
+         * Compound code.
+         */compound: String
+    )
+    /**
+     * Every household of a building.
+     */
+    case building(
+        /**
+         * Building code.
+         */building: String
+    )
+    /**
+     * One unit of a building.
+     */
+    case unit(
+        /**
+         * Building code.
+         */building: String, 
+        /**
+         * Unit as written.
+         */unit: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension HouseholdScope: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHouseholdScope: FfiConverterRustBuffer {
+    typealias SwiftType = HouseholdScope
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HouseholdScope {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .grid(grid: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .compound(compound: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 3: return .building(building: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 4: return .unit(building: try FfiConverterString.read(from: &buf), unit: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: HouseholdScope, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .grid(grid):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(grid, into: &buf)
+            
+        
+        case let .compound(compound):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(compound, into: &buf)
+            
+        
+        case let .building(building):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(building, into: &buf)
+            
+        
+        case let .unit(building,unit):
+            writeInt(&buf, Int32(4))
+            FfiConverterString.write(building, into: &buf)
+            FfiConverterString.write(unit, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHouseholdScope_lift(_ buf: RustBuffer) throws -> HouseholdScope {
+    return try FfiConverterTypeHouseholdScope.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHouseholdScope_lower(_ value: HouseholdScope) -> RustBuffer {
+    return FfiConverterTypeHouseholdScope.lower(value)
+}
+
+
+
+/**
  * A log level.
  */
 
@@ -5542,6 +6082,121 @@ public func FfiConverterTypeOrderAction_lift(_ buf: RustBuffer) throws -> OrderA
 #endif
 public func FfiConverterTypeOrderAction_lower(_ value: OrderAction) -> RustBuffer {
     return FfiConverterTypeOrderAction.lower(value)
+}
+
+
+
+/**
+ * A kind of reference data.
+ */
+
+public enum ReferenceKind: Equatable, Hashable {
+    
+    /**
+     * 社区.
+     */
+    case community
+    /**
+     * 网格.
+     */
+    case grid
+    /**
+     * 小区.
+     */
+    case compound
+    /**
+     * 楼栋.
+     */
+    case building
+    /**
+     * 物业公司.
+     */
+    case company
+    /**
+     * 事件类别: an issue report's category.
+     */
+    case category
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ReferenceKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReferenceKind: FfiConverterRustBuffer {
+    typealias SwiftType = ReferenceKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReferenceKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .community
+        
+        case 2: return .grid
+        
+        case 3: return .compound
+        
+        case 4: return .building
+        
+        case 5: return .company
+        
+        case 6: return .category
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ReferenceKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .community:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .grid:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .compound:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .building:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .company:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .category:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReferenceKind_lift(_ buf: RustBuffer) throws -> ReferenceKind {
+    return try FfiConverterTypeReferenceKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReferenceKind_lower(_ value: ReferenceKind) -> RustBuffer {
+    return FfiConverterTypeReferenceKind.lower(value)
 }
 
 
@@ -5864,6 +6519,30 @@ fileprivate struct FfiConverterOptionTypeSyncProgressListener: FfiConverterRustB
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeLocation: FfiConverterRustBuffer {
+    typealias SwiftType = Location?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeLocation.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeLocation.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -6139,6 +6818,31 @@ fileprivate struct FfiConverterSequenceTypePhotoRef: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeReferenceItem: FfiConverterRustBuffer {
+    typealias SwiftType = [ReferenceItem]
+
+    public static func write(_ value: [ReferenceItem], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReferenceItem.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ReferenceItem] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ReferenceItem]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReferenceItem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeRefusedRecord: FfiConverterRustBuffer {
     typealias SwiftType = [RefusedRecord]
 
@@ -6367,7 +7071,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_gridwalk_ffi_checksum_method_changelistener_on_change() != 24912) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_gridwalk_ffi_checksum_method_listenerhandle_cancel() != 10929) {
+    if (uniffi_gridwalk_ffi_checksum_method_listenerhandle_cancel() != 20641) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_syncprogresslistener_on_progress() != 41607) {
@@ -6418,13 +7122,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_household() != 46532) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_import_photo() != 25398) {
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_import_photo() != 53916) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_list_building() != 28680) {
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_list_households() != 4220) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_list_grid() != 6444) {
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_move_out_resident() != 22513) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_needs_checking() != 51161) {
@@ -6439,13 +7143,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_record_visit() != 47887) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_reference_items() != 43078) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_resolve_conflict() != 21226) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_search_residents() != 41682) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_set_address() != 65243) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_set_house_use() != 15324) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_set_notes() != 24783) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_subscribe() != 41446) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_tag_resident() != 26754) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_update_resident() != 31361) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_syncsession_fetch_photo() != 3939) {

@@ -85,7 +85,7 @@ fun main() {
         val s = store("list")
         val id = s.createHousehold(worker, newHousehold("301", resident("张三", "110101198503070013", "13800138000")), now())
         s.createHousehold(worker, newHousehold("302"), now())
-        val page = s.listBuilding("B1", 0u, 50u)
+        val page = s.listHouseholds(HouseholdScope.Building("B1"), 0u, 50u)
         check(page.householdCount == 2u) { "count ${page.householdCount}" }
         check(s.searchResidents("zs", 10u).map { it.name } == listOf("张三"))
         check(s.household(id).residents[0].idNumberMasked == "110101********0013")
@@ -104,12 +104,14 @@ fun main() {
     test("a photo from the camera folder is imported upright") {
         val s = store("photo")
         val id = s.createHousehold(worker, newHousehold("304"), now())
-        val photo = s.importPhoto(id, File(photos, "landscape_6.jpg").path, now())
+        val here = Location(39.9087, 116.3975)
+        val photo = s.importPhoto(id, File(photos, "landscape_6.jpg").path, now(), here)
         check(photo.width == 1600u && photo.height == 1067u) { "${photo.width}x${photo.height}" }
-        s.recordVisit(worker, id, NewVisit(now(), "routine", "楼道堆物", listOf(photo)), now())
+        s.recordVisit(worker, id, NewVisit(now(), "routine", "楼道堆物", here, listOf(photo)), now())
         check(s.photoPath(photo.full) != null)
+        check(s.household(id).visits[0].photos[0].location == here) { "the place is in the record" }
         try {
-            s.importPhoto(id, File(photos, "phone_iphone13.heic").path, null)
+            s.importPhoto(id, File(photos, "phone_iphone13.heic").path, null, null)
             error("HEIC accepted")
         } catch (e: GridwalkException.BadPhoto) {
             check(e.reason.contains("HEIC"))

@@ -96,14 +96,29 @@ class BindingsTest(unittest.TestCase):
         actor = gw.Actor(user_id="worker.a", role=gw.Role.GRID_WORKER, company=None)
         hid = store.create_household(actor, household("301", [resident("张三", "110101198503070013", "+86 138-0013-8000")]), now_ms())
         store.create_household(actor, household("302"), now_ms())
-        page = store.list_building("B1", 0, 50)
+        page = store.list_households(gw.HouseholdScope.BUILDING(building="B1"), 0, 50)
         self.assertEqual(page.household_count, 2)
         self.assertEqual([h.room for h in page.households], ["301", "302"])
+        unit = store.list_households(gw.HouseholdScope.UNIT(building="B1", unit="1"), 0, 50)
+        self.assertEqual(unit.household_count, 2)
         hits = store.search_residents("zs", 10)
         self.assertEqual([h.name for h in hits], ["张三"])
         self.assertEqual(hits[0].id_number_masked, "110101********0013")
         detail = store.household(hid)
         self.assertEqual(detail.residents[0].phone_masked, "138****8000")
+
+    def test_residents_are_edited_tagged_and_moved_out(self):
+        store = self.store("a")
+        actor = gw.Actor(user_id="worker.a", role=gw.Role.GRID_WORKER, company=None)
+        hid = store.create_household(actor, household("305", [resident("王五", "11010519491231002X")]), now_ms())
+        rid = store.household(hid).residents[0].id
+        store.update_resident(actor, hid, rid, gw.ResidentPatch(name=None, id_number=None, phone="139 1234 5678", relation=None, registration=None), now_ms())
+        store.tag_resident(actor, hid, rid, "elderly_alone", True, now_ms())
+        store.move_out_resident(actor, hid, rid, now_ms())
+        r = store.household(hid).residents[0]
+        self.assertEqual((r.phone_masked, r.tags, r.moved_out), ("139****5678", ["elderly_alone"], True))
+        with self.assertRaises(gw.GridwalkError.InvalidPhone):
+            store.update_resident(actor, hid, rid, gw.ResidentPatch(name=None, id_number=None, phone="12345", relation=None, registration=None), now_ms())
 
     def test_a_bad_id_number_is_a_typed_exception(self):
         store = self.store("a")
@@ -118,13 +133,16 @@ class BindingsTest(unittest.TestCase):
         store = self.store("a")
         actor = gw.Actor(user_id="worker.a", role=gw.Role.GRID_WORKER, company=None)
         hid = store.create_household(actor, household("304"), now_ms())
-        photo = store.import_photo(hid, str(PHOTOS / "portrait_6.jpg"), now_ms())
+        here = gw.Location(lat=39.9087, lon=116.3975)
+        photo = store.import_photo(hid, str(PHOTOS / "portrait_6.jpg"), now_ms(), here)
         self.assertEqual((photo.width, photo.height), (1067, 1600))
         self.assertTrue(os.path.exists(store.photo_path(photo.full)))
-        store.record_visit(actor, hid, gw.NewVisit(at=now_ms(), purpose="routine", notes="楼道堆物", photos=[photo]), now_ms())
-        self.assertEqual(store.household(hid).visits[0].photos[0].full, photo.full)
+        store.record_visit(actor, hid, gw.NewVisit(at=now_ms(), purpose="routine", notes="楼道堆物", location=here, photos=[photo]), now_ms())
+        kept = store.household(hid).visits[0].photos[0]
+        self.assertEqual(kept.full, photo.full)
+        self.assertEqual(kept.location, here, "the place the app gave is in the record")
         with self.assertRaises(gw.GridwalkError.BadPhoto) as caught:
-            store.import_photo(hid, str(PHOTOS / "phone_iphone13.heic"), None)
+            store.import_photo(hid, str(PHOTOS / "phone_iphone13.heic"), None, None)
         self.assertIn("HEIC", str(caught.exception))
 
     def test_two_devices_sync_and_the_second_hears_the_first(self):
@@ -158,7 +176,7 @@ class BindingsTest(unittest.TestCase):
         inspector = gw.Actor(user_id="zhao", role=gw.Role.INSPECTOR, company=None)
         company = gw.Actor(user_id="liu", role=gw.Role.COMPANY_STAFF, company="P01")
         hid = store.create_household(gw.Actor(user_id="w", role=gw.Role.GRID_WORKER, company=None), household("601"), now_ms())
-        photo = store.import_photo(hid, str(PHOTOS / "landscape_3.jpg"), None)
+        photo = store.import_photo(hid, str(PHOTOS / "landscape_3.jpg"), None, None)
         item = gw.NewOrderItem(description="消防通道堆物", severity="critical", before_photos=[photo])
         oid = store.create_order(inspector, gw.NewOrder(title="整改", compound="Q1", company="P01",
                                                           deadline=now_ms() + 86_400_000, items=[item]), now_ms())
@@ -185,7 +203,7 @@ class BindingsTest(unittest.TestCase):
         store = self.store("c")
         actor = gw.Actor(user_id="worker.a", role=gw.Role.GRID_WORKER, company=None)
         hid = store.create_household(actor, household("501"), now_ms())
-        store.import_photo(hid, str(PHOTOS / "landscape_0.jpg"), None)
+        store.import_photo(hid, str(PHOTOS / "landscape_0.jpg"), None, None)
         self.assertTrue(any("photo taken in" in line[2] for line in LOGS.lines), LOGS.lines[-5:])
 
 
