@@ -4,8 +4,10 @@
 package org.gridwalk
 
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.channels.awaitClose
 import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.buffer
 import kotlinx.coroutines.flow.callbackFlow
 import kotlinx.coroutines.flow.channelFlow
 import kotlinx.coroutines.withContext
@@ -19,7 +21,11 @@ import org.gridwalk.ffi.SyncSession
 /** Records changed by one committed write; [merged] when it came from a sync. */
 data class RecordChange(val recordIds: List<String>, val merged: Boolean)
 
-/** Every committed change to the store while collected; collection ends the subscription. */
+/**
+ * Every committed change to the store while collected; collection ends the subscription.
+ * Unbounded, so that a slow collector (a screen in the background while a sync merges
+ * thousands of records) still learns of every record: a dropped change is a stale screen.
+ */
 fun GridwalkStore.changes(): Flow<RecordChange> = callbackFlow {
     val handle = subscribe(object : ChangeListener {
         override fun onChange(recordIds: List<String>, merged: Boolean) {
@@ -27,7 +33,7 @@ fun GridwalkStore.changes(): Flow<RecordChange> = callbackFlow {
         }
     })
     awaitClose { handle.cancel() }
-}
+}.buffer(Channel.UNLIMITED)
 
 /** A step of a running sync. */
 sealed interface SyncEvent {
@@ -38,7 +44,10 @@ sealed interface SyncEvent {
     data class Done(val report: SyncReport) : SyncEvent
 }
 
-/** Syncs [store], emitting progress after every round trip and then the report. */
+/**
+ * Syncs [store], emitting progress after every round trip and then the report. Every step
+ * is kept for a slow collector: there is one a round trip, so the buffer stays small.
+ */
 fun SyncSession.syncWithProgress(store: GridwalkStore): Flow<SyncEvent> = channelFlow {
     val report = sync(store, object : SyncProgressListener {
         override fun onProgress(progress: SyncProgress) {
@@ -46,7 +55,7 @@ fun SyncSession.syncWithProgress(store: GridwalkStore): Flow<SyncEvent> = channe
         }
     })
     send(SyncEvent.Done(report))
-}
+}.buffer(Channel.UNLIMITED)
 
 /** Runs a blocking store call off the caller's thread (SQLite writes fsync). */
 suspend fun <T> GridwalkStore.io(block: GridwalkStore.() -> T): T = withContext(Dispatchers.IO) { block() }
