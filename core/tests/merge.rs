@@ -261,3 +261,75 @@ fn listeners_hear_local_writes_after_commit_and_stop_when_cancelled() {
         [(0, Origin::Local), (1, Origin::Local)]
     );
 }
+
+/// Another household whose document is a copy of `id`'s: the same resident and visit ids.
+fn copy_household(store: &Store, id: &gridwalk_core::RecordId) -> gridwalk_core::RecordId {
+    let bundle = store.export_changes(&Default::default()).unwrap();
+    let mut copy = bundle.records.iter().find(|r| &r.id == id).unwrap().clone();
+    copy.id = gridwalk_core::RecordId::generate();
+    let copy_id = copy.id.clone();
+    store
+        .apply_changes(
+            &ChangeBundle {
+                version: bundle.version,
+                records: vec![copy],
+            },
+            NOW,
+        )
+        .expect("a repeated resident or visit id does not stop the merge");
+    copy_id
+}
+
+#[test]
+fn households_with_the_same_resident_and_visit_ids_are_both_listed() {
+    let (_dir, a) = temp_store();
+    let id = a
+        .create_household(
+            &worker(),
+            &household("B01", "301", vec![resident("张三", Some(ID_1985), None)]),
+            NOW,
+        )
+        .unwrap();
+    a.record_visit(&worker(), &id, &visit("第一次"), NOW)
+        .unwrap();
+    let copy = copy_household(&a, &id);
+    let (one, two) = (a.household(&id).unwrap(), a.household(&copy).unwrap());
+    assert_eq!(one.residents[0].id, two.residents[0].id);
+    assert_eq!(one.visits[0].id, two.visits[0].id);
+
+    assert_eq!(a.search_residents("张三", 10).unwrap().len(), 2);
+    assert_eq!(a.visits_since("C01-G01", Timestamp(0)).unwrap(), 2);
+    // Rewriting one household's rows leaves the other's alone.
+    a.record_visit(&worker(), &id, &visit("第二次"), NOW)
+        .unwrap();
+    assert_eq!(a.visits_since("C01-G01", Timestamp(0)).unwrap(), 3);
+    let hits = a.search_residents("张三", 10).unwrap();
+    let households: std::collections::BTreeSet<_> =
+        hits.iter().map(|h| h.household_id.clone()).collect();
+    assert_eq!(households.len(), 2, "{hits:?}");
+}
+
+#[test]
+fn a_repeated_visit_id_does_not_replace_another_households_visit() {
+    let (_dir, a) = temp_store();
+    let id = a
+        .create_household(&worker(), &household("B01", "302", Vec::new()), NOW)
+        .unwrap();
+    a.record_visit(&worker(), &id, &visit("第一次"), NOW)
+        .unwrap();
+    let copy = copy_household(&a, &id);
+    assert_eq!(a.visits_since("C01-G01", Timestamp(0)).unwrap(), 2);
+    // Projecting the original again must not take the copy's visit row with it.
+    a.record_visit(&worker(), &id, &visit("第二次"), NOW)
+        .unwrap();
+    assert_eq!(a.visits_since("C01-G01", Timestamp(0)).unwrap(), 3);
+    let conn = rusqlite::Connection::open(a.path()).unwrap();
+    let copy_rows: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM visit WHERE household_id = ?1",
+            [copy.as_str()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(copy_rows, 1);
+}

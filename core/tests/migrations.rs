@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use gridwalk_core::demo::{self, CommunitySpec};
+use gridwalk_core::records::household::{NewVisit, VisitPurpose};
 use gridwalk_core::rules::household::Validation;
 use gridwalk_core::store::migrations::{self, latest_version};
 use gridwalk_core::{Error, Store};
@@ -49,14 +50,10 @@ fn schema(path: &std::path::Path) -> Vec<String> {
     out
 }
 
-#[test]
-fn a_database_upgraded_from_version_1_equals_a_fresh_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let current = dir.path().join("current.db");
-    let old = dir.path().join("v1.db");
-    let fresh = dir.path().join("fresh.db");
-
-    // The records, written by this version.
+/// A store at `current` written by this version, with a visit, and the same records in a
+/// database at `old` left at version 1 by an older app (documents, households and residents
+/// only).
+fn current_and_v1_copy(current: &std::path::Path, old: &std::path::Path) {
     let community = demo::community(&CommunitySpec {
         households: 60,
         households_per_building: 20,
@@ -64,7 +61,7 @@ fn a_database_upgraded_from_version_1_equals_a_fresh_one() {
         ..CommunitySpec::device_scale(3)
     });
     {
-        let store = Store::open(&current).unwrap();
+        let store = Store::open(current).unwrap();
         let ids = store
             .import_households(
                 &supervisor(),
@@ -76,29 +73,52 @@ fn a_database_upgraded_from_version_1_equals_a_fresh_one() {
         store
             .set_notes(&worker(), &ids[0], "升级前的备注", NOW)
             .unwrap();
-    }
-
-    // The same records in a database left at version 1 by an older app.
-    {
-        let mut conn = Connection::open(&old).unwrap();
-        migrations::migrate_to(&mut conn, 1).unwrap();
-        conn.execute("ATTACH ?1 AS cur", [current.to_str().unwrap()])
+        store
+            .record_visit(
+                &worker(),
+                &ids[1],
+                &NewVisit {
+                    at: NOW,
+                    purpose: VisitPurpose::Routine,
+                    notes: "升级前的走访".into(),
+                    location: None,
+                    photos: Vec::new(),
+                },
+                NOW,
+            )
             .unwrap();
-        conn.execute_batch(
-            "INSERT INTO meta SELECT * FROM cur.meta;
-             INSERT INTO document SELECT id, kind, heads, snapshot, chunk_bytes, updated_at FROM cur.document;
-             INSERT INTO document_chunk SELECT * FROM cur.document_chunk;
-             INSERT INTO household SELECT id, community_id, grid_id, compound_id, building_id, unit, room,
-                 house_use, head_name, resident_count, last_visit_at FROM cur.household;
-             INSERT INTO resident SELECT * FROM cur.resident;
-             DETACH cur;",
-        )
+    }
+    let mut conn = Connection::open(old).unwrap();
+    migrations::migrate_to(&mut conn, 1).unwrap();
+    conn.execute("ATTACH ?1 AS cur", [current.to_str().unwrap()])
         .unwrap();
-        let version: u32 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap();
-        assert_eq!(version, 1);
-    }
+    conn.execute_batch(
+        "INSERT INTO meta SELECT * FROM cur.meta;
+         INSERT INTO document SELECT id, kind, heads, snapshot, chunk_bytes, updated_at FROM cur.document;
+         INSERT INTO document_chunk SELECT * FROM cur.document_chunk;
+         INSERT INTO household SELECT id, community_id, grid_id, compound_id, building_id, unit, room,
+             house_use, head_name, resident_count, last_visit_at FROM cur.household;
+         INSERT INTO resident SELECT * FROM cur.resident;
+         DETACH cur;",
+    )
+    .unwrap();
+    let version: u32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 1);
+}
+
+fn needs_reproject(path: &std::path::Path) -> bool {
+    migrations::needs_reproject(&Connection::open(path).unwrap()).unwrap()
+}
+
+#[test]
+fn a_database_upgraded_from_version_1_equals_a_fresh_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let current = dir.path().join("current.db");
+    let old = dir.path().join("v1.db");
+    let fresh = dir.path().join("fresh.db");
+    current_and_v1_copy(&current, &old);
 
     drop(Store::open(&old).unwrap());
     drop(Store::open(&fresh).unwrap());
@@ -112,9 +132,65 @@ fn a_database_upgraded_from_version_1_equals_a_fresh_one() {
         projection_dump(&current),
         "projections rebuilt to what this version writes"
     );
+    assert!(!needs_reproject(&old), "the rebuild cleared its fact");
+    assert!(
+        !needs_reproject(&fresh),
+        "a fresh store has nothing to rebuild"
+    );
     let upgraded = Store::open(&old).unwrap();
     assert!(!upgraded.needs_checking("C01-G01", NOW).unwrap().is_empty());
-    assert!(latest_version() >= 2);
+    assert!(latest_version() >= 7);
+}
+
+#[test]
+fn a_rebuild_cut_short_by_the_app_dying_is_done_on_the_next_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let current = dir.path().join("current.db");
+    let old = dir.path().join("v1.db");
+    current_and_v1_copy(&current, &old);
+
+    // The schema steps commit; the app dies before the rebuild that Store::open runs next.
+    {
+        let mut conn = Connection::open(&old).unwrap();
+        let upgrade = migrations::migrate_to(&mut conn, latest_version()).unwrap();
+        assert!(upgrade.reproject);
+    }
+    assert!(
+        needs_reproject(&old),
+        "the migration left its request in the database"
+    );
+    assert_ne!(projection_dump(&old), projection_dump(&current));
+
+    // The next open is already at the latest version, and still rebuilds.
+    drop(Store::open(&old).unwrap());
+    assert_eq!(
+        projection_dump(&old),
+        projection_dump(&current),
+        "lists rebuilt on the open after the crash"
+    );
+    assert!(!needs_reproject(&old));
+}
+
+#[test]
+fn a_left_over_rebuild_request_rebuilds_damaged_lists_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let current = dir.path().join("current.db");
+    let old = dir.path().join("v1.db");
+    current_and_v1_copy(&current, &old);
+    let before = projection_dump(&current);
+    {
+        let conn = Connection::open(&current).unwrap();
+        conn.execute_batch(
+            "INSERT INTO meta (key, value) VALUES ('needs_reproject', 1);
+             DELETE FROM visit; DELETE FROM finding; DELETE FROM todo;
+             UPDATE household SET head_name = 'stale';",
+        )
+        .unwrap();
+    }
+    assert_ne!(projection_dump(&current), before);
+    drop(Store::open(&current).unwrap());
+    assert_eq!(projection_dump(&current), before, "every list rebuilt");
+    assert!(!needs_reproject(&current));
 }
 
 #[test]

@@ -37,7 +37,10 @@ impl ListenerHandle {
 
 #[uniffi::export]
 impl ListenerHandle {
-    /// Stops the listener; it is not called again after this returns.
+    /// Stops the listener. After this returns no new notification reaches it; a notification
+    /// that another thread was already delivering to it at that moment may still arrive once
+    /// (cancel does not wait for it, so a listener may cancel itself). Calling it again does
+    /// nothing.
     pub fn cancel(&self) {
         if let Some(s) = self
             .subscription
@@ -51,6 +54,9 @@ impl ListenerHandle {
 }
 
 /// Adapts a foreign [`ChangeListener`] to the core's.
+///
+/// A callback that throws reaches Rust as a panic; the core's notifier catches and logs it, so
+/// the write that triggered it still reports success and later listeners still run.
 pub(crate) struct ForeignChangeListener(pub Arc<dyn ChangeListener>);
 
 impl gridwalk_core::store::ChangeListener for ForeignChangeListener {

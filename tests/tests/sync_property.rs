@@ -47,30 +47,84 @@ fn resident(name: &str) -> NewResident {
     }
 }
 
-/// The projection rows of one household, as text.
+/// Tables that are not projections of the documents: the documents and store facts, reference
+/// data, a device's sync progress, the server's change log, and which photo files a device
+/// holds or could not get. Their values legitimately differ between the devices and the server.
+const NOT_PROJECTIONS: &[&str] = &[
+    "meta",
+    "document",
+    "document_chunk",
+    "reference_item",
+    "sync_cursor",
+    "sync_status",
+    "change_log",
+    "photo",
+    "thumbnail_miss",
+];
+
+/// The projection rows of one household, as text: every projection table (any table not in
+/// [`NOT_PROJECTIONS`], so a new one is compared too), the rows that belong to the record.
 fn rows(path: &Path, id: &RecordId) -> Vec<String> {
     let conn = rusqlite::Connection::open(path).unwrap();
-    let mut out = Vec::new();
-    for (table, key) in [
-        ("household", "id"),
-        ("resident", "household_id"),
-        ("finding", "household_id"),
+    let tables: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .filter(|t| !NOT_PROJECTIONS.contains(&t.as_str()))
+        .collect();
+    for expected in [
+        "household",
+        "resident",
+        "finding",
+        "visit",
+        "photo_ref",
+        "todo",
+        "work_order",
+        "report",
     ] {
+        assert!(
+            tables.iter().any(|t| t == expected),
+            "{expected} is compared"
+        );
+    }
+    let mut out = Vec::new();
+    for table in tables {
+        let columns: Vec<String> = conn
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        // The column that names the record: a resident's or visit's household, a photo's or
+        // to-do's record, or the row's own id for lists of whole records.
+        let key = ["household_id", "record_id", "id"]
+            .into_iter()
+            .find(|k| columns.iter().any(|c| c == k))
+            .unwrap_or_else(|| panic!("projection table {table} has no record column"));
         let mut st = conn
-            .prepare(&format!(
-                "SELECT * FROM {table} WHERE {key} = ?1 ORDER BY 1, 2, 3, 4"
-            ))
+            .prepare(&format!("SELECT * FROM {table} WHERE {key} = ?1"))
             .unwrap();
         let n = st.column_count();
-        let found = st
+        let mut found: Vec<String> = st
             .query_map([id.as_str()], |r| {
-                Ok((0..n)
-                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
-                    .collect::<Vec<_>>()
-                    .join("|"))
+                Ok(format!(
+                    "{table}: {}",
+                    (0..n)
+                        .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                        .collect::<Vec<_>>()
+                        .join("|")
+                ))
             })
-            .unwrap();
-        out.extend(found.map(Result::unwrap));
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        found.sort();
+        out.extend(found);
     }
     out
 }

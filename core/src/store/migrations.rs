@@ -3,8 +3,13 @@
 //! The schema version is SQLite's `user_version`. A migration that adds or changes what
 //! projections hold asks for a re-projection: after it runs, every document is projected again
 //! from its automerge document, which is always the source of truth.
+//!
+//! That request is kept in the database, not in memory: the migration's own transaction sets
+//! the [`NEEDS_REPROJECT`] fact in `meta`, and the rebuild's transaction clears it. An app that
+//! dies between the two (the schema step committed, the rebuild not) finds the fact on its next
+//! open and rebuilds then, instead of showing lists in the old shape for ever.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
 
@@ -17,6 +22,9 @@ pub struct Migration {
     /// Whether projections must be rebuilt from the documents after it.
     pub reproject: bool,
 }
+
+/// The `meta` key that says projections must be rebuilt before the store is used.
+pub const NEEDS_REPROJECT: &str = "needs_reproject";
 
 /// Every migration, oldest first.
 pub const MIGRATIONS: &[Migration] = &[
@@ -50,6 +58,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0006_visits.sql"),
         reproject: true,
     },
+    Migration {
+        version: 7,
+        sql: include_str!("migrations/0007_household_keys_photo_states.sql"),
+        // Visit rows replaced under a colliding id are lost: only a rebuild brings them back.
+        reproject: true,
+    },
 ];
 
 /// The version a fresh database ends at.
@@ -64,8 +78,38 @@ pub struct Upgrade {
     pub from: u32,
     /// Version after.
     pub to: u32,
-    /// Whether projections must be rebuilt.
+    /// Whether projections must be rebuilt: asked for by a migration run now or by one whose
+    /// rebuild never finished (the [`NEEDS_REPROJECT`] fact).
     pub reproject: bool,
+}
+
+/// Whether the database holds the fact that projections must be rebuilt.
+pub fn needs_reproject(conn: &Connection) -> Result<bool> {
+    let has_meta: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(Error::storage("reading store facts"))?;
+    if !has_meta {
+        return Ok(false);
+    }
+    conn.query_row(
+        "SELECT 1 FROM meta WHERE key = ?1",
+        [NEEDS_REPROJECT],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|v| v.is_some())
+    .map_err(Error::storage("reading store facts"))
+}
+
+/// Clears the fact, inside the transaction that finished the rebuild.
+pub(crate) fn clear_needs_reproject(tx: &Connection) -> Result<()> {
+    tx.execute("DELETE FROM meta WHERE key = ?1", [NEEDS_REPROJECT])
+        .map_err(Error::storage("rebuilding lists"))?;
+    Ok(())
 }
 
 /// Brings the database up to `target` (at most the latest version).
@@ -82,7 +126,6 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<Upgrade> {
             ),
         });
     }
-    let mut reproject = false;
     for m in MIGRATIONS
         .iter()
         .filter(|m| m.version > from && m.version <= target)
@@ -94,11 +137,20 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<Upgrade> {
             .map_err(Error::storage("migrating the schema"))?;
         tx.pragma_update(None, "user_version", m.version)
             .map_err(Error::storage("migrating the schema"))?;
+        // A fresh database has no documents, so nothing to rebuild. Set in the same
+        // transaction as the schema step, so one is never committed without the other.
+        if m.reproject && from > 0 {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, 1)",
+                [NEEDS_REPROJECT],
+            )
+            .map_err(Error::storage("migrating the schema"))?;
+        }
         tx.commit()
             .map_err(Error::storage("migrating the schema"))?;
         tracing::info!(version = m.version, "store schema migrated");
-        reproject |= m.reproject && from > 0;
     }
+    let reproject = needs_reproject(conn)?;
     let to = target.max(from);
     Ok(Upgrade {
         from,

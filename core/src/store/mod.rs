@@ -146,6 +146,8 @@ impl Store {
             writer: Mutex::new(Writer { conn, actor }),
             listeners: notify::Listeners::default(),
         };
+        // `reproject` comes from the database (see `migrations::NEEDS_REPROJECT`), so a rebuild
+        // cut short by the app dying is done again on this open.
         if upgrade.reproject {
             tracing::info!(
                 from = upgrade.from,
@@ -653,6 +655,10 @@ impl Store {
     }
 
     /// Rebuilds every projection row from the documents (after a migration that changed them).
+    ///
+    /// One transaction: the lists are emptied, rebuilt, and the "needs rebuilding" fact cleared
+    /// together, so a crash leaves either the old lists with the fact still set (rebuilt on the
+    /// next open) or the new lists without it.
     fn reproject_all(&self) -> Result<()> {
         let mut w = self.writer();
         let w = &mut *w;
@@ -660,6 +666,13 @@ impl Store {
             .conn
             .transaction()
             .map_err(Error::storage("rebuilding lists"))?;
+        // Emptied first so rows of an older shape (or left by an older app's bugs) do not
+        // outlive the rebuild. Residents and findings go with their household.
+        tx.execute_batch(
+            "DELETE FROM household; DELETE FROM resident; DELETE FROM finding; DELETE FROM visit;
+             DELETE FROM photo_ref; DELETE FROM todo; DELETE FROM work_order; DELETE FROM report;",
+        )
+        .map_err(Error::storage("rebuilding lists"))?;
         let ids: Vec<String> = tx
             .prepare("SELECT id FROM document")
             .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
@@ -672,6 +685,7 @@ impl Store {
                 projection::project(&tx, &RecordView::read(kind, &d.doc, &id)?)?;
             }
         }
+        migrations::clear_needs_reproject(&tx)?;
         tx.commit().map_err(Error::storage("rebuilding lists"))?;
         tracing::info!("rebuilt projections after a schema upgrade");
         Ok(())

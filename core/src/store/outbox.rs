@@ -115,7 +115,8 @@ impl Store {
             .map_err(Error::storage("counting the outbox"))
     }
 
-    /// The server accepted these records at these heads.
+    /// The server accepted these records at these heads. Photos of theirs the server refused
+    /// before are tried again: the record it has now may be the one that refers to them.
     pub fn mark_acknowledged(&self, acks: &[(RecordId, Vec<u8>)]) -> Result<()> {
         let mut guard = self.writer();
         let tx = guard
@@ -126,8 +127,18 @@ impl Store {
             let mut st = tx
                 .prepare_cached("UPDATE document SET acked_heads = ?2, refused_heads = NULL, refusal = NULL WHERE id = ?1")
                 .map_err(Error::storage("updating the outbox"))?;
+            let mut unblock = tx
+                .prepare_cached(
+                    "UPDATE photo SET upload_blocked = NULL, upload_error = NULL
+                     WHERE upload_blocked = 'refused'
+                       AND hash IN (SELECT hash FROM photo_ref WHERE record_id = ?1)",
+                )
+                .map_err(Error::storage("updating the outbox"))?;
             for (id, heads) in acks {
                 st.execute(params![id.as_str(), heads])
+                    .map_err(Error::storage("updating the outbox"))?;
+                unblock
+                    .execute([id.as_str()])
                     .map_err(Error::storage("updating the outbox"))?;
             }
         }

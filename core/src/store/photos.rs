@@ -55,6 +55,53 @@ impl PhotoRole {
     }
 }
 
+/// Why a photo's upload has stopped; it is neither retried on every sync nor counted as waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UploadBlock {
+    /// The server answered 403 or 404: no record it has in the user's scopes refers to the
+    /// photo (say, the record's change was refused). Tried again once a record referring to it
+    /// is acknowledged anew.
+    Refused,
+    /// The photo's file is gone from this device; nothing can bring it back except taking in
+    /// the same photo again.
+    Missing,
+}
+
+impl UploadBlock {
+    fn as_str(self) -> &'static str {
+        match self {
+            UploadBlock::Refused => "refused",
+            UploadBlock::Missing => "missing",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "refused" => Some(UploadBlock::Refused),
+            "missing" => Some(UploadBlock::Missing),
+            _ => None,
+        }
+    }
+}
+
+/// A photo whose upload has stopped, for the app to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockedPhoto {
+    /// The photo's hash.
+    pub hash: String,
+    /// Why.
+    pub block: UploadBlock,
+    /// The server's message, or what is wrong on the device.
+    pub reason: String,
+    /// The records that refer to it.
+    pub records: Vec<RecordId>,
+}
+
+/// How long after its first miss a thumbnail is asked for again; doubled with every miss.
+const THUMBNAIL_RETRY_FIRST_MS: i64 = 5 * 60 * 1000;
+/// The longest wait between two asks for a thumbnail the server did not give.
+const THUMBNAIL_RETRY_MAX_MS: i64 = 24 * 60 * 60 * 1000;
+
 fn file_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |e| Error::PhotoFile {
         path: path.display().to_string(),
@@ -124,8 +171,11 @@ impl Store {
         let mut st = guard
             .conn
             .prepare_cached(
-                "INSERT OR IGNORE INTO photo (hash, role, width, height, bytes, owner_record, uploaded, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
+                // A photo taken in again after its file was lost has its file back.
+                "INSERT INTO photo (hash, role, width, height, bytes, owner_record, uploaded, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)
+                 ON CONFLICT (hash) DO UPDATE SET upload_blocked = NULL, upload_error = NULL
+                     WHERE upload_blocked = 'missing'",
             )
             .map_err(Error::storage("saving a photo"))?;
         for (hash, role, (w, h), len) in [
@@ -192,28 +242,36 @@ impl Store {
             .and_then(|r| r.into_dimensions().ok())
             .unwrap_or((0, 0));
         write_durably(&self.photos_dir(), hash, bytes)?;
-        self.writer()
+        let mut guard = self.writer();
+        let tx = guard
             .conn
-            .execute(
-                "INSERT INTO photo (hash, role, width, height, bytes, owner_record, uploaded, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7)
-                 ON CONFLICT (hash) DO UPDATE SET uploaded = MAX(uploaded, ?6)",
-                params![hash, role.as_str(), w, h, bytes.len() as i64, uploaded, Timestamp::now().0],
-            )
+            .transaction()
             .map_err(Error::storage("saving a photo"))?;
+        // The file is here again, so a "missing" block no longer holds.
+        tx.execute(
+            "INSERT INTO photo (hash, role, width, height, bytes, owner_record, uploaded, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7)
+             ON CONFLICT (hash) DO UPDATE SET uploaded = MAX(uploaded, ?6),
+                 upload_blocked = CASE WHEN upload_blocked = 'missing' THEN NULL ELSE upload_blocked END",
+            params![hash, role.as_str(), w, h, bytes.len() as i64, uploaded, Timestamp::now().0],
+        )
+        .map_err(Error::storage("saving a photo"))?;
+        tx.execute("DELETE FROM thumbnail_miss WHERE hash = ?1", [hash])
+            .map_err(Error::storage("saving a photo"))?;
+        tx.commit().map_err(Error::storage("saving a photo"))?;
         Ok(())
     }
 
-    /// Device: photos to upload now: not confirmed by the server, and referred to by a record
-    /// the server has acknowledged (the server lets only those who may see a record store its
-    /// photos, so the record goes first).
+    /// Device: photos to upload now: not confirmed by the server, not blocked (see
+    /// [`UploadBlock`]), and referred to by a record the server has acknowledged (the server
+    /// lets only those who may see a record store its photos, so the record goes first).
     pub fn photos_to_upload(&self) -> Result<Vec<String>> {
         self.reader()
             .prepare_cached(
                 "SELECT DISTINCT p.hash FROM photo p
                  JOIN photo_ref r ON r.hash = p.hash
                  JOIN document d ON d.id = r.record_id
-                 WHERE p.uploaded = 0 AND d.acked_heads IS NOT NULL
+                 WHERE p.uploaded = 0 AND p.upload_blocked IS NULL AND d.acked_heads IS NOT NULL
                  ORDER BY p.role DESC, p.hash",
             )
             .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
@@ -229,12 +287,61 @@ impl Store {
         Ok(())
     }
 
-    /// Device: photos waiting for upload (the app shows this with the pending count).
+    /// Device: the server will not take this photo, or its file is gone. It stops being
+    /// uploaded and counted as waiting, and shows in [`Store::blocked_photos`]. Returns the
+    /// records that refer to it, for the sync report.
+    pub fn mark_photo_blocked(
+        &self,
+        hash: &str,
+        block: UploadBlock,
+        reason: &str,
+    ) -> Result<Vec<RecordId>> {
+        let guard = self.writer();
+        guard
+            .conn
+            .execute(
+                "UPDATE photo SET upload_blocked = ?2, upload_error = ?3 WHERE hash = ?1 AND uploaded = 0",
+                params![hash, block.as_str(), reason],
+            )
+            .map_err(Error::storage("updating a photo"))?;
+        photo_records(&guard.conn, hash)
+    }
+
+    /// Device: photos whose upload has stopped, with why and the records they belong to.
+    pub fn blocked_photos(&self) -> Result<Vec<BlockedPhoto>> {
+        let conn = self.reader();
+        let rows: Vec<(String, String, Option<String>)> = conn
+            .prepare_cached(
+                "SELECT hash, upload_blocked, upload_error FROM photo
+                 WHERE uploaded = 0 AND upload_blocked IS NOT NULL ORDER BY hash",
+            )
+            .and_then(|mut st| {
+                st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect()
+            })
+            .map_err(Error::storage("listing blocked photos"))?;
+        rows.into_iter()
+            .filter_map(|(hash, block, reason)| {
+                let block = UploadBlock::parse(&block)?;
+                Some(photo_records(&conn, &hash).map(|records| BlockedPhoto {
+                    hash,
+                    block,
+                    reason: reason.unwrap_or_default(),
+                    records,
+                }))
+            })
+            .collect()
+    }
+
+    /// Device: photos waiting for upload (the app shows this with the pending count). Blocked
+    /// photos are not waiting: they are in [`Store::blocked_photos`].
     pub fn photos_pending_upload(&self) -> Result<u32> {
         self.reader()
-            .query_row("SELECT COUNT(*) FROM photo WHERE uploaded = 0", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT COUNT(*) FROM photo WHERE uploaded = 0 AND upload_blocked IS NULL",
+                [],
+                |r| r.get(0),
+            )
             .map_err(Error::storage("counting photos"))
     }
 
@@ -247,6 +354,61 @@ impl Store {
             )
             .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
             .map_err(Error::storage("listing thumbnails"))
+    }
+
+    /// Device: the missing thumbnails worth asking the server for at `now`: those it has not
+    /// refused recently (see [`Store::record_thumbnail_miss`]), so an idle sync asks for none.
+    pub fn thumbnails_to_download(&self, now: Timestamp) -> Result<Vec<String>> {
+        self.reader()
+            .prepare_cached(
+                "SELECT DISTINCT r.hash FROM photo_ref r
+                 LEFT JOIN photo p ON p.hash = r.hash
+                 LEFT JOIN thumbnail_miss m ON m.hash = r.hash
+                 WHERE r.role = 'thumb' AND p.hash IS NULL AND (m.hash IS NULL OR m.retry_at <= ?1)
+                 ORDER BY r.hash",
+            )
+            .and_then(|mut st| st.query_map([now.0], |r| r.get(0))?.collect())
+            .map_err(Error::storage("listing thumbnails"))
+    }
+
+    /// Device: the server did not give this thumbnail (`status` 404: not uploaded yet, 403: no
+    /// longer in scope). It is not asked for again before a wait that starts at five minutes
+    /// and doubles with each miss, up to a day.
+    pub fn record_thumbnail_miss(&self, hash: &str, status: u16, now: Timestamp) -> Result<()> {
+        let guard = self.writer();
+        let misses: i64 = guard
+            .conn
+            .query_row(
+                "SELECT misses FROM thumbnail_miss WHERE hash = ?1",
+                [hash],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(Error::storage("remembering a missing thumbnail"))?
+            .unwrap_or(0)
+            + 1;
+        let wait = THUMBNAIL_RETRY_FIRST_MS
+            .saturating_mul(1_i64 << (misses - 1).clamp(0, 20))
+            .min(THUMBNAIL_RETRY_MAX_MS);
+        guard
+            .conn
+            .execute(
+                "INSERT OR REPLACE INTO thumbnail_miss (hash, status, misses, retry_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![hash, status, misses, now.0.saturating_add(wait)],
+            )
+            .map_err(Error::storage("remembering a missing thumbnail"))?;
+        Ok(())
+    }
+
+    /// Device: forgets every thumbnail miss, so the next sync asks for them all again (for a
+    /// "refresh" the worker asks for).
+    pub fn retry_missing_thumbnails(&self) -> Result<()> {
+        self.writer()
+            .conn
+            .execute("DELETE FROM thumbnail_miss", [])
+            .map_err(Error::storage("forgetting missing thumbnails"))?;
+        Ok(())
     }
 
     /// Whether records refer to a photo as a full photo or a thumbnail.
@@ -308,4 +470,21 @@ impl Store {
         }
         Ok(removed)
     }
+}
+
+/// The records that refer to a photo (or the one it was taken for, if none does any more).
+fn photo_records(conn: &rusqlite::Connection, hash: &str) -> Result<Vec<RecordId>> {
+    conn.prepare_cached(
+        "SELECT record_id FROM photo_ref WHERE hash = ?1
+         UNION SELECT owner_record FROM photo WHERE hash = ?1 AND owner_record IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM photo_ref WHERE hash = ?1)
+         ORDER BY 1",
+    )
+    .and_then(|mut st| {
+        st.query_map([hash], |r| {
+            Ok(RecordId::from_string(r.get::<_, String>(0)?))
+        })?
+        .collect()
+    })
+    .map_err(Error::storage("reading a photo's records"))
 }

@@ -163,6 +163,8 @@ fn project_visits(conn: &Connection, h: &Household) -> Result<()> {
     conn.prepare_cached("DELETE FROM visit WHERE household_id = ?1")
         .and_then(|mut st| st.execute([h.id.as_str()]))
         .map_err(err())?;
+    // Keyed by (household_id, id) (migration 0007): a replace can only ever meet a repeated
+    // visit of this same household, never another household's row.
     let mut insert = conn
         .prepare_cached(
             "INSERT OR REPLACE INTO visit (id, household_id, grid_id, worker, at, purpose, notes, photos)

@@ -18,8 +18,13 @@ use super::wire::{
 use crate::error::{Error, Result};
 use crate::ids::RecordId;
 use crate::store::Store;
-use crate::store::photos::{PhotoRole, PhotoState};
+use crate::store::photos::{PhotoRole, PhotoState, UploadBlock};
 use crate::time::Timestamp;
+
+/// [`RefusedRecord::code`] of a record whose photo the server refused (403/404 on upload).
+pub const PHOTO_REFUSED: &str = "photo_refused";
+/// [`RefusedRecord::code`] of a record whose photo's file is missing on this device.
+pub const PHOTO_MISSING: &str = "photo_missing";
 
 /// About how many bytes of changes one request pushes.
 const PUSH_BUDGET: usize = 512 * 1024;
@@ -50,7 +55,10 @@ pub struct SyncProgress {
 pub struct SyncReport {
     /// Totals.
     pub progress: SyncProgress,
-    /// Records the server refused in this sync, with its reasons.
+    /// Records the server refused in this sync, with its reasons. A photo whose upload stopped
+    /// is reported here too, once per record that refers to it, with the code
+    /// [`PHOTO_REFUSED`] (the server would not take it) or [`PHOTO_MISSING`] (its file is gone
+    /// from this device); see `Store::blocked_photos`.
     pub refused: Vec<RefusedRecord>,
     /// Records still waiting to be pushed.
     pub pending: u32,
@@ -242,6 +250,8 @@ impl SyncClient {
     }
 
     /// Uploads every photo whose record the server has, until the server confirms its hash.
+    /// A photo the server refuses, or whose file is gone, is set aside and reported, so it
+    /// neither fails this sync nor is tried on every later one.
     async fn upload_photos(
         &self,
         store: &Arc<Store>,
@@ -255,6 +265,20 @@ impl SyncClient {
             let s = store.clone();
             let h = hash.clone();
             let Some(bytes) = blocking(move || s.photo_bytes(&h)).await? else {
+                tracing::warn!(
+                    photo = %hash,
+                    "a photo's file is missing on this device; it cannot be uploaded"
+                );
+                self.block_photo(
+                    store,
+                    report,
+                    &hash,
+                    UploadBlock::Missing,
+                    PHOTO_MISSING,
+                    "the photo's file is missing on this device",
+                )
+                .await?;
+                on_progress(&report.progress);
                 continue;
             };
             let len = bytes.len() as u64;
@@ -267,7 +291,32 @@ impl SyncClient {
                 .send()
                 .await
                 .map_err(network)?;
-            let confirmed: StoredPhoto = check(resp).await?.json().await.map_err(network)?;
+            let resp = match check(resp).await {
+                Ok(resp) => resp,
+                // Not a passing fault: no record the server has in this user's scopes refers to
+                // the photo (its record's change was refused, or moved out of scope). Trying
+                // again on every sync would fail the same way.
+                Err(Error::Server {
+                    status: status @ (403 | 404),
+                    code,
+                    message,
+                }) => {
+                    tracing::warn!(photo = %hash, status, code, message, "the server refused a photo");
+                    self.block_photo(
+                        store,
+                        report,
+                        &hash,
+                        UploadBlock::Refused,
+                        PHOTO_REFUSED,
+                        &message,
+                    )
+                    .await?;
+                    on_progress(&report.progress);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let confirmed: StoredPhoto = resp.json().await.map_err(network)?;
             // Only the server's own hash of what it stored counts as a confirmation.
             if confirmed.hash != hash {
                 return Err(Error::PhotoHashMismatch {
@@ -284,7 +333,32 @@ impl SyncClient {
         Ok(())
     }
 
-    /// Downloads the thumbnails of every photo the device's records refer to.
+    /// Sets a photo's upload aside and reports it against every record that refers to it.
+    async fn block_photo(
+        &self,
+        store: &Arc<Store>,
+        report: &mut SyncReport,
+        hash: &str,
+        block: UploadBlock,
+        code: &str,
+        reason: &str,
+    ) -> Result<()> {
+        let s = store.clone();
+        let (h, r) = (hash.to_owned(), reason.to_owned());
+        let records = blocking(move || s.mark_photo_blocked(&h, block, &r)).await?;
+        report
+            .refused
+            .extend(records.into_iter().map(|id| RefusedRecord {
+                id,
+                code: code.to_owned(),
+                reason: format!("photo {hash}: {reason}"),
+            }));
+        Ok(())
+    }
+
+    /// Downloads the thumbnails of every photo the device's records refer to, except those the
+    /// server did not give recently: each miss is remembered with a growing wait, so an idle
+    /// sync stays one round trip.
     async fn download_thumbnails(
         &self,
         store: &Arc<Store>,
@@ -293,7 +367,7 @@ impl SyncClient {
         on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
     ) -> Result<()> {
         let s = store.clone();
-        let missing = blocking(move || s.missing_thumbnails()).await?;
+        let missing = blocking(move || s.thumbnails_to_download(Timestamp::now())).await?;
         for hash in missing {
             match self.download(store, token, &hash, PhotoRole::Thumb).await {
                 Ok(n) => {
@@ -304,8 +378,13 @@ impl SyncClient {
                 // Not uploaded by its device yet: it comes with a later sync. Or its record is no
                 // longer in this user's scopes: nothing to show, and no reason to fail the sync.
                 Err(Error::Server {
-                    status: 404 | 403, ..
-                }) => {}
+                    status: status @ (404 | 403),
+                    ..
+                }) => {
+                    let s = store.clone();
+                    blocking(move || s.record_thumbnail_miss(&hash, status, Timestamp::now()))
+                        .await?;
+                }
                 Err(e) => return Err(e),
             }
         }
