@@ -310,6 +310,29 @@ fn households_with_the_same_resident_and_visit_ids_are_both_listed() {
 }
 
 #[test]
+fn a_digits_search_finds_the_resident_not_a_namesake_with_the_same_id_elsewhere() {
+    let (_dir, a) = temp_store();
+    let id = a
+        .create_household(
+            &worker(),
+            &household("B01", "303", vec![resident("张三", Some(ID_1985), None)]),
+            NOW,
+        )
+        .unwrap();
+    let copy = copy_household(&a, &id);
+    let resident_id = a.household(&copy).unwrap().residents[0].id.clone();
+    let other_id = ResidentPatch {
+        id_number: Some(ID_1990.into()),
+        ..Default::default()
+    };
+    a.update_resident(&worker(), &copy, &resident_id, &other_id, NOW)
+        .unwrap();
+    let hits = a.search_residents("0013", 10).unwrap();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0].household_id, id);
+}
+
+#[test]
 fn a_repeated_visit_id_does_not_replace_another_households_visit() {
     let (_dir, a) = temp_store();
     let id = a

@@ -9,8 +9,9 @@ use gridwalk_core::{RecordId, ResidentId, Timestamp};
 use crate::error::Result;
 use crate::listeners::{ChangeListener, ForeignChangeListener, ListenerHandle};
 use crate::types::{
-    Actor, Address, Finding, Household, HouseholdList, HouseholdScope, Location, NewHousehold,
-    NewResident, NewVisit, PhotoRef, ReferenceItem, ReferenceKind, ResidentHit, ResidentPatch,
+    Actor, Address, BlockedPhoto, Finding, Household, HouseholdList, HouseholdScope, Location,
+    NewHousehold, NewResident, NewVisit, PhotoRef, ReferenceItem, ReferenceKind, ResidentHit,
+    ResidentPatch,
 };
 
 /// One signed-in user's store on this device.
@@ -289,6 +290,22 @@ impl GridwalkStore {
             PhotoState::Local(p) => Some(p.display().to_string()),
             PhotoState::NotDownloaded => None,
         })
+    }
+
+    /// Photos whose upload has stopped (refused by the server, or their file gone), with why.
+    pub fn blocked_photos(&self) -> Result<Vec<BlockedPhoto>> {
+        Ok(self
+            .inner
+            .blocked_photos()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Asks the next sync to fetch every thumbnail the server did not have before (a pull to
+    /// refresh); otherwise they are asked for again with a growing wait.
+    pub fn retry_missing_thumbnails(&self) -> Result<()> {
+        Ok(self.inner.retry_missing_thumbnails()?)
     }
 
     /// Records with changes the server has not confirmed.

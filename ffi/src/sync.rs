@@ -69,8 +69,13 @@ impl SyncSession {
         let client = self.client();
         let report = client
             .sync(store.inner.clone(), &move |p| {
+                // A progress callback that throws reaches Rust as a panic: a sync whose
+                // changes are already stored must not fail for it.
                 if let Some(l) = &listener {
-                    l.on_progress(p.clone().into());
+                    let call = std::panic::AssertUnwindSafe(|| l.on_progress(p.clone().into()));
+                    if std::panic::catch_unwind(call).is_err() {
+                        tracing::error!("the app's sync progress listener failed");
+                    }
                 }
             })
             .await

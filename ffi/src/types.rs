@@ -206,6 +206,44 @@ impl From<PhotoRef> for gridwalk_core::photos::PhotoRef {
     }
 }
 
+/// Why a photo's upload has stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum UploadBlock {
+    /// The server refused it: no record it holds in the user's area refers to it (say, the
+    /// record's change was refused). Tried again once such a record is accepted.
+    Refused,
+    /// Its file is gone from this device; import the photo again.
+    Missing,
+}
+
+/// A photo whose upload has stopped, for the app to show.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct BlockedPhoto {
+    /// The photo's hash.
+    pub hash: String,
+    /// Why.
+    pub block: UploadBlock,
+    /// The server's message, or what is wrong on the device.
+    pub reason: String,
+    /// The records that refer to it.
+    pub record_ids: Vec<String>,
+}
+
+impl From<gridwalk_core::store::photos::BlockedPhoto> for BlockedPhoto {
+    fn from(b: gridwalk_core::store::photos::BlockedPhoto) -> Self {
+        use gridwalk_core::store::photos::UploadBlock as U;
+        BlockedPhoto {
+            hash: b.hash,
+            block: match b.block {
+                U::Refused => UploadBlock::Refused,
+                U::Missing => UploadBlock::Missing,
+            },
+            reason: b.reason,
+            record_ids: b.records.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
 /// A place, from the phone's location service.
 #[derive(Debug, Clone, Copy, uniffi::Record)]
 pub struct Location {
@@ -634,9 +672,10 @@ impl From<gridwalk_core::sync::client::SyncProgress> for SyncProgress {
 pub struct RefusedRecord {
     /// Record id.
     pub id: String,
-    /// Code.
+    /// `rules`, `out_of_scope`, `missing_dependencies` (the server refused the change), or
+    /// `photo_refused`, `photo_missing` (a photo of the record cannot be uploaded).
     pub code: String,
-    /// Reason.
+    /// Reason, for a person.
     pub reason: String,
 }
 

@@ -60,7 +60,7 @@ impl Store {
         let mut st = conn
             .prepare_cached(
                 "SELECT h.id, h.alone_resident_id, r.name FROM household h
-                 JOIN resident r ON r.id = h.alone_resident_id
+                 JOIN resident r ON r.household_id = h.id AND r.id = h.alone_resident_id
                  WHERE h.grid_id = ?1 AND (h.alone_tagged = 1 OR h.alone_birth_date <= ?2)
                    AND COALESCE(h.last_visit_at, -9223372036854775808) < ?3",
             )

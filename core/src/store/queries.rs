@@ -237,9 +237,9 @@ impl Store {
                 let hi = prefix_upper_bound(&lo).unwrap_or_default();
                 (
                     format!(
-                        "{select} WHERE r.id IN (
-                            SELECT id FROM resident WHERE id_reversed >= ?1 AND id_reversed < ?2
-                            UNION SELECT id FROM resident WHERE phone_reversed >= ?1 AND phone_reversed < ?2)
+                        "{select} WHERE r.rowid IN (
+                            SELECT rowid FROM resident WHERE id_reversed >= ?1 AND id_reversed < ?2
+                            UNION SELECT rowid FROM resident WHERE phone_reversed >= ?1 AND phone_reversed < ?2)
                          AND r.moved_out = 0 ORDER BY r.name LIMIT {limit}"
                     ),
                     vec![lo, hi],

@@ -86,7 +86,9 @@ pub struct VersionProbe {
 pub struct RefusedRecord {
     /// The record.
     pub id: RecordId,
-    /// A machine-readable reason: `rules`, `out_of_scope`, `missing_dependencies`.
+    /// A machine-readable reason: `rules`, `out_of_scope`, `missing_dependencies` from the
+    /// server; the device's client adds `photo_refused` and `photo_missing` for a record whose
+    /// photo cannot be uploaded (see `sync::client`).
     pub code: String,
     /// The reason for a person.
     pub reason: String,
