@@ -313,9 +313,78 @@ async fn a_household_moved_into_a_grid_arrives_whole() {
     assert_eq!(h.residents.len(), 1, "with its residents");
     assert_eq!(h.visits.len(), 3, "and its history");
     assert_eq!(h, s.store.household(&in_b[0]).unwrap());
-    // Grid B's worker still learns where it went.
+    // And it leaves grid B's phones: personal data goes only where it belongs.
     b.sync().await;
-    assert_eq!(b.store.household(&in_b[0]).unwrap().address.grid, "C01-G01");
+    assert!(matches!(
+        b.store.household(&in_b[0]),
+        Err(gridwalk_core::Error::NotFound { .. })
+    ));
+    assert!(
+        b.store.household(&in_b[1]).is_ok(),
+        "the rest of grid B stays"
+    );
+    let left = b
+        .store
+        .list_households(&AddressScope::Grid("C01-G02".into()), 0, 10)
+        .unwrap();
+    assert_eq!(left.household_count, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_moved_to_another_grid_forgets_the_old_one_but_not_unsent_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let in_a = seed_households(dir.path(), "C01-G01", 3);
+    let in_b = seed_households(dir.path(), "C01-G02", 2);
+    let w = Device::sign_in(&server.url, "worker.a").await;
+    w.sync().await;
+    assert_eq!(
+        w.store
+            .list_households(&AddressScope::Grid("C01-G01".into()), 0, 10)
+            .unwrap()
+            .household_count,
+        3
+    );
+    // A visit recorded offline, not yet sent, when the office moves the worker to grid B.
+    w.store
+        .record_visit(&w.actor, &in_a[0], &visit("最后一次"), Timestamp::now())
+        .unwrap();
+    {
+        let data =
+            gridwalk_server::server::open_data(dir.path(), std::time::Duration::from_secs(3600))
+                .unwrap();
+        data.accounts
+            .add_user(
+                "worker.a",
+                "worker.a",
+                gridwalk_core::Role::GridWorker,
+                gridwalk_tests::PASSWORD,
+                &["grid:C01-G02".parse().unwrap()],
+            )
+            .unwrap();
+    }
+    let report = w.sync().await;
+    assert!(
+        report.refused.iter().any(|r| r.id == in_a[0]),
+        "the unsent visit is refused as out of scope, and said so"
+    );
+    for gone in &in_a[1..] {
+        assert!(
+            matches!(
+                w.store.household(gone),
+                Err(gridwalk_core::Error::NotFound { .. })
+            ),
+            "grid A's households leave the phone"
+        );
+    }
+    let kept = w.store.household(&in_a[0]).unwrap();
+    assert!(
+        kept.visits.iter().any(|v| v.notes == "最后一次"),
+        "the worker's unsent work is not thrown away"
+    );
+    for id in &in_b {
+        assert!(w.store.household(id).is_ok(), "grid B's households arrive");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

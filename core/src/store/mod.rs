@@ -12,6 +12,7 @@
 pub mod change_log;
 mod documents;
 mod findings_query;
+mod forget;
 pub mod inspection;
 pub mod merge;
 pub mod migrations;

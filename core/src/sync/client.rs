@@ -6,7 +6,7 @@
 //! sends or receives a change twice, which changes nothing. Store work runs on tokio's blocking
 //! pool in short transactions, so the worker's own edits never wait for a sync.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -158,6 +158,10 @@ impl SyncClient {
             reason: "sign in before syncing".into(),
         })?;
         let mut report = SyncReport::default();
+        // The scopes the device had before this sync, to notice one the server took away.
+        let mut scopes_before: Option<BTreeSet<String>> = None;
+        let mut scopes_now = BTreeSet::new();
+        let mut pulled_any = false;
         for _ in 0..MAX_ROUNDS {
             let s = store.clone();
             let (outgoing, cursors, reference_version, pending) = blocking(move || {
@@ -169,6 +173,7 @@ impl SyncClient {
                 ))
             })
             .await?;
+            scopes_before.get_or_insert_with(|| cursors.keys().cloned().collect());
             let pushed_bytes: usize = outgoing.iter().map(|o| o.changes.data.len()).sum();
             let heads: HashMap<RecordId, Vec<u8>> = outgoing
                 .iter()
@@ -207,6 +212,8 @@ impl SyncClient {
 
             let more_to_push = pushed_bytes >= PUSH_BUDGET || !answer.refused.is_empty();
             let more = answer.more;
+            scopes_now = answer.cursors.keys().cloned().collect();
+            pulled_any |= !answer.pull.is_empty();
             let s = store.clone();
             let refused = answer.refused.clone();
             blocking(move || {
@@ -239,6 +246,12 @@ impl SyncClient {
             if !more && !(more_to_push && (pushed_bytes >= PUSH_BUDGET || resend)) {
                 break;
             }
+        }
+        // A pulled change may have taken a record out of this device's scopes (a household
+        // re-addressed to another grid), and a lost scope takes all of its records.
+        if pulled_any || scopes_before.is_some_and(|before| !before.is_subset(&scopes_now)) {
+            let s = store.clone();
+            blocking(move || s.forget_out_of_scope(&scopes_now)).await?;
         }
         self.upload_photos(&store, &token, &mut report, on_progress)
             .await?;
