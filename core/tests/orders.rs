@@ -482,3 +482,327 @@ fn the_server_refuses_events_their_sender_may_never_make() {
     );
     assert_eq!(server.order(&id).unwrap().state.status, OrderStatus::Issued);
 }
+
+fn fire_report() -> NewReport {
+    NewReport {
+        category: "fire_safety".into(),
+        description: "楼道堆物".into(),
+        grid: "C01-G01".into(),
+        compound: "C01-Q01".into(),
+        location: None,
+        photos: vec![],
+    }
+}
+
+fn refused_by_rules(result: Result<(), Refusal>, words: &str) {
+    match result {
+        Err(Refusal::IllegalEvent { reason }) => assert!(reason.contains(words), "{reason}"),
+        other => panic!("expected a refusal about {words:?}, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_server_refuses_events_and_rewrites_that_no_state_excuses() {
+    use gridwalk_core::RecordId;
+    use gridwalk_core::records::events::Event;
+    use gridwalk_core::records::order::Order;
+    use gridwalk_core::records::report::Report;
+    use gridwalk_core::rules::{order as order_rules, report as report_rules};
+
+    let (_d, store) = temp_store();
+    let id = store
+        .create_order(&inspector(), &new_order(2, 7), NOW)
+        .unwrap();
+    store
+        .act_on_order(&inspector(), &id, &OrderAction::Issue, NOW)
+        .unwrap();
+    store
+        .act_on_order(&company(), &id, &OrderAction::Acknowledge, NOW)
+        .unwrap();
+    let before = store.order(&id).unwrap().order;
+    // What the server runs on a pushed change: `before` is its copy, `after` the pushed one.
+    let check =
+        |actor: &Actor, after: &Order| order_rules::check_change(actor, Some(&before), after);
+    let with = |e: Event| {
+        let mut after = before.clone();
+        after.events.push(Event {
+            seen: before.events.len() as u32,
+            ..e
+        });
+        after
+    };
+    let answer = |items: &[&str], photos: Vec<PhotoRef>| Event {
+        items: items.iter().map(|s| s.to_string()).collect(),
+        note: "已清理".into(),
+        photos,
+        ..Event::new("answer", &company(), NOW)
+    };
+    assert_eq!(
+        check(&company(), &with(answer(&["item-1"], vec![after_photo()]))),
+        Ok(())
+    );
+    refused_by_rules(
+        check(&company(), &with(answer(&["item-1"], vec![]))),
+        "after-photo",
+    );
+    refused_by_rules(
+        check(&company(), &with(answer(&["item-9"], vec![after_photo()]))),
+        "no item item-9",
+    );
+    refused_by_rules(
+        check(&company(), &with(answer(&[], vec![after_photo()]))),
+        "names no item",
+    );
+    let reopen = Event {
+        items: vec!["item-1".into()],
+        ..Event::new("reopen", &inspector(), NOW)
+    };
+    refused_by_rules(check(&inspector(), &with(reopen)), "says what is wrong");
+    let mut future = with(Event::new("cancel", &inspector(), NOW));
+    future.events.last_mut().unwrap().seen = 7;
+    refused_by_rules(check(&inspector(), &future), "claims to have seen 7");
+    let mut reused = with(Event::new("cancel", &inspector(), NOW));
+    reused.events.last_mut().unwrap().id = before.events[0].id.clone();
+    refused_by_rules(check(&inspector(), &reused), "used twice");
+
+    // Fields fixed once drafted, whoever may push to the order.
+    let rewrites = [
+        Order {
+            issuer: company().user_id,
+            ..before.clone()
+        },
+        Order {
+            created_at: Timestamp(0),
+            ..before.clone()
+        },
+        Order {
+            from_report: Some(RecordId::generate()),
+            ..before.clone()
+        },
+    ];
+    for after in &rewrites {
+        refused_by_rules(check(&company(), after), "fixed once drafted");
+        refused_by_rules(check(&inspector(), after), "fixed once drafted");
+    }
+    let in_another_name = Order {
+        issuer: "qian.inspector".into(),
+        events: vec![],
+        ..before.clone()
+    };
+    refused_by_rules(
+        order_rules::check_change(&inspector(), None, &in_another_name),
+        "own name",
+    );
+
+    // Reports: filed in the sender's own name; place fixed; a send-back says what is wrong.
+    let rid = store.create_report(&worker(), &fire_report(), NOW).unwrap();
+    let report = store.report(&rid).unwrap().report;
+    refused_by_rules(
+        report_rules::check_change(&supervisor(), None, &report),
+        "own name",
+    );
+    let moved = Report {
+        compound: "C01-Q02".into(),
+        ..report.clone()
+    };
+    refused_by_rules(
+        report_rules::check_change(&worker(), Some(&report), &moved),
+        "fixed once filed",
+    );
+    let mut silent = report.clone();
+    silent
+        .events
+        .push(Event::new("send_back", &supervisor(), NOW));
+    refused_by_rules(
+        report_rules::check_change(&supervisor(), Some(&report), &silent),
+        "says what is wrong",
+    );
+}
+
+#[test]
+fn verification_needs_every_item_answered_with_an_after_photo() {
+    use gridwalk_core::records::events::Event;
+    use gridwalk_core::rules::order::fold;
+
+    let (_d, store) = temp_store();
+    let id = store
+        .create_order(&inspector(), &new_order(2, 7), NOW)
+        .unwrap();
+    store
+        .act_on_order(&inspector(), &id, &OrderAction::Issue, NOW)
+        .unwrap();
+    store
+        .act_on_order(&company(), &id, &OrderAction::Acknowledge, NOW)
+        .unwrap();
+    store
+        .act_on_order(&company(), &id, &answer(&["item-1"]), NOW)
+        .unwrap();
+    // A log as a tampered app might leave it: item 2 "answered" without a photo, then verified.
+    let mut order = store.order(&id).unwrap().order;
+    let n = order.events.len() as u32;
+    order.events.push(Event {
+        items: vec!["item-2".into()],
+        seen: n,
+        ..Event::new("answer", &company(), NOW)
+    });
+    order.events.push(Event {
+        seen: n + 1,
+        ..Event::new("verify", &inspector(), NOW)
+    });
+    let state = fold(&order);
+    assert_eq!(state.status, OrderStatus::Acknowledged);
+    assert_eq!(state.items[1].1, ItemState::Open);
+    assert!(state.history.iter().rev().take(2).all(|e| !e.counted));
+}
+
+#[test]
+fn a_report_is_sent_back_only_to_an_assignee_who_can_clear_it() {
+    let (_d, store) = temp_store();
+    let sup = supervisor();
+    let id = store.create_report(&worker(), &fire_report(), NOW).unwrap();
+    let send_back = ReportAction::SendBack {
+        note: "请补充照片".into(),
+    };
+    refused_because(
+        store.act_on_report(&sup, &id, &send_back, NOW),
+        "assign it first",
+    );
+    assert!(store.my_todos(&worker()).unwrap().is_empty());
+    let helper = Actor::new("li.worker", Role::GridWorker);
+    store
+        .act_on_report(
+            &sup,
+            &id,
+            &ReportAction::Assign {
+                assignee: helper.user_id.clone(),
+            },
+            NOW,
+        )
+        .unwrap();
+    store.act_on_report(&sup, &id, &send_back, NOW).unwrap();
+    assert_eq!(store.my_todos(&helper).unwrap()[0].kind, "report_sent_back");
+    store
+        .act_on_report(&helper, &id, &ReportAction::Start, NOW)
+        .unwrap();
+    assert!(
+        store
+            .my_todos(&helper)
+            .unwrap()
+            .iter()
+            .all(|t| t.kind != "report_sent_back"),
+        "the assignee's next act clears it"
+    );
+    store
+        .act_on_report(
+            &helper,
+            &id,
+            &ReportAction::Resolve {
+                note: "已处理".into(),
+            },
+            NOW,
+        )
+        .unwrap();
+    refused_because(
+        store.act_on_report(&sup, &id, &send_back, NOW),
+        "reopen it instead",
+    );
+}
+
+#[test]
+fn an_answered_order_is_not_overdue_and_on_time_means_answered_by_the_deadline() {
+    let (_d, store) = temp_store();
+    let id = store
+        .create_order(&inspector(), &new_order(1, 1), NOW)
+        .unwrap();
+    store
+        .act_on_order(&inspector(), &id, &OrderAction::Issue, NOW)
+        .unwrap();
+    store
+        .act_on_order(&company(), &id, &OrderAction::Acknowledge, NOW)
+        .unwrap();
+    store
+        .act_on_order(&company(), &id, &answer(&["item-1"]), NOW)
+        .unwrap();
+    // Three days on: the deadline has passed, the company answered in time, the inspector
+    // has not looked yet.
+    let later = Timestamp(NOW.0 + 3 * Timestamp::DAY_MS);
+    assert!(
+        store
+            .list_orders(&inspector(), &OrderFilter::Overdue, later, 50)
+            .unwrap()
+            .is_empty()
+    );
+    let row = &store
+        .list_orders(&inspector(), &OrderFilter::Company("P01".into()), later, 50)
+        .unwrap()[0];
+    assert!(!row.overdue);
+    let rating = &store.company_ratings(later).unwrap()[0];
+    assert_eq!((rating.overdue, rating.score), (0, 100));
+    // Verified late by the inspector: still on time, the company answered by the deadline.
+    store
+        .act_on_order(&inspector(), &id, &OrderAction::Verify, later)
+        .unwrap();
+    let rating = &store.company_ratings(later).unwrap()[0];
+    assert_eq!((rating.on_time_rate, rating.score), (1.0, 100));
+}
+
+#[test]
+fn a_report_category_must_be_one_the_reference_data_lists() {
+    use gridwalk_core::records::reference::{ReferenceItem, ReferenceKind};
+    let (_d, store) = temp_store();
+    let mut typo = fire_report();
+    typo.category = "fire_saftey".into();
+    // No categories configured: anything goes, so reporting works before they are.
+    store.create_report(&worker(), &typo, NOW).unwrap();
+    store
+        .put_reference(&[ReferenceItem {
+            kind: ReferenceKind::Category,
+            id: "fire_safety".into(),
+            parent_id: None,
+            name: "消防安全".into(),
+        }])
+        .unwrap();
+    match store.create_report(&worker(), &typo, NOW) {
+        Err(Error::Refused(Refusal::IllegalEvent { reason })) => {
+            assert!(reason.contains("fire_saftey"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    store.create_report(&worker(), &fire_report(), NOW).unwrap();
+}
+
+#[test]
+fn escalation_writes_the_order_and_the_link_in_one_commit() {
+    use gridwalk_core::store::{ChangeEvent, ChangeListener};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default)]
+    struct Commits(Mutex<Vec<ChangeEvent>>);
+    impl ChangeListener for Commits {
+        fn on_change(&self, event: &ChangeEvent) {
+            self.0.lock().unwrap().push(event.clone());
+        }
+    }
+    let (_d, store) = temp_store();
+    let id = store.create_report(&worker(), &fire_report(), NOW).unwrap();
+    let commits = Arc::new(Commits::default());
+    let _sub = store.subscribe(commits.clone());
+    let order = store
+        .escalate_report(&inspector(), &id, &new_order(1, 7), NOW)
+        .unwrap();
+    let seen = commits.0.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "one transaction: {seen:?}");
+    let mut ids: Vec<String> = seen[0].records.iter().map(|(r, _)| r.to_string()).collect();
+    ids.sort();
+    let mut want = vec![id.to_string(), order.to_string()];
+    want.sort();
+    assert_eq!(ids, want);
+    // A refused order (no items) leaves neither the order nor the link.
+    assert!(
+        store
+            .escalate_report(&inspector(), &id, &new_order(0, 7), NOW)
+            .is_err()
+    );
+    assert_eq!(store.report(&id).unwrap().report.events.len(), 1);
+    assert_eq!(commits.0.lock().unwrap().len(), 1);
+}

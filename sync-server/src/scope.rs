@@ -3,11 +3,15 @@
 //!
 //! | role | scopes |
 //! | --- | --- |
-//! | grid worker | the households and reports of their grids; the orders of the compounds in them |
+//! | grid worker | the households and reports of their grids; the orders and reports of the compounds in them |
 //! | supervisor | every grid and compound of their communities (and grids they are given) |
 //! | admin | every grid and compound |
-//! | inspector | the orders of every compound of the district (or of the compounds they are given); no households, so never a resident's ID number |
-//! | company staff | the orders addressed to their company, nothing else |
+//! | inspector | the orders and reports of every compound of the district (or of the compounds they are given), so they can escalate reports into orders; no households, so never a resident's ID number |
+//! | company staff | the orders addressed to their company, nothing else (no reports: a report may be about the company) |
+//!
+//! A report belongs to `grid:<code>` and, when it is in a compound, `compound:<code>`
+//! (`RecordView::scopes`); a grid worker whose grid shares a compound with another grid
+//! therefore also receives that compound's reports from the other grid.
 
 use gridwalk_core::records::reference::ReferenceKind;
 use gridwalk_core::{Role, Store};
@@ -15,7 +19,7 @@ use gridwalk_core::{Role, Store};
 use crate::accounts::Session;
 
 /// The scope keys of a session, sorted: `grid:<code>` (households and reports),
-/// `compound:<code>` and `company:<code>` (orders).
+/// `compound:<code>` (orders and reports) and `company:<code>` (orders).
 pub fn scopes_of(session: &Session, store: &Store) -> gridwalk_core::Result<Vec<String>> {
     let granted = |kind: &'static str| {
         session

@@ -217,3 +217,147 @@ async fn each_role_receives_only_the_orders_and_reports_of_its_scope() {
     assert!(elsewhere.store.report(&rid).is_err());
     let _ = Actor::new("x", Role::Admin);
 }
+
+/// A grid worker's report reaches the compound's inspector (never its property company), who
+/// escalates it into an order; the worker then sees the link.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_inspector_receives_a_report_of_their_compound_and_escalates_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    seed_households(dir.path(), "C01-G01", 1); // compound Q1
+    let inspector = Device::sign_in(&server.url, "inspector").await;
+    let company = Device::sign_in(&server.url, "company").await;
+    // Both have synced before: a first download of a compound scope lists only its orders.
+    inspector.sync().await;
+    company.sync().await;
+
+    let worker = Device::sign_in(&server.url, "worker.a").await;
+    worker.sync().await;
+    let rid = worker
+        .store
+        .create_report(
+            &worker.actor,
+            &NewReport {
+                category: "fire_safety".into(),
+                description: "消防通道堆物".into(),
+                grid: "C01-G01".into(),
+                compound: "Q1".into(),
+                location: None,
+                photos: vec![],
+            },
+            Timestamp::now(),
+        )
+        .unwrap();
+    assert!(worker.sync().await.refused.is_empty());
+
+    inspector.sync().await;
+    assert!(
+        inspector.store.report(&rid).is_ok(),
+        "the inspector of Q1 receives it"
+    );
+    let oid = inspector
+        .store
+        .escalate_report(
+            &inspector.actor,
+            &rid,
+            &order("Q1", "P01"),
+            Timestamp::now(),
+        )
+        .unwrap();
+    let pushed = inspector.sync().await;
+    assert!(pushed.refused.is_empty(), "{pushed:?}");
+
+    worker.sync().await;
+    let seen = worker.store.report(&rid).unwrap();
+    assert_eq!(seen.state.escalated_to.as_deref(), Some(oid.as_str()));
+    assert_eq!(
+        worker.store.order(&oid).unwrap().order.from_report.as_ref(),
+        Some(&rid)
+    );
+
+    company.sync().await;
+    assert!(
+        company.store.order(&oid).is_ok(),
+        "the order is the company's"
+    );
+    assert!(
+        company.store.report(&rid).is_err(),
+        "the report never reaches the company"
+    );
+}
+
+/// A tampered company app that rewrites an order's issuer (who gets the verify to-do) is
+/// refused by the real server, and the order stays as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_refuses_company_staff_rewriting_an_orders_issuer() {
+    use gridwalk_core::records::events::append_event;
+    use gridwalk_core::store::merge::{BUNDLE_VERSION, ChangeBundle, RecordChanges, RecordData};
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let inspector = Device::sign_in(&server.url, "inspector").await;
+    inspector.sync().await;
+    let new = order("Q1", "P01");
+    let oid = inspector
+        .store
+        .create_order(&inspector.actor, &new, Timestamp::now())
+        .unwrap();
+    inspector
+        .store
+        .act_on_order(
+            &inspector.actor,
+            &oid,
+            &OrderAction::Issue,
+            Timestamp::now(),
+        )
+        .unwrap();
+    assert!(inspector.sync().await.refused.is_empty());
+
+    let company = Device::sign_in(&server.url, "company").await;
+    company.sync().await;
+    let before = company.store.order(&oid).unwrap().order;
+    // Lay the order out again with the company as issuer and the same log, everything else
+    // equal: only the issuer changes.
+    let bundle = company.store.export_changes(&Default::default()).unwrap();
+    let rc = bundle.records.iter().find(|r| r.id == oid).unwrap();
+    let mut doc = Default::default();
+    rc.data.apply_to(&mut doc).unwrap();
+    gridwalk_core::records::order::write_new(
+        &mut doc,
+        &new,
+        &company.actor.user_id,
+        before.created_at,
+    )
+    .unwrap();
+    for e in &before.events {
+        append_event(&mut doc, e).unwrap();
+    }
+    let tampered = ChangeBundle {
+        version: BUNDLE_VERSION,
+        records: vec![RecordChanges {
+            id: oid.clone(),
+            kind: "order".into(),
+            data: RecordData::Document(doc.save()),
+        }],
+    };
+    company
+        .store
+        .apply_changes(&tampered, Timestamp::now())
+        .unwrap();
+    let forged = company.store.order(&oid).unwrap().order;
+    assert_eq!(forged.issuer, company.actor.user_id);
+    assert_eq!(forged.events, before.events, "only the issuer differs");
+
+    let refused = company.sync().await.refused;
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.id == oid && r.code == "rules" && r.reason.contains("issuer")),
+        "{refused:?}"
+    );
+    inspector.sync().await;
+    assert_eq!(
+        inspector.store.order(&oid).unwrap().order.issuer,
+        inspector.actor.user_id
+    );
+}

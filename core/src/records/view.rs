@@ -56,11 +56,18 @@ impl RecordView {
     }
 
     /// The scopes the record belongs to: a device receives it if it has any of them.
-    /// Households and reports belong to their grid; orders to their compound and their company.
+    /// Households belong to their grid; reports to their grid and, when in one, their compound
+    /// (inspectors hold compounds, not grids, and escalate reports into orders; company staff
+    /// hold only `company:` scopes, so reports never reach them); orders to their compound and
+    /// their company.
     pub fn scopes(&self) -> Vec<String> {
         match self {
             RecordView::Household(h) => vec![format!("grid:{}", h.address.grid)],
-            RecordView::Report(r) => vec![format!("grid:{}", r.grid)],
+            RecordView::Report(r) if r.compound.is_empty() => vec![format!("grid:{}", r.grid)],
+            RecordView::Report(r) => vec![
+                format!("grid:{}", r.grid),
+                format!("compound:{}", r.compound),
+            ],
             RecordView::Order(o) => vec![
                 format!("compound:{}", o.compound),
                 format!("company:{}", o.company),

@@ -11,12 +11,14 @@
 //! | `reopen` (items, comment) | an inspector | each item answered; the order not verified |
 //! | `cancel` (reason) | an inspector | not verified or cancelled |
 //!
-//! Events are folded in the order of [`crate::records::events::fold_order`]: by what their author
-//! had seen, then, between events made without seeing each other, `cancel` before `reopen`
-//! before `answer` before `acknowledge` before `verify` before `issue`: the more cautious
-//! decision counts first, so an inspector's concern is never lost to a concurrent
-//! verification. An event that does not count at its place in the fold stays in the history,
-//! marked with the reason.
+//! Events are folded in the order of [`crate::records::events::fold_order`]: by `seen` (how many
+//! events their author had), then, between events with the same `seen`, `cancel` before
+//! `reopen` before `answer` before `acknowledge` before `verify` before `issue`, then by id. The
+//! "more cautious counts first" rule is only that tie-break: an inspector's reopen and another's
+//! verification made on the same log (same `seen`) end reopened, but a concurrent event whose
+//! author had seen more events folds after one whose author had seen fewer, whatever its kind.
+//! An event that does not count at its place in the fold stays in the history, marked with
+//! the reason.
 
 use serde::{Deserialize, Serialize};
 
@@ -122,6 +124,9 @@ pub struct OrderState {
     pub reopen_count: u32,
     /// The comment of the last counted reopen, while items are reopened.
     pub reopen_note: Option<String>,
+    /// When the company's last counted answer was made (by its clock): what the rating
+    /// measures against the deadline, since the inspector's verification may come later.
+    pub answered_at: Option<Timestamp>,
 }
 
 impl OrderState {
@@ -141,9 +146,18 @@ impl OrderState {
     }
 }
 
-/// Whether the order is past its deadline and not finished, at `now`.
+/// Whether the company still owes an answer: issued, acknowledged or reopened. Only then can
+/// the order be overdue; an answered order waits for the inspector, not the company.
+pub fn awaits_company(status: OrderStatus) -> bool {
+    matches!(
+        status,
+        OrderStatus::Issued | OrderStatus::Acknowledged | OrderStatus::Reopened
+    )
+}
+
+/// Whether the order is past its deadline while the company still owes an answer, at `now`.
 pub fn is_overdue(order: &Order, state: &OrderState, now: Timestamp) -> bool {
-    !state.status.is_final() && state.status != OrderStatus::Draft && now > order.deadline
+    awaits_company(state.status) && now > order.deadline
 }
 
 fn rank(kind: &str) -> u8 {
@@ -164,11 +178,27 @@ fn refuse(reason: impl Into<String>) -> Refusal {
     }
 }
 
-/// Whether the event's author may ever make an event of its kind on this order, whatever its
-/// state: the server refuses a pushed event that fails this, since no concurrency excuses it.
+/// Whether the event could ever count on this order, whatever its state: the right role and
+/// company, and content no state makes right (an answer names known items and carries an
+/// after-photo; a reopen names known items and says what is wrong). The server refuses a
+/// pushed event that fails this, since no concurrency excuses it; the order's `seen` is
+/// checked by [`check_change`], which knows the event's place in the log.
 pub fn check_permission(order: &Order, event: &Event) -> Result<(), Refusal> {
     let company = event.role == Role::CompanyStaff
         && event.company.as_deref() == Some(order.company.as_str());
+    let known_items = || -> Result<(), Refusal> {
+        if event.items.is_empty() {
+            return Err(refuse(format!("{} names no item", event.kind)));
+        }
+        match event
+            .items
+            .iter()
+            .find(|i| !order.items.iter().any(|o| &o.id == *i))
+        {
+            Some(unknown) => Err(refuse(format!("the order has no item {unknown}"))),
+            None => Ok(()),
+        }
+    };
     match event.kind.as_str() {
         "issue" | "verify" | "reopen" | "cancel" if event.role != Role::Inspector => Err(refuse(
             format!("only an inspector may {} an order", event.kind),
@@ -177,7 +207,21 @@ pub fn check_permission(order: &Order, event: &Event) -> Result<(), Refusal> {
             "only the addressed company may {} an order",
             event.kind
         ))),
-        "issue" | "verify" | "reopen" | "cancel" | "acknowledge" | "answer" => Ok(()),
+        "answer" => {
+            known_items()?;
+            if event.photos.is_empty() {
+                return Err(refuse("an answer needs at least one after-photo"));
+            }
+            Ok(())
+        }
+        "reopen" => {
+            known_items()?;
+            if event.note.trim().is_empty() {
+                return Err(refuse("reopening names the items and says what is wrong"));
+            }
+            Ok(())
+        }
+        "issue" | "verify" | "cancel" | "acknowledge" => Ok(()),
         other => Err(refuse(format!("{other:?} is not an order event"))),
     }
 }
@@ -286,6 +330,7 @@ pub fn fold(order: &Order) -> OrderState {
         finished_at: None,
         reopen_count: 0,
         reopen_note: None,
+        answered_at: None,
     };
     let mut acknowledged = false;
     for event in fold_order(order.events.clone(), rank) {
@@ -301,6 +346,7 @@ pub fn fold(order: &Order) -> OrderState {
                     for item in &event.items {
                         state.set(item, ItemState::Answered);
                     }
+                    state.answered_at = Some(event.at);
                 }
                 "reopen" => {
                     for item in &event.items {
@@ -342,8 +388,10 @@ pub fn fold(order: &Order) -> OrderState {
 }
 
 /// Checks a change to an order from `before` (`None`: new) to `after` by `actor`: only an
-/// inspector drafts; items and addresses are fixed once drafted; the log only grows; every new
-/// event is the actor's own (no forging another's name, role or company).
+/// inspector drafts, in their own name; everything but the log is fixed once drafted; the log
+/// only grows; every new event is the actor's own (no forging another's name, role or
+/// company), could ever count ([`check_permission`]) and claims to have seen no more events
+/// than stand before it.
 pub fn check_change(
     actor: &crate::Actor,
     before: Option<&Order>,
@@ -354,23 +402,33 @@ pub fn check_change(
             if actor.role != Role::Inspector && actor.role != Role::Admin {
                 return Err(refuse("only an inspector drafts an order"));
             }
+            if after.issuer != actor.user_id {
+                return Err(refuse("an order is drafted in its sender's own name"));
+            }
             if after.items.is_empty() {
                 return Err(refuse("an order needs at least one item"));
             }
             after.events.iter().collect()
         }
         Some(b) => {
-            if (&b.title, &b.compound, &b.company, b.deadline, &b.items)
-                != (
-                    &after.title,
-                    &after.compound,
-                    &after.company,
-                    after.deadline,
-                    &after.items,
+            // The issuer gets the verify to-do and the created_at and from_report are the
+            // record's provenance: none may be rewritten by whoever can push to the order.
+            let fixed = |o: &Order| {
+                (
+                    o.title.clone(),
+                    o.compound.clone(),
+                    o.company.clone(),
+                    o.deadline,
+                    o.items.clone(),
+                    o.issuer.clone(),
+                    o.created_at,
+                    o.from_report.clone(),
                 )
-            {
+            };
+            if fixed(b) != fixed(after) {
                 return Err(refuse(
-                    "an order's items, compound, company and deadline are fixed once drafted",
+                    "an order's items, compound, company, deadline, issuer, creation time and \
+                     source report are fixed once drafted",
                 ));
             }
             crate::records::events::appended(&b.events, &after.events)?
@@ -379,6 +437,7 @@ pub fn check_change(
     for e in new_events {
         crate::records::events::check_signed(actor, e)?;
         check_permission(after, e)?;
+        crate::records::events::check_seen(&after.events, e)?;
     }
     Ok(())
 }

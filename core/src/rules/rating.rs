@@ -3,10 +3,14 @@
 //!
 //! Over the company's issued orders:
 //!
-//! * on-time rate: of the orders that are due (verified, or past their deadline), the share
-//!   verified by the deadline; an order not yet due does not count either way;
-//! * overdue: open orders past their deadline, each weighted by its most severe item (minor 1,
-//!   major 2, critical 3);
+//! * on-time rate: of the orders that are due, the share the company answered by the deadline.
+//!   Due are: verified orders (on time if the company's last counted answer, by its clock, was
+//!   by the deadline; when the inspector verifies does not matter), answered orders whose last
+//!   answer came after the deadline (late whatever the inspector decides), and orders past
+//!   their deadline that still await the company. An answered order answered in time waits for
+//!   the inspector and counts neither way, like an order not yet due;
+//! * overdue: orders past their deadline that still await the company (issued, acknowledged or
+//!   reopened), each weighted by its most severe item (minor 1, major 2, critical 3);
 //! * reopened: how many times items were sent back.
 //!
 //! `score = 100 − 40 × (1 − on-time rate) − 5 × weighted overdue − 3 × reopened`, clamped to
@@ -14,7 +18,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::order::OrderStatus;
+use super::order::{OrderStatus, awaits_company};
 use crate::time::Timestamp;
 
 /// Score from which a company is green.
@@ -31,6 +35,8 @@ pub struct OrderFacts {
     pub deadline: Timestamp,
     /// When it was verified or cancelled.
     pub finished_at: Option<Timestamp>,
+    /// When the company's last counted answer was made.
+    pub answered_at: Option<Timestamp>,
     /// Counted reopen events.
     pub reopen_count: u32,
     /// Weight of its most severe item (1–3).
@@ -62,7 +68,7 @@ pub struct Rating {
     pub orders: u32,
     /// On-time rate of due orders, 0–1 (1 when none is due).
     pub on_time_rate: f64,
-    /// Open orders past their deadline.
+    /// Orders past their deadline that still await the company.
     pub overdue: u32,
     /// Reopen events.
     pub reopened: u32,
@@ -81,14 +87,17 @@ pub fn rate(company: &str, orders: &[OrderFacts], now: Timestamp) -> Rating {
     let mut reopened = 0u32;
     for o in &issued {
         reopened += o.reopen_count;
-        match (o.status, o.finished_at) {
-            (OrderStatus::Verified, Some(done)) => {
+        // A verified order was answered; the fallback only guards a malformed fact.
+        let answered = o.answered_at.or(o.finished_at);
+        match o.status {
+            OrderStatus::Verified => {
                 due += 1;
-                if done <= o.deadline {
+                if answered.is_some_and(|t| t <= o.deadline) {
                     on_time += 1;
                 }
             }
-            _ if now > o.deadline => {
+            OrderStatus::Answered if answered.is_some_and(|t| t > o.deadline) => due += 1,
+            s if awaits_company(s) && now > o.deadline => {
                 due += 1;
                 overdue += 1;
                 overdue_weight += o.severity.max(1);
@@ -133,6 +142,8 @@ pub fn color_of(score: i32) -> Color {
 mod tests {
     use super::*;
 
+    /// Facts of an order; a verified one was answered when it was verified unless
+    /// [`answered`] says otherwise.
     fn facts(
         status: OrderStatus,
         deadline: i64,
@@ -144,9 +155,38 @@ mod tests {
             status,
             deadline: Timestamp(deadline),
             finished_at: finished.map(Timestamp),
+            answered_at: finished.map(Timestamp),
             reopen_count: reopen,
             severity,
         }
+    }
+
+    fn answered(f: OrderFacts, at: i64) -> OrderFacts {
+        OrderFacts {
+            answered_at: Some(Timestamp(at)),
+            ..f
+        }
+    }
+
+    #[test]
+    fn an_answered_order_is_not_overdue_and_on_time_is_the_answer_not_the_verification() {
+        let now = Timestamp(1000);
+        // Answered by the deadline (800 ≤ 900), verified after it (950): on time.
+        let verified_late = answered(facts(OrderStatus::Verified, 900, Some(950), 0, 1), 800);
+        let r = rate("A", &[verified_late], now);
+        assert_eq!((r.on_time_rate, r.score), (1.0, 100));
+        // Answered in time, the inspector has not looked yet, deadline passed: nothing owed.
+        let waiting = answered(facts(OrderStatus::Answered, 900, None, 0, 3), 800);
+        let r = rate("B", &[waiting], now);
+        assert_eq!((r.overdue, r.score, r.color), (0, 100, Color::Green));
+        // Answered after the deadline: late (−40), but not overdue.
+        let late = answered(facts(OrderStatus::Answered, 900, None, 0, 3), 950);
+        let r = rate("C", &[late], now);
+        assert_eq!((r.overdue, r.on_time_rate, r.score), (0, 0.0, 60));
+        // Reopened past the deadline: the company owes an answer again, so it is overdue.
+        let reopened = answered(facts(OrderStatus::Reopened, 900, None, 1, 2), 800);
+        let r = rate("D", &[reopened], now);
+        assert_eq!((r.overdue, r.score), (1, 100 - 40 - 10 - 3));
     }
 
     #[test]

@@ -10,10 +10,14 @@
 //! | `close` | a supervisor | resolved |
 //! | `reopen` (note) | a supervisor | resolved or closed |
 //! | `escalate` (order id) | an inspector or a supervisor | not closed |
-//! | `send_back` (note) | a supervisor | not closed |
+//! | `send_back` (note) | a supervisor | assigned, in progress or reopened |
 //!
-//! Concurrent events fold `reopen` before `send_back` before `close` before `resolve` before
-//! `start` before `assign` before `escalate`.
+//! A send-back goes to the assignee, so it needs one, and only counts while the assignee can
+//! still act on the report (start or resolve it), which is what clears it; a resolved report
+//! that is not right is reopened instead.
+//!
+//! Events fold by `seen`; events with the same `seen` fold `reopen` before `send_back` before
+//! `close` before `resolve` before `start` before `assign` before `escalate`.
 
 use serde::{Deserialize, Serialize};
 
@@ -103,11 +107,17 @@ fn refuse(reason: impl Into<String>) -> Refusal {
     }
 }
 
-/// Whether the event's author may ever make an event of its kind, whatever the report's
-/// state: the server refuses a pushed event that fails this.
+/// Whether the event could ever count, whatever the report's state: the right role, and the
+/// note, assignee or link its kind needs. The server refuses a pushed event that fails this.
 pub fn check_permission(event: &Event) -> Result<(), Refusal> {
     let supervisor = matches!(event.role, Role::Supervisor | Role::Admin);
     match event.kind.as_str() {
+        "reopen" | "send_back" if supervisor && event.note.trim().is_empty() => Err(refuse(
+            format!("{} says what is wrong", event.kind.replace('_', " ")),
+        )),
+        "assign" if supervisor && event.assignee.as_deref().is_none_or(str::is_empty) => {
+            Err(refuse("assigning names the assignee"))
+        }
         "assign" | "close" | "reopen" | "send_back" if !supervisor => Err(refuse(format!(
             "only a supervisor may {} a report",
             event.kind.replace('_', " ")
@@ -116,6 +126,9 @@ pub fn check_permission(event: &Event) -> Result<(), Refusal> {
             Err(refuse(
                 "only an inspector or a supervisor escalates a report",
             ))
+        }
+        "escalate" if event.link.as_deref().is_none_or(str::is_empty) => {
+            Err(refuse("escalating names the order"))
         }
         "assign" | "close" | "reopen" | "send_back" | "escalate" | "start" | "resolve" => Ok(()),
         other => Err(refuse(format!("{other:?} is not a report event"))),
@@ -202,8 +215,18 @@ pub fn check_event(report: &Report, state: &ReportState, event: &Event) -> Resul
                     "a supervisor sends a report back and says what is wrong",
                 ));
             }
-            if status == Closed {
-                return Err(refuse("a closed report cannot be sent back"));
+            // Only while an assignee can act on it: a send-back before anyone is assigned, or
+            // after the report is resolved or closed, would wait for an act nobody can make.
+            if state.assignee.is_none() || !matches!(status, Assigned | InProgress | Reopened) {
+                return Err(refuse(format!(
+                    "a report that is {} cannot be sent back; {}",
+                    status.as_str(),
+                    if state.assignee.is_none() {
+                        "assign it first"
+                    } else {
+                        "reopen it instead"
+                    }
+                )));
             }
         }
         other => return Err(refuse(format!("{other:?} is not a report event"))),
@@ -254,8 +277,9 @@ pub fn fold(report: &Report) -> ReportState {
     state
 }
 
-/// Checks a change to a report: a grid worker (or supervisor) reports; the report's fields are
-/// fixed; the log only grows; new events are the actor's own.
+/// Checks a change to a report: a grid worker (or supervisor) reports, in their own name; the
+/// report's fields are fixed (its grid and compound are its scopes); the log only grows; new
+/// events are the actor's own, could ever count and claim no more `seen` than their place.
 pub fn check_change(
     actor: &crate::Actor,
     before: Option<&Report>,
@@ -269,6 +293,9 @@ pub fn check_change(
             ) {
                 return Err(refuse("property-company staff do not file issue reports"));
             }
+            if after.reporter != actor.user_id {
+                return Err(refuse("a report is filed in its sender's own name"));
+            }
             if after.description.trim().is_empty()
                 || after.category.trim().is_empty()
                 || after.grid.is_empty()
@@ -280,15 +307,20 @@ pub fn check_change(
             after.events.iter().collect()
         }
         Some(b) => {
-            if (&b.category, &b.description, &b.grid, &b.reporter, &b.photos)
-                != (
-                    &after.category,
-                    &after.description,
-                    &after.grid,
-                    &after.reporter,
-                    &after.photos,
+            let fixed = |r: &Report| {
+                (
+                    r.category.clone(),
+                    r.description.clone(),
+                    r.grid.clone(),
+                    r.compound.clone(),
+                    r.reporter.clone(),
+                    r.created_at,
+                    // Bits, so a NaN read from a damaged document still equals itself.
+                    r.location.map(|l| (l.lat.to_bits(), l.lon.to_bits())),
+                    r.photos.clone(),
                 )
-            {
+            };
+            if fixed(b) != fixed(after) {
                 return Err(refuse(
                     "a report's category, description, place and photos are fixed once filed",
                 ));
@@ -299,6 +331,7 @@ pub fn check_change(
     for e in new_events {
         crate::records::events::check_signed(actor, e)?;
         check_permission(e)?;
+        crate::records::events::check_seen(&after.events, e)?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! | --- | --- | --- | --- |
 //! | household | `visit_sent_back`: a reviewer marked a visit "has issues" | the visit's worker | they record a later visit to the household |
 //! | report | `handle_report` | the assignee | it is resolved |
-//! | report | `report_sent_back` | the assignee (or the reporter) | they act on it again |
+//! | report | `report_sent_back` | the assignee (a send-back needs one) | they act on it again |
 //! | order | `acknowledge_order` | the company | it is acknowledged |
 //! | order | `answer_order` (with the reopen comment when sent back) | the company | every item is answered |
 //! | order | `verify_order` | the issuing inspector | it is verified, reopened or cancelled |

@@ -2,10 +2,11 @@
 //! to-dos and company ratings. Every action is an event appended to the record's log after the
 //! rules said it may happen now; lists come from the projection tables.
 
-use rusqlite::params;
+use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
-use super::Store;
+use super::documents::{self, StoredDoc};
+use super::{ChangeEvent, Origin, Store, am_error, commit_options, not_found_kind};
 use crate::error::{Error, Result};
 use crate::ids::{RecordId, VisitId};
 use crate::photos::PhotoRef;
@@ -15,6 +16,8 @@ use crate::records::household::{HouseholdWriter, Review, WriteError};
 use crate::records::order::{self, NewOrder, Order};
 use crate::records::report::{self, NewReport, Report};
 use crate::records::view::RecordView;
+use crate::rules::Refusal;
+use crate::rules::household::Validation;
 use crate::rules::order::{OrderState, OrderStatus};
 use crate::rules::permissions::{Actor, Role};
 use crate::rules::rating::{OrderFacts, Rating, rate};
@@ -183,6 +186,27 @@ fn event_of(actor: &Actor, kind: &str, now: Timestamp) -> Event {
     Event::new(kind, actor, now)
 }
 
+/// Refuses a report category the reference data does not list. A store whose reference data
+/// lists no categories at all (an older server's) accepts any, so reporting keeps working
+/// until categories are configured. Meant for both sides: the device calls it before filing,
+/// and the server should call it on a pushed new report (see `Store::accept_pushed`).
+pub(crate) fn check_category(conn: &Connection, category: &str) -> Result<()> {
+    let (any, known): (bool, bool) = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM reference_item WHERE kind = 'category'),
+                    EXISTS (SELECT 1 FROM reference_item WHERE kind = 'category' AND id = ?1)",
+        )
+        .and_then(|mut st| st.query_row([category], |r| Ok((r.get(0)?, r.get(1)?))))
+        .map_err(Error::storage("reading report categories"))?;
+    if any && !known {
+        return Err(Refusal::IllegalEvent {
+            reason: format!("{category:?} is not a report category"),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 impl Store {
     /// Inspector: drafts an order. Issue it with [`OrderAction::Issue`].
     pub fn create_order(&self, actor: &Actor, new: &NewOrder, now: Timestamp) -> Result<RecordId> {
@@ -251,6 +275,7 @@ impl Store {
         new: &NewReport,
         now: Timestamp,
     ) -> Result<RecordId> {
+        check_category(&self.reader(), &new.category)?;
         self.create_record(actor, RecordKind::Report, now, |doc| {
             report::write_new(doc, new, &actor.user_id, now)
         })
@@ -305,6 +330,10 @@ impl Store {
     }
 
     /// Escalates a report into a new order; both keep the link. Returns the order's id.
+    ///
+    /// The order and the report's `escalate` event are written in one transaction, so no crash
+    /// or refusal leaves an order without its report's link or a link to no order, and one sync
+    /// carries both.
     pub fn escalate_report(
         &self,
         actor: &Actor,
@@ -312,23 +341,54 @@ impl Store {
         new: &NewOrder,
         now: Timestamp,
     ) -> Result<RecordId> {
-        // Check first, so a report that cannot be escalated leaves no stray order behind.
-        let detail = self.report(report)?;
-        let probe = Event {
-            link: Some("pending".into()),
-            ..event_of(actor, "escalate", now)
-        };
-        crate::rules::report::check_event(&detail.report, &detail.state, &probe)?;
+        let order_id = RecordId::generate();
         let new = NewOrder {
             from_report: Some(report.clone()),
             ..new.clone()
         };
-        let order_id = self.create_order(actor, &new, now)?;
-        let event = Event {
-            link: Some(order_id.to_string()),
-            ..event_of(actor, "escalate", now)
-        };
-        self.append_report_event(actor, report, event, now)?;
+        {
+            let mut guard = self.writer();
+            let w = &mut *guard;
+            let mut rd = documents::load(&w.conn, report, &w.actor)?
+                .filter(|d| d.kind == RecordKind::Report.as_str())
+                .ok_or_else(|| not_found_kind(RecordKind::Report, report))?;
+            let report_before = RecordView::read(RecordKind::Report, &rd.doc, report)?;
+            let RecordView::Report(r) = &report_before else {
+                unreachable!("read as a report")
+            };
+            let event = Event {
+                link: Some(order_id.to_string()),
+                seen: r.events.len() as u32,
+                ..event_of(actor, "escalate", now)
+            };
+            crate::rules::report::check_event(r, &crate::rules::report::fold(r), &event)?;
+            append_event(&mut rd.doc, &event).map_err(am_error(report))?;
+            let report_after = RecordView::read(RecordKind::Report, &rd.doc, report)?;
+            report_after.check_change(actor, Some(&report_before), Validation::Strict)?;
+
+            let mut od = StoredDoc::new(RecordKind::Order.as_str(), &w.actor);
+            order::write_new(&mut od.doc, &new, &actor.user_id, now)
+                .map_err(am_error(&order_id))?;
+            let order_after = RecordView::read(RecordKind::Order, &od.doc, &order_id)?;
+            order_after.check_change(actor, None, Validation::Strict)?;
+
+            rd.doc.commit_with(commit_options(now));
+            od.doc.commit_with(commit_options(now));
+            let tx = w
+                .conn
+                .transaction()
+                .map_err(Error::storage("starting a write"))?;
+            self.persist(&tx, &mut od, None, &order_after, "", now)?;
+            self.persist(&tx, &mut rd, Some(&report_before), &report_after, "", now)?;
+            tx.commit().map_err(Error::storage("committing a write"))?;
+        }
+        self.listeners.notify(ChangeEvent {
+            records: vec![
+                (order_id.clone(), RecordKind::Order),
+                (report.clone(), RecordKind::Report),
+            ],
+            origin: Origin::Local,
+        });
         Ok(order_id)
     }
 
@@ -383,7 +443,11 @@ impl Store {
                     actor.user_id.clone().into(),
                 ),
             },
-            OrderFilter::Overdue => (format!("{OPEN} AND deadline < ?1"), now.0.into()),
+            // Only what still awaits the company; the OPEN term keeps the partial index usable.
+            OrderFilter::Overdue => (
+                format!("{OPEN} AND status <> 'answered' AND deadline < ?1"),
+                now.0.into(),
+            ),
             OrderFilter::Company(c) => ("company_id = ?1".into(), c.clone().into()),
             OrderFilter::Compound(c) => ("compound_id = ?1".into(), c.clone().into()),
             OrderFilter::Status(s) => ("status = ?1".into(), s.as_str().to_owned().into()),
@@ -406,7 +470,7 @@ impl Store {
                     title: r.get(1)?,
                     compound: r.get(2)?,
                     company: r.get(3)?,
-                    overdue: !status.is_final() && status != OrderStatus::Draft && now > deadline,
+                    overdue: crate::rules::order::awaits_company(status) && now > deadline,
                     status,
                     deadline,
                     items_answered: r.get(6)?,
@@ -474,30 +538,43 @@ impl Store {
     }
 
     /// The rating of every company with orders, at `now`, best first.
+    ///
+    /// When the company last answered is not in the order list, so it is folded from the
+    /// documents of the orders whose rating needs it (verified and answered ones).
     pub fn company_ratings(&self, now: Timestamp) -> Result<Vec<Rating>> {
-        let conn = self.reader();
-        let rows: Vec<(String, OrderFacts)> = conn
-            .prepare_cached(
-                "SELECT company_id, status, deadline, finished_at, reopen_count, severity FROM work_order ORDER BY company_id",
+        let rows: Vec<(String, String, OrderFacts)> = {
+            let conn = self.reader();
+            conn.prepare_cached(
+                "SELECT company_id, id, status, deadline, finished_at, reopen_count, severity FROM work_order ORDER BY company_id",
             )
             .and_then(|mut st| {
                 st.query_map([], |r| {
                     Ok((
                         r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
                         OrderFacts {
-                            status: OrderStatus::parse(&r.get::<_, String>(1)?).unwrap_or(OrderStatus::Draft),
-                            deadline: Timestamp(r.get(2)?),
-                            finished_at: r.get::<_, Option<i64>>(3)?.map(Timestamp),
-                            reopen_count: r.get(4)?,
-                            severity: r.get(5)?,
+                            status: OrderStatus::parse(&r.get::<_, String>(2)?).unwrap_or(OrderStatus::Draft),
+                            deadline: Timestamp(r.get(3)?),
+                            finished_at: r.get::<_, Option<i64>>(4)?.map(Timestamp),
+                            answered_at: None,
+                            reopen_count: r.get(5)?,
+                            severity: r.get(6)?,
                         },
                     ))
                 })?
                 .collect()
             })
-            .map_err(Error::storage("rating companies"))?;
+            .map_err(Error::storage("rating companies"))?
+        };
+        let mut facts_of = Vec::with_capacity(rows.len());
+        for (company, id, mut facts) in rows {
+            if matches!(facts.status, OrderStatus::Verified | OrderStatus::Answered) {
+                facts.answered_at = self.order(&RecordId::from_string(id))?.state.answered_at;
+            }
+            facts_of.push((company, facts));
+        }
         let mut ratings = Vec::new();
-        for chunk in rows.chunk_by(|a, b| a.0 == b.0) {
+        for chunk in facts_of.chunk_by(|a, b| a.0 == b.0) {
             let facts: Vec<OrderFacts> = chunk.iter().map(|(_, f)| f.clone()).collect();
             ratings.push(rate(&chunk[0].0, &facts, now));
         }
