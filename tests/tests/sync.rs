@@ -267,6 +267,10 @@ async fn a_change_the_rules_refuse_is_answered_with_the_reason_and_reaches_nobod
         b.store.household(&bad).is_err(),
         "never stored, never sent on"
     );
+    // The worker gives up on it: a record the server never had goes away.
+    a.store.discard_unsent_changes(&bad).unwrap();
+    assert!(a.store.household(&bad).is_err());
+    assert!(a.store.sync_status().unwrap().refused.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -385,6 +389,17 @@ async fn a_worker_moved_to_another_grid_forgets_the_old_one_but_not_unsent_work(
     for id in &in_b {
         assert!(w.store.household(id).is_ok(), "grid B's households arrive");
     }
+    // The worker lets the visit go: the household goes back to what the server has, and with
+    // nothing left to send it leaves the phone on the next sync.
+    w.store.discard_unsent_changes(&in_a[0]).unwrap();
+    assert!(
+        w.store.household(&in_a[0]).unwrap().visits.is_empty(),
+        "back to the server's version"
+    );
+    assert_eq!(w.store.pending_count().unwrap(), 0);
+    let report = w.sync().await;
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    assert!(w.store.household(&in_a[0]).is_err());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -225,10 +225,7 @@ async fn an_inspector_receives_a_report_of_their_compound_and_escalates_it() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path());
     seed_households(dir.path(), "C01-G01", 1); // compound Q1
-    let inspector = Device::sign_in(&server.url, "inspector").await;
     let company = Device::sign_in(&server.url, "company").await;
-    // Both have synced before: a first download of a compound scope lists only its orders.
-    inspector.sync().await;
     company.sync().await;
 
     let worker = Device::sign_in(&server.url, "worker.a").await;
@@ -250,6 +247,8 @@ async fn an_inspector_receives_a_report_of_their_compound_and_escalates_it() {
         .unwrap();
     assert!(worker.sync().await.refused.is_empty());
 
+    // The inspector's phone is new: its first download of Q1 brings the report made before.
+    let inspector = Device::sign_in(&server.url, "inspector").await;
     inspector.sync().await;
     assert!(
         inspector.store.report(&rid).is_ok(),
@@ -359,5 +358,53 @@ async fn the_server_refuses_company_staff_rewriting_an_orders_issuer() {
     assert_eq!(
         inspector.store.order(&oid).unwrap().order.issuer,
         inspector.actor.user_id
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_refuses_a_report_of_a_category_the_district_does_not_have() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    {
+        let data =
+            gridwalk_server::server::open_data(dir.path(), std::time::Duration::from_secs(60))
+                .unwrap();
+        data.store
+            .add_reference(&[ReferenceItem {
+                kind: ReferenceKind::Category,
+                id: "fire_safety".into(),
+                parent_id: None,
+                name: "消防安全".into(),
+            }])
+            .unwrap();
+    }
+    // A phone that has not synced yet knows no categories, so it cannot check; the server can.
+    let worker = Device::sign_in(&server.url, "worker.a").await;
+    let report = |category: &str| NewReport {
+        category: category.into(),
+        description: "楼道堆物".into(),
+        grid: "C01-G01".into(),
+        compound: String::new(),
+        location: None,
+        photos: vec![],
+    };
+    let bad = worker
+        .store
+        .create_report(&worker.actor, &report("made_up"), Timestamp::now())
+        .unwrap();
+    worker
+        .store
+        .create_report(&worker.actor, &report("fire_safety"), Timestamp::now())
+        .unwrap();
+    let result = worker.sync().await;
+    let refused: Vec<_> = result.refused.iter().map(|r| &r.id).collect();
+    assert_eq!(refused, [&bad], "{:?}", result.refused);
+    assert!(result.refused[0].reason.contains("made_up"));
+    // With the district's categories now on the phone, it refuses before the server must.
+    assert!(
+        worker
+            .store
+            .create_report(&worker.actor, &report("made_up"), Timestamp::now())
+            .is_err()
     );
 }

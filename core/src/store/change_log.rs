@@ -155,6 +155,18 @@ impl Store {
                 tracing::info!(record = %rc.id, user = %actor.user_id, %refusal, "refused a pushed change");
                 return Ok(PushOutcome::Refused(refusal));
             }
+            // A new report's category must be one the district configured: the same check the
+            // device makes before filing.
+            if let (RecordView::Report(r), None) = (&after, &before) {
+                match super::inspection::check_category(&w.conn, &r.category) {
+                    Ok(()) => {}
+                    Err(Error::Refused(refusal)) => {
+                        tracing::info!(record = %rc.id, user = %actor.user_id, %refusal, "refused a pushed report");
+                        return Ok(PushOutcome::Refused(refusal));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
             d.doc.commit_with(commit_options(now));
             let tx = w
                 .conn
@@ -343,7 +355,9 @@ fn records_in_scope(
              ORDER BY 1 LIMIT ?3"
         }
         Some(("compound", _)) => {
-            "SELECT id, 'order' FROM work_order WHERE compound_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+            "SELECT id, 'order' FROM work_order WHERE compound_id = ?1 AND id > ?2
+             UNION ALL SELECT id, 'report' FROM report WHERE compound_id = ?1 AND id > ?2
+             ORDER BY 1 LIMIT ?3"
         }
         Some(("company", _)) => {
             "SELECT id, 'order' FROM work_order WHERE company_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"

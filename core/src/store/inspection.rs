@@ -542,21 +542,21 @@ impl Store {
     /// When the company last answered is not in the order list, so it is folded from the
     /// documents of the orders whose rating needs it (verified and answered ones).
     pub fn company_ratings(&self, now: Timestamp) -> Result<Vec<Rating>> {
-        let rows: Vec<(String, String, OrderFacts)> = {
+        let rows: Vec<(String, OrderFacts)> = {
             let conn = self.reader();
             conn.prepare_cached(
-                "SELECT company_id, id, status, deadline, finished_at, reopen_count, severity FROM work_order ORDER BY company_id",
+                "SELECT company_id, status, deadline, finished_at, answered_at, reopen_count, severity
+                 FROM work_order ORDER BY company_id",
             )
             .and_then(|mut st| {
                 st.query_map([], |r| {
                     Ok((
                         r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
                         OrderFacts {
-                            status: OrderStatus::parse(&r.get::<_, String>(2)?).unwrap_or(OrderStatus::Draft),
-                            deadline: Timestamp(r.get(3)?),
-                            finished_at: r.get::<_, Option<i64>>(4)?.map(Timestamp),
-                            answered_at: None,
+                            status: OrderStatus::parse(&r.get::<_, String>(1)?).unwrap_or(OrderStatus::Draft),
+                            deadline: Timestamp(r.get(2)?),
+                            finished_at: r.get::<_, Option<i64>>(3)?.map(Timestamp),
+                            answered_at: r.get::<_, Option<i64>>(4)?.map(Timestamp),
                             reopen_count: r.get(5)?,
                             severity: r.get(6)?,
                         },
@@ -566,15 +566,8 @@ impl Store {
             })
             .map_err(Error::storage("rating companies"))?
         };
-        let mut facts_of = Vec::with_capacity(rows.len());
-        for (company, id, mut facts) in rows {
-            if matches!(facts.status, OrderStatus::Verified | OrderStatus::Answered) {
-                facts.answered_at = self.order(&RecordId::from_string(id))?.state.answered_at;
-            }
-            facts_of.push((company, facts));
-        }
         let mut ratings = Vec::new();
-        for chunk in facts_of.chunk_by(|a, b| a.0 == b.0) {
+        for chunk in rows.chunk_by(|a, b| a.0 == b.0) {
             let facts: Vec<OrderFacts> = chunk.iter().map(|(_, f)| f.clone()).collect();
             ratings.push(rate(&chunk[0].0, &facts, now));
         }

@@ -64,6 +64,12 @@ pub const MIGRATIONS: &[Migration] = &[
         // Visit rows replaced under a colliding id are lost: only a rebuild brings them back.
         reproject: true,
     },
+    Migration {
+        version: 8,
+        sql: include_str!("migrations/0008_order_answers_report_compounds.sql"),
+        // The new column is filled from each order's log.
+        reproject: true,
+    },
 ];
 
 /// The version a fresh database ends at.

@@ -13,9 +13,11 @@ use serde::{Deserialize, Serialize};
 
 use super::documents::{self, decode_heads};
 use super::merge::{RecordChanges, RecordData};
-use super::{Store, not_found};
+use super::{ChangeEvent, Origin, Store, not_found, projection};
 use crate::error::{Error, Result};
 use crate::ids::RecordId;
+use crate::records::RecordKind;
+use crate::records::view::RecordView;
 use crate::sync::wire::ScopeCursor;
 use crate::time::Timestamp;
 
@@ -143,6 +145,69 @@ impl Store {
             }
         }
         tx.commit().map_err(Error::storage("updating the outbox"))
+    }
+
+    /// Device: throws away a record's changes the server has not taken, going back to what the
+    /// server has (a record it never had is deleted). For a refused change the worker cannot
+    /// mend by editing on: without this, the refused change rides along with every later edit
+    /// of the record and takes them down with it. One transaction; subscribers hear of it.
+    pub fn discard_unsent_changes(&self, id: &RecordId) -> Result<()> {
+        let err = || Error::storage("discarding unsent changes");
+        let kind = {
+            let mut guard = self.writer();
+            let w = &mut *guard;
+            let tx = w.conn.transaction().map_err(err())?;
+            let acked: Option<Vec<u8>> = tx
+                .query_row(
+                    "SELECT acked_heads FROM document WHERE id = ?1",
+                    [id.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(err())?
+                .ok_or_else(|| not_found(id))?;
+            let mut d = documents::load(&tx, id, &w.actor)?.ok_or_else(|| not_found(id))?;
+            let kind = RecordKind::parse(&d.kind).ok_or_else(|| not_found(id))?;
+            match acked {
+                None => {
+                    tx.execute("DELETE FROM household WHERE id = ?1", [id.as_str()])
+                        .and_then(|_| {
+                            tx.execute("DELETE FROM document WHERE id = ?1", [id.as_str()])
+                        })
+                        .map_err(err())?;
+                }
+                Some(acked) => {
+                    let mut server_has = d.doc.fork_at(&decode_heads(&acked)).map_err(|e| {
+                        Error::CorruptDocument {
+                            id: id.to_string(),
+                            reason: e.to_string(),
+                        }
+                    })?;
+                    tx.execute(
+                        "DELETE FROM document_chunk WHERE doc_id = ?1",
+                        [id.as_str()],
+                    )
+                    .and_then(|_| {
+                        tx.execute(
+                            "UPDATE document SET snapshot = ?2, heads = ?3, chunk_bytes = 0,
+                                     refused_heads = NULL, refusal = NULL
+                                 WHERE id = ?1",
+                            params![id.as_str(), server_has.save(), acked],
+                        )
+                    })
+                    .map_err(err())?;
+                    projection::project(&tx, &RecordView::read(kind, &server_has, id)?)?;
+                }
+            }
+            tx.commit().map_err(err())?;
+            kind
+        };
+        tracing::info!(record = %id, "discarded changes the server had not taken");
+        self.listeners.notify(ChangeEvent {
+            records: vec![(id.clone(), kind)],
+            origin: Origin::Local,
+        });
+        Ok(())
     }
 
     /// The server refused this record at these heads: keep the changes, stop sending them, show

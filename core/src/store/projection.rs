@@ -203,8 +203,9 @@ fn project_order(conn: &Connection, o: &Order) -> Result<()> {
         .unwrap_or(1);
     conn.prepare_cached(
         "INSERT OR REPLACE INTO work_order (id, title, compound_id, company_id, issuer, status, deadline,
-             issued_at, finished_at, reopen_count, items_total, items_answered, severity, from_report)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             issued_at, finished_at, reopen_count, items_total, items_answered, severity, from_report,
+             answered_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -222,6 +223,7 @@ fn project_order(conn: &Connection, o: &Order) -> Result<()> {
             answered as i64,
             severity,
             o.from_report.as_ref().map(|r| r.as_str()),
+            state.answered_at.map(|t| t.0),
         ])
     })
     .map_err(Error::storage("updating the order lists"))?;
