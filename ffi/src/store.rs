@@ -11,7 +11,7 @@ use crate::listeners::{ChangeListener, ForeignChangeListener, ListenerHandle};
 use crate::types::{
     Actor, Address, BlockedPhoto, Finding, Household, HouseholdList, HouseholdScope, Location,
     NewHousehold, NewResident, NewVisit, PhotoRef, ReferenceItem, ReferenceKind, ResidentHit,
-    ResidentPatch,
+    ResidentPatch, SyncStatus,
 };
 
 /// One signed-in user's store on this device.
@@ -306,6 +306,19 @@ impl GridwalkStore {
     /// refresh); otherwise they are asked for again with a growing wait.
     pub fn retry_missing_thumbnails(&self) -> Result<()> {
         Ok(self.inner.retry_missing_thumbnails()?)
+    }
+
+    /// Pending and refused records and how the last sync went, for the sync screen.
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        Ok(self.inner.sync_status()?.into())
+    }
+
+    /// Throws away a record's changes the server has not taken (a refused change the worker
+    /// gives up on): the record goes back to what the server has, or away if it never had it.
+    pub fn discard_unsent_changes(&self, record_id: String) -> Result<()> {
+        Ok(self
+            .inner
+            .discard_unsent_changes(&RecordId::from(record_id.as_str()))?)
     }
 
     /// Records with changes the server has not confirmed.

@@ -206,6 +206,49 @@ impl From<PhotoRef> for gridwalk_core::photos::PhotoRef {
     }
 }
 
+/// A record whose change the server refused, with its reason.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct RefusedChange {
+    /// The record.
+    pub record_id: String,
+    /// The server's reason, for a person.
+    pub reason: String,
+}
+
+/// What the app shows about sync.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SyncStatus {
+    /// Records with changes the server has not confirmed.
+    pub pending: u32,
+    /// Records the server refused; they stay until edited again or their changes discarded.
+    pub refused: Vec<RefusedChange>,
+    /// When the last sync finished (ms).
+    pub last_success_at: Option<i64>,
+    /// When the last sync failed (ms).
+    pub last_error_at: Option<i64>,
+    /// Why it failed.
+    pub last_error: Option<String>,
+}
+
+impl From<gridwalk_core::store::outbox::SyncStatus> for SyncStatus {
+    fn from(s: gridwalk_core::store::outbox::SyncStatus) -> Self {
+        SyncStatus {
+            pending: s.pending,
+            refused: s
+                .refused
+                .into_iter()
+                .map(|(id, reason)| RefusedChange {
+                    record_id: id.to_string(),
+                    reason,
+                })
+                .collect(),
+            last_success_at: s.last_success_at.map(|t| t.0),
+            last_error_at: s.last_error_at.map(|t| t.0),
+            last_error: s.last_error,
+        }
+    }
+}
+
 /// Why a photo's upload has stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum UploadBlock {

@@ -881,15 +881,20 @@ public protocol GridwalkStoreProtocol: AnyObject, Sendable {
     func createReport(actor: Actor, report: NewReport, nowMs: Int64) throws  -> String
     
     /**
-     * Orders: `filter` is `my_open`, `overdue`, `company:<code>`, `compound:<code>` or
-     * `status:<status>`.
+     * Inspector: turns a report into a draft order of its compound; both keep the link.
+     * Returns the order's id.
      */
-    func listOrders(actor: Actor, filter: String, nowMs: Int64, limit: UInt32) throws  -> [OrderSummary]
+    func escalateReport(actor: Actor, reportId: String, order: NewOrder, nowMs: Int64) throws  -> String
     
     /**
-     * Reports in a status, newest first.
+     * Orders of a list, as of `now_ms` (for overdue).
      */
-    func listReportsByStatus(status: String, limit: UInt32) throws  -> [ReportSummary]
+    func listOrders(actor: Actor, filter: OrderFilter, nowMs: Int64, limit: UInt32) throws  -> [OrderSummary]
+    
+    /**
+     * Reports of a list, newest first.
+     */
+    func listReports(filter: ReportFilter, limit: UInt32) throws  -> [ReportSummary]
     
     /**
      * The actor's to-dos.
@@ -897,9 +902,9 @@ public protocol GridwalkStoreProtocol: AnyObject, Sendable {
     func myTodos(actor: Actor) throws  -> [Todo]
     
     /**
-     * An order's detail.
+     * An order's detail; `overdue` as of `now_ms`.
      */
-    func order(orderId: String) throws  -> OrderDetail
+    func order(orderId: String, nowMs: Int64) throws  -> OrderDetail
     
     /**
      * A report's detail.
@@ -907,9 +912,19 @@ public protocol GridwalkStoreProtocol: AnyObject, Sendable {
     func report(reportId: String) throws  -> ReportDetail
     
     /**
+     * Reviewer: marks a visit "has issues"; it comes back to the worker as a to-do.
+     */
+    func sendBackVisit(actor: Actor, householdId: String, visitId: String, note: String, nowMs: Int64) throws 
+    
+    /**
      * Adds a resident; returns their id.
      */
     func addResident(actor: Actor, householdId: String, resident: NewResident, nowMs: Int64) throws  -> String
+    
+    /**
+     * Photos whose upload has stopped (refused by the server, or their file gone), with why.
+     */
+    func blockedPhotos() throws  -> [BlockedPhoto]
     
     /**
      * Creates a household; returns its id.
@@ -920,6 +935,12 @@ public protocol GridwalkStoreProtocol: AnyObject, Sendable {
      * This device's id, for signing in.
      */
     func deviceId() throws  -> String
+    
+    /**
+     * Throws away a record's changes the server has not taken (a refused change the worker
+     * gives up on): the record goes back to what the server has, or away if it never had it.
+     */
+    func discardUnsentChanges(recordId: String) throws 
     
     /**
      * A household's detail.
@@ -974,6 +995,12 @@ public protocol GridwalkStoreProtocol: AnyObject, Sendable {
     func resolveConflict(actor: Actor, householdId: String, field: String, value: String, nowMs: Int64) throws 
     
     /**
+     * Asks the next sync to fetch every thumbnail the server did not have before (a pull to
+     * refresh); otherwise they are asked for again with a growing wait.
+     */
+    func retryMissingThumbnails() throws 
+    
+    /**
      * Residents matching a part of a name, pinyin initials, or the last digits of an ID
      * number or phone.
      */
@@ -998,6 +1025,11 @@ public protocol GridwalkStoreProtocol: AnyObject, Sendable {
      * Calls `listener` after every committed change until the handle is cancelled.
      */
     func subscribe(listener: ChangeListener)  -> ListenerHandle
+    
+    /**
+     * Pending and refused records and how the last sync went, for the sync screen.
+     */
+    func syncStatus() throws  -> SyncStatus
     
     /**
      * Adds (`on`) or removes a special-group tag (`elderly_alone`, `disabled`, …).
@@ -1152,16 +1184,32 @@ open func createReport(actor: Actor, report: NewReport, nowMs: Int64)throws  -> 
 }
     
     /**
-     * Orders: `filter` is `my_open`, `overdue`, `company:<code>`, `compound:<code>` or
-     * `status:<status>`.
+     * Inspector: turns a report into a draft order of its compound; both keep the link.
+     * Returns the order's id.
      */
-open func listOrders(actor: Actor, filter: String, nowMs: Int64, limit: UInt32)throws  -> [OrderSummary]  {
+open func escalateReport(actor: Actor, reportId: String, order: NewOrder, nowMs: Int64)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_escalate_report(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(reportId),
+        FfiConverterTypeNewOrder_lower(order),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Orders of a list, as of `now_ms` (for overdue).
+     */
+open func listOrders(actor: Actor, filter: OrderFilter, nowMs: Int64, limit: UInt32)throws  -> [OrderSummary]  {
     return try  FfiConverterSequenceTypeOrderSummary.lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
         uniffiCallStatus in
     uniffi_gridwalk_ffi_fn_method_gridwalkstore_list_orders(
             self.uniffiCloneHandle(),
         FfiConverterTypeActor_lower(actor),
-        FfiConverterString.lower(filter),
+        FfiConverterTypeOrderFilter_lower(filter),
         FfiConverterInt64.lower(nowMs),
         FfiConverterUInt32.lower(limit),uniffiCallStatus
     )
@@ -1169,14 +1217,14 @@ open func listOrders(actor: Actor, filter: String, nowMs: Int64, limit: UInt32)t
 }
     
     /**
-     * Reports in a status, newest first.
+     * Reports of a list, newest first.
      */
-open func listReportsByStatus(status: String, limit: UInt32)throws  -> [ReportSummary]  {
+open func listReports(filter: ReportFilter, limit: UInt32)throws  -> [ReportSummary]  {
     return try  FfiConverterSequenceTypeReportSummary.lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
         uniffiCallStatus in
-    uniffi_gridwalk_ffi_fn_method_gridwalkstore_list_reports_by_status(
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_list_reports(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(status),
+        FfiConverterTypeReportFilter_lower(filter),
         FfiConverterUInt32.lower(limit),uniffiCallStatus
     )
 })
@@ -1196,14 +1244,15 @@ open func myTodos(actor: Actor)throws  -> [Todo]  {
 }
     
     /**
-     * An order's detail.
+     * An order's detail; `overdue` as of `now_ms`.
      */
-open func order(orderId: String)throws  -> OrderDetail  {
+open func order(orderId: String, nowMs: Int64)throws  -> OrderDetail  {
     return try  FfiConverterTypeOrderDetail_lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
         uniffiCallStatus in
     uniffi_gridwalk_ffi_fn_method_gridwalkstore_order(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(orderId),uniffiCallStatus
+        FfiConverterString.lower(orderId),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
     )
 })
 }
@@ -1222,6 +1271,22 @@ open func report(reportId: String)throws  -> ReportDetail  {
 }
     
     /**
+     * Reviewer: marks a visit "has issues"; it comes back to the worker as a to-do.
+     */
+open func sendBackVisit(actor: Actor, householdId: String, visitId: String, note: String, nowMs: Int64)throws   {try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_send_back_visit(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
+        FfiConverterString.lower(householdId),
+        FfiConverterString.lower(visitId),
+        FfiConverterString.lower(note),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Adds a resident; returns their id.
      */
 open func addResident(actor: Actor, householdId: String, resident: NewResident, nowMs: Int64)throws  -> String  {
@@ -1233,6 +1298,18 @@ open func addResident(actor: Actor, householdId: String, resident: NewResident, 
         FfiConverterString.lower(householdId),
         FfiConverterTypeNewResident_lower(resident),
         FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Photos whose upload has stopped (refused by the server, or their file gone), with why.
+     */
+open func blockedPhotos()throws  -> [BlockedPhoto]  {
+    return try  FfiConverterSequenceTypeBlockedPhoto.lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_blocked_photos(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -1262,6 +1339,19 @@ open func deviceId()throws  -> String  {
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Throws away a record's changes the server has not taken (a refused change the worker
+     * gives up on): the record goes back to what the server has, or away if it never had it.
+     */
+open func discardUnsentChanges(recordId: String)throws   {try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_discard_unsent_changes(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(recordId),uniffiCallStatus
+    )
+}
 }
     
     /**
@@ -1411,6 +1501,18 @@ open func resolveConflict(actor: Actor, householdId: String, field: String, valu
 }
     
     /**
+     * Asks the next sync to fetch every thumbnail the server did not have before (a pull to
+     * refresh); otherwise they are asked for again with a growing wait.
+     */
+open func retryMissingThumbnails()throws   {try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_retry_missing_thumbnails(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Residents matching a part of a name, pinyin initials, or the last digits of an ID
      * number or phone.
      */
@@ -1479,6 +1581,18 @@ open func subscribe(listener: ChangeListener) -> ListenerHandle  {
     uniffi_gridwalk_ffi_fn_method_gridwalkstore_subscribe(
             self.uniffiCloneHandle(),
         FfiConverterTypeChangeListener_lower(listener),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Pending and refused records and how the last sync went, for the sync screen.
+     */
+open func syncStatus()throws  -> SyncStatus  {
+    return try  FfiConverterTypeSyncStatus_lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_sync_status(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -2510,6 +2624,95 @@ public func FfiConverterTypeAddress_lower(_ value: Address) -> RustBuffer {
 
 
 /**
+ * A photo whose upload has stopped, for the app to show.
+ */
+public struct BlockedPhoto: Equatable, Hashable {
+    /**
+     * The photo's hash.
+     */
+    public var hash: String
+    /**
+     * Why.
+     */
+    public var block: UploadBlock
+    /**
+     * The server's message, or what is wrong on the device.
+     */
+    public var reason: String
+    /**
+     * The records that refer to it.
+     */
+    public var recordIds: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The photo's hash.
+         */hash: String, 
+        /**
+         * Why.
+         */block: UploadBlock, 
+        /**
+         * The server's message, or what is wrong on the device.
+         */reason: String, 
+        /**
+         * The records that refer to it.
+         */recordIds: [String]) {
+        self.hash = hash
+        self.block = block
+        self.reason = reason
+        self.recordIds = recordIds
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BlockedPhoto: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockedPhoto: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockedPhoto {
+        return
+            try BlockedPhoto(
+                hash: FfiConverterString.read(from: &buf), 
+                block: FfiConverterTypeUploadBlock.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf), 
+                recordIds: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BlockedPhoto, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.hash, into: &buf)
+        FfiConverterTypeUploadBlock.write(value.block, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+        FfiConverterSequenceString.write(value.recordIds, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockedPhoto_lift(_ buf: RustBuffer) throws -> BlockedPhoto {
+    return try FfiConverterTypeBlockedPhoto.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockedPhoto_lower(_ value: BlockedPhoto) -> RustBuffer {
+    return FfiConverterTypeBlockedPhoto.lower(value)
+}
+
+
+/**
  * A company's rating.
  */
 public struct CompanyRating: Equatable, Hashable {
@@ -2522,13 +2725,25 @@ public struct CompanyRating: Equatable, Hashable {
      */
     public var score: Int32
     /**
-     * `green`, `yellow` or `red`.
+     * Colour from the score.
      */
-    public var color: String
+    public var color: RatingColor
     /**
-     * Open orders past their deadline.
+     * Issued orders considered.
+     */
+    public var orders: UInt32
+    /**
+     * On-time rate of due orders, 0–1.
+     */
+    public var onTimeRate: Double
+    /**
+     * Orders past their deadline that still await the company.
      */
     public var overdue: UInt32
+    /**
+     * Reopen events.
+     */
+    public var reopened: UInt32
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2540,15 +2755,27 @@ public struct CompanyRating: Equatable, Hashable {
          * 0–100.
          */score: Int32, 
         /**
-         * `green`, `yellow` or `red`.
-         */color: String, 
+         * Colour from the score.
+         */color: RatingColor, 
         /**
-         * Open orders past their deadline.
-         */overdue: UInt32) {
+         * Issued orders considered.
+         */orders: UInt32, 
+        /**
+         * On-time rate of due orders, 0–1.
+         */onTimeRate: Double, 
+        /**
+         * Orders past their deadline that still await the company.
+         */overdue: UInt32, 
+        /**
+         * Reopen events.
+         */reopened: UInt32) {
         self.company = company
         self.score = score
         self.color = color
+        self.orders = orders
+        self.onTimeRate = onTimeRate
         self.overdue = overdue
+        self.reopened = reopened
     }
 
     
@@ -2569,16 +2796,22 @@ public struct FfiConverterTypeCompanyRating: FfiConverterRustBuffer {
             try CompanyRating(
                 company: FfiConverterString.read(from: &buf), 
                 score: FfiConverterInt32.read(from: &buf), 
-                color: FfiConverterString.read(from: &buf), 
-                overdue: FfiConverterUInt32.read(from: &buf)
+                color: FfiConverterTypeRatingColor.read(from: &buf), 
+                orders: FfiConverterUInt32.read(from: &buf), 
+                onTimeRate: FfiConverterDouble.read(from: &buf), 
+                overdue: FfiConverterUInt32.read(from: &buf), 
+                reopened: FfiConverterUInt32.read(from: &buf)
         )
     }
 
     public static func write(_ value: CompanyRating, into buf: inout [UInt8]) {
         FfiConverterString.write(value.company, into: &buf)
         FfiConverterInt32.write(value.score, into: &buf)
-        FfiConverterString.write(value.color, into: &buf)
+        FfiConverterTypeRatingColor.write(value.color, into: &buf)
+        FfiConverterUInt32.write(value.orders, into: &buf)
+        FfiConverterDouble.write(value.onTimeRate, into: &buf)
         FfiConverterUInt32.write(value.overdue, into: &buf)
+        FfiConverterUInt32.write(value.reopened, into: &buf)
     }
 }
 
@@ -2777,6 +3010,14 @@ public struct HistoryEntry: Equatable, Hashable {
      */
     public var note: String
     /**
+     * Items it names.
+     */
+    public var items: [String]
+    /**
+     * Photos it carries (after-photos of an answer).
+     */
+    public var photos: [PhotoRef]
+    /**
      * Whether it counted.
      */
     public var counted: Bool
@@ -2801,6 +3042,12 @@ public struct HistoryEntry: Equatable, Hashable {
          * Comment.
          */note: String, 
         /**
+         * Items it names.
+         */items: [String], 
+        /**
+         * Photos it carries (after-photos of an answer).
+         */photos: [PhotoRef], 
+        /**
          * Whether it counted.
          */counted: Bool, 
         /**
@@ -2810,6 +3057,8 @@ public struct HistoryEntry: Equatable, Hashable {
         self.by = by
         self.at = at
         self.note = note
+        self.items = items
+        self.photos = photos
         self.counted = counted
         self.reason = reason
     }
@@ -2834,6 +3083,8 @@ public struct FfiConverterTypeHistoryEntry: FfiConverterRustBuffer {
                 by: FfiConverterString.read(from: &buf), 
                 at: FfiConverterInt64.read(from: &buf), 
                 note: FfiConverterString.read(from: &buf), 
+                items: FfiConverterSequenceString.read(from: &buf), 
+                photos: FfiConverterSequenceTypePhotoRef.read(from: &buf), 
                 counted: FfiConverterBool.read(from: &buf), 
                 reason: FfiConverterOptionString.read(from: &buf)
         )
@@ -2844,6 +3095,8 @@ public struct FfiConverterTypeHistoryEntry: FfiConverterRustBuffer {
         FfiConverterString.write(value.by, into: &buf)
         FfiConverterInt64.write(value.at, into: &buf)
         FfiConverterString.write(value.note, into: &buf)
+        FfiConverterSequenceString.write(value.items, into: &buf)
+        FfiConverterSequenceTypePhotoRef.write(value.photos, into: &buf)
         FfiConverterBool.write(value.counted, into: &buf)
         FfiConverterOptionString.write(value.reason, into: &buf)
     }
@@ -3458,9 +3711,9 @@ public struct NewOrderItem: Equatable, Hashable {
      */
     public var description: String
     /**
-     * `minor`, `major` or `critical`.
+     * How serious.
      */
-    public var severity: String
+    public var severity: Severity
     /**
      * Photos of the problem.
      */
@@ -3473,8 +3726,8 @@ public struct NewOrderItem: Equatable, Hashable {
          * What is wrong.
          */description: String, 
         /**
-         * `minor`, `major` or `critical`.
-         */severity: String, 
+         * How serious.
+         */severity: Severity, 
         /**
          * Photos of the problem.
          */beforePhotos: [PhotoRef]) {
@@ -3500,14 +3753,14 @@ public struct FfiConverterTypeNewOrderItem: FfiConverterRustBuffer {
         return
             try NewOrderItem(
                 description: FfiConverterString.read(from: &buf), 
-                severity: FfiConverterString.read(from: &buf), 
+                severity: FfiConverterTypeSeverity.read(from: &buf), 
                 beforePhotos: FfiConverterSequenceTypePhotoRef.read(from: &buf)
         )
     }
 
     public static func write(_ value: NewOrderItem, into buf: inout [UInt8]) {
         FfiConverterString.write(value.description, into: &buf)
-        FfiConverterString.write(value.severity, into: &buf)
+        FfiConverterTypeSeverity.write(value.severity, into: &buf)
         FfiConverterSequenceTypePhotoRef.write(value.beforePhotos, into: &buf)
     }
 }
@@ -3533,7 +3786,7 @@ public func FfiConverterTypeNewOrderItem_lower(_ value: NewOrderItem) -> RustBuf
  */
 public struct NewReport: Equatable, Hashable {
     /**
-     * Category code.
+     * Category code (reference data of kind `Category`).
      */
     public var category: String
     /**
@@ -3549,6 +3802,10 @@ public struct NewReport: Equatable, Hashable {
      */
     public var compound: String
     /**
+     * Where.
+     */
+    public var location: Location?
+    /**
      * Photos.
      */
     public var photos: [PhotoRef]
@@ -3557,7 +3814,7 @@ public struct NewReport: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * Category code.
+         * Category code (reference data of kind `Category`).
          */category: String, 
         /**
          * Description.
@@ -3569,12 +3826,16 @@ public struct NewReport: Equatable, Hashable {
          * Compound (may be empty).
          */compound: String, 
         /**
+         * Where.
+         */location: Location?, 
+        /**
          * Photos.
          */photos: [PhotoRef]) {
         self.category = category
         self.description = description
         self.grid = grid
         self.compound = compound
+        self.location = location
         self.photos = photos
     }
 
@@ -3598,6 +3859,7 @@ public struct FfiConverterTypeNewReport: FfiConverterRustBuffer {
                 description: FfiConverterString.read(from: &buf), 
                 grid: FfiConverterString.read(from: &buf), 
                 compound: FfiConverterString.read(from: &buf), 
+                location: FfiConverterOptionTypeLocation.read(from: &buf), 
                 photos: FfiConverterSequenceTypePhotoRef.read(from: &buf)
         )
     }
@@ -3607,6 +3869,7 @@ public struct FfiConverterTypeNewReport: FfiConverterRustBuffer {
         FfiConverterString.write(value.description, into: &buf)
         FfiConverterString.write(value.grid, into: &buf)
         FfiConverterString.write(value.compound, into: &buf)
+        FfiConverterOptionTypeLocation.write(value.location, into: &buf)
         FfiConverterSequenceTypePhotoRef.write(value.photos, into: &buf)
     }
 }
@@ -3848,11 +4111,35 @@ public struct OrderDetail: Equatable, Hashable {
      */
     public var title: String
     /**
+     * Compound.
+     */
+    public var compound: String
+    /**
+     * Company.
+     */
+    public var company: String
+    /**
+     * Who issued it.
+     */
+    public var issuer: String
+    /**
+     * Deadline (ms).
+     */
+    public var deadline: Int64
+    /**
+     * Past its deadline and waiting for the company, at the time asked.
+     */
+    public var overdue: Bool
+    /**
+     * The report it was escalated from.
+     */
+    public var fromReport: String?
+    /**
      * Status.
      */
-    public var status: String
+    public var status: OrderStatus
     /**
-     * Items: (id, description, state).
+     * Items.
      */
     public var items: [OrderItemState]
     /**
@@ -3870,16 +4157,40 @@ public struct OrderDetail: Equatable, Hashable {
          * Title.
          */title: String, 
         /**
-         * Status.
-         */status: String, 
+         * Compound.
+         */compound: String, 
         /**
-         * Items: (id, description, state).
+         * Company.
+         */company: String, 
+        /**
+         * Who issued it.
+         */issuer: String, 
+        /**
+         * Deadline (ms).
+         */deadline: Int64, 
+        /**
+         * Past its deadline and waiting for the company, at the time asked.
+         */overdue: Bool, 
+        /**
+         * The report it was escalated from.
+         */fromReport: String?, 
+        /**
+         * Status.
+         */status: OrderStatus, 
+        /**
+         * Items.
          */items: [OrderItemState], 
         /**
          * History.
          */history: [HistoryEntry]) {
         self.id = id
         self.title = title
+        self.compound = compound
+        self.company = company
+        self.issuer = issuer
+        self.deadline = deadline
+        self.overdue = overdue
+        self.fromReport = fromReport
         self.status = status
         self.items = items
         self.history = history
@@ -3903,7 +4214,13 @@ public struct FfiConverterTypeOrderDetail: FfiConverterRustBuffer {
             try OrderDetail(
                 id: FfiConverterString.read(from: &buf), 
                 title: FfiConverterString.read(from: &buf), 
-                status: FfiConverterString.read(from: &buf), 
+                compound: FfiConverterString.read(from: &buf), 
+                company: FfiConverterString.read(from: &buf), 
+                issuer: FfiConverterString.read(from: &buf), 
+                deadline: FfiConverterInt64.read(from: &buf), 
+                overdue: FfiConverterBool.read(from: &buf), 
+                fromReport: FfiConverterOptionString.read(from: &buf), 
+                status: FfiConverterTypeOrderStatus.read(from: &buf), 
                 items: FfiConverterSequenceTypeOrderItemState.read(from: &buf), 
                 history: FfiConverterSequenceTypeHistoryEntry.read(from: &buf)
         )
@@ -3912,7 +4229,13 @@ public struct FfiConverterTypeOrderDetail: FfiConverterRustBuffer {
     public static func write(_ value: OrderDetail, into buf: inout [UInt8]) {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.title, into: &buf)
-        FfiConverterString.write(value.status, into: &buf)
+        FfiConverterString.write(value.compound, into: &buf)
+        FfiConverterString.write(value.company, into: &buf)
+        FfiConverterString.write(value.issuer, into: &buf)
+        FfiConverterInt64.write(value.deadline, into: &buf)
+        FfiConverterBool.write(value.overdue, into: &buf)
+        FfiConverterOptionString.write(value.fromReport, into: &buf)
+        FfiConverterTypeOrderStatus.write(value.status, into: &buf)
         FfiConverterSequenceTypeOrderItemState.write(value.items, into: &buf)
         FfiConverterSequenceTypeHistoryEntry.write(value.history, into: &buf)
     }
@@ -3935,7 +4258,7 @@ public func FfiConverterTypeOrderDetail_lower(_ value: OrderDetail) -> RustBuffe
 
 
 /**
- * An item and its state.
+ * An item and where it stands.
  */
 public struct OrderItemState: Equatable, Hashable {
     /**
@@ -3947,9 +4270,17 @@ public struct OrderItemState: Equatable, Hashable {
      */
     public var description: String
     /**
-     * `open`, `answered` or `reopened`.
+     * How serious.
      */
-    public var state: String
+    public var severity: Severity
+    /**
+     * Photos of the problem.
+     */
+    public var beforePhotos: [PhotoRef]
+    /**
+     * Where it stands.
+     */
+    public var state: ItemState
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3961,10 +4292,18 @@ public struct OrderItemState: Equatable, Hashable {
          * Description.
          */description: String, 
         /**
-         * `open`, `answered` or `reopened`.
-         */state: String) {
+         * How serious.
+         */severity: Severity, 
+        /**
+         * Photos of the problem.
+         */beforePhotos: [PhotoRef], 
+        /**
+         * Where it stands.
+         */state: ItemState) {
         self.id = id
         self.description = description
+        self.severity = severity
+        self.beforePhotos = beforePhotos
         self.state = state
     }
 
@@ -3986,14 +4325,18 @@ public struct FfiConverterTypeOrderItemState: FfiConverterRustBuffer {
             try OrderItemState(
                 id: FfiConverterString.read(from: &buf), 
                 description: FfiConverterString.read(from: &buf), 
-                state: FfiConverterString.read(from: &buf)
+                severity: FfiConverterTypeSeverity.read(from: &buf), 
+                beforePhotos: FfiConverterSequenceTypePhotoRef.read(from: &buf), 
+                state: FfiConverterTypeItemState.read(from: &buf)
         )
     }
 
     public static func write(_ value: OrderItemState, into buf: inout [UInt8]) {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.description, into: &buf)
-        FfiConverterString.write(value.state, into: &buf)
+        FfiConverterTypeSeverity.write(value.severity, into: &buf)
+        FfiConverterSequenceTypePhotoRef.write(value.beforePhotos, into: &buf)
+        FfiConverterTypeItemState.write(value.state, into: &buf)
     }
 }
 
@@ -4014,7 +4357,7 @@ public func FfiConverterTypeOrderItemState_lower(_ value: OrderItemState) -> Rus
 
 
 /**
- * A row of an order list, or an order's headline.
+ * A row of an order list.
  */
 public struct OrderSummary: Equatable, Hashable {
     /**
@@ -4034,15 +4377,15 @@ public struct OrderSummary: Equatable, Hashable {
      */
     public var company: String
     /**
-     * `draft`, `issued`, `acknowledged`, `answered`, `reopened`, `verified`, `cancelled`.
+     * Status.
      */
-    public var status: String
+    public var status: OrderStatus
     /**
      * Deadline (ms).
      */
     public var deadline: Int64
     /**
-     * Past its deadline and open.
+     * Past its deadline and waiting for the company.
      */
     public var overdue: Bool
     /**
@@ -4070,13 +4413,13 @@ public struct OrderSummary: Equatable, Hashable {
          * Company.
          */company: String, 
         /**
-         * `draft`, `issued`, `acknowledged`, `answered`, `reopened`, `verified`, `cancelled`.
-         */status: String, 
+         * Status.
+         */status: OrderStatus, 
         /**
          * Deadline (ms).
          */deadline: Int64, 
         /**
-         * Past its deadline and open.
+         * Past its deadline and waiting for the company.
          */overdue: Bool, 
         /**
          * Items answered.
@@ -4115,7 +4458,7 @@ public struct FfiConverterTypeOrderSummary: FfiConverterRustBuffer {
                 title: FfiConverterString.read(from: &buf), 
                 compound: FfiConverterString.read(from: &buf), 
                 company: FfiConverterString.read(from: &buf), 
-                status: FfiConverterString.read(from: &buf), 
+                status: FfiConverterTypeOrderStatus.read(from: &buf), 
                 deadline: FfiConverterInt64.read(from: &buf), 
                 overdue: FfiConverterBool.read(from: &buf), 
                 itemsAnswered: FfiConverterUInt32.read(from: &buf), 
@@ -4128,7 +4471,7 @@ public struct FfiConverterTypeOrderSummary: FfiConverterRustBuffer {
         FfiConverterString.write(value.title, into: &buf)
         FfiConverterString.write(value.compound, into: &buf)
         FfiConverterString.write(value.company, into: &buf)
-        FfiConverterString.write(value.status, into: &buf)
+        FfiConverterTypeOrderStatus.write(value.status, into: &buf)
         FfiConverterInt64.write(value.deadline, into: &buf)
         FfiConverterBool.write(value.overdue, into: &buf)
         FfiConverterUInt32.write(value.itemsAnswered, into: &buf)
@@ -4341,6 +4684,75 @@ public func FfiConverterTypeReferenceItem_lower(_ value: ReferenceItem) -> RustB
 
 
 /**
+ * A record whose change the server refused, with its reason.
+ */
+public struct RefusedChange: Equatable, Hashable {
+    /**
+     * The record.
+     */
+    public var recordId: String
+    /**
+     * The server's reason, for a person.
+     */
+    public var reason: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The record.
+         */recordId: String, 
+        /**
+         * The server's reason, for a person.
+         */reason: String) {
+        self.recordId = recordId
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RefusedChange: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRefusedChange: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RefusedChange {
+        return
+            try RefusedChange(
+                recordId: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RefusedChange, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.recordId, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefusedChange_lift(_ buf: RustBuffer) throws -> RefusedChange {
+    return try FfiConverterTypeRefusedChange.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefusedChange_lower(_ value: RefusedChange) -> RustBuffer {
+    return FfiConverterTypeRefusedChange.lower(value)
+}
+
+
+/**
  * A record the server refused.
  */
 public struct RefusedRecord: Equatable, Hashable {
@@ -4349,11 +4761,12 @@ public struct RefusedRecord: Equatable, Hashable {
      */
     public var id: String
     /**
-     * Code.
+     * `rules`, `out_of_scope`, `missing_dependencies` (the server refused the change), or
+     * `photo_refused`, `photo_missing` (a photo of the record cannot be uploaded).
      */
     public var code: String
     /**
-     * Reason.
+     * Reason, for a person.
      */
     public var reason: String
 
@@ -4364,10 +4777,11 @@ public struct RefusedRecord: Equatable, Hashable {
          * Record id.
          */id: String, 
         /**
-         * Code.
+         * `rules`, `out_of_scope`, `missing_dependencies` (the server refused the change), or
+         * `photo_refused`, `photo_missing` (a photo of the record cannot be uploaded).
          */code: String, 
         /**
-         * Reason.
+         * Reason, for a person.
          */reason: String) {
         self.id = id
         self.code = code
@@ -4436,9 +4850,33 @@ public struct ReportDetail: Equatable, Hashable {
      */
     public var description: String
     /**
-     * `reported`, `assigned`, `in_progress`, `resolved`, `closed`, `reopened`.
+     * Grid.
      */
-    public var status: String
+    public var grid: String
+    /**
+     * Compound (empty when none).
+     */
+    public var compound: String
+    /**
+     * Who reported it.
+     */
+    public var reporter: String
+    /**
+     * When (ms).
+     */
+    public var createdAt: Int64
+    /**
+     * Where.
+     */
+    public var location: Location?
+    /**
+     * Photos.
+     */
+    public var photos: [PhotoRef]
+    /**
+     * Status.
+     */
+    public var status: ReportStatus
     /**
      * Assignee.
      */
@@ -4465,8 +4903,26 @@ public struct ReportDetail: Equatable, Hashable {
          * Description.
          */description: String, 
         /**
-         * `reported`, `assigned`, `in_progress`, `resolved`, `closed`, `reopened`.
-         */status: String, 
+         * Grid.
+         */grid: String, 
+        /**
+         * Compound (empty when none).
+         */compound: String, 
+        /**
+         * Who reported it.
+         */reporter: String, 
+        /**
+         * When (ms).
+         */createdAt: Int64, 
+        /**
+         * Where.
+         */location: Location?, 
+        /**
+         * Photos.
+         */photos: [PhotoRef], 
+        /**
+         * Status.
+         */status: ReportStatus, 
         /**
          * Assignee.
          */assignee: String?, 
@@ -4479,6 +4935,12 @@ public struct ReportDetail: Equatable, Hashable {
         self.id = id
         self.category = category
         self.description = description
+        self.grid = grid
+        self.compound = compound
+        self.reporter = reporter
+        self.createdAt = createdAt
+        self.location = location
+        self.photos = photos
         self.status = status
         self.assignee = assignee
         self.escalatedTo = escalatedTo
@@ -4504,7 +4966,13 @@ public struct FfiConverterTypeReportDetail: FfiConverterRustBuffer {
                 id: FfiConverterString.read(from: &buf), 
                 category: FfiConverterString.read(from: &buf), 
                 description: FfiConverterString.read(from: &buf), 
-                status: FfiConverterString.read(from: &buf), 
+                grid: FfiConverterString.read(from: &buf), 
+                compound: FfiConverterString.read(from: &buf), 
+                reporter: FfiConverterString.read(from: &buf), 
+                createdAt: FfiConverterInt64.read(from: &buf), 
+                location: FfiConverterOptionTypeLocation.read(from: &buf), 
+                photos: FfiConverterSequenceTypePhotoRef.read(from: &buf), 
+                status: FfiConverterTypeReportStatus.read(from: &buf), 
                 assignee: FfiConverterOptionString.read(from: &buf), 
                 escalatedTo: FfiConverterOptionString.read(from: &buf), 
                 history: FfiConverterSequenceTypeHistoryEntry.read(from: &buf)
@@ -4515,7 +4983,13 @@ public struct FfiConverterTypeReportDetail: FfiConverterRustBuffer {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.category, into: &buf)
         FfiConverterString.write(value.description, into: &buf)
-        FfiConverterString.write(value.status, into: &buf)
+        FfiConverterString.write(value.grid, into: &buf)
+        FfiConverterString.write(value.compound, into: &buf)
+        FfiConverterString.write(value.reporter, into: &buf)
+        FfiConverterInt64.write(value.createdAt, into: &buf)
+        FfiConverterOptionTypeLocation.write(value.location, into: &buf)
+        FfiConverterSequenceTypePhotoRef.write(value.photos, into: &buf)
+        FfiConverterTypeReportStatus.write(value.status, into: &buf)
         FfiConverterOptionString.write(value.assignee, into: &buf)
         FfiConverterOptionString.write(value.escalatedTo, into: &buf)
         FfiConverterSequenceTypeHistoryEntry.write(value.history, into: &buf)
@@ -4557,7 +5031,7 @@ public struct ReportSummary: Equatable, Hashable {
     /**
      * Status.
      */
-    public var status: String
+    public var status: ReportStatus
     /**
      * Reporter.
      */
@@ -4585,7 +5059,7 @@ public struct ReportSummary: Equatable, Hashable {
          */description: String, 
         /**
          * Status.
-         */status: String, 
+         */status: ReportStatus, 
         /**
          * Reporter.
          */reporter: String, 
@@ -4623,7 +5097,7 @@ public struct FfiConverterTypeReportSummary: FfiConverterRustBuffer {
                 id: FfiConverterString.read(from: &buf), 
                 category: FfiConverterString.read(from: &buf), 
                 description: FfiConverterString.read(from: &buf), 
-                status: FfiConverterString.read(from: &buf), 
+                status: FfiConverterTypeReportStatus.read(from: &buf), 
                 reporter: FfiConverterString.read(from: &buf), 
                 assignee: FfiConverterOptionString.read(from: &buf), 
                 createdAt: FfiConverterInt64.read(from: &buf)
@@ -4634,7 +5108,7 @@ public struct FfiConverterTypeReportSummary: FfiConverterRustBuffer {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.category, into: &buf)
         FfiConverterString.write(value.description, into: &buf)
-        FfiConverterString.write(value.status, into: &buf)
+        FfiConverterTypeReportStatus.write(value.status, into: &buf)
         FfiConverterString.write(value.reporter, into: &buf)
         FfiConverterOptionString.write(value.assignee, into: &buf)
         FfiConverterInt64.write(value.createdAt, into: &buf)
@@ -5272,6 +5746,105 @@ public func FfiConverterTypeSyncReport_lower(_ value: SyncReport) -> RustBuffer 
 
 
 /**
+ * What the app shows about sync.
+ */
+public struct SyncStatus: Equatable, Hashable {
+    /**
+     * Records with changes the server has not confirmed.
+     */
+    public var pending: UInt32
+    /**
+     * Records the server refused; they stay until edited again or their changes discarded.
+     */
+    public var refused: [RefusedChange]
+    /**
+     * When the last sync finished (ms).
+     */
+    public var lastSuccessAt: Int64?
+    /**
+     * When the last sync failed (ms).
+     */
+    public var lastErrorAt: Int64?
+    /**
+     * Why it failed.
+     */
+    public var lastError: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Records with changes the server has not confirmed.
+         */pending: UInt32, 
+        /**
+         * Records the server refused; they stay until edited again or their changes discarded.
+         */refused: [RefusedChange], 
+        /**
+         * When the last sync finished (ms).
+         */lastSuccessAt: Int64?, 
+        /**
+         * When the last sync failed (ms).
+         */lastErrorAt: Int64?, 
+        /**
+         * Why it failed.
+         */lastError: String?) {
+        self.pending = pending
+        self.refused = refused
+        self.lastSuccessAt = lastSuccessAt
+        self.lastErrorAt = lastErrorAt
+        self.lastError = lastError
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SyncStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncStatus: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncStatus {
+        return
+            try SyncStatus(
+                pending: FfiConverterUInt32.read(from: &buf), 
+                refused: FfiConverterSequenceTypeRefusedChange.read(from: &buf), 
+                lastSuccessAt: FfiConverterOptionInt64.read(from: &buf), 
+                lastErrorAt: FfiConverterOptionInt64.read(from: &buf), 
+                lastError: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SyncStatus, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.pending, into: &buf)
+        FfiConverterSequenceTypeRefusedChange.write(value.refused, into: &buf)
+        FfiConverterOptionInt64.write(value.lastSuccessAt, into: &buf)
+        FfiConverterOptionInt64.write(value.lastErrorAt, into: &buf)
+        FfiConverterOptionString.write(value.lastError, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncStatus_lift(_ buf: RustBuffer) throws -> SyncStatus {
+    return try FfiConverterTypeSyncStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncStatus_lower(_ value: SyncStatus) -> RustBuffer {
+    return FfiConverterTypeSyncStatus.lower(value)
+}
+
+
+/**
  * One of my to-dos.
  */
 public struct Todo: Equatable, Hashable {
@@ -5280,7 +5853,8 @@ public struct Todo: Equatable, Hashable {
      */
     public var recordId: String
     /**
-     * What to do.
+     * What to do: `visit_sent_back`, `handle_report`, `report_sent_back`,
+     * `acknowledge_order`, `answer_order`, `verify_order`.
      */
     public var kind: String
     /**
@@ -5299,7 +5873,8 @@ public struct Todo: Equatable, Hashable {
          * Record to act on.
          */recordId: String, 
         /**
-         * What to do.
+         * What to do: `visit_sent_back`, `handle_report`, `report_sent_back`,
+         * `acknowledge_order`, `answer_order`, `verify_order`.
          */kind: String, 
         /**
          * Comment.
@@ -5837,6 +6412,91 @@ public func FfiConverterTypeHouseholdScope_lower(_ value: HouseholdScope) -> Rus
 
 
 /**
+ * Where one item of an order stands.
+ */
+
+public enum ItemState: Equatable, Hashable {
+    
+    /**
+     * Not answered yet.
+     */
+    case `open`
+    /**
+     * Answered with after-photos.
+     */
+    case answered
+    /**
+     * Sent back by the inspector.
+     */
+    case reopened
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ItemState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeItemState: FfiConverterRustBuffer {
+    typealias SwiftType = ItemState
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ItemState {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .`open`
+        
+        case 2: return .answered
+        
+        case 3: return .reopened
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ItemState, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .`open`:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .answered:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .reopened:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeItemState_lift(_ buf: RustBuffer) throws -> ItemState {
+    return try FfiConverterTypeItemState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeItemState_lower(_ value: ItemState) -> RustBuffer {
+    return FfiConverterTypeItemState.lower(value)
+}
+
+
+
+/**
  * A log level.
  */
 
@@ -6087,6 +6747,339 @@ public func FfiConverterTypeOrderAction_lower(_ value: OrderAction) -> RustBuffe
 
 
 /**
+ * Which orders a list shows.
+ */
+
+public enum OrderFilter: Equatable, Hashable {
+    
+    /**
+     * Open orders the actor must act on or issued: an inspector's own, a company's.
+     */
+    case myOpen
+    /**
+     * Open orders past their deadline.
+     */
+    case overdue
+    /**
+     * Orders of a company.
+     */
+    case company(
+        /**
+         * Company code.
+         */company: String
+    )
+    /**
+     * Orders in a compound.
+     */
+    case compound(
+        /**
+         * Compound code.
+         */compound: String
+    )
+    /**
+     * Orders in a status.
+     */
+    case status(
+        /**
+         * The status.
+         */status: OrderStatus
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension OrderFilter: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOrderFilter: FfiConverterRustBuffer {
+    typealias SwiftType = OrderFilter
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OrderFilter {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .myOpen
+        
+        case 2: return .overdue
+        
+        case 3: return .company(company: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 4: return .compound(compound: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 5: return .status(status: try FfiConverterTypeOrderStatus.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: OrderFilter, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .myOpen:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .overdue:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .company(company):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(company, into: &buf)
+            
+        
+        case let .compound(compound):
+            writeInt(&buf, Int32(4))
+            FfiConverterString.write(compound, into: &buf)
+            
+        
+        case let .status(status):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeOrderStatus.write(status, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderFilter_lift(_ buf: RustBuffer) throws -> OrderFilter {
+    return try FfiConverterTypeOrderFilter.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderFilter_lower(_ value: OrderFilter) -> RustBuffer {
+    return FfiConverterTypeOrderFilter.lower(value)
+}
+
+
+
+/**
+ * A status of a rectification order.
+ */
+
+public enum OrderStatus: Equatable, Hashable {
+    
+    /**
+     * Being written by the inspector; the company does not see a demand yet.
+     */
+    case draft
+    /**
+     * Sent to the company.
+     */
+    case issued
+    /**
+     * The company has seen it.
+     */
+    case acknowledged
+    /**
+     * Every item answered; waiting for the inspector.
+     */
+    case answered
+    /**
+     * The inspector sent items back.
+     */
+    case reopened
+    /**
+     * Done.
+     */
+    case verified
+    /**
+     * Withdrawn.
+     */
+    case cancelled
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension OrderStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOrderStatus: FfiConverterRustBuffer {
+    typealias SwiftType = OrderStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OrderStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .draft
+        
+        case 2: return .issued
+        
+        case 3: return .acknowledged
+        
+        case 4: return .answered
+        
+        case 5: return .reopened
+        
+        case 6: return .verified
+        
+        case 7: return .cancelled
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: OrderStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .draft:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .issued:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .acknowledged:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .answered:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .reopened:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .verified:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .cancelled:
+            writeInt(&buf, Int32(7))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderStatus_lift(_ buf: RustBuffer) throws -> OrderStatus {
+    return try FfiConverterTypeOrderStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderStatus_lower(_ value: OrderStatus) -> RustBuffer {
+    return FfiConverterTypeOrderStatus.lower(value)
+}
+
+
+
+/**
+ * A company's colour.
+ */
+
+public enum RatingColor: Equatable, Hashable {
+    
+    /**
+     * Handles its orders well.
+     */
+    case green
+    /**
+     * Warned.
+     */
+    case yellow
+    /**
+     * Called in for an interview.
+     */
+    case red
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RatingColor: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRatingColor: FfiConverterRustBuffer {
+    typealias SwiftType = RatingColor
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RatingColor {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .green
+        
+        case 2: return .yellow
+        
+        case 3: return .red
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RatingColor, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .green:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .yellow:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .red:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRatingColor_lift(_ buf: RustBuffer) throws -> RatingColor {
+    return try FfiConverterTypeRatingColor.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRatingColor_lower(_ value: RatingColor) -> RustBuffer {
+    return FfiConverterTypeRatingColor.lower(value)
+}
+
+
+
+/**
  * A kind of reference data.
  */
 
@@ -6240,7 +7233,7 @@ public enum ReportAction: Equatable, Hashable {
          */note: String
     )
     /**
-     * Supervisor: send back.
+     * Supervisor: send back to the assignee.
      */
     case sendBack(
         /**
@@ -6336,6 +7329,208 @@ public func FfiConverterTypeReportAction_lift(_ buf: RustBuffer) throws -> Repor
 #endif
 public func FfiConverterTypeReportAction_lower(_ value: ReportAction) -> RustBuffer {
     return FfiConverterTypeReportAction.lower(value)
+}
+
+
+
+/**
+ * Which reports a list shows.
+ */
+
+public enum ReportFilter: Equatable, Hashable {
+    
+    /**
+     * Reports in a status.
+     */
+    case status(
+        /**
+         * The status.
+         */status: ReportStatus
+    )
+    /**
+     * Reports of a category.
+     */
+    case category(
+        /**
+         * Category code (reference data of kind `Category`).
+         */category: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ReportFilter: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReportFilter: FfiConverterRustBuffer {
+    typealias SwiftType = ReportFilter
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportFilter {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .status(status: try FfiConverterTypeReportStatus.read(from: &buf)
+        )
+        
+        case 2: return .category(category: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ReportFilter, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .status(status):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeReportStatus.write(status, into: &buf)
+            
+        
+        case let .category(category):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(category, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportFilter_lift(_ buf: RustBuffer) throws -> ReportFilter {
+    return try FfiConverterTypeReportFilter.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportFilter_lower(_ value: ReportFilter) -> RustBuffer {
+    return FfiConverterTypeReportFilter.lower(value)
+}
+
+
+
+/**
+ * A status of an issue report.
+ */
+
+public enum ReportStatus: Equatable, Hashable {
+    
+    /**
+     * Reported, nobody assigned.
+     */
+    case reported
+    /**
+     * Someone is to handle it.
+     */
+    case assigned
+    /**
+     * Being handled.
+     */
+    case inProgress
+    /**
+     * Handled; waiting for a supervisor to close it.
+     */
+    case resolved
+    /**
+     * Done.
+     */
+    case closed
+    /**
+     * Sent back after being resolved or closed.
+     */
+    case reopened
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ReportStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReportStatus: FfiConverterRustBuffer {
+    typealias SwiftType = ReportStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .reported
+        
+        case 2: return .assigned
+        
+        case 3: return .inProgress
+        
+        case 4: return .resolved
+        
+        case 5: return .closed
+        
+        case 6: return .reopened
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ReportStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .reported:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .assigned:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .inProgress:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .resolved:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .closed:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .reopened:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportStatus_lift(_ buf: RustBuffer) throws -> ReportStatus {
+    return try FfiConverterTypeReportStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportStatus_lower(_ value: ReportStatus) -> RustBuffer {
+    return FfiConverterTypeReportStatus.lower(value)
 }
 
 
@@ -6441,6 +7636,167 @@ public func FfiConverterTypeRole_lift(_ buf: RustBuffer) throws -> Role {
 #endif
 public func FfiConverterTypeRole_lower(_ value: Role) -> RustBuffer {
     return FfiConverterTypeRole.lower(value)
+}
+
+
+
+/**
+ * How serious an item is; weighs in the company's rating.
+ */
+
+public enum Severity: Equatable, Hashable {
+    
+    /**
+     * 一般.
+     */
+    case minor
+    /**
+     * 较重.
+     */
+    case major
+    /**
+     * 严重: a safety risk.
+     */
+    case critical
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Severity: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSeverity: FfiConverterRustBuffer {
+    typealias SwiftType = Severity
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Severity {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .minor
+        
+        case 2: return .major
+        
+        case 3: return .critical
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Severity, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .minor:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .major:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .critical:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSeverity_lift(_ buf: RustBuffer) throws -> Severity {
+    return try FfiConverterTypeSeverity.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSeverity_lower(_ value: Severity) -> RustBuffer {
+    return FfiConverterTypeSeverity.lower(value)
+}
+
+
+
+/**
+ * Why a photo's upload has stopped.
+ */
+
+public enum UploadBlock: Equatable, Hashable {
+    
+    /**
+     * The server refused it: no record it holds in the user's area refers to it (say, the
+     * record's change was refused). Tried again once such a record is accepted.
+     */
+    case refused
+    /**
+     * Its file is gone from this device; import the photo again.
+     */
+    case missing
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension UploadBlock: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUploadBlock: FfiConverterRustBuffer {
+    typealias SwiftType = UploadBlock
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UploadBlock {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .refused
+        
+        case 2: return .missing
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: UploadBlock, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .refused:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .missing:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUploadBlock_lift(_ buf: RustBuffer) throws -> UploadBlock {
+    return try FfiConverterTypeUploadBlock.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUploadBlock_lower(_ value: UploadBlock) -> RustBuffer {
+    return FfiConverterTypeUploadBlock.lower(value)
 }
 
 
@@ -6560,6 +7916,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeBlockedPhoto: FfiConverterRustBuffer {
+    typealias SwiftType = [BlockedPhoto]
+
+    public static func write(_ value: [BlockedPhoto], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBlockedPhoto.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BlockedPhoto] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BlockedPhoto]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBlockedPhoto.read(from: &buf))
         }
         return seq
     }
@@ -6843,6 +8224,31 @@ fileprivate struct FfiConverterSequenceTypeReferenceItem: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeRefusedChange: FfiConverterRustBuffer {
+    typealias SwiftType = [RefusedChange]
+
+    public static func write(_ value: [RefusedChange], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRefusedChange.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RefusedChange] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RefusedChange]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRefusedChange.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeRefusedRecord: FfiConverterRustBuffer {
     typealias SwiftType = [RefusedRecord]
 
@@ -7095,28 +8501,40 @@ private let initializationResult: InitializationResult = {
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_create_report() != 25158) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_list_orders() != 19401) {
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_escalate_report() != 9942) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_list_reports_by_status() != 63697) {
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_list_orders() != 47983) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_list_reports() != 54782) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_my_todos() != 46582) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_order() != 40987) {
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_order() != 13177) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_report() != 36628) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_send_back_visit() != 49552) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_add_resident() != 40869) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_blocked_photos() != 15798) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_create_household() != 7093) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_device_id() != 28122) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_discard_unsent_changes() != 50716) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_household() != 46532) {
@@ -7149,6 +8567,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_resolve_conflict() != 21226) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_retry_missing_thumbnails() != 16713) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_search_residents() != 41682) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -7162,6 +8583,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_subscribe() != 41446) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_sync_status() != 19674) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_tag_resident() != 26754) {

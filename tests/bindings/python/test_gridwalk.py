@@ -177,7 +177,7 @@ class BindingsTest(unittest.TestCase):
         company = gw.Actor(user_id="liu", role=gw.Role.COMPANY_STAFF, company="P01")
         hid = store.create_household(gw.Actor(user_id="w", role=gw.Role.GRID_WORKER, company=None), household("601"), now_ms())
         photo = store.import_photo(hid, str(PHOTOS / "landscape_3.jpg"), None, None)
-        item = gw.NewOrderItem(description="消防通道堆物", severity="critical", before_photos=[photo])
+        item = gw.NewOrderItem(description="消防通道堆物", severity=gw.Severity.CRITICAL, before_photos=[photo])
         oid = store.create_order(inspector, gw.NewOrder(title="整改", compound="Q1", company="P01",
                                                           deadline=now_ms() + 86_400_000, items=[item]), now_ms())
         store.act_on_order(inspector, oid, gw.OrderAction.ISSUE(), now_ms())
@@ -188,11 +188,40 @@ class BindingsTest(unittest.TestCase):
         store.act_on_order(company, oid, gw.OrderAction.ANSWER(items=["item-1"], note="已清理", photos=[photo]), now_ms())
         self.assertEqual([t.kind for t in store.my_todos(inspector)], ["verify_order"])
         store.act_on_order(inspector, oid, gw.OrderAction.VERIFY(), now_ms())
-        detail = store.order(oid)
-        self.assertEqual(detail.status, "verified")
+        detail = store.order(oid, now_ms())
+        self.assertEqual(detail.status, gw.OrderStatus.VERIFIED)
+        self.assertEqual((detail.company, detail.overdue, detail.items[0].severity),
+                         ("P01", False, gw.Severity.CRITICAL))
         self.assertEqual([h.kind for h in detail.history], ["issue", "acknowledge", "answer", "verify"])
-        self.assertEqual([o.id for o in store.list_orders(inspector, "status:verified", now_ms(), 10)], [oid])
-        self.assertEqual(store.company_ratings(now_ms())[0].color, "green")
+        self.assertEqual(detail.history[2].photos[0].full, photo.full, "the after-photo is in the history")
+        verified = store.list_orders(inspector, gw.OrderFilter.STATUS(status=gw.OrderStatus.VERIFIED), now_ms(), 10)
+        self.assertEqual([o.id for o in verified], [oid])
+        rating = store.company_ratings(now_ms())[0]
+        self.assertEqual((rating.company, rating.orders, rating.on_time_rate, rating.overdue, rating.color),
+                         ("P01", 1, 1.0, 0, gw.RatingColor.GREEN), "answered on time, verified: green")
+
+    def test_a_report_is_escalated_and_a_visit_sent_back(self):
+        store = self.store("reports")
+        worker = gw.Actor(user_id="w", role=gw.Role.GRID_WORKER, company=None)
+        inspector = gw.Actor(user_id="zhao", role=gw.Role.INSPECTOR, company=None)
+        supervisor = gw.Actor(user_id="s", role=gw.Role.SUPERVISOR, company=None)
+        here = gw.Location(lat=39.9, lon=116.4)
+        rid = store.create_report(worker, gw.NewReport(category="fire_safety", description="消防通道堆物", grid="C01-G01",
+                                                        compound="Q1", location=here, photos=[]), now_ms())
+        self.assertEqual(store.report(rid).location, here)
+        listed = store.list_reports(gw.ReportFilter.CATEGORY(category="fire_safety"), 10)
+        self.assertEqual([(r.id, r.status) for r in listed], [(rid, gw.ReportStatus.REPORTED)])
+        item = gw.NewOrderItem(description="消防通道堆物", severity=gw.Severity.MAJOR, before_photos=[])
+        oid = store.escalate_report(inspector, rid, gw.NewOrder(title="整改", compound="Q1", company="P01",
+                                                                deadline=now_ms() + 86_400_000, items=[item]), now_ms())
+        self.assertEqual(store.report(rid).escalated_to, oid)
+        self.assertEqual(store.order(oid, now_ms()).from_report, rid)
+
+        hid = store.create_household(worker, household("602"), now_ms())
+        vid = store.record_visit(worker, hid, gw.NewVisit(at=now_ms(), purpose="routine", notes="", location=None, photos=[]), now_ms())
+        store.send_back_visit(supervisor, hid, vid, "没有记录走访内容", now_ms())
+        todos = store.my_todos(worker)
+        self.assertIn(("visit_sent_back", "没有记录走访内容"), [(t.kind, t.note) for t in todos])
 
     def test_a_wrong_password_is_a_typed_exception(self):
         session = gw.SyncSession(self.server.url, None)
