@@ -18,22 +18,54 @@ impl Timestamp {
     pub fn now() -> Self {
         let ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
             .unwrap_or(0);
         Timestamp(ms)
     }
 
-    /// This moment minus a number of days.
+    /// This moment minus a number of days, saturating at the ends of the range: timestamps
+    /// arrive from devices, and arithmetic on a crafted one must not panic or wrap.
     pub fn minus_days(self, days: i64) -> Self {
-        Timestamp(self.0 - days * Self::DAY_MS)
+        Timestamp(self.0.saturating_sub(days.saturating_mul(Self::DAY_MS)))
     }
 
     /// The calendar date (UTC+8, China Standard Time) of this moment.
+    ///
+    /// Never panics: a moment outside the calendar's range (years -9999 to 9999) gives the
+    /// first or last date it has, because timestamps come from devices and a crafted one must
+    /// not bring down a page or a sync that formats it.
     pub fn china_date(self) -> time::Date {
-        let offset = time::UtcOffset::from_hms(8, 0, 0).expect("valid offset");
-        time::OffsetDateTime::from_unix_timestamp_nanos(self.0 as i128 * 1_000_000)
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-            .to_offset(offset)
-            .date()
+        const CHINA: time::UtcOffset = time::macros::offset!(+8);
+        match time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000) {
+            // Only the last hours of 9999-12-31 overflow when moved to UTC+8; their UTC date
+            // is already the last date there is.
+            Ok(utc) => utc.checked_to_offset(CHINA).unwrap_or(utc).date(),
+            Err(_) if self.0 < 0 => time::Date::MIN,
+            Err(_) => time::Date::MAX,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn china_date_is_eight_hours_ahead_of_utc() {
+        // 2026-11-24T16:00:00Z is already the 25th in Beijing.
+        let t = Timestamp(1_795_536_000_000);
+        assert_eq!(t.china_date(), time::macros::date!(2026 - 11 - 25));
+    }
+
+    #[test]
+    fn extreme_moments_do_not_panic() {
+        // 9999-12-31T20:00:00Z: valid in UTC, past the calendar's end in UTC+8.
+        let last_evening = Timestamp(253_402_286_400_000);
+        assert_eq!(last_evening.china_date(), time::Date::MAX);
+        assert_eq!(Timestamp(i64::MAX).china_date(), time::Date::MAX);
+        assert_eq!(Timestamp(i64::MIN).china_date(), time::Date::MIN);
+        assert_eq!(Timestamp(i64::MIN).minus_days(200), Timestamp(i64::MIN));
+        assert_eq!(Timestamp(-1).minus_days(i64::MAX), Timestamp(i64::MIN));
+        assert_eq!(Timestamp(i64::MAX).minus_days(-1), Timestamp(i64::MAX));
     }
 }

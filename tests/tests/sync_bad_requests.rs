@@ -61,6 +61,24 @@ async fn malformed_requests_get_a_clear_4xx_and_the_server_stays_up() {
         status, 413,
         "an oversized body is refused before it is read"
     );
+    // A compressed bomb: 20 KB on the wire, 64 MB inflated. The limit is on what it inflates to.
+    let bomb = zstd::encode_all(&vec![0u8; 64 * 1024 * 1024][..], 19).unwrap();
+    assert!(bomb.len() < 100 * 1024);
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/v1/sync"))
+        .bearer_auth(&token)
+        .header("content-type", wire::CBOR)
+        .header("content-encoding", "zstd")
+        .body(bomb)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status().as_u16(),
+        413,
+        "a compressed bomb is cut off at the limit"
+    );
+    healthy(url).await;
 
     let mut rng = rand::rng();
     for data in [

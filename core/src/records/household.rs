@@ -770,7 +770,8 @@ impl<'a> HouseholdWriter<'a> {
         Ok(())
     }
 
-    /// Writes one value to the field a [`FieldConflict`] names, which ends the conflict.
+    /// Writes one value to the field a [`FieldConflict`] names, which ends the conflict. A
+    /// resident's ID number or phone is normalised first.
     pub fn put_field(&mut self, path: &str, value: &str) -> Result<(), WriteError> {
         let unknown = || Refusal::UnknownField {
             path: path.to_owned(),
@@ -791,6 +792,9 @@ impl<'a> HouseholdWriter<'a> {
             }
             ["residents", rid, key] if RESIDENT_FIELDS.contains(key) => {
                 let obj = resident_obj(self.doc, self.id, &ResidentId::from(*rid))?;
+                // Written in the form every other write uses (ID number upper-case, phone as
+                // digits), so the check accepts it and duplicate matching sees it.
+                let value = crate::rules::household::canonical_resident_value(key, value);
                 self.doc.put(&obj, *key, value)?;
             }
             _ => return Err(unknown().into()),

@@ -84,10 +84,10 @@ impl RecordView {
     ) -> Result<(), Refusal> {
         match (self, before) {
             (RecordView::Household(after), None) => {
-                rules::household::check_change(actor.role, None, after, validation)
+                rules::household::check_change_by(actor, None, after, validation)
             }
             (RecordView::Household(after), Some(RecordView::Household(b))) => {
-                rules::household::check_change(actor.role, Some(b), after, validation)
+                rules::household::check_change_by(actor, Some(b), after, validation)
             }
             (RecordView::Order(after), None) => rules::order::check_change(actor, None, after),
             (RecordView::Order(after), Some(RecordView::Order(b))) => {

@@ -116,10 +116,26 @@ pub fn record_findings(h: &Household) -> Vec<Finding> {
         push(
             FindingKind::ConflictingEdits,
             c.field.clone(),
-            c.values.join(" | "),
+            conflict_detail(&c.field, &c.values),
         );
     }
     out
+}
+
+/// The detail of a conflicting-edits finding: the values, masked when the field holds
+/// personal data. The list is shown on the device and the supervisors' pages, where ID numbers
+/// and phones are only ever shown masked.
+pub fn conflict_detail(field: &str, values: &[String]) -> String {
+    let mask: fn(&str) -> String = match field.rsplit('.').next() {
+        Some("id_number") if field.starts_with("residents.") => id_number::mask,
+        Some("phone") if field.starts_with("residents.") => phone::mask,
+        _ => str::to_owned,
+    };
+    values
+        .iter()
+        .map(|v| mask(v))
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 /// The resident that makes this household an elderly person living alone on `today`: one

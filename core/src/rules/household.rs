@@ -7,13 +7,21 @@
 //! Values already in the record are not judged again: an old ledger's bad ID number is a
 //! finding for a worker to check, not a reason to refuse their next visit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use super::permissions::{Field, Role, may_change_household};
+use super::permissions::{Actor, Field, Role, may_change_household};
 use super::{Refusal, id_number, phone};
 use crate::records::household::{
     Address, Household, NewHousehold, NewResident, Resident, ResidentPatch,
 };
+use crate::time::Timestamp;
+
+/// The earliest time a visit or review may carry: 2000-01-01T00:00:00Z. Times come from
+/// devices; a range this wide holds every honest one and keeps crafted ones (year 9999, negative)
+/// out of the dates the pages and exports print.
+pub const EARLIEST_EVENT_AT: Timestamp = Timestamp(946_684_800_000);
+/// The time before which a visit or review must be: 2100-01-01T00:00:00Z.
+pub const LATEST_EVENT_AT: Timestamp = Timestamp(4_102_444_800_000);
 
 /// How strictly new values are judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +79,7 @@ fn normalise_id_number(v: Option<&str>, validation: Validation) -> Result<Option
     let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    match (id_number::parse(v), validation) {
+    match (id_number::parse_on(v, latest_birth_date()), validation) {
         (Ok(id), _) => Ok(Some(id.number)),
         (Err(_), Validation::Ledger) => Ok(Some(v.to_ascii_uppercase())),
         (Err(problem), Validation::Strict) => Err(Refusal::InvalidIdNumber {
@@ -89,10 +97,40 @@ fn normalise_phone(v: Option<&str>, validation: Validation) -> Result<Option<Str
         (Ok(p), _) => Ok(Some(p.digits().to_owned())),
         (Err(_), Validation::Ledger) => Ok(Some(v.to_owned())),
         (Err(problem), Validation::Strict) => Err(Refusal::InvalidPhone {
-            value: v.to_owned(),
+            masked: phone::mask(v),
             problem,
         }),
     }
+}
+
+/// The canonical form of a value written to the resident field `key` (`id_number`, `phone`,
+/// `name`, …) when a person picks it to end a conflict: what [`check_change`] requires. A value
+/// that does not parse is returned as given, so the check refuses it with its reason, unless it
+/// is the value the record already held.
+pub fn canonical_resident_value(key: &str, value: &str) -> String {
+    let trimmed = value.trim();
+    match key {
+        "id_number" => id_number::parse(trimmed)
+            .map(|id| id.number)
+            .unwrap_or_else(|_| value.to_owned()),
+        "phone" if trimmed.is_empty() => String::new(),
+        "phone" => phone::parse(trimmed)
+            .map(|p| p.digits().to_owned())
+            .unwrap_or_else(|_| value.to_owned()),
+        "name" => trimmed.to_owned(),
+        _ => value.to_owned(),
+    }
+}
+
+/// The latest birth date a new ID number may carry: tomorrow in China by this machine's clock.
+///
+/// The one place the rules read the clock, because "born in the future" has no meaning
+/// without one and [`check_change`] is not given the time. The day of slack keeps a device and
+/// the server whose clocks differ by hours from disagreeing about a baby born today. Only new
+/// values are judged with it, so a decision never changes later.
+fn latest_birth_date() -> time::Date {
+    let today = Timestamp::now().china_date();
+    today.next_day().unwrap_or(today)
 }
 
 /// Checks the address has every part.
@@ -119,7 +157,67 @@ pub fn check_new_household(role: Role, new: &NewHousehold) -> Result<(), Refusal
     check_address(&new.address)
 }
 
+/// Checks a change from `before` (`None` for a new record) to `after` made by `actor`: everything
+/// [`check_change`] checks for the actor's role, and that each new visit and review is in the
+/// actor's own name.
+///
+/// Every role is held to authorship, administrators too: every honest write path records a
+/// visit or review under the signed-in user, and a visit is a claim that this person was at the
+/// door, which nobody can make for someone else (a supervisor correcting a record does so by
+/// editing fields, not by adding visits in a worker's trail).
+pub fn check_change_by(
+    actor: &Actor,
+    before: Option<&Household>,
+    after: &Household,
+    validation: Validation,
+) -> Result<(), Refusal> {
+    check_change(actor.role, before, after, validation)?;
+    let old_visits: HashSet<_> = before
+        .into_iter()
+        .flat_map(|b| b.visits.iter().map(|v| &v.id))
+        .collect();
+    for v in after.visits.iter().filter(|v| !old_visits.contains(&v.id)) {
+        if v.worker != actor.user_id {
+            return Err(Refusal::IllegalEvent {
+                reason: format!(
+                    "visit {} is in the name of {:?}, but {} recorded it; a visit can only be \
+                     recorded in one's own name",
+                    v.id, v.worker, actor.user_id
+                ),
+            });
+        }
+    }
+    let old_reviews: HashSet<_> = before
+        .into_iter()
+        .flat_map(|b| b.reviews.iter().map(|r| &r.id))
+        .collect();
+    for r in after
+        .reviews
+        .iter()
+        .filter(|r| !old_reviews.contains(&r.id))
+    {
+        if r.by != actor.user_id {
+            return Err(Refusal::IllegalEvent {
+                reason: format!(
+                    "review {} is in the name of {:?}, but {} made it; a review can only be made \
+                     in one's own name",
+                    r.id, r.by, actor.user_id
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Checks a change from `before` (`None` for a new record) to `after` made by `role`.
+///
+/// This judges what a role may do but cannot know who the user is: callers that have the
+/// [`Actor`] should use [`check_change_by`], which also checks that new visits and reviews are
+/// in the actor's name.
+///
+/// Besides the winning value of each field, every value concurrent edits left in a field (the
+/// values a person may later pick, see [`Household::conflicts`]) is judged too when it is new,
+/// so a pushed edit that loses the merge cannot store what the rules would refuse.
 pub fn check_change(
     role: Role,
     before: Option<&Household>,
@@ -135,7 +233,16 @@ pub fn check_change(
         if !after.visits.is_empty() {
             may_change_household(role, Field::NewVisit)?;
         }
-        return Ok(());
+        for v in &after.visits {
+            check_event_time("visit", &v.id.to_string(), v.at)?;
+        }
+        if !after.reviews.is_empty() {
+            may_change_household(role, Field::Review)?;
+        }
+        for r in &after.reviews {
+            check_event_time("review", &r.id, r.at)?;
+        }
+        return check_conflicts(role, None, after, validation);
     };
 
     if before.address != after.address {
@@ -174,6 +281,10 @@ pub fn check_change(
     if after.visits.len() > before.visits.len() {
         may_change_household(role, Field::NewVisit)?;
     }
+    let old_visits: HashSet<_> = before.visits.iter().map(|v| &v.id).collect();
+    for v in after.visits.iter().filter(|v| !old_visits.contains(&v.id)) {
+        check_event_time("visit", &v.id.to_string(), v.at)?;
+    }
     for r in &before.reviews {
         if !after.reviews.contains(r) {
             return Err(Refusal::IllegalEvent {
@@ -190,6 +301,7 @@ pub fn check_change(
         .filter(|r| !before.reviews.iter().any(|b| b.id == r.id))
     {
         may_change_household(role, Field::Review)?;
+        check_event_time("review", &r.id, r.at)?;
         if r.note.trim().is_empty() {
             return Err(Refusal::MissingField {
                 field: "review comment",
@@ -201,7 +313,130 @@ pub fn check_change(
             });
         }
     }
+    check_conflicts(role, Some(before), after, validation)
+}
+
+/// Refuses a visit or review time outside [`EARLIEST_EVENT_AT`]..[`LATEST_EVENT_AT`].
+fn check_event_time(what: &str, id: &str, at: Timestamp) -> Result<(), Refusal> {
+    if (EARLIEST_EVENT_AT..LATEST_EVENT_AT).contains(&at) {
+        Ok(())
+    } else {
+        Err(Refusal::IllegalEvent {
+            reason: format!(
+                "{what} {id} has time {} ms, outside the years 2000 to 2099",
+                at.0
+            ),
+        })
+    }
+}
+
+/// Judges every value concurrent edits left in a field that `before` did not already hold,
+/// as if it had been written: the role must be allowed to change the field, and ID numbers and
+/// phones must be valid and canonical. The typed view holds only each field's winning value,
+/// so without this a losing value would be stored unjudged and offered to a person to pick.
+fn check_conflicts(
+    role: Role,
+    before: Option<&Household>,
+    after: &Household,
+    validation: Validation,
+) -> Result<(), Refusal> {
+    for c in &after.conflicts {
+        let known = before
+            .map(|b| known_values(b, &c.field))
+            .unwrap_or_default();
+        let mut new_values = c.values.iter().filter(|v| !known.contains(*v)).peekable();
+        if new_values.peek().is_none() {
+            continue;
+        }
+        let (field, resident_key) =
+            conflict_field(&c.field).ok_or_else(|| Refusal::UnknownField {
+                path: c.field.clone(),
+            })?;
+        // Creating a household includes writing every field of it; the role was judged for that.
+        if before.is_some() {
+            may_change_household(role, field)?;
+        }
+        for v in new_values {
+            match resident_key {
+                Some("name") if v.trim().is_empty() => {
+                    return Err(Refusal::MissingField {
+                        field: "resident name",
+                    });
+                }
+                // An empty ID number or phone is a cleared one, which is always allowed.
+                Some("id_number") if !v.is_empty() && validation == Validation::Strict => {
+                    check_id_number(v)?
+                }
+                Some("phone") if !v.is_empty() && validation == Validation::Strict => {
+                    check_phone(v)?
+                }
+                _ => {}
+            }
+        }
+    }
     Ok(())
+}
+
+/// The permission a conflict path needs, and for a resident field its key.
+fn conflict_field(path: &str) -> Option<(Field, Option<&str>)> {
+    if let Some(rest) = path.strip_prefix("residents.") {
+        let (_, key) = rest.rsplit_once('.')?;
+        let field = match key {
+            "name" => Field::ResidentName,
+            "id_number" => Field::ResidentIdNumber,
+            "phone" => Field::ResidentPhone,
+            "relation" => Field::ResidentRelation,
+            "registration" => Field::ResidentRegistration,
+            "moved_out" => Field::ResidentMovedOut,
+            _ => return None,
+        };
+        return Some((field, Some(key)));
+    }
+    match path {
+        "house_use" => Some((Field::HouseUse, None)),
+        "notes" => Some((Field::Notes, None)),
+        p if p.starts_with("address.") => Some((Field::Address, None)),
+        _ => None,
+    }
+}
+
+/// Every value the field at `path` held in `h`, as [`Household::conflicts`] writes values: its
+/// conflicting values if it had any, and its winning value.
+fn known_values(h: &Household, path: &str) -> Vec<String> {
+    let mut out: Vec<String> = h
+        .conflicts
+        .iter()
+        .filter(|c| c.field == path)
+        .flat_map(|c| c.values.iter().cloned())
+        .collect();
+    let winning = if let Some(rest) = path.strip_prefix("residents.") {
+        rest.rsplit_once('.').and_then(|(rid, key)| {
+            let r = h.residents.iter().find(|r| r.id.as_str() == rid)?;
+            Some(match key {
+                "name" => r.name.clone(),
+                "id_number" => r.id_number.clone().unwrap_or_default(),
+                "phone" => r.phone.clone().unwrap_or_default(),
+                "relation" => r.relation.as_str().to_owned(),
+                "registration" => r.registration.as_str().to_owned(),
+                "moved_out" => r.moved_out.to_string(),
+                _ => return None,
+            })
+        })
+    } else if let Some(key) = path.strip_prefix("address.") {
+        h.address
+            .parts()
+            .into_iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.to_owned())
+    } else {
+        match path {
+            "house_use" => Some(h.house_use.as_str().to_owned()),
+            "notes" => Some(h.notes.clone()),
+            _ => None,
+        }
+    };
+    out.extend(winning);
+    out
 }
 
 fn check_new_resident(role: Role, r: &Resident, validation: Validation) -> Result<(), Refusal> {
@@ -257,18 +492,39 @@ fn check_values(
     if let Some(id) = &r.id_number
         && was.and_then(|w| w.id_number.as_ref()) != Some(id)
     {
-        id_number::parse(id).map_err(|problem| Refusal::InvalidIdNumber {
-            masked: id_number::mask(id),
-            problem,
-        })?;
+        check_id_number(id)?;
     }
     if let Some(p) = &r.phone
         && was.and_then(|w| w.phone.as_ref()) != Some(p)
     {
-        phone::parse(p).map_err(|problem| Refusal::InvalidPhone {
-            value: p.clone(),
-            problem,
-        })?;
+        check_phone(p)?;
+    }
+    Ok(())
+}
+
+/// A new ID number must be valid, born no later than today, and canonical: a lower-case x or
+/// spaces would make the same person two people to duplicate checks and searches.
+fn check_id_number(id: &str) -> Result<(), Refusal> {
+    let refuse = |problem| Refusal::InvalidIdNumber {
+        masked: id_number::mask(id),
+        problem,
+    };
+    let parsed = id_number::parse_on(id, latest_birth_date()).map_err(refuse)?;
+    if parsed.number != id {
+        return Err(refuse(id_number::IdNumberProblem::NotCanonical));
+    }
+    Ok(())
+}
+
+/// A new phone must parse and be stored as its digits alone, as [`normalise_resident`] writes it.
+fn check_phone(p: &str) -> Result<(), Refusal> {
+    let refuse = |problem| Refusal::InvalidPhone {
+        masked: phone::mask(p),
+        problem,
+    };
+    let parsed = phone::parse(p).map_err(refuse)?;
+    if parsed.digits() != p {
+        return Err(refuse(phone::PhoneProblem::NotCanonical));
     }
     Ok(())
 }

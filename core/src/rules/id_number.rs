@@ -31,6 +31,14 @@ pub enum IdNumberProblem {
     /// Characters 7 to 14 are not a real date.
     #[error("{0} is not a real birth date")]
     BadBirthDate(String),
+    /// Characters 7 to 14 are a date after today: nobody is born in the future. The date is
+    /// left out of the message, since a plausible one is personal data.
+    #[error("its birth date is in the future")]
+    FutureBirthDate,
+    /// Valid, but not written the one way records hold it (18 characters, upper-case X, no
+    /// spaces), so equal numbers would not compare equal.
+    #[error("it is not written in canonical form (18 characters, upper-case X)")]
+    NotCanonical,
     /// The last character does not match the checksum of the first 17.
     #[error("the check digit is {found} but should be {expected}")]
     BadCheckDigit {
@@ -120,6 +128,18 @@ pub fn parse(input: &str) -> Result<IdNumber, IdNumberProblem> {
     })
 }
 
+/// Parses and checks an ID number like [`parse`], and also refuses a birth date after `today`.
+///
+/// [`parse`] itself has no notion of today, so that findings and projections computed from a
+/// record stay the same whenever they are computed; the check of new input uses this.
+pub fn parse_on(input: &str, today: time::Date) -> Result<IdNumber, IdNumberProblem> {
+    let id = parse(input)?;
+    if id.birth_date > today {
+        return Err(IdNumberProblem::FutureBirthDate);
+    }
+    Ok(id)
+}
+
 fn birth_date_of(yyyymmdd: &str) -> Option<time::Date> {
     let year: i32 = yyyymmdd[0..4].parse().ok()?;
     let month: u8 = yyyymmdd[4..6].parse().ok()?;
@@ -194,6 +214,21 @@ mod tests {
             Err(IdNumberProblem::BadCharacter(18))
         );
         assert_eq!(parse("张三"), Err(IdNumberProblem::WrongLength(2)));
+    }
+
+    #[test]
+    fn refuses_a_birth_date_after_today() {
+        let today = time::macros::date!(2026 - 11 - 24);
+        let born_today = "11010520261124001";
+        let born_today = format!("{born_today}{}", check_char(born_today.as_bytes()));
+        assert!(parse_on(&born_today, today).is_ok());
+        let tomorrow = "11010520261125001";
+        let tomorrow = format!("{tomorrow}{}", check_char(tomorrow.as_bytes()));
+        assert!(parse(&tomorrow).is_ok());
+        assert_eq!(
+            parse_on(&tomorrow, today),
+            Err(IdNumberProblem::FutureBirthDate)
+        );
     }
 
     #[test]

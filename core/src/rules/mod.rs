@@ -26,10 +26,11 @@ pub enum Refusal {
         problem: id_number::IdNumberProblem,
     },
     /// A phone number that cannot be a phone number at all.
-    #[error("phone number {value:?} is not valid: {problem}")]
+    #[error("phone number {masked} is not valid: {problem}")]
     InvalidPhone {
-        /// The number as typed.
-        value: String,
+        /// The number as typed, masked: the message is logged by the server and sent back to
+        /// the device, and a phone number is personal data.
+        masked: String,
         /// What is wrong with it.
         problem: phone::PhoneProblem,
     },

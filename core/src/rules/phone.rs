@@ -15,6 +15,10 @@ pub enum PhoneProblem {
     /// Fewer than 7 or more than 13 digits once the country code is removed.
     #[error("it has {0} digits; phone numbers have 7 to 13")]
     WrongLength(usize),
+    /// A number that parses but is not stored as its digits alone (no country code, spaces or
+    /// dashes), so the same number would not match itself in searches and duplicate checks.
+    #[error("it is not normalised to its digits")]
+    NotCanonical,
 }
 
 /// A phone number after normalisation.

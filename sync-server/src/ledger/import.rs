@@ -209,6 +209,7 @@ pub fn preview(
         .into_iter()
         .map(|b| b.id)
         .collect();
+    let today = gridwalk_core::Timestamp::now().china_date();
     let mut bad = Vec::new();
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
     let mut households: BTreeMap<Address, NewHousehold> = BTreeMap::new();
@@ -249,7 +250,7 @@ pub fn preview(
         }
         let id = row.get("id_number").to_ascii_uppercase();
         if !id.is_empty() {
-            if let Err(problem) = id_number::parse(&id) {
+            if let Err(problem) = id_number::parse_on(&id, today) {
                 refuse(format!("bad ID number {}: {problem}", id_number::mask(&id)));
                 continue;
             }
