@@ -6,6 +6,7 @@ use std::path::Path;
 use gridwalk_core::records::household::{
     NewVisit, Registration, Relation, SpecialGroup, VisitPurpose,
 };
+use gridwalk_core::store::PROJECTION_TABLES;
 use gridwalk_core::{NewResident, RecordId, ResidentId, ResidentPatch, Timestamp};
 use gridwalk_tests::{Device, TestServer, household};
 use proptest::prelude::*;
@@ -47,52 +48,12 @@ fn resident(name: &str) -> NewResident {
     }
 }
 
-/// Tables that are not projections of the documents: the documents and store facts, reference
-/// data, a device's sync progress, the server's change log, and which photo files a device
-/// holds or could not get. Their values legitimately differ between the devices and the server.
-const NOT_PROJECTIONS: &[&str] = &[
-    "meta",
-    "document",
-    "document_chunk",
-    "reference_item",
-    "sync_cursor",
-    "sync_status",
-    "change_log",
-    "photo",
-    "thumbnail_miss",
-];
-
-/// The projection rows of one household, as text: every projection table (any table not in
-/// [`NOT_PROJECTIONS`], so a new one is compared too), the rows that belong to the record.
+/// The projection rows of one household, as text: from every one of the core's projection
+/// tables, the rows that belong to the record.
 fn rows(path: &Path, id: &RecordId) -> Vec<String> {
     let conn = rusqlite::Connection::open(path).unwrap();
-    let tables: Vec<String> = conn
-        .prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        )
-        .unwrap()
-        .query_map([], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .filter(|t| !NOT_PROJECTIONS.contains(&t.as_str()))
-        .collect();
-    for expected in [
-        "household",
-        "resident",
-        "finding",
-        "visit",
-        "photo_ref",
-        "todo",
-        "work_order",
-        "report",
-    ] {
-        assert!(
-            tables.iter().any(|t| t == expected),
-            "{expected} is compared"
-        );
-    }
     let mut out = Vec::new();
-    for table in tables {
+    for table in PROJECTION_TABLES {
         let columns: Vec<String> = conn
             .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
             .unwrap()

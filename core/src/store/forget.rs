@@ -10,9 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::params;
-
-use super::{ChangeEvent, Origin, Store, documents};
+use super::{ChangeEvent, Origin, Store, documents, projection};
 use crate::error::{Error, Result};
 use crate::ids::RecordId;
 use crate::records::RecordKind;
@@ -69,14 +67,7 @@ impl Store {
                 if view.scopes().iter().any(|s| scopes.contains(s)) {
                     continue;
                 }
-                // The document's own rows (chunks, visits, photo references, to-dos, order and
-                // report rows) go with it by foreign key; the household row, and its residents
-                // and findings, are keyed apart.
-                tx.execute("DELETE FROM household WHERE id = ?1", params![id.as_str()])
-                    .and_then(|_| {
-                        tx.execute("DELETE FROM document WHERE id = ?1", params![id.as_str()])
-                    })
-                    .map_err(err())?;
+                projection::delete_record(&tx, &id)?;
                 forgotten.push((id, kind));
             }
             drop(settled);

@@ -20,6 +20,7 @@ pub mod notify;
 pub mod outbox;
 pub mod photos;
 mod projection;
+pub use projection::PROJECTION_TABLES;
 pub mod queries;
 
 use std::collections::BTreeSet;
@@ -669,11 +670,10 @@ impl Store {
             .map_err(Error::storage("rebuilding lists"))?;
         // Emptied first so rows of an older shape (or left by an older app's bugs) do not
         // outlive the rebuild. Residents and findings go with their household.
-        tx.execute_batch(
-            "DELETE FROM household; DELETE FROM resident; DELETE FROM finding; DELETE FROM visit;
-             DELETE FROM photo_ref; DELETE FROM todo; DELETE FROM work_order; DELETE FROM report;",
-        )
-        .map_err(Error::storage("rebuilding lists"))?;
+        for table in PROJECTION_TABLES {
+            tx.execute(&format!("DELETE FROM {table}"), [])
+                .map_err(Error::storage("rebuilding lists"))?;
+        }
         let ids: Vec<String> = tx
             .prepare("SELECT id FROM document")
             .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())

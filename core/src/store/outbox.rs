@@ -169,13 +169,7 @@ impl Store {
             let mut d = documents::load(&tx, id, &w.actor)?.ok_or_else(|| not_found(id))?;
             let kind = RecordKind::parse(&d.kind).ok_or_else(|| not_found(id))?;
             match acked {
-                None => {
-                    tx.execute("DELETE FROM household WHERE id = ?1", [id.as_str()])
-                        .and_then(|_| {
-                            tx.execute("DELETE FROM document WHERE id = ?1", [id.as_str()])
-                        })
-                        .map_err(err())?;
-                }
+                None => projection::delete_record(&tx, id)?,
                 Some(acked) => {
                     let mut server_has = d.doc.fork_at(&decode_heads(&acked)).map_err(|e| {
                         Error::CorruptDocument {

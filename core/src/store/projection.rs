@@ -5,6 +5,7 @@
 use rusqlite::{Connection, params};
 
 use crate::error::{Error, Result};
+use crate::ids::RecordId;
 use crate::records::household::{Household, SpecialGroup};
 use crate::records::order::Order;
 use crate::records::report::Report;
@@ -14,6 +15,29 @@ use crate::rules::{self, findings, id_number, todo};
 use crate::search_key::{pinyin_initials, reversed};
 
 /// Writes (or rewrites) the household's rows: the household, its residents and its findings.
+/// Every table that is a projection of the documents: rebuilt from them, and equal between two
+/// stores holding the same documents. Every other table is the store's own state (documents,
+/// outbox columns, cursors, the server's log, photo files).
+pub const PROJECTION_TABLES: &[&str] = &[
+    "household",
+    "resident",
+    "finding",
+    "visit",
+    "photo_ref",
+    "todo",
+    "work_order",
+    "report",
+];
+
+/// Deletes one record: its document and every projection row of it. Rows keyed by the document
+/// go by foreign key; the household row (with its residents and findings) is keyed apart.
+pub fn delete_record(conn: &Connection, id: &RecordId) -> Result<()> {
+    conn.execute("DELETE FROM household WHERE id = ?1", [id.as_str()])
+        .and_then(|_| conn.execute("DELETE FROM document WHERE id = ?1", [id.as_str()]))
+        .map_err(Error::storage("deleting a record"))?;
+    Ok(())
+}
+
 fn project_household(conn: &Connection, h: &Household) -> Result<()> {
     let err = || Error::storage("updating the household lists");
     let active: Vec<_> = h.active_residents().collect();

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use gridwalk_core::records::household::{Registration, Relation};
+use gridwalk_core::store::PROJECTION_TABLES;
 use gridwalk_core::{Actor, Address, HouseUse, NewHousehold, NewResident, Role, Store, Timestamp};
 
 /// 2026-11-24T09:00:00+08:00.
@@ -76,41 +77,29 @@ pub const NOT_PROJECTIONS: &[&str] = &[
     "thumbnail_miss",
 ];
 
-/// The projection tables of a store: every table except [`NOT_PROJECTIONS`], so a table a
-/// later migration adds is compared without anyone remembering to list it.
-pub fn projection_tables(conn: &rusqlite::Connection) -> Vec<String> {
-    conn.prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-    )
-    .unwrap()
-    .query_map([], |r| r.get::<_, String>(0))
-    .unwrap()
-    .map(Result::unwrap)
-    .filter(|t| !NOT_PROJECTIONS.contains(&t.as_str()))
-    .collect()
-}
-
 /// Every projection row of the store, sorted, as text: two stores with equal projections give
-/// equal dumps.
+/// equal dumps. Fails if the store has a table that is neither one of the core's
+/// `PROJECTION_TABLES` nor one of [`NOT_PROJECTIONS`], so a table a later migration adds cannot
+/// go uncompared.
 pub fn projection_dump(path: &std::path::Path) -> Vec<String> {
     let conn = rusqlite::Connection::open(path).unwrap();
-    let mut out = Vec::new();
-    let tables = projection_tables(&conn);
-    for expected in [
-        "household",
-        "resident",
-        "finding",
-        "visit",
-        "photo_ref",
-        "todo",
-        "work_order",
-        "report",
-    ] {
+    let all: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for t in &all {
         assert!(
-            tables.iter().any(|t| t == expected),
-            "projection table {expected} is compared"
+            PROJECTION_TABLES.contains(&t.as_str()) || NOT_PROJECTIONS.contains(&t.as_str()),
+            "table {t} is neither a projection nor listed as store state"
         );
     }
+    let mut out = Vec::new();
+    let tables = PROJECTION_TABLES;
     for table in tables {
         let mut st = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
         let n = st.column_count();
