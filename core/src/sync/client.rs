@@ -37,9 +37,9 @@ const COMPRESS_FROM: usize = 1024;
 
 /// zstd for a body of more than [`COMPRESS_FROM`] bytes (the server decompresses, and limits
 /// the decompressed size): a day's offline work goes up in half the bytes on a weak signal.
-fn request_body(cbor: &[u8]) -> RequestBody {
+fn request_body(cbor: Vec<u8>) -> RequestBody {
     if cbor.len() > COMPRESS_FROM
-        && let Ok(bytes) = zstd::encode_all(cbor, 3)
+        && let Ok(bytes) = zstd::encode_all(&cbor[..], 3)
         && bytes.len() < cbor.len()
     {
         return RequestBody {
@@ -48,7 +48,7 @@ fn request_body(cbor: &[u8]) -> RequestBody {
         };
     }
     RequestBody {
-        bytes: cbor.to_vec(),
+        bytes: cbor,
         compressed: false,
     }
 }
@@ -209,7 +209,7 @@ impl SyncClient {
                 reference_version,
                 pending,
             };
-            let body = request_body(&wire::to_cbor(&request));
+            let body = request_body(wire::to_cbor(&request));
             let mut post = self
                 .http
                 .post(format!("{}/v1/sync", self.base_url))
