@@ -4,6 +4,7 @@
 //! act on; the FFI turns it into a typed exception. Internal failures (SQLite, automerge) are
 //! wrapped with the context they happened in, never passed through raw.
 
+use crate::messages::Message;
 use crate::rules::Refusal;
 
 /// Result of a core operation.
@@ -108,7 +109,60 @@ pub enum Error {
     },
 }
 
+impl From<crate::records::RecordError> for Error {
+    fn from(e: crate::records::RecordError) -> Self {
+        Error::Refused(Refusal::Record(e))
+    }
+}
+
 impl Error {
+    /// The error as a message with a stable code and named parameters, for a person (render
+    /// it in their language) or a program (match the code).
+    pub fn message(&self) -> Message {
+        match self {
+            Error::Refused(r) => r.message(),
+            Error::NotFound { kind, id } => Message::new("error.not_found")
+                .with("kind", kind)
+                .with("id", id),
+            Error::CorruptDocument { id, reason } => Message::new("error.corrupt_document")
+                .with("id", id)
+                .with("reason", reason),
+            Error::InvalidChanges { reason } => {
+                Message::new("error.invalid_changes").with("reason", reason)
+            }
+            Error::Photo(p) => p.message(),
+            Error::PhotoFile { path, reason } => Message::new("photo.file")
+                .with("path", path)
+                .with("reason", reason),
+            Error::PhotoHashMismatch { expected, actual } => Message::new("photo.hash_mismatch")
+                .with("expected", expected)
+                .with("actual", actual),
+            Error::Network { reason } => Message::new("error.network").with("reason", reason),
+            Error::Unauthorized { reason } => {
+                Message::new("error.unauthorized").with("reason", reason)
+            }
+            Error::TooManyAttempts { retry_after_secs } => {
+                Message::new("error.too_many_attempts").with("seconds", retry_after_secs)
+            }
+            Error::Server {
+                status,
+                code,
+                message,
+            } => Message::new("error.server")
+                .with("status", status)
+                .with("code", code)
+                .with("message", message),
+            Error::Storage { context, reason } => Message::new("error.storage")
+                .with("context", context)
+                .with("reason", reason),
+        }
+    }
+
+    /// The error's stable code (`id_number.check_digit`, `error.network`, …).
+    pub fn code(&self) -> String {
+        self.message().code
+    }
+
     pub(crate) fn storage(context: &'static str) -> impl FnOnce(rusqlite::Error) -> Error {
         move |e| Error::Storage {
             context,

@@ -4,6 +4,8 @@
 //! SQLite file. This crate owns everything that must behave the same on every platform and on
 //! the server:
 //!
+//! * [`messages`]: every refusal, finding and error as a stable code with named parameters,
+//!   and its zh-CN and English texts;
 //! * [`records`]: the record types (one automerge document per record) and typed views of them;
 //! * [`rules`]: validation, permissions and findings as pure functions, run on the device
 //!   before a write and on the server on every change it receives;
@@ -16,6 +18,7 @@
 pub mod demo;
 pub mod error;
 pub mod ids;
+pub mod messages;
 pub mod photos;
 pub mod records;
 pub mod rules;

@@ -50,7 +50,10 @@ fn each_kind_of_finding_appears_and_clears_when_the_worker_acts() {
             FindingKind::ElderlyAloneNotVisited
         ]
     );
-    assert_eq!(list[0].detail, "赵奶奶: 010****9988");
+    assert_eq!(
+        list[0].detail.render(gridwalk_core::messages::Lang::ZhCn),
+        "赵奶奶：010****9988 不是手机号码"
+    );
 
     // A visit today clears the elderly finding; 181 days later both visit findings are back.
     store
@@ -101,12 +104,13 @@ fn each_kind_of_finding_appears_and_clears_when_the_worker_acts() {
         ]
     );
     assert!(
-        list[1].detail.contains("in 2 households"),
+        list[1].detail.to_string().contains("in 2 households"),
         "{}",
         list[1].detail
     );
     assert!(
-        list.iter().all(|f| !f.detail.contains("19491231")),
+        list.iter()
+            .all(|f| !f.detail.to_json().contains("19491231")),
         "ID numbers are masked: {list:?}"
     );
 

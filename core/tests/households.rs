@@ -374,7 +374,12 @@ fn an_unknown_household_or_resident_is_a_clear_error() {
         )
         .unwrap_err();
     assert!(
-        matches!(err, Error::Refused(Refusal::UnknownResident { .. })),
+        matches!(
+            err,
+            Error::Refused(Refusal::Record(
+                gridwalk_core::records::RecordError::UnknownResident { .. }
+            ))
+        ),
         "{err:?}"
     );
 }

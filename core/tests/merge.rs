@@ -298,11 +298,11 @@ fn households_with_the_same_resident_and_visit_ids_are_both_listed() {
     assert_eq!(one.visits[0].id, two.visits[0].id);
 
     assert_eq!(a.search_residents("张三", 10).unwrap().len(), 2);
-    assert_eq!(a.visits_since("C01-G01", Timestamp(0)).unwrap(), 2);
+    assert_eq!(a.visits_since("C01-G01", Timestamp(0), NOW).unwrap(), 2);
     // Rewriting one household's rows leaves the other's alone.
     a.record_visit(&worker(), &id, &visit("第二次"), NOW)
         .unwrap();
-    assert_eq!(a.visits_since("C01-G01", Timestamp(0)).unwrap(), 3);
+    assert_eq!(a.visits_since("C01-G01", Timestamp(0), NOW).unwrap(), 3);
     let hits = a.search_residents("张三", 10).unwrap();
     let households: std::collections::BTreeSet<_> =
         hits.iter().map(|h| h.household_id.clone()).collect();
@@ -341,11 +341,11 @@ fn a_repeated_visit_id_does_not_replace_another_households_visit() {
     a.record_visit(&worker(), &id, &visit("第一次"), NOW)
         .unwrap();
     let copy = copy_household(&a, &id);
-    assert_eq!(a.visits_since("C01-G01", Timestamp(0)).unwrap(), 2);
+    assert_eq!(a.visits_since("C01-G01", Timestamp(0), NOW).unwrap(), 2);
     // Projecting the original again must not take the copy's visit row with it.
     a.record_visit(&worker(), &id, &visit("第二次"), NOW)
         .unwrap();
-    assert_eq!(a.visits_since("C01-G01", Timestamp(0)).unwrap(), 3);
+    assert_eq!(a.visits_since("C01-G01", Timestamp(0), NOW).unwrap(), 3);
     let conn = rusqlite::Connection::open(a.path()).unwrap();
     let copy_rows: i64 = conn
         .query_row(

@@ -64,8 +64,8 @@ fn answer(items: &[&str]) -> OrderAction {
 
 fn refused_because(result: gridwalk_core::Result<()>, words: &str) {
     match result {
-        Err(Error::Refused(Refusal::IllegalEvent { reason })) => {
-            assert!(reason.contains(words), "{reason}")
+        Err(Error::Refused(Refusal::Rule(reason))) => {
+            assert!(reason.to_string().contains(words), "{reason}")
         }
         other => panic!("expected a refusal about {words:?}, got {other:?}"),
     }
@@ -286,8 +286,8 @@ fn a_report_is_handled_escalated_and_sent_back() {
     );
     let sup = supervisor();
     match store.act_on_report(&worker, &id, &ReportAction::Close, NOW) {
-        Err(Error::Refused(Refusal::IllegalEvent { reason })) => {
-            assert!(reason.contains("supervisor"), "{reason}")
+        Err(Error::Refused(Refusal::Rule(reason))) => {
+            assert!(reason.to_string().contains("supervisor"), "{reason}")
         }
         other => panic!("{other:?}"),
     }
@@ -460,8 +460,8 @@ fn the_server_refuses_events_their_sender_may_never_make() {
         .accept_pushed(&company(), "d2", &verify_by_company, &everywhere, NOW)
         .unwrap()
     {
-        PushOutcome::Refused(Refusal::IllegalEvent { reason }) => {
-            assert!(reason.contains("only an inspector"), "{reason}")
+        PushOutcome::Refused(Refusal::Rule(reason)) => {
+            assert!(reason.to_string().contains("only an inspector"), "{reason}")
         }
         other => panic!("{other:?}"),
     }
@@ -470,8 +470,8 @@ fn the_server_refuses_events_their_sender_may_never_make() {
         .accept_pushed(&company(), "d2", &signed_as_inspector, &everywhere, NOW)
         .unwrap()
     {
-        PushOutcome::Refused(Refusal::IllegalEvent { reason }) => {
-            assert!(reason.contains("not signed"), "{reason}")
+        PushOutcome::Refused(Refusal::Rule(reason)) => {
+            assert!(reason.to_string().contains("not signed"), "{reason}")
         }
         other => panic!("{other:?}"),
     }
@@ -496,7 +496,7 @@ fn fire_report() -> NewReport {
 
 fn refused_by_rules(result: Result<(), Refusal>, words: &str) {
     match result {
-        Err(Refusal::IllegalEvent { reason }) => assert!(reason.contains(words), "{reason}"),
+        Err(Refusal::Rule(reason)) => assert!(reason.to_string().contains(words), "{reason}"),
         other => panic!("expected a refusal about {words:?}, got {other:?}"),
     }
 }
@@ -763,8 +763,8 @@ fn a_report_category_must_be_one_the_reference_data_lists() {
         }])
         .unwrap();
     match store.create_report(&worker(), &typo, NOW) {
-        Err(Error::Refused(Refusal::IllegalEvent { reason })) => {
-            assert!(reason.contains("fire_saftey"), "{reason}")
+        Err(Error::Refused(Refusal::Rule(reason))) => {
+            assert!(reason.to_string().contains("fire_saftey"), "{reason}")
         }
         other => panic!("{other:?}"),
     }

@@ -1,51 +1,85 @@
-//! The one error the bindings throw: a Kotlin/Swift/Python exception per variant.
+//! The one error the bindings throw: a Kotlin/Swift/Python exception per kind of failure an
+//! app handles differently. Every variant carries the core's message: a stable `code`, its
+//! named `params` (so the app can render its own words), and `reason`, the text in Simplified
+//! Chinese from the core's catalogue.
 
+use std::collections::HashMap;
+
+use gridwalk_core::messages::Lang;
 use gridwalk_core::rules::Refusal;
 
-/// Why a call failed. Every variant carries a sentence for the person using the app.
+/// Why a call failed.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum GridwalkError {
     /// An ID number that is not a valid resident ID number (wrong check digit, date, length).
     #[error("{reason}")]
     InvalidIdNumber {
-        /// What is wrong, with the number masked.
+        /// Stable code (`id_number.check_digit`, `id_number.length`, …).
+        code: String,
+        /// Named parameters (the number masked).
+        params: HashMap<String, String>,
+        /// The text in Simplified Chinese.
         reason: String,
     },
     /// A phone number that cannot be one.
     #[error("{reason}")]
     InvalidPhone {
-        /// What is wrong.
+        /// Stable code (`phone.length`, …).
+        code: String,
+        /// Named parameters.
+        params: HashMap<String, String>,
+        /// The text in Simplified Chinese.
         reason: String,
     },
     /// The rules refused the change for another reason (a role, a missing field, an order
     /// event that may not happen now).
     #[error("{reason}")]
     Refused {
-        /// Why.
+        /// Stable code (`rules.not_permitted`, `order.already`, …).
+        code: String,
+        /// Named parameters.
+        params: HashMap<String, String>,
+        /// The text in Simplified Chinese.
         reason: String,
     },
     /// The record is not on this device.
     #[error("{reason}")]
     NotFound {
-        /// Which.
+        /// `error.not_found`.
+        code: String,
+        /// Named parameters (`kind`, `id`).
+        params: HashMap<String, String>,
+        /// The text in Simplified Chinese.
         reason: String,
     },
-    /// A photo the core cannot take in (HEIC, damaged) or a photo file problem.
+    /// A photo the core cannot take in (HEIC, damaged, too large) or a photo file problem.
     #[error("{reason}")]
     BadPhoto {
-        /// Why.
+        /// Stable code (`photo.unsupported_format`, `photo.too_large`, …).
+        code: String,
+        /// Named parameters.
+        params: HashMap<String, String>,
+        /// The text in Simplified Chinese.
         reason: String,
     },
     /// The server could not be reached; everything local is kept.
     #[error("{reason}")]
     Network {
-        /// What the network said.
+        /// `error.network`.
+        code: String,
+        /// Named parameters (`reason`: what the network stack said).
+        params: HashMap<String, String>,
+        /// The text in Simplified Chinese.
         reason: String,
     },
     /// Not signed in, or the session expired or was revoked.
     #[error("{reason}")]
     Unauthorized {
-        /// What the server said.
+        /// `error.unauthorized`.
+        code: String,
+        /// Named parameters.
+        params: HashMap<String, String>,
+        /// The text in Simplified Chinese.
         reason: String,
     },
     /// Too many failed sign-ins.
@@ -53,7 +87,11 @@ pub enum GridwalkError {
     TooManyAttempts {
         /// Seconds to wait.
         retry_after_secs: u64,
-        /// The sentence to show.
+        /// `error.too_many_attempts`.
+        code: String,
+        /// Named parameters (`seconds`).
+        params: HashMap<String, String>,
+        /// The text in Simplified Chinese.
         reason: String,
     },
     /// The server refused the request.
@@ -61,15 +99,21 @@ pub enum GridwalkError {
     Server {
         /// HTTP status.
         status: u16,
-        /// Stable code.
+        /// `error.server`.
         code: String,
-        /// The server's explanation.
+        /// Named parameters (`code`: the server's own code, `message`).
+        params: HashMap<String, String>,
+        /// The text in Simplified Chinese.
         reason: String,
     },
     /// Local storage failed, or received data could not be read.
     #[error("{reason}")]
     Storage {
-        /// What happened.
+        /// `error.storage`, `error.corrupt_document`, `error.invalid_changes`.
+        code: String,
+        /// Named parameters.
+        params: HashMap<String, String>,
+        /// The text in Simplified Chinese.
         reason: String,
     },
 }
@@ -77,30 +121,66 @@ pub enum GridwalkError {
 impl From<gridwalk_core::Error> for GridwalkError {
     fn from(e: gridwalk_core::Error) -> Self {
         use gridwalk_core::Error as E;
-        let reason = e.to_string();
+        let message = e.message();
+        let reason = message.render(Lang::ZhCn);
+        let code = message.code;
+        let params: HashMap<String, String> = message.params.into_iter().collect();
         match e {
-            E::Refused(Refusal::InvalidIdNumber { .. }) => {
-                GridwalkError::InvalidIdNumber { reason }
-            }
-            E::Refused(Refusal::InvalidPhone { .. }) => GridwalkError::InvalidPhone { reason },
-            E::Refused(_) => GridwalkError::Refused { reason },
-            E::NotFound { .. } => GridwalkError::NotFound { reason },
-            E::Photo(_) | E::PhotoFile { .. } | E::PhotoHashMismatch { .. } => {
-                GridwalkError::BadPhoto { reason }
-            }
-            E::Network { .. } => GridwalkError::Network { reason },
-            E::Unauthorized { .. } => GridwalkError::Unauthorized { reason },
-            E::TooManyAttempts { retry_after_secs } => GridwalkError::TooManyAttempts {
-                retry_after_secs,
+            E::Refused(Refusal::InvalidIdNumber { .. }) => GridwalkError::InvalidIdNumber {
+                code,
+                params,
                 reason,
             },
-            E::Server { status, code, .. } => GridwalkError::Server {
+            E::Refused(Refusal::InvalidPhone { .. }) => GridwalkError::InvalidPhone {
+                code,
+                params,
+                reason,
+            },
+            E::Refused(_) => GridwalkError::Refused {
+                code,
+                params,
+                reason,
+            },
+            E::NotFound { .. } => GridwalkError::NotFound {
+                code,
+                params,
+                reason,
+            },
+            E::Photo(_) | E::PhotoFile { .. } | E::PhotoHashMismatch { .. } => {
+                GridwalkError::BadPhoto {
+                    code,
+                    params,
+                    reason,
+                }
+            }
+            E::Network { .. } => GridwalkError::Network {
+                code,
+                params,
+                reason,
+            },
+            E::Unauthorized { .. } => GridwalkError::Unauthorized {
+                code,
+                params,
+                reason,
+            },
+            E::TooManyAttempts { retry_after_secs } => GridwalkError::TooManyAttempts {
+                retry_after_secs,
+                code,
+                params,
+                reason,
+            },
+            E::Server { status, .. } => GridwalkError::Server {
                 status,
                 code,
+                params,
                 reason,
             },
             E::CorruptDocument { .. } | E::InvalidChanges { .. } | E::Storage { .. } => {
-                GridwalkError::Storage { reason }
+                GridwalkError::Storage {
+                    code,
+                    params,
+                    reason,
+                }
             }
         }
     }

@@ -400,7 +400,7 @@ pub struct HistoryEntry {
     /// Whether it counted.
     pub counted: bool,
     /// Why not.
-    pub reason: Option<String>,
+    pub reason: Option<crate::messages::Message>,
 }
 
 fn history(h: Vec<rules::order::FoldedEvent>) -> Vec<HistoryEntry> {
@@ -413,7 +413,7 @@ fn history(h: Vec<rules::order::FoldedEvent>) -> Vec<HistoryEntry> {
             items: e.event.items,
             photos: e.event.photos.into_iter().map(Into::into).collect(),
             counted: e.counted,
-            reason: e.reason,
+            reason: e.reason.map(Into::into),
         })
         .collect()
 }

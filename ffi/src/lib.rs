@@ -8,7 +8,9 @@
 //! * [`sync::SyncSession`]: sign in and sync (async, on tokio).
 //! * [`listeners`]: foreign listeners with handles that stop them (changes, sync progress).
 //! * [`logging`]: Rust logs forwarded to the app's logger.
-//! * [`error::GridwalkError`]: the one error type, a typed exception on the other side.
+//! * [`error::GridwalkError`]: the one error type, a typed exception on the other side,
+//!   carrying the core's message code and parameters.
+//! * [`messages`]: messages (code, parameters, Chinese text) and rendering in another language.
 
 uniffi::setup_scaffolding!();
 
@@ -16,6 +18,7 @@ pub mod error;
 pub mod inspection;
 pub mod listeners;
 pub mod logging;
+pub mod messages;
 pub mod store;
 pub mod sync;
 pub mod types;

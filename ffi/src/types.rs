@@ -662,8 +662,8 @@ pub struct Finding {
     pub kind: String,
     /// Resident id or field path.
     pub subject: String,
-    /// Details, masked.
-    pub detail: String,
+    /// Details, masked: code, parameters and Chinese text.
+    pub detail: crate::messages::Message,
 }
 
 impl From<gridwalk_core::rules::findings::Finding> for Finding {
@@ -672,7 +672,7 @@ impl From<gridwalk_core::rules::findings::Finding> for Finding {
             household_id: f.household_id,
             kind: f.kind.as_str().to_owned(),
             subject: f.subject,
-            detail: f.detail,
+            detail: f.detail.into(),
         }
     }
 }
@@ -718,8 +718,11 @@ pub struct RefusedRecord {
     /// `rules`, `out_of_scope`, `missing_dependencies` (the server refused the change), or
     /// `photo_refused`, `photo_missing` (a photo of the record cannot be uploaded).
     pub code: String,
-    /// Reason, for a person.
+    /// Reason, for a person: the message's Chinese text, or the server's words when it sent
+    /// no message (an older server).
     pub reason: String,
+    /// The reason as a message (code, parameters, Chinese text), when the server sent one.
+    pub message: Option<crate::messages::Message>,
 }
 
 /// How a sync ended.
@@ -740,10 +743,14 @@ impl From<gridwalk_core::sync::client::SyncReport> for SyncReport {
             refused: r
                 .refused
                 .into_iter()
-                .map(|x| RefusedRecord {
-                    id: x.id.to_string(),
-                    code: x.code,
-                    reason: x.reason,
+                .map(|x| {
+                    let message: Option<crate::messages::Message> = x.message.map(Into::into);
+                    RefusedRecord {
+                        id: x.id.to_string(),
+                        code: x.code,
+                        reason: message.as_ref().map_or(x.reason, |m| m.text.clone()),
+                        message,
+                    }
                 })
                 .collect(),
             pending: r.pending,

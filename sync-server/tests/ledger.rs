@@ -41,10 +41,10 @@ fn every_bad_row_is_listed_with_its_reason_before_anything_is_written() {
     let rows = import::read_csv(LEDGER.as_bytes()).unwrap();
     let preview = import::preview(rows, &data.store, None).unwrap();
     assert_eq!(preview.rows, 8);
-    let bad: Vec<(usize, &str)> = preview
+    let bad: Vec<(usize, String)> = preview
         .bad
         .iter()
-        .map(|b| (b.line, b.reason.as_str()))
+        .map(|b| (b.line, b.reason.to_string()))
         .collect();
     assert_eq!(bad.len(), 4, "{bad:#?}");
     assert!(
@@ -53,7 +53,7 @@ fn every_bad_row_is_listed_with_its_reason_before_anything_is_written() {
         bad[0]
     );
     assert!(
-        bad[1].0 == 5 && bad[1].1.contains("bad phone"),
+        bad[1].0 == 5 && bad[1].1.contains("phone number"),
         "{:?}",
         bad[1]
     );
@@ -63,12 +63,15 @@ fn every_bad_row_is_listed_with_its_reason_before_anything_is_written() {
         bad[2]
     );
     assert!(
-        bad[3].0 == 7 && bad[3].1.contains("unknown building B9"),
+        bad[3].0 == 7 && bad[3].1.contains("no building B9"),
         "{:?}",
         bad[3]
     );
     assert!(
-        preview.bad.iter().all(|b| !b.reason.contains("19491231")),
+        preview
+            .bad
+            .iter()
+            .all(|b| !b.reason.to_json().contains("19491231")),
         "ID numbers masked"
     );
     let grid = AddressScope::Grid("C01-G01".into());
@@ -97,6 +100,7 @@ fn every_bad_row_is_listed_with_its_reason_before_anything_is_written() {
     assert!(again.bad.iter().any(|b| {
         b.line == 2
             && b.reason
+                .to_string()
                 .contains("already registered in household B1-1-101")
     }));
 }
@@ -163,7 +167,7 @@ fn a_refused_row_does_not_make_the_corrected_row_a_duplicate() {
     )
     .unwrap();
     assert_eq!(preview.bad.len(), 1, "{:#?}", preview.bad);
-    assert!(preview.bad[0].line == 2 && preview.bad[0].reason.contains("bad phone"));
+    assert!(preview.bad[0].line == 2 && preview.bad[0].reason.code.starts_with("phone."));
     assert_eq!(preview.residents(), 1, "the corrected row is taken");
 }
 
@@ -187,7 +191,7 @@ fn rows_outside_the_importers_area_are_listed_each_with_its_line() {
         preview
             .bad
             .iter()
-            .all(|b| b.reason.contains("outside your area"))
+            .all(|b| b.reason.code == "ledger.outside_area")
     );
     assert_eq!(preview.households.len(), 1);
 }

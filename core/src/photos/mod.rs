@@ -8,8 +8,7 @@ pub mod pipeline;
 
 use serde::{Deserialize, Serialize};
 
-use crate::records::household::Location;
-use crate::time::Timestamp;
+pub use crate::records::photo_ref::PhotoRef;
 
 /// How photos are scaled and encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,23 +29,6 @@ impl Default for PhotoOptions {
             quality: 80,
         }
     }
-}
-
-/// A photo as a record refers to it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PhotoRef {
-    /// SHA-256 (hex) of the full photo's JPEG bytes.
-    pub full: String,
-    /// SHA-256 (hex) of the thumbnail's JPEG bytes.
-    pub thumb: String,
-    /// Width of the full photo.
-    pub width: u32,
-    /// Height of the full photo.
-    pub height: u32,
-    /// When it was taken, as the app says (the file's EXIF is not kept).
-    pub taken_at: Option<Timestamp>,
-    /// Where it was taken, as the app says.
-    pub location: Option<Location>,
 }
 
 /// The hex SHA-256 of bytes: how photos are named everywhere.

@@ -25,6 +25,20 @@ pub enum PhotoProblem {
     Encoding(String),
 }
 
+impl PhotoProblem {
+    /// The problem as a message with a stable code, in words a worker understands.
+    pub fn message(&self) -> crate::messages::Message {
+        use crate::messages::Message;
+        match self {
+            PhotoProblem::UnsupportedFormat(f) => {
+                Message::new("photo.unsupported_format").with("format", f)
+            }
+            PhotoProblem::Undecodable(why) => Message::new("photo.undecodable").with("reason", why),
+            PhotoProblem::Encoding(why) => Message::new("photo.encoding").with("reason", why),
+        }
+    }
+}
+
 /// A processed photo: the full JPEG and its thumbnail.
 #[derive(Debug, Clone)]
 pub struct Processed {

@@ -11,8 +11,8 @@ use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc};
 use serde::{Deserialize, Serialize};
 
 use super::automerge_read as read;
-use crate::photos::PhotoRef;
-use crate::rules::permissions::Role;
+use super::photo_ref::PhotoRef;
+use super::role::Role;
 use crate::time::Timestamp;
 
 /// One event as stored.
@@ -150,71 +150,4 @@ pub fn append_event(doc: &mut AutoCommit, event: &Event) -> Result<(), automerge
 pub fn fold_order(mut events: Vec<Event>, rank: impl Fn(&str) -> u8) -> Vec<Event> {
     events.sort_by(|a, b| (a.seen, rank(&a.kind), &a.id).cmp(&(b.seen, rank(&b.kind), &b.id)));
     events
-}
-
-/// The events of `after` that `before` lacks, refusing a log in which one of `before`'s events
-/// changed or vanished (the log is append-only), and a new event that reuses another event's
-/// id: the id is what tells old events from new, so a reused one would hide a new event from
-/// every check.
-pub fn appended<'a>(
-    before: &[Event],
-    after: &'a [Event],
-) -> Result<Vec<&'a Event>, crate::rules::Refusal> {
-    let illegal = |reason: String| crate::rules::Refusal::IllegalEvent { reason };
-    if let Some(e) = before.iter().find(|e| !after.contains(e)) {
-        return Err(illegal(format!(
-            "event {} was changed or removed; the log is append-only",
-            e.id
-        )));
-    }
-    // Each of `before`'s events accounts for one equal event of `after`; the rest are new.
-    let mut old: Vec<&Event> = before.iter().collect();
-    let mut new = Vec::new();
-    for e in after {
-        match old.iter().position(|o| *o == e) {
-            Some(i) => {
-                old.swap_remove(i);
-            }
-            None => new.push(e),
-        }
-    }
-    for e in &new {
-        if after.iter().filter(|o| o.id == e.id).count() > 1 {
-            return Err(illegal(format!("event id {} is used twice", e.id)));
-        }
-    }
-    Ok(new)
-}
-
-/// Refuses `event` (one of `log`, by reference) if its `seen` claims more events than stand
-/// before it in the log. A device appends at the end of what it has, and a merge only ever puts
-/// other events in front, so an honest event's place is never below its `seen`; a larger `seen`
-/// would claim to have seen the future and move the event later in the fold than it belongs.
-pub fn check_seen(log: &[Event], event: &Event) -> Result<(), crate::rules::Refusal> {
-    let place = log
-        .iter()
-        .position(|e| std::ptr::eq(e, event))
-        .unwrap_or(log.len());
-    if event.seen as usize > place {
-        return Err(crate::rules::Refusal::IllegalEvent {
-            reason: format!(
-                "event {} claims to have seen {} events, but only {place} come before it",
-                event.id, event.seen
-            ),
-        });
-    }
-    Ok(())
-}
-
-/// Refuses an event that is not signed by the person who sent it (their id, role and company).
-pub fn check_signed(actor: &crate::Actor, e: &Event) -> Result<(), crate::rules::Refusal> {
-    if e.by != actor.user_id
-        || e.role != actor.role
-        || (e.company.is_some() && e.company != actor.company)
-    {
-        return Err(crate::rules::Refusal::IllegalEvent {
-            reason: format!("event {} is not signed by the one who sent it", e.id),
-        });
-    }
-    Ok(())
 }

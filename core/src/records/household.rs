@@ -22,10 +22,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 use super::automerge_read as read;
+use super::error::RecordError;
+pub use super::error::WriteError;
+pub use super::photo_ref::{Location, PhotoRef};
 use super::{RecordKind, stored_enum};
 use crate::ids::{RecordId, ResidentId, VisitId};
-use crate::photos::PhotoRef;
-use crate::rules::Refusal;
 use crate::time::Timestamp;
 
 /// The layout version this code writes.
@@ -143,15 +144,6 @@ stored_enum!(
         Mediation => "mediation",
     }
 );
-
-/// A point on the map, as the phone's location service gave it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Location {
-    /// Latitude in degrees.
-    pub lat: f64,
-    /// Longitude in degrees.
-    pub lon: f64,
-}
 
 /// A resident as the household document holds them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -338,17 +330,13 @@ pub struct NewVisit {
 // Reading
 
 /// Reads the typed view of a household document.
-pub fn read(doc: &impl ReadDoc, id: &RecordId) -> Result<Household, Refusal> {
+pub fn read(doc: &impl ReadDoc, id: &RecordId) -> Result<Household, RecordError> {
     let kind = read::string(doc, &ROOT, "kind").unwrap_or_default();
     if kind != RecordKind::Household.as_str() {
-        return Err(Refusal::WrongKind {
+        return Err(RecordError::WrongKind {
             id: id.to_string(),
             expected: "household",
-            found: if kind.is_empty() {
-                "document with no kind".into()
-            } else {
-                kind
-            },
+            found: if kind.is_empty() { String::new() } else { kind },
         });
     }
     let mut conflicts = Vec::new();
@@ -588,10 +576,10 @@ fn resident_obj(
     doc: &AutoCommit,
     household: &RecordId,
     rid: &ResidentId,
-) -> Result<ObjId, Refusal> {
+) -> Result<ObjId, RecordError> {
     read::object(doc, &ROOT, "residents", ObjType::Map)
         .and_then(|map| read::object(doc, &map, rid.as_str(), ObjType::Map))
-        .ok_or_else(|| Refusal::UnknownResident {
+        .ok_or_else(|| RecordError::UnknownResident {
             household_id: household.to_string(),
             resident_id: rid.to_string(),
         })
@@ -618,27 +606,6 @@ pub fn add_resident(doc: &mut AutoCommit, rid: &ResidentId, r: &NewResident) -> 
 pub struct HouseholdWriter<'a> {
     doc: &'a mut AutoCommit,
     id: &'a RecordId,
-}
-
-/// An error while writing: a refusal, or automerge itself failing.
-#[derive(Debug)]
-pub enum WriteError {
-    /// The rules refused.
-    Refused(Refusal),
-    /// Automerge failed.
-    Automerge(automerge::AutomergeError),
-}
-
-impl From<Refusal> for WriteError {
-    fn from(r: Refusal) -> Self {
-        WriteError::Refused(r)
-    }
-}
-
-impl From<automerge::AutomergeError> for WriteError {
-    fn from(e: automerge::AutomergeError) -> Self {
-        WriteError::Automerge(e)
-    }
 }
 
 impl<'a> HouseholdWriter<'a> {
@@ -773,7 +740,7 @@ impl<'a> HouseholdWriter<'a> {
     /// Writes one value to the field a [`FieldConflict`] names, which ends the conflict. A
     /// resident's ID number or phone is normalised first.
     pub fn put_field(&mut self, path: &str, value: &str) -> Result<(), WriteError> {
-        let unknown = || Refusal::UnknownField {
+        let unknown = || RecordError::UnknownField {
             path: path.to_owned(),
         };
         let parts: Vec<&str> = path.split('.').collect();
@@ -792,9 +759,8 @@ impl<'a> HouseholdWriter<'a> {
             }
             ["residents", rid, key] if RESIDENT_FIELDS.contains(key) => {
                 let obj = resident_obj(self.doc, self.id, &ResidentId::from(*rid))?;
-                // Written in the form every other write uses (ID number upper-case, phone as
-                // digits), so the check accepts it and duplicate matching sees it.
-                let value = crate::rules::household::canonical_resident_value(key, value);
+                // The caller passes the canonical form (`rules::household::
+                // canonical_resident_value`), which the check then accepts.
                 self.doc.put(&obj, *key, value)?;
             }
             _ => return Err(unknown().into()),

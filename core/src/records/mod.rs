@@ -5,12 +5,18 @@
 //! (read from the document) and the operations that write it.
 
 pub mod automerge_read;
+pub mod error;
 pub mod events;
 pub mod household;
 pub mod order;
+pub mod photo_ref;
 pub mod reference;
 pub mod report;
+pub mod role;
 pub mod view;
+
+pub use error::{RecordError, WriteError};
+pub use role::Role;
 
 use serde::{Deserialize, Serialize};
 
@@ -52,19 +58,15 @@ pub(crate) fn expect_kind(
     doc: &impl automerge::ReadDoc,
     id: &crate::ids::RecordId,
     expected: RecordKind,
-) -> Result<(), crate::rules::Refusal> {
+) -> Result<(), RecordError> {
     let kind = automerge_read::string(doc, &automerge::ROOT, "kind").unwrap_or_default();
     if kind == expected.as_str() {
         return Ok(());
     }
-    Err(crate::rules::Refusal::WrongKind {
+    Err(RecordError::WrongKind {
         id: id.to_string(),
         expected: expected.as_str(),
-        found: if kind.is_empty() {
-            "document with no kind".into()
-        } else {
-            kind
-        },
+        found: kind,
     })
 }
 

@@ -17,12 +17,12 @@ use automerge::{AutoCommit, ObjType, ROOT, ReadDoc};
 use serde::{Deserialize, Serialize};
 
 use super::automerge_read as read;
+use super::error::RecordError;
 use super::events::{Event, read_events};
 use super::household::{read_photos, write_photos};
+use super::photo_ref::PhotoRef;
 use super::{RecordKind, stored_enum};
 use crate::ids::RecordId;
-use crate::photos::PhotoRef;
-use crate::rules::Refusal;
 use crate::time::Timestamp;
 
 stored_enum!(
@@ -115,7 +115,7 @@ pub struct NewOrderItem {
 }
 
 /// Reads an order document.
-pub fn read(doc: &impl ReadDoc, id: &RecordId) -> Result<Order, Refusal> {
+pub fn read(doc: &impl ReadDoc, id: &RecordId) -> Result<Order, RecordError> {
     super::expect_kind(doc, id, RecordKind::Order)?;
     let s = |k: &str| read::string(doc, &ROOT, k).unwrap_or_default();
     let mut items = Vec::new();

@@ -15,11 +15,11 @@ use serde::{Deserialize, Serialize};
 
 use super::RecordKind;
 use super::automerge_read as read;
+use super::error::RecordError;
 use super::events::{Event, read_events};
 use super::household::{Location, read_photos, write_photos};
+use super::photo_ref::PhotoRef;
 use crate::ids::RecordId;
-use crate::photos::PhotoRef;
-use crate::rules::Refusal;
 use crate::time::Timestamp;
 
 /// The typed view of a report document.
@@ -65,7 +65,7 @@ pub struct NewReport {
 }
 
 /// Reads a report document.
-pub fn read(doc: &impl ReadDoc, id: &RecordId) -> Result<Report, Refusal> {
+pub fn read(doc: &impl ReadDoc, id: &RecordId) -> Result<Report, RecordError> {
     super::expect_kind(doc, id, RecordKind::Report)?;
     let s = |k: &str| read::string(doc, &ROOT, k).unwrap_or_default();
     let location = match (

@@ -4,13 +4,12 @@
 use automerge::ReadDoc;
 
 use super::RecordKind;
+use super::error::RecordError;
 use super::household::{self, Household};
 use super::order::{self, Order};
+use super::photo_ref::PhotoRef;
 use super::report::{self, Report};
 use crate::ids::RecordId;
-use crate::rules::household::Validation;
-use crate::rules::permissions::Actor;
-use crate::rules::{self, Refusal};
 
 /// A typed view of a record of any kind.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +28,7 @@ impl RecordView {
         kind: RecordKind,
         doc: &impl ReadDoc,
         id: &RecordId,
-    ) -> Result<RecordView, Refusal> {
+    ) -> Result<RecordView, RecordError> {
         Ok(match kind {
             RecordKind::Household => RecordView::Household(household::read(doc, id)?),
             RecordKind::Order => RecordView::Order(order::read(doc, id)?),
@@ -75,39 +74,9 @@ impl RecordView {
         }
     }
 
-    /// Checks a change from `before` to `self` by `actor` with the rules of its kind.
-    pub fn check_change(
-        &self,
-        actor: &Actor,
-        before: Option<&RecordView>,
-        validation: Validation,
-    ) -> Result<(), Refusal> {
-        match (self, before) {
-            (RecordView::Household(after), None) => {
-                rules::household::check_change_by(actor, None, after, validation)
-            }
-            (RecordView::Household(after), Some(RecordView::Household(b))) => {
-                rules::household::check_change_by(actor, Some(b), after, validation)
-            }
-            (RecordView::Order(after), None) => rules::order::check_change(actor, None, after),
-            (RecordView::Order(after), Some(RecordView::Order(b))) => {
-                rules::order::check_change(actor, Some(b), after)
-            }
-            (RecordView::Report(after), None) => rules::report::check_change(actor, None, after),
-            (RecordView::Report(after), Some(RecordView::Report(b))) => {
-                rules::report::check_change(actor, Some(b), after)
-            }
-            (after, Some(b)) => Err(Refusal::WrongKind {
-                id: after.id().to_string(),
-                expected: b.kind().as_str(),
-                found: after.kind().as_str().to_owned(),
-            }),
-        }
-    }
-
     /// Every photo the record refers to, with its role (`full` or `thumb`).
     pub fn photo_hashes(&self) -> Vec<(&str, &'static str)> {
-        let refs: Vec<&crate::photos::PhotoRef> = match self {
+        let refs: Vec<&PhotoRef> = match self {
             RecordView::Household(h) => h.photos().collect(),
             RecordView::Report(r) => r
                 .photos

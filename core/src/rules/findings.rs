@@ -10,7 +10,8 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::{id_number, phone};
+use super::{clock, id_number, phone};
+use crate::messages::Message;
 use crate::records::household::{Household, Resident, SpecialGroup};
 use crate::time::Timestamp;
 
@@ -37,6 +38,9 @@ pub enum FindingKind {
     NoRecentVisit,
     /// Two offline edits of one field that conflict; a person must pick one.
     ConflictingEdits,
+    /// A visit dated more than a day after now: the phone's clock is probably wrong. The visit
+    /// is kept but counts for no time-based finding until its date comes.
+    DatedInFuture,
 }
 
 impl FindingKind {
@@ -49,6 +53,7 @@ impl FindingKind {
             FindingKind::ElderlyAloneNotVisited => "elderly_alone_not_visited",
             FindingKind::NoRecentVisit => "no_recent_visit",
             FindingKind::ConflictingEdits => "conflicting_edits",
+            FindingKind::DatedInFuture => "dated_in_future",
         }
     }
 
@@ -62,6 +67,7 @@ impl FindingKind {
             ElderlyAloneNotVisited,
             NoRecentVisit,
             ConflictingEdits,
+            DatedInFuture,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -77,14 +83,14 @@ pub struct Finding {
     pub kind: FindingKind,
     /// What in the household: a resident id, a field path, or empty for the whole household.
     pub subject: String,
-    /// Details for the worker (personal data masked).
-    pub detail: String,
+    /// Details for the worker (personal data masked), as a message with a code.
+    pub detail: Message,
 }
 
 /// Findings that follow from the household alone and do not change with time.
 pub fn record_findings(h: &Household) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut push = |kind, subject: String, detail: String| {
+    let mut push = |kind, subject: String, detail: Message| {
         out.push(Finding {
             household_id: h.id.to_string(),
             kind,
@@ -99,7 +105,9 @@ pub fn record_findings(h: &Household) -> Vec<Finding> {
             push(
                 FindingKind::BadIdNumber,
                 r.id.to_string(),
-                format!("{}: {} {problem}", r.name, id_number::mask(id)),
+                Message::new("finding.bad_id_number")
+                    .with("name", &r.name)
+                    .with_message("problem", &problem.message(&id_number::mask(id))),
             );
         }
         if let Some(p) = &r.phone
@@ -108,7 +116,9 @@ pub fn record_findings(h: &Household) -> Vec<Finding> {
             push(
                 FindingKind::NotAMobileNumber,
                 r.id.to_string(),
-                format!("{}: {}", r.name, phone::mask(p)),
+                Message::new("finding.not_a_mobile_number")
+                    .with("name", &r.name)
+                    .with("masked", phone::mask(p)),
             );
         }
     }
@@ -125,17 +135,20 @@ pub fn record_findings(h: &Household) -> Vec<Finding> {
 /// The detail of a conflicting-edits finding: the values, masked when the field holds
 /// personal data. The list is shown on the device and the supervisors' pages, where ID numbers
 /// and phones are only ever shown masked.
-pub fn conflict_detail(field: &str, values: &[String]) -> String {
+pub fn conflict_detail(field: &str, values: &[String]) -> Message {
     let mask: fn(&str) -> String = match field.rsplit('.').next() {
         Some("id_number") if field.starts_with("residents.") => id_number::mask,
         Some("phone") if field.starts_with("residents.") => phone::mask,
         _ => str::to_owned,
     };
-    values
+    let values = values
         .iter()
         .map(|v| mask(v))
         .collect::<Vec<_>>()
-        .join(" | ")
+        .join(" | ");
+    Message::new("finding.conflicting_edits")
+        .with("field", field)
+        .with("values", values)
 }
 
 /// The resident that makes this household an elderly person living alone on `today`: one
@@ -159,10 +172,30 @@ pub fn elderly_alone(h: &Household, today: time::Date) -> Option<&Resident> {
     (birth.age_on(today) >= ELDERLY_AGE).then_some(only)
 }
 
-/// Findings that depend on how long ago the household was visited.
+/// The household's last visit that counts at `now`: visits dated in the future (a phone's clock
+/// ahead, see [`super::clock`]) do not, or one such visit would hide the household from every
+/// time-based finding until its date came.
+pub fn last_counted_visit(h: &Household, now: Timestamp) -> Option<Timestamp> {
+    h.visits
+        .iter()
+        .map(|v| v.at)
+        .filter(|at| !clock::is_dated_ahead(*at, now))
+        .max()
+}
+
+/// Findings that depend on how long ago the household was visited, and visits dated in the
+/// future.
 pub fn visit_findings(h: &Household, now: Timestamp) -> Vec<Finding> {
-    let last = h.last_visit_at().unwrap_or(Timestamp(i64::MIN));
+    let last = last_counted_visit(h, now).unwrap_or(Timestamp(i64::MIN));
     let mut out = Vec::new();
+    for v in h.visits.iter().filter(|v| clock::is_dated_ahead(v.at, now)) {
+        out.push(Finding {
+            household_id: h.id.to_string(),
+            kind: FindingKind::DatedInFuture,
+            subject: v.id.to_string(),
+            detail: future_detail(v.at),
+        });
+    }
     if let Some(r) = elderly_alone(h, now.china_date())
         && last < now.minus_days(ELDERLY_VISIT_DAYS)
     {
@@ -170,7 +203,7 @@ pub fn visit_findings(h: &Household, now: Timestamp) -> Vec<Finding> {
             household_id: h.id.to_string(),
             kind: FindingKind::ElderlyAloneNotVisited,
             subject: r.id.to_string(),
-            detail: r.name.clone(),
+            detail: Message::new("finding.elderly_alone_not_visited").with("name", &r.name),
         });
     }
     if last < now.minus_days(HOUSEHOLD_VISIT_DAYS) {
@@ -178,7 +211,7 @@ pub fn visit_findings(h: &Household, now: Timestamp) -> Vec<Finding> {
             household_id: h.id.to_string(),
             kind: FindingKind::NoRecentVisit,
             subject: String::new(),
-            detail: h.address.label(),
+            detail: Message::new("finding.no_recent_visit").with("address", h.address.label()),
         });
     }
     out
@@ -192,11 +225,18 @@ pub fn household_findings(h: &Household, now: Timestamp) -> Vec<Finding> {
 }
 
 /// The detail of a duplicate-ID finding: who, the masked number, and in how many households.
-pub fn duplicate_detail(name: &str, number: &str, households: usize) -> String {
-    format!(
-        "{name}: {} in {households} households",
-        id_number::mask(number)
-    )
+pub fn duplicate_detail(name: &str, number: &str, households: usize) -> Message {
+    Message::new("finding.duplicate_id_number")
+        .with("name", name)
+        .with("masked", id_number::mask(number))
+        .with("households", households)
+}
+
+/// The detail of a dated-in-future finding about a visit dated `at`.
+pub fn future_detail(at: Timestamp) -> Message {
+    Message::new("finding.dated_in_future")
+        .with("what", "visit")
+        .with("at", clock::format_date(at))
 }
 
 /// The same valid ID number held by active residents of two or more households: one finding

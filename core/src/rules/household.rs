@@ -10,7 +10,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::permissions::{Actor, Field, Role, may_change_household};
-use super::{Refusal, id_number, phone};
+use super::{Refusal, id_number, phone, text};
+use crate::messages::Message;
 use crate::records::household::{
     Address, Household, NewHousehold, NewResident, Resident, ResidentPatch,
 };
@@ -36,12 +37,11 @@ pub enum Validation {
 
 /// Trims and checks a resident's fields; returns them normalised (upper-case X, phone digits).
 pub fn normalise_resident(r: &NewResident, validation: Validation) -> Result<NewResident, Refusal> {
-    let name = r.name.trim().to_owned();
-    if name.is_empty() {
+    let Some(name) = text::field(&r.name) else {
         return Err(Refusal::MissingField {
-            field: "resident name",
+            field: "resident_name",
         });
-    }
+    };
     Ok(NewResident {
         name,
         id_number: normalise_id_number(r.id_number.as_deref(), validation)?,
@@ -52,13 +52,13 @@ pub fn normalise_resident(r: &NewResident, validation: Validation) -> Result<New
 
 /// Trims and checks the fields a patch sets. An empty ID number or phone clears it.
 pub fn normalise_patch(p: &ResidentPatch) -> Result<ResidentPatch, Refusal> {
-    let name = match p.name.as_deref().map(str::trim) {
-        Some("") => {
+    let name = match p.name.as_deref().map(text::clean) {
+        Some(n) if n.is_empty() => {
             return Err(Refusal::MissingField {
-                field: "resident name",
+                field: "resident_name",
             });
         }
-        other => other.map(str::to_owned),
+        other => other,
     };
     let clearable = |v: Option<String>| v.or(Some(String::new()));
     Ok(ResidentPatch {
@@ -76,28 +76,28 @@ pub fn normalise_patch(p: &ResidentPatch) -> Result<ResidentPatch, Refusal> {
 }
 
 fn normalise_id_number(v: Option<&str>, validation: Validation) -> Result<Option<String>, Refusal> {
-    let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
+    let Some(v) = v.and_then(text::identifier_field) else {
         return Ok(None);
     };
-    match (id_number::parse_on(v, latest_birth_date()), validation) {
+    match (id_number::parse_on(&v, latest_birth_date()), validation) {
         (Ok(id), _) => Ok(Some(id.number)),
         (Err(_), Validation::Ledger) => Ok(Some(v.to_ascii_uppercase())),
         (Err(problem), Validation::Strict) => Err(Refusal::InvalidIdNumber {
-            masked: id_number::mask(v),
+            masked: id_number::mask(&v),
             problem,
         }),
     }
 }
 
 fn normalise_phone(v: Option<&str>, validation: Validation) -> Result<Option<String>, Refusal> {
-    let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
+    let Some(v) = v.and_then(text::identifier_field) else {
         return Ok(None);
     };
-    match (phone::parse(v), validation) {
+    match (phone::parse(&v), validation) {
         (Ok(p), _) => Ok(Some(p.digits().to_owned())),
-        (Err(_), Validation::Ledger) => Ok(Some(v.to_owned())),
+        (Err(_), Validation::Ledger) => Ok(Some(v)),
         (Err(problem), Validation::Strict) => Err(Refusal::InvalidPhone {
-            masked: phone::mask(v),
+            masked: phone::mask(&v),
             problem,
         }),
     }
@@ -108,17 +108,31 @@ fn normalise_phone(v: Option<&str>, validation: Validation) -> Result<Option<Str
 /// that does not parse is returned as given, so the check refuses it with its reason, unless it
 /// is the value the record already held.
 pub fn canonical_resident_value(key: &str, value: &str) -> String {
-    let trimmed = value.trim();
+    let cleaned = text::identifier(value);
     match key {
-        "id_number" => id_number::parse(trimmed)
+        "id_number" => id_number::parse(&cleaned)
             .map(|id| id.number)
             .unwrap_or_else(|_| value.to_owned()),
-        "phone" if trimmed.is_empty() => String::new(),
-        "phone" => phone::parse(trimmed)
+        "phone" if cleaned.is_empty() => String::new(),
+        "phone" => phone::parse(&cleaned)
             .map(|p| p.digits().to_owned())
             .unwrap_or_else(|_| value.to_owned()),
-        "name" => trimmed.to_owned(),
+        "name" => text::clean(value),
         _ => value.to_owned(),
+    }
+}
+
+/// The canonical form of a value written to the household field at `path` (as a
+/// [`crate::records::household::FieldConflict`] names it) when a person picks it to end a
+/// conflict: resident fields as [`canonical_resident_value`], notes cleaned.
+pub fn canonical_field_value(path: &str, value: &str) -> String {
+    match path
+        .strip_prefix("residents.")
+        .and_then(|r| r.rsplit_once('.'))
+    {
+        Some((_, key)) => canonical_resident_value(key, value),
+        None if path == "notes" => text::clean(value),
+        None => value.to_owned(),
     }
 }
 
@@ -136,12 +150,12 @@ fn latest_birth_date() -> time::Date {
 /// Checks the address has every part.
 pub fn check_address(a: &Address) -> Result<(), Refusal> {
     const NAMES: [&str; 6] = [
-        "address: community",
-        "address: grid",
-        "address: compound",
-        "address: building",
-        "address: unit",
-        "address: room",
+        "address_community",
+        "address_grid",
+        "address_compound",
+        "address_building",
+        "address_unit",
+        "address_room",
     ];
     for ((_, value), field) in a.parts().into_iter().zip(NAMES) {
         if value.trim().is_empty() {
@@ -178,13 +192,9 @@ pub fn check_change_by(
         .collect();
     for v in after.visits.iter().filter(|v| !old_visits.contains(&v.id)) {
         if v.worker != actor.user_id {
-            return Err(Refusal::IllegalEvent {
-                reason: format!(
-                    "visit {} is in the name of {:?}, but {} recorded it; a visit can only be \
-                     recorded in one's own name",
-                    v.id, v.worker, actor.user_id
-                ),
-            });
+            return Err(Refusal::Rule(
+                Message::new("household.visit_not_own").with("visit_id", &v.id),
+            ));
         }
     }
     let old_reviews: HashSet<_> = before
@@ -197,13 +207,9 @@ pub fn check_change_by(
         .filter(|r| !old_reviews.contains(&r.id))
     {
         if r.by != actor.user_id {
-            return Err(Refusal::IllegalEvent {
-                reason: format!(
-                    "review {} is in the name of {:?}, but {} made it; a review can only be made \
-                     in one's own name",
-                    r.id, r.by, actor.user_id
-                ),
-            });
+            return Err(Refusal::Rule(
+                Message::new("household.review_not_own").with("review_id", &r.id),
+            ));
         }
     }
     Ok(())
@@ -287,12 +293,9 @@ pub fn check_change(
     }
     for r in &before.reviews {
         if !after.reviews.contains(r) {
-            return Err(Refusal::IllegalEvent {
-                reason: format!(
-                    "review {} was changed or removed; reviews can only be added",
-                    r.id
-                ),
-            });
+            return Err(Refusal::Rule(
+                Message::new("household.review_rewritten").with("review_id", &r.id),
+            ));
         }
     }
     for r in after
@@ -304,13 +307,13 @@ pub fn check_change(
         check_event_time("review", &r.id, r.at)?;
         if r.note.trim().is_empty() {
             return Err(Refusal::MissingField {
-                field: "review comment",
+                field: "review_comment",
             });
         }
         if !after.visits.iter().any(|v| v.id.as_str() == r.visit_id) {
-            return Err(Refusal::IllegalEvent {
-                reason: format!("the household has no visit {}", r.visit_id),
-            });
+            return Err(Refusal::Rule(
+                Message::new("household.no_such_visit").with("visit_id", &r.visit_id),
+            ));
         }
     }
     check_conflicts(role, Some(before), after, validation)
@@ -321,12 +324,12 @@ fn check_event_time(what: &str, id: &str, at: Timestamp) -> Result<(), Refusal> 
     if (EARLIEST_EVENT_AT..LATEST_EVENT_AT).contains(&at) {
         Ok(())
     } else {
-        Err(Refusal::IllegalEvent {
-            reason: format!(
-                "{what} {id} has time {} ms, outside the years 2000 to 2099",
-                at.0
-            ),
-        })
+        Err(Refusal::Rule(
+            Message::new("household.time_out_of_range")
+                .with("what", what)
+                .with("id", id)
+                .with("at_ms", at.0),
+        ))
     }
 }
 
@@ -348,10 +351,11 @@ fn check_conflicts(
         if new_values.peek().is_none() {
             continue;
         }
-        let (field, resident_key) =
-            conflict_field(&c.field).ok_or_else(|| Refusal::UnknownField {
+        let (field, resident_key) = conflict_field(&c.field).ok_or_else(|| {
+            Refusal::Record(crate::records::RecordError::UnknownField {
                 path: c.field.clone(),
-            })?;
+            })
+        })?;
         // Creating a household includes writing every field of it; the role was judged for that.
         if before.is_some() {
             may_change_household(role, field)?;
@@ -360,7 +364,7 @@ fn check_conflicts(
             match resident_key {
                 Some("name") if v.trim().is_empty() => {
                     return Err(Refusal::MissingField {
-                        field: "resident name",
+                        field: "resident_name",
                     });
                 }
                 // An empty ID number or phone is a cleared one, which is always allowed.
@@ -443,10 +447,23 @@ fn check_new_resident(role: Role, r: &Resident, validation: Validation) -> Resul
     may_change_household(role, Field::NewResident)?;
     if r.name.trim().is_empty() {
         return Err(Refusal::MissingField {
-            field: "resident name",
+            field: "resident_name",
         });
     }
+    check_name_form(&r.name, validation)?;
     check_values(r, None, validation)
+}
+
+/// Refuses a new name not in the form [`text::clean`] stores (invisible characters, full-width
+/// letters), so every replica holds one form and search finds it. The ledger cleans its names
+/// itself; this keeps out what a device skipped.
+fn check_name_form(name: &str, validation: Validation) -> Result<(), Refusal> {
+    if validation == Validation::Strict && !text::is_clean(name) {
+        return Err(Refusal::Rule(
+            Message::new("text.not_canonical").with("field", "resident_name"),
+        ));
+    }
+    Ok(())
 }
 
 fn check_resident_edit(
@@ -474,8 +491,11 @@ fn check_resident_edit(
     }
     if was.name != now.name && now.name.trim().is_empty() {
         return Err(Refusal::MissingField {
-            field: "resident name",
+            field: "resident_name",
         });
+    }
+    if was.name != now.name {
+        check_name_form(&now.name, validation)?;
     }
     check_values(now, Some(was), validation)
 }

@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use crate::messages::Message;
+
 /// Weights of the first 17 characters in the MOD 11-2 checksum.
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 /// The check character for each remainder 0..=10.
@@ -47,6 +49,23 @@ pub enum IdNumberProblem {
         /// The one written.
         found: char,
     },
+}
+
+impl IdNumberProblem {
+    /// The problem as a message about the number `masked` (already masked: personal data).
+    pub fn message(&self, masked: &str) -> Message {
+        let m = |code| Message::new(code).with("masked", masked);
+        match self {
+            IdNumberProblem::WrongLength(n) => m("id_number.length").with("count", n),
+            IdNumberProblem::BadCharacter(i) => m("id_number.bad_character").with("position", i),
+            IdNumberProblem::BadBirthDate(_) => m("id_number.bad_birth_date"),
+            IdNumberProblem::FutureBirthDate => m("id_number.future_birth_date"),
+            IdNumberProblem::NotCanonical => m("id_number.not_canonical"),
+            IdNumberProblem::BadCheckDigit { expected, found } => m("id_number.check_digit")
+                .with("expected", expected)
+                .with("actual", found),
+        }
+    }
 }
 
 /// A valid ID number and what it tells.
@@ -92,9 +111,15 @@ pub fn check_char(first17: &[u8]) -> char {
     CHECK_CHARS[(sum % 11) as usize]
 }
 
-/// Parses and checks an ID number. Surrounding spaces and a lower-case `x` are accepted.
+/// Parses and checks an ID number. What typing and pasting add is accepted: full-width
+/// digits, invisible characters, spaces between the groups, a lower-case `x` (see
+/// [`super::text::identifier`]).
 pub fn parse(input: &str) -> Result<IdNumber, IdNumberProblem> {
-    let number = input.trim().to_ascii_uppercase();
+    let number: String = super::text::identifier(input)
+        .chars()
+        .filter(|c| *c != ' ')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
     let chars = number.chars().count();
     if chars != 18 {
         return Err(IdNumberProblem::WrongLength(chars));

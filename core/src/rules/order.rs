@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Refusal;
 use super::permissions::Role;
+use crate::messages::Message;
 use crate::records::events::{Event, fold_order};
 use crate::records::order::Order;
 use crate::time::Timestamp;
@@ -104,7 +105,7 @@ pub struct FoldedEvent {
     /// Whether it counted.
     pub counted: bool,
     /// Why not, if it did not.
-    pub reason: Option<String>,
+    pub reason: Option<Message>,
 }
 
 /// An order's state: its status, its items' states and its judged history.
@@ -172,10 +173,14 @@ fn rank(kind: &str) -> u8 {
     }
 }
 
-fn refuse(reason: impl Into<String>) -> Refusal {
-    Refusal::IllegalEvent {
-        reason: reason.into(),
-    }
+/// A refusal with message `code` (see the catalogue's `order.*` codes).
+fn refuse(code: &str) -> Refusal {
+    Refusal::rule(code)
+}
+
+/// A refusal with message `code` naming the event's kind.
+fn refuse_event(code: &str, event: &str) -> Refusal {
+    Refusal::Rule(Message::new(code).with("event", event))
 }
 
 /// Whether the event could ever count on this order, whatever its state: the right role and
@@ -188,41 +193,42 @@ pub fn check_permission(order: &Order, event: &Event) -> Result<(), Refusal> {
         && event.company.as_deref() == Some(order.company.as_str());
     let known_items = || -> Result<(), Refusal> {
         if event.items.is_empty() {
-            return Err(refuse(format!("{} names no item", event.kind)));
+            return Err(refuse_event("order.names_no_item", &event.kind));
         }
         match event
             .items
             .iter()
             .find(|i| !order.items.iter().any(|o| &o.id == *i))
         {
-            Some(unknown) => Err(refuse(format!("the order has no item {unknown}"))),
+            Some(unknown) => Err(Refusal::Rule(
+                Message::new("order.no_such_item").with("item", unknown),
+            )),
             None => Ok(()),
         }
     };
     match event.kind.as_str() {
-        "issue" | "verify" | "reopen" | "cancel" if event.role != Role::Inspector => Err(refuse(
-            format!("only an inspector may {} an order", event.kind),
-        )),
-        "acknowledge" | "answer" if !company => Err(refuse(format!(
-            "only the addressed company may {} an order",
-            event.kind
-        ))),
+        "issue" | "verify" | "reopen" | "cancel" if event.role != Role::Inspector => {
+            Err(refuse_event("order.inspector_only", &event.kind))
+        }
+        "acknowledge" | "answer" if !company => {
+            Err(refuse_event("order.company_only", &event.kind))
+        }
         "answer" => {
             known_items()?;
             if event.photos.is_empty() {
-                return Err(refuse("an answer needs at least one after-photo"));
+                return Err(refuse("order.answer_needs_photo"));
             }
             Ok(())
         }
         "reopen" => {
             known_items()?;
             if event.note.trim().is_empty() {
-                return Err(refuse("reopening names the items and says what is wrong"));
+                return Err(refuse("order.reopen_needs_note"));
             }
             Ok(())
         }
         "issue" | "verify" | "cancel" | "acknowledge" => Ok(()),
-        other => Err(refuse(format!("{other:?} is not an order event"))),
+        other => Err(refuse_event("order.not_an_event", other)),
     }
 }
 
@@ -233,49 +239,60 @@ pub fn check_event(order: &Order, state: &OrderState, event: &Event) -> Result<(
         && event.company.as_deref() == Some(order.company.as_str());
     let status = state.status;
     if status.is_final() {
-        return Err(refuse(format!("the order is already {}", status.as_str())));
+        return Err(Refusal::Rule(
+            Message::new("order.already").with("status", status.as_str()),
+        ));
     }
     match event.kind.as_str() {
         "issue" => {
             if !inspector {
-                return Err(refuse("only an inspector issues an order"));
+                return Err(refuse_event("order.inspector_only", "issue"));
             }
             if status != OrderStatus::Draft {
-                return Err(refuse("the order is already issued"));
+                return Err(Refusal::Rule(
+                    Message::new("order.already").with("status", "issued"),
+                ));
             }
             if order.items.is_empty() {
-                return Err(refuse("an order needs at least one item"));
+                return Err(refuse("order.needs_items"));
             }
         }
         "acknowledge" => {
             if !company {
-                return Err(refuse("only the addressed company acknowledges an order"));
+                return Err(refuse_event("order.company_only", "acknowledge"));
             }
             if status != OrderStatus::Issued {
-                return Err(refuse(format!(
-                    "an order that is {} cannot be acknowledged",
-                    status.as_str()
-                )));
+                return Err(Refusal::Rule(
+                    Message::new("order.cannot_in_status")
+                        .with("status", status.as_str())
+                        .with("event", "acknowledge"),
+                ));
             }
         }
         "answer" => {
             if !company {
-                return Err(refuse("only the addressed company answers an order"));
+                return Err(refuse_event("order.company_only", "answer"));
             }
             if matches!(status, OrderStatus::Draft | OrderStatus::Issued) {
-                return Err(refuse("acknowledge the order before answering it"));
+                return Err(refuse("order.acknowledge_first"));
             }
             if event.items.is_empty() {
-                return Err(refuse("an answer names the items it answers"));
+                return Err(refuse_event("order.names_no_item", "answer"));
             }
             if event.photos.is_empty() {
-                return Err(refuse("an answer needs at least one after-photo"));
+                return Err(refuse("order.answer_needs_photo"));
             }
             for item in &event.items {
                 match state.item(item) {
-                    None => return Err(refuse(format!("the order has no item {item}"))),
+                    None => {
+                        return Err(Refusal::Rule(
+                            Message::new("order.no_such_item").with("item", item),
+                        ));
+                    }
                     Some(ItemState::Answered) => {
-                        return Err(refuse(format!("item {item} is already answered")));
+                        return Err(Refusal::Rule(
+                            Message::new("order.item_already_answered").with("item", item),
+                        ));
                     }
                     Some(_) => {}
                 }
@@ -283,35 +300,33 @@ pub fn check_event(order: &Order, state: &OrderState, event: &Event) -> Result<(
         }
         "verify" => {
             if !inspector {
-                return Err(refuse("only an inspector verifies an order"));
+                return Err(refuse_event("order.inspector_only", "verify"));
             }
             if !state.all_answered() {
-                return Err(refuse(
-                    "every item must be answered before the order is verified",
-                ));
+                return Err(refuse("order.not_all_answered"));
             }
         }
         "reopen" => {
             if !inspector {
-                return Err(refuse("only an inspector reopens an order"));
+                return Err(refuse_event("order.inspector_only", "reopen"));
             }
             if event.items.is_empty() || event.note.trim().is_empty() {
-                return Err(refuse("reopening names the items and says what is wrong"));
+                return Err(refuse("order.reopen_needs_note"));
             }
             for item in &event.items {
                 if state.item(item) != Some(ItemState::Answered) {
-                    return Err(refuse(format!(
-                        "item {item} is not answered, so it cannot be reopened"
-                    )));
+                    return Err(Refusal::Rule(
+                        Message::new("order.item_not_answered").with("item", item),
+                    ));
                 }
             }
         }
         "cancel" => {
             if !inspector {
-                return Err(refuse("only an inspector cancels an order"));
+                return Err(refuse_event("order.inspector_only", "cancel"));
             }
         }
-        other => return Err(refuse(format!("{other:?} is not an order event"))),
+        other => return Err(refuse_event("order.not_an_event", other)),
     }
     Ok(())
 }
@@ -380,7 +395,7 @@ pub fn fold(order: &Order) -> OrderState {
         }
         state.history.push(FoldedEvent {
             counted: verdict.is_ok(),
-            reason: verdict.err().map(|r| r.to_string()),
+            reason: verdict.err().map(|r| r.message()),
             event,
         });
     }
@@ -400,13 +415,13 @@ pub fn check_change(
     let new_events: Vec<&Event> = match before {
         None => {
             if actor.role != Role::Inspector && actor.role != Role::Admin {
-                return Err(refuse("only an inspector drafts an order"));
+                return Err(refuse_event("order.inspector_only", "issue"));
             }
             if after.issuer != actor.user_id {
-                return Err(refuse("an order is drafted in its sender's own name"));
+                return Err(refuse("order.not_own"));
             }
             if after.items.is_empty() {
-                return Err(refuse("an order needs at least one item"));
+                return Err(refuse("order.needs_items"));
             }
             after.events.iter().collect()
         }
@@ -426,18 +441,15 @@ pub fn check_change(
                 )
             };
             if fixed(b) != fixed(after) {
-                return Err(refuse(
-                    "an order's items, compound, company, deadline, issuer, creation time and \
-                     source report are fixed once drafted",
-                ));
+                return Err(refuse("order.fixed_fields"));
             }
-            crate::records::events::appended(&b.events, &after.events)?
+            super::events::appended(&b.events, &after.events)?
         }
     };
     for e in new_events {
-        crate::records::events::check_signed(actor, e)?;
+        super::events::check_signed(actor, e)?;
         check_permission(after, e)?;
-        crate::records::events::check_seen(&after.events, e)?;
+        super::events::check_seen(&after.events, e)?;
     }
     Ok(())
 }

@@ -7,59 +7,7 @@ use std::fmt;
 
 use super::Refusal;
 
-/// The roles of the people who use Gridwalk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// 网格员: keeps the households of their grids.
-    GridWorker,
-    /// 物业督查员: inspects compounds and issues rectification orders.
-    Inspector,
-    /// Property-company staff: answers the orders addressed to their company.
-    CompanyStaff,
-    /// Street, community or district supervisor: reviews and corrects what was synced.
-    Supervisor,
-    /// Runs the server: users, grids, reference data.
-    Admin,
-}
-
-impl Role {
-    /// The role's name as stored and sent.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::GridWorker => "grid_worker",
-            Role::Inspector => "inspector",
-            Role::CompanyStaff => "company_staff",
-            Role::Supervisor => "supervisor",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Parses a role's stored name.
-    pub fn parse(s: &str) -> Option<Role> {
-        [
-            Role::GridWorker,
-            Role::Inspector,
-            Role::CompanyStaff,
-            Role::Supervisor,
-            Role::Admin,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Role::GridWorker => "grid worker",
-            Role::Inspector => "inspector",
-            Role::CompanyStaff => "property-company staff member",
-            Role::Supervisor => "supervisor",
-            Role::Admin => "administrator",
-        })
-    }
-}
+pub use crate::records::role::Role;
 
 /// Who is making a change: the signed-in user of a device, or of the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,24 +73,36 @@ pub enum Field {
     Review,
 }
 
+impl Field {
+    /// The field's term code in the message catalogue (`field.<code>`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::NewHousehold => "new_household",
+            Field::Address => "address",
+            Field::HouseUse => "house_use",
+            Field::Notes => "notes",
+            Field::NewResident => "new_resident",
+            Field::ResidentName => "resident_name",
+            Field::ResidentIdNumber => "resident_id_number",
+            Field::ResidentPhone => "resident_phone",
+            Field::ResidentRelation => "resident_relation",
+            Field::ResidentRegistration => "resident_registration",
+            Field::ResidentTags => "resident_tags",
+            Field::ResidentMovedOut => "resident_moved_out",
+            Field::NewVisit => "new_visit",
+            Field::Review => "review",
+        }
+    }
+}
+
+/// The field's English words, from the catalogue.
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Field::NewHousehold => "households (creating one)",
-            Field::Address => "a household's address",
-            Field::HouseUse => "a household's house use",
-            Field::Notes => "a household's notes",
-            Field::NewResident => "residents (adding one)",
-            Field::ResidentName => "a resident's name",
-            Field::ResidentIdNumber => "a resident's ID number",
-            Field::ResidentPhone => "a resident's phone",
-            Field::ResidentRelation => "a resident's relation to the head",
-            Field::ResidentRegistration => "a resident's registration type",
-            Field::ResidentTags => "a resident's special-group tags",
-            Field::ResidentMovedOut => "whether a resident moved out",
-            Field::NewVisit => "visits (recording one)",
-            Field::Review => "reviews (sending a visit back)",
-        })
+        f.write_str(&crate::messages::term(
+            "field",
+            self.as_str(),
+            crate::messages::Lang::En,
+        ))
     }
 }
 

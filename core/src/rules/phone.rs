@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::messages::Message;
+
 /// What is wrong with a phone number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum PhoneProblem {
@@ -19,6 +21,18 @@ pub enum PhoneProblem {
     /// dashes), so the same number would not match itself in searches and duplicate checks.
     #[error("it is not normalised to its digits")]
     NotCanonical,
+}
+
+impl PhoneProblem {
+    /// The problem as a message about the number `masked` (already masked: personal data).
+    pub fn message(&self, masked: &str) -> Message {
+        let m = |code| Message::new(code).with("masked", masked);
+        match self {
+            PhoneProblem::BadCharacter(c) => m("phone.bad_character").with("character", c),
+            PhoneProblem::WrongLength(n) => m("phone.length").with("count", n),
+            PhoneProblem::NotCanonical => m("phone.not_canonical"),
+        }
+    }
 }
 
 /// A phone number after normalisation.
@@ -39,9 +53,11 @@ impl Phone {
     }
 }
 
-/// Normalises a phone number: strips separators and a `+86` / `0086` country code.
+/// Normalises a phone number: strips separators and a `+86` / `0086` country code, and what
+/// pasting from contacts and typing with an IME add (see [`super::text::identifier`]).
 pub fn parse(input: &str) -> Result<Phone, PhoneProblem> {
-    let trimmed = input.trim();
+    let cleaned = super::text::identifier(input);
+    let trimmed = cleaned.as_str();
     let mut digits = String::with_capacity(trimmed.len());
     for (i, c) in trimmed.chars().enumerate() {
         match c {

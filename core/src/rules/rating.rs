@@ -89,6 +89,13 @@ pub fn rate(company: &str, orders: &[OrderFacts], now: Timestamp) -> Rating {
         reopened += o.reopen_count;
         // A verified order was answered; the fallback only guards a malformed fact.
         let answered = o.answered_at.or(o.finished_at);
+        // An answer dated in the future (a phone's clock a year ahead) says nothing about
+        // whether it was on time: the order is left out of the on-time rate.
+        if matches!(o.status, OrderStatus::Verified | OrderStatus::Answered)
+            && answered.is_some_and(|t| super::clock::is_dated_ahead(t, now))
+        {
+            continue;
+        }
         match o.status {
             OrderStatus::Verified => {
                 due += 1;

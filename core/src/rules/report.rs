@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Refusal;
 use super::permissions::Role;
+use crate::messages::Message;
 use crate::records::events::{Event, fold_order};
 use crate::records::report::Report;
 
@@ -101,10 +102,23 @@ fn rank(kind: &str) -> u8 {
     }
 }
 
-fn refuse(reason: impl Into<String>) -> Refusal {
-    Refusal::IllegalEvent {
-        reason: reason.into(),
-    }
+/// A refusal with message `code` (see the catalogue's `report.*` codes).
+fn refuse(code: &str) -> Refusal {
+    Refusal::rule(code)
+}
+
+/// A refusal with message `code` naming the event's kind.
+fn refuse_event(code: &str, event: &str) -> Refusal {
+    Refusal::Rule(Message::new(code).with("event", event))
+}
+
+/// A refusal of `event` on a report in `status`.
+fn refuse_in_status(status: ReportStatus, event: &str) -> Refusal {
+    Refusal::Rule(
+        Message::new("report.cannot_in_status")
+            .with("status", status.as_str())
+            .with("event", event),
+    )
 }
 
 /// Whether the event could ever count, whatever the report's state: the right role, and the
@@ -112,26 +126,23 @@ fn refuse(reason: impl Into<String>) -> Refusal {
 pub fn check_permission(event: &Event) -> Result<(), Refusal> {
     let supervisor = matches!(event.role, Role::Supervisor | Role::Admin);
     match event.kind.as_str() {
-        "reopen" | "send_back" if supervisor && event.note.trim().is_empty() => Err(refuse(
-            format!("{} says what is wrong", event.kind.replace('_', " ")),
-        )),
-        "assign" if supervisor && event.assignee.as_deref().is_none_or(str::is_empty) => {
-            Err(refuse("assigning names the assignee"))
+        "reopen" | "send_back" if supervisor && event.note.trim().is_empty() => {
+            Err(refuse_event("report.needs_note", &event.kind))
         }
-        "assign" | "close" | "reopen" | "send_back" if !supervisor => Err(refuse(format!(
-            "only a supervisor may {} a report",
-            event.kind.replace('_', " ")
-        ))),
+        "assign" if supervisor && event.assignee.as_deref().is_none_or(str::is_empty) => {
+            Err(refuse("report.needs_assignee"))
+        }
+        "assign" | "close" | "reopen" | "send_back" if !supervisor => {
+            Err(refuse_event("report.supervisor_only", &event.kind))
+        }
         "escalate" if !matches!(event.role, Role::Inspector | Role::Supervisor | Role::Admin) => {
-            Err(refuse(
-                "only an inspector or a supervisor escalates a report",
-            ))
+            Err(refuse("report.escalate_role"))
         }
         "escalate" if event.link.as_deref().is_none_or(str::is_empty) => {
-            Err(refuse("escalating names the order"))
+            Err(refuse("report.escalate_needs_order"))
         }
         "assign" | "close" | "reopen" | "send_back" | "escalate" | "start" | "resolve" => Ok(()),
-        other => Err(refuse(format!("{other:?} is not a report event"))),
+        other => Err(refuse_event("report.not_an_event", other)),
     }
 }
 
@@ -144,92 +155,76 @@ pub fn check_event(report: &Report, state: &ReportState, event: &Event) -> Resul
     match event.kind.as_str() {
         "assign" => {
             if !supervisor {
-                return Err(refuse("only a supervisor assigns a report"));
+                return Err(refuse_event("report.supervisor_only", "assign"));
             }
             if !matches!(status, Reported | Assigned | Reopened) {
-                return Err(refuse(format!(
-                    "a report that is {} cannot be assigned",
-                    status.as_str()
-                )));
+                return Err(refuse_in_status(status, "assign"));
             }
             if event.assignee.as_deref().is_none_or(str::is_empty) {
-                return Err(refuse("assigning names the assignee"));
+                return Err(refuse("report.needs_assignee"));
             }
         }
         "start" => {
             if !is_assignee {
-                return Err(refuse("only the assignee starts work on a report"));
+                return Err(refuse_event("report.assignee_only", "start"));
             }
             if !matches!(status, Assigned | Reopened) {
-                return Err(refuse(format!(
-                    "a report that is {} cannot be started",
-                    status.as_str()
-                )));
+                return Err(refuse_in_status(status, "start"));
             }
         }
         "resolve" => {
             if !(is_assignee || supervisor) {
-                return Err(refuse(
-                    "only the assignee or a supervisor resolves a report",
-                ));
+                return Err(refuse_event("report.assignee_only", "resolve"));
             }
             if !matches!(status, Assigned | InProgress | Reopened) {
-                return Err(refuse(format!(
-                    "a report that is {} cannot be resolved",
-                    status.as_str()
-                )));
+                return Err(refuse_in_status(status, "resolve"));
             }
         }
         "close" => {
             if !supervisor {
-                return Err(refuse("only a supervisor closes a report"));
+                return Err(refuse_event("report.supervisor_only", "close"));
             }
             if status != Resolved {
-                return Err(refuse("only a resolved report can be closed"));
+                return Err(refuse_in_status(status, "close"));
             }
         }
         "reopen" => {
             if !supervisor || event.note.trim().is_empty() {
-                return Err(refuse("a supervisor reopens a report and says why"));
+                return Err(refuse_event("report.needs_note", "reopen"));
             }
             if !matches!(status, Resolved | Closed) {
-                return Err(refuse("only a resolved or closed report can be reopened"));
+                return Err(refuse_in_status(status, "reopen"));
             }
         }
         "escalate" => {
             if !matches!(event.role, Role::Inspector | Role::Supervisor | Role::Admin) {
-                return Err(refuse(
-                    "only an inspector or a supervisor escalates a report",
-                ));
+                return Err(refuse("report.escalate_role"));
             }
             if status == Closed {
-                return Err(refuse("a closed report cannot be escalated"));
+                return Err(refuse_in_status(status, "escalate"));
             }
             if event.link.is_none() {
-                return Err(refuse("escalating names the order"));
+                return Err(refuse("report.escalate_needs_order"));
             }
         }
         "send_back" => {
             if !supervisor || event.note.trim().is_empty() {
-                return Err(refuse(
-                    "a supervisor sends a report back and says what is wrong",
-                ));
+                return Err(refuse_event("report.needs_note", "send_back"));
             }
             // Only while an assignee can act on it: a send-back before anyone is assigned, or
             // after the report is resolved or closed, would wait for an act nobody can make.
             if state.assignee.is_none() || !matches!(status, Assigned | InProgress | Reopened) {
-                return Err(refuse(format!(
-                    "a report that is {} cannot be sent back; {}",
-                    status.as_str(),
-                    if state.assignee.is_none() {
-                        "assign it first"
-                    } else {
-                        "reopen it instead"
-                    }
-                )));
+                return Err(if state.assignee.is_none() {
+                    refuse("report.send_back_no_assignee")
+                } else {
+                    Refusal::Rule(
+                        Message::new("report.send_back_reopen_instead")
+                            .with("status", status.as_str()),
+                    )
+                });
             }
         }
-        other => return Err(refuse(format!("{other:?} is not a report event"))),
+        other => return Err(refuse_event("report.not_an_event", other)),
     }
     let _ = report;
     Ok(())
@@ -270,7 +265,7 @@ pub fn fold(report: &Report) -> ReportState {
         }
         state.history.push(super::order::FoldedEvent {
             counted: verdict.is_ok(),
-            reason: verdict.err().map(|r| r.to_string()),
+            reason: verdict.err().map(|r| r.message()),
             event,
         });
     }
@@ -291,18 +286,16 @@ pub fn check_change(
                 actor.role,
                 Role::GridWorker | Role::Supervisor | Role::Admin | Role::Inspector
             ) {
-                return Err(refuse("property-company staff do not file issue reports"));
+                return Err(refuse("report.company_cannot_file"));
             }
             if after.reporter != actor.user_id {
-                return Err(refuse("a report is filed in its sender's own name"));
+                return Err(refuse("report.not_own"));
             }
             if after.description.trim().is_empty()
                 || after.category.trim().is_empty()
                 || after.grid.is_empty()
             {
-                return Err(Refusal::MissingField {
-                    field: "report category, description and grid",
-                });
+                return Err(Refusal::MissingField { field: "report" });
             }
             after.events.iter().collect()
         }
@@ -321,17 +314,15 @@ pub fn check_change(
                 )
             };
             if fixed(b) != fixed(after) {
-                return Err(refuse(
-                    "a report's category, description, place and photos are fixed once filed",
-                ));
+                return Err(refuse("report.fixed_fields"));
             }
-            crate::records::events::appended(&b.events, &after.events)?
+            super::events::appended(&b.events, &after.events)?
         }
     };
     for e in new_events {
-        crate::records::events::check_signed(actor, e)?;
+        super::events::check_signed(actor, e)?;
         check_permission(e)?;
-        crate::records::events::check_seen(&after.events, e)?;
+        super::events::check_seen(&after.events, e)?;
     }
     Ok(())
 }

@@ -146,12 +146,14 @@ impl Store {
             }
             let after = match RecordView::read(kind, &d.doc, &rc.id) {
                 Ok(after) => after,
-                Err(refusal) => return Ok(PushOutcome::Refused(refusal)),
+                Err(e) => return Ok(PushOutcome::Refused(e.into())),
             };
             if !any_in_scope(&after) {
                 return Ok(PushOutcome::OutOfScope);
             }
-            if let Err(refusal) = after.check_change(actor, before.as_ref(), Validation::Strict) {
+            if let Err(refusal) =
+                crate::rules::check_change(actor, before.as_ref(), &after, Validation::Strict)
+            {
                 tracing::info!(record = %rc.id, user = %actor.user_id, %refusal, "refused a pushed change");
                 return Ok(PushOutcome::Refused(refusal));
             }

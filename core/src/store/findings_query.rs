@@ -10,6 +10,8 @@ use rusqlite::params;
 use super::Store;
 use super::projection::birth_yyyymmdd;
 use crate::error::{Error, Result};
+use crate::messages::Message;
+use crate::rules::clock;
 use crate::rules::findings::{
     self, ELDERLY_AGE, ELDERLY_VISIT_DAYS, Finding, FindingKind, HOUSEHOLD_VISIT_DAYS,
 };
@@ -33,7 +35,7 @@ impl Store {
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get(2)?,
-                    r.get(3)?,
+                    r.get::<_, String>(3)?,
                 ))
             })
             .map_err(err())?;
@@ -44,7 +46,7 @@ impl Store {
                     household_id,
                     kind,
                     subject,
-                    detail,
+                    detail: Message::from_json(&detail),
                 });
             }
         }
@@ -57,23 +59,43 @@ impl Store {
             })
             .map(birth_yyyymmdd)
             .unwrap_or(0);
+        // The last visit that counts: `last_visit_at` is the latest of all, which is only wrong
+        // when it is dated in the future (rare: a phone's clock ahead), and then the visit list
+        // gives the latest that is not.
+        let latest = clock::latest_counted(now).0;
+        let last_counted = |latest_param: u8| {
+            format!(
+                "CASE WHEN h.last_visit_at > ?{latest_param} THEN
+                   (SELECT MAX(v.at) FROM visit v
+                    WHERE v.household_id = h.id AND v.at <= ?{latest_param})
+                 ELSE h.last_visit_at END"
+            )
+        };
         let mut st = conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT h.id, h.alone_resident_id, r.name FROM household h
                  JOIN resident r ON r.household_id = h.id AND r.id = h.alone_resident_id
                  WHERE h.grid_id = ?1 AND (h.alone_tagged = 1 OR h.alone_birth_date <= ?2)
-                   AND COALESCE(h.last_visit_at, -9223372036854775808) < ?3",
-            )
+                   AND COALESCE({}, -9223372036854775808) < ?3",
+                last_counted(4)
+            ))
             .map_err(err())?;
         let rows = st
             .query_map(
-                params![grid, elderly_born_by, now.minus_days(ELDERLY_VISIT_DAYS).0],
+                params![
+                    grid,
+                    elderly_born_by,
+                    now.minus_days(ELDERLY_VISIT_DAYS).0,
+                    latest
+                ],
                 |r| {
+                    let name: String = r.get(2)?;
                     Ok(Finding {
                         household_id: r.get(0)?,
                         kind: FindingKind::ElderlyAloneNotVisited,
                         subject: r.get(1)?,
-                        detail: r.get(2)?,
+                        detail: Message::new("finding.elderly_alone_not_visited")
+                            .with("name", name),
                     })
                 },
             )
@@ -83,18 +105,40 @@ impl Store {
         }
 
         let mut st = conn
-            .prepare_cached(
-                "SELECT id, building_id || '-' || unit || '-' || room FROM household
-                 WHERE grid_id = ?1 AND COALESCE(last_visit_at, -9223372036854775808) < ?2",
-            )
+            .prepare_cached(&format!(
+                "SELECT h.id, h.building_id || '-' || h.unit || '-' || h.room FROM household h
+                 WHERE h.grid_id = ?1 AND COALESCE({}, -9223372036854775808) < ?2",
+                last_counted(3)
+            ))
             .map_err(err())?;
         let rows = st
-            .query_map(params![grid, now.minus_days(HOUSEHOLD_VISIT_DAYS).0], |r| {
+            .query_map(
+                params![grid, now.minus_days(HOUSEHOLD_VISIT_DAYS).0, latest],
+                |r| {
+                    let address: String = r.get(1)?;
+                    Ok(Finding {
+                        household_id: r.get(0)?,
+                        kind: FindingKind::NoRecentVisit,
+                        subject: String::new(),
+                        detail: Message::new("finding.no_recent_visit").with("address", address),
+                    })
+                },
+            )
+            .map_err(err())?;
+        for row in rows {
+            out.push(row.map_err(err())?);
+        }
+
+        let mut st = conn
+            .prepare_cached("SELECT household_id, id, at FROM visit WHERE grid_id = ?1 AND at > ?2")
+            .map_err(err())?;
+        let rows = st
+            .query_map(params![grid, latest], |r| {
                 Ok(Finding {
                     household_id: r.get(0)?,
-                    kind: FindingKind::NoRecentVisit,
-                    subject: String::new(),
-                    detail: r.get(1)?,
+                    kind: FindingKind::DatedInFuture,
+                    subject: r.get(1)?,
+                    detail: findings::future_detail(Timestamp(r.get(2)?)),
                 })
             })
             .map_err(err())?;

@@ -12,7 +12,7 @@ use crate::ids::{RecordId, VisitId};
 use crate::photos::PhotoRef;
 use crate::records::RecordKind;
 use crate::records::events::{Event, append_event};
-use crate::records::household::{HouseholdWriter, Review, WriteError};
+use crate::records::household::{HouseholdWriter, Review};
 use crate::records::order::{self, NewOrder, Order};
 use crate::records::report::{self, NewReport, Report};
 use crate::records::view::RecordView;
@@ -199,9 +199,9 @@ pub(crate) fn check_category(conn: &Connection, category: &str) -> Result<()> {
         .and_then(|mut st| st.query_row([category], |r| Ok((r.get(0)?, r.get(1)?))))
         .map_err(Error::storage("reading report categories"))?;
     if any && !known {
-        return Err(Refusal::IllegalEvent {
-            reason: format!("{category:?} is not a report category"),
-        }
+        return Err(Refusal::Rule(
+            crate::messages::Message::new("report.unknown_category").with("category", category),
+        )
         .into());
     }
     Ok(())
@@ -253,7 +253,7 @@ impl Store {
             };
             event.seen = o.events.len() as u32;
             crate::rules::order::check_event(o, &crate::rules::order::fold(o), &event)?;
-            append_event(doc, &event).map_err(WriteError::Automerge)
+            Ok(append_event(doc, &event)?)
         })
     }
 
@@ -325,7 +325,7 @@ impl Store {
             };
             event.seen = r.events.len() as u32;
             crate::rules::report::check_event(r, &crate::rules::report::fold(r), &event)?;
-            append_event(doc, &event).map_err(WriteError::Automerge)
+            Ok(append_event(doc, &event)?)
         })
     }
 
@@ -364,13 +364,18 @@ impl Store {
             crate::rules::report::check_event(r, &crate::rules::report::fold(r), &event)?;
             append_event(&mut rd.doc, &event).map_err(am_error(report))?;
             let report_after = RecordView::read(RecordKind::Report, &rd.doc, report)?;
-            report_after.check_change(actor, Some(&report_before), Validation::Strict)?;
+            crate::rules::check_change(
+                actor,
+                Some(&report_before),
+                &report_after,
+                Validation::Strict,
+            )?;
 
             let mut od = StoredDoc::new(RecordKind::Order.as_str(), &w.actor);
             order::write_new(&mut od.doc, &new, &actor.user_id, now)
                 .map_err(am_error(&order_id))?;
             let order_after = RecordView::read(RecordKind::Order, &od.doc, &order_id)?;
-            order_after.check_change(actor, None, Validation::Strict)?;
+            crate::rules::check_change(actor, None, &order_after, Validation::Strict)?;
 
             rd.doc.commit_with(commit_options(now));
             od.doc.commit_with(commit_options(now));
@@ -420,7 +425,7 @@ impl Store {
             at: now,
         };
         self.edit_record(actor, household, RecordKind::Household, now, |doc, _| {
-            HouseholdWriter::new(doc, household).add_review(&review)
+            Ok(HouseholdWriter::new(doc, household).add_review(&review)?)
         })
     }
 

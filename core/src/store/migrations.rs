@@ -70,6 +70,12 @@ pub const MIGRATIONS: &[Migration] = &[
         // The new column is filled from each order's log.
         reproject: true,
     },
+    Migration {
+        version: 9,
+        sql: include_str!("migrations/0009_finding_messages.sql"),
+        // Findings are written again with message codes.
+        reproject: true,
+    },
 ];
 
 /// The version a fresh database ends at.

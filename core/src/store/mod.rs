@@ -46,6 +46,34 @@ use crate::rules::household::{
 use crate::rules::permissions::Actor;
 use crate::time::Timestamp;
 use documents::StoredDoc;
+
+/// Why an edit passed to [`Store::edit_record`] stopped: the document is not what it expected
+/// or automerge failed ([`WriteError`]), or the rules refused the event it was about to append.
+#[derive(Debug)]
+pub(crate) enum EditError {
+    /// Writing the document failed.
+    Write(WriteError),
+    /// The rules refused.
+    Refused(crate::rules::Refusal),
+}
+
+impl From<WriteError> for EditError {
+    fn from(e: WriteError) -> Self {
+        EditError::Write(e)
+    }
+}
+
+impl From<crate::rules::Refusal> for EditError {
+    fn from(r: crate::rules::Refusal) -> Self {
+        EditError::Refused(r)
+    }
+}
+
+impl From<automerge::AutomergeError> for EditError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        EditError::Write(WriteError::Automerge(e))
+    }
+}
 pub use merge::{ChangeBundle, StoreHeads};
 pub use notify::{ChangeEvent, ChangeListener, Origin, Subscription};
 
@@ -265,7 +293,8 @@ impl Store {
                     household::write_new(&mut d.doc, new, residents, &actor.user_id, now)
                         .map_err(am_error(id))?;
                     let after = RecordView::Household(household::read(&d.doc, id)?);
-                    after.check_change(actor, None, validation)?;
+                    crate::rules::check_change(actor, None, &after, validation)?;
+                    crate::rules::clock::check_new_events_not_ahead(None, &after, now)?;
                     d.doc.commit_with(commit_options(now));
                     self.persist(&tx, &mut d, None, &after, "", now)?;
                     changed.push((id.clone(), RecordKind::Household));
@@ -300,7 +329,8 @@ impl Store {
         notes: &str,
         now: Timestamp,
     ) -> Result<()> {
-        self.edit_household(actor, id, now, |w| w.set_notes(notes))
+        let notes = crate::rules::text::clean(notes);
+        self.edit_household(actor, id, now, |w| w.set_notes(&notes))
     }
 
     /// Moves the household to another address (supervisors only).
@@ -374,8 +404,12 @@ impl Store {
         now: Timestamp,
     ) -> Result<VisitId> {
         let vid = VisitId::generate();
+        let visit = NewVisit {
+            notes: crate::rules::text::clean(&visit.notes),
+            ..visit.clone()
+        };
         self.edit_household(actor, id, now, |w| {
-            w.append_visit(&vid, &actor.user_id, visit)
+            w.append_visit(&vid, &actor.user_id, &visit)
         })?;
         Ok(vid)
     }
@@ -389,7 +423,8 @@ impl Store {
         value: &str,
         now: Timestamp,
     ) -> Result<()> {
-        self.edit_household(actor, id, now, |w| w.put_field(field, value))
+        let value = crate::rules::household::canonical_field_value(field, value);
+        self.edit_household(actor, id, now, |w| w.put_field(field, &value))
     }
 
     /// Applies `edit` to the household through a [`HouseholdWriter`]; see [`Store::edit_record`].
@@ -401,7 +436,7 @@ impl Store {
         edit: impl FnOnce(&mut HouseholdWriter<'_>) -> Result<T, WriteError>,
     ) -> Result<T> {
         self.edit_record(actor, id, RecordKind::Household, now, |doc, _| {
-            edit(&mut HouseholdWriter::new(doc, id))
+            Ok(edit(&mut HouseholdWriter::new(doc, id))?)
         })
     }
 
@@ -414,7 +449,7 @@ impl Store {
         id: &RecordId,
         kind: RecordKind,
         now: Timestamp,
-        edit: impl FnOnce(&mut automerge::AutoCommit, &RecordView) -> Result<T, WriteError>,
+        edit: impl FnOnce(&mut automerge::AutoCommit, &RecordView) -> Result<T, EditError>,
     ) -> Result<T> {
         let out = {
             let mut guard = self.writer();
@@ -425,11 +460,15 @@ impl Store {
             let before = RecordView::read(kind, &d.doc, id)?;
             let out = match edit(&mut d.doc, &before) {
                 Ok(out) => out,
-                Err(WriteError::Refused(r)) => return Err(r.into()),
-                Err(WriteError::Automerge(e)) => return Err(am_error(id)(e)),
+                Err(EditError::Write(WriteError::Record(r))) => {
+                    return Err(crate::rules::Refusal::from(r).into());
+                }
+                Err(EditError::Write(WriteError::Automerge(e))) => return Err(am_error(id)(e)),
+                Err(EditError::Refused(r)) => return Err(r.into()),
             };
             let after = RecordView::read(kind, &d.doc, id)?;
-            after.check_change(actor, Some(&before), Validation::Strict)?;
+            crate::rules::check_change(actor, Some(&before), &after, Validation::Strict)?;
+            crate::rules::clock::check_new_events_not_ahead(Some(&before), &after, now)?;
             d.doc.commit_with(commit_options(now));
             let tx = w
                 .conn
@@ -462,7 +501,8 @@ impl Store {
             let mut d = StoredDoc::new(kind.as_str(), &w.actor);
             write(&mut d.doc).map_err(am_error(&id))?;
             let after = RecordView::read(kind, &d.doc, &id)?;
-            after.check_change(actor, None, Validation::Strict)?;
+            crate::rules::check_change(actor, None, &after, Validation::Strict)?;
+            crate::rules::clock::check_new_events_not_ahead(None, &after, now)?;
             d.doc.commit_with(commit_options(now));
             let tx = w
                 .conn

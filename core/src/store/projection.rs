@@ -134,7 +134,7 @@ fn project_household(conn: &Connection, h: &Household) -> Result<()> {
                 h.address.grid,
                 f.kind.as_str(),
                 f.subject,
-                f.detail
+                f.detail.to_json()
             ])
             .map_err(err())?;
     }

@@ -298,10 +298,17 @@ impl Store {
     }
 
     /// Visits recorded in `grid` since `since`.
-    pub fn visits_since(&self, grid: &str, since: Timestamp) -> Result<u32> {
+    ///
+    /// Visits dated more than a day after `now` (a phone's clock ahead) are not counted.
+    pub fn visits_since(&self, grid: &str, since: Timestamp, now: Timestamp) -> Result<u32> {
+        let latest = crate::rules::clock::latest_counted(now);
         self.reader()
-            .prepare_cached("SELECT COUNT(*) FROM visit WHERE grid_id = ?1 AND at >= ?2")
-            .and_then(|mut st| st.query_row(rusqlite::params![grid, since.0], |r| r.get(0)))
+            .prepare_cached(
+                "SELECT COUNT(*) FROM visit WHERE grid_id = ?1 AND at >= ?2 AND at <= ?3",
+            )
+            .and_then(|mut st| {
+                st.query_row(rusqlite::params![grid, since.0, latest.0], |r| r.get(0))
+            })
             .map_err(Error::storage("counting visits"))
     }
 

@@ -391,6 +391,9 @@ impl SyncClient {
                 id,
                 code: code.to_owned(),
                 reason: format!("photo {hash}: {reason}"),
+                message: Some(
+                    crate::messages::Message::new(&format!("sync.{code}")).with("photo", hash),
+                ),
             }));
         Ok(())
     }

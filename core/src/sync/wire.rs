@@ -90,8 +90,11 @@ pub struct RefusedRecord {
     /// server; the device's client adds `photo_refused` and `photo_missing` for a record whose
     /// photo cannot be uploaded (see `sync::client`).
     pub code: String,
-    /// The reason for a person.
+    /// The reason for a person, in English (for logs and older apps).
     pub reason: String,
+    /// The reason as a message code with parameters, to render in the reader's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<crate::messages::Message>,
 }
 
 /// Reference data the device is missing.

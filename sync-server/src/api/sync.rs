@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gridwalk_core::Timestamp;
+use gridwalk_core::messages::{Lang, Message};
 use gridwalk_core::store::change_log::PushOutcome;
 use gridwalk_core::sync::wire::{
     self, PROTOCOL_VERSION, ReferenceUpdate, RefusedRecord, SyncRequest, SyncResponse, VersionProbe,
@@ -67,15 +68,16 @@ pub(super) async fn sync(
             ..Default::default()
         };
         for rc in &request.push {
-            let refuse = |code: &str, reason: String| RefusedRecord {
+            let refuse = |code: &str, message: Message| RefusedRecord {
                 id: rc.id.clone(),
                 code: code.into(),
-                reason,
+                reason: message.render(Lang::En),
+                message: Some(message),
             };
             match store.accept_pushed(&session.actor, &session.device_id, rc, &in_scope, now)? {
                 PushOutcome::Accepted => response.accepted.push(rc.id.clone()),
                 PushOutcome::Refused(refusal) => {
-                    response.refused.push(refuse("rules", refusal.to_string()))
+                    response.refused.push(refuse("rules", refusal.message()))
                 }
                 PushOutcome::OutOfScope => {
                     tracing::warn!(
@@ -84,15 +86,13 @@ pub(super) async fn sync(
                         record = %rc.id,
                         "refused a push out of the user's scope"
                     );
-                    response.refused.push(refuse(
-                        "out_of_scope",
-                        "this record is not in your grids; ask your supervisor".into(),
-                    ))
+                    response
+                        .refused
+                        .push(refuse("out_of_scope", Message::new("sync.out_of_scope")))
                 }
                 PushOutcome::MissingDependencies => response.refused.push(refuse(
                     "missing_dependencies",
-                    "the server lacks earlier changes of this record; the app sends it whole"
-                        .into(),
+                    Message::new("sync.missing_dependencies"),
                 )),
             }
         }

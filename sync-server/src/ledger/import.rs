@@ -2,12 +2,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use gridwalk_core::messages::Message;
 use gridwalk_core::records::household::{
     Address, HouseUse, NewHousehold, NewResident, Registration, Relation, SpecialGroup,
 };
 use gridwalk_core::records::reference::ReferenceKind;
 use gridwalk_core::rules::household::Validation;
-use gridwalk_core::rules::{id_number, phone};
+use gridwalk_core::rules::{id_number, phone, text};
 use gridwalk_core::{Actor, RecordId, Store, Timestamp};
 use serde::Serialize;
 
@@ -56,8 +57,8 @@ pub struct BadRow {
     pub line: usize,
     /// The person or dwelling it is about.
     pub who: String,
-    /// Why it is refused.
-    pub reason: String,
+    /// Why it is refused, as a message to render in the reader's language.
+    pub reason: Message,
 }
 
 /// What an import would do, before anything is written.
@@ -101,12 +102,7 @@ fn rows_from_table(table: Vec<Vec<String>>) -> Result<Vec<RawRow>, LedgerError> 
         .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
         .map(|(n, cells)| RawRow {
             line: n + 2,
-            fields: index.map(|i| {
-                cells
-                    .get(i)
-                    .map(|c| c.trim().to_owned())
-                    .unwrap_or_default()
-            }),
+            fields: index.map(|i| cells.get(i).map(|c| text::clean(c)).unwrap_or_default()),
         })
         .collect())
 }
@@ -229,7 +225,7 @@ pub fn preview(
         } else {
             name.clone()
         };
-        let mut refuse = |reason: String| {
+        let mut refuse = |reason: Message| {
             bad.push(BadRow {
                 line: row.line,
                 who: who.clone(),
@@ -237,44 +233,52 @@ pub fn preview(
             })
         };
         if let Some((field, _)) = address.parts().iter().find(|(_, v)| v.is_empty()) {
-            refuse(format!("the address has no {field}"));
+            refuse(Message::new("ledger.address_missing").with("field", field));
             continue;
         }
         if area.is_some_and(|grids| !grids.contains(&address.grid)) {
-            refuse(format!("grid {} is outside your area", address.grid));
+            refuse(Message::new("ledger.outside_area").with("grid", &address.grid));
             continue;
         }
         if !buildings.contains(&address.building) {
-            refuse(format!("unknown building {}", address.building));
+            refuse(Message::new("ledger.unknown_building").with("building", &address.building));
             continue;
         }
-        let id = row.get("id_number").to_ascii_uppercase();
+        let mut id = text::identifier(row.get("id_number")).to_ascii_uppercase();
         if !id.is_empty() {
-            if let Err(problem) = id_number::parse_on(&id, today) {
-                refuse(format!("bad ID number {}: {problem}", id_number::mask(&id)));
-                continue;
+            match id_number::parse_on(&id, today) {
+                Ok(parsed) => id = parsed.number,
+                Err(problem) => {
+                    refuse(problem.message(&id_number::mask(&id)));
+                    continue;
+                }
             }
             if let Some(first) = seen_ids.get(&id) {
-                refuse(format!(
-                    "the same person as line {first} ({})",
-                    id_number::mask(&id)
-                ));
+                refuse(
+                    Message::new("ledger.duplicate_in_file")
+                        .with("line", first)
+                        .with("masked", id_number::mask(&id)),
+                );
                 continue;
             }
             if let Some(label) = store.household_of_id_number(&id)? {
-                refuse(format!(
-                    "already registered in household {label} ({})",
-                    id_number::mask(&id)
-                ));
+                refuse(
+                    Message::new("ledger.already_registered")
+                        .with("household", label)
+                        .with("masked", id_number::mask(&id)),
+                );
                 continue;
             }
         }
-        let phone_number = row.get("phone").to_owned();
-        if !phone_number.is_empty()
-            && let Err(problem) = phone::parse(&phone_number)
-        {
-            refuse(format!("bad phone {phone_number:?}: {problem}"));
-            continue;
+        let mut phone_number = text::identifier(row.get("phone"));
+        if !phone_number.is_empty() {
+            match phone::parse(&phone_number) {
+                Ok(parsed) => phone_number = parsed.digits().to_owned(),
+                Err(problem) => {
+                    refuse(problem.message(&phone::mask(&phone_number)));
+                    continue;
+                }
+            }
         }
         // Only a row that is taken claims its ID number: a later, correct row for the same
         // person is then not called a duplicate of a refused one.

@@ -29,3 +29,19 @@ pub enum LedgerError {
     #[error(transparent)]
     Store(#[from] gridwalk_core::Error),
 }
+
+impl LedgerError {
+    /// The error as a message to render in the reader's language.
+    pub fn message(&self) -> gridwalk_core::messages::Message {
+        use gridwalk_core::messages::Message;
+        match self {
+            LedgerError::Unreadable { format, reason } => Message::new("ledger.unreadable")
+                .with("format", format)
+                .with("reason", reason),
+            LedgerError::MissingColumn(column) => {
+                Message::new("ledger.missing_column").with("column", column)
+            }
+            LedgerError::Store(e) => e.message(),
+        }
+    }
+}

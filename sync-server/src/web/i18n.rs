@@ -104,6 +104,11 @@ const WORDS: &[(&str, &str, &str)] = &[
         "离线修改冲突",
         "Conflicting offline edits",
     ),
+    (
+        "dated_in_future",
+        "走访时间在未来（手机时间有误）",
+        "Visit dated in the future (phone clock wrong)",
+    ),
     ("forbidden", "无权访问", "Not allowed"),
     ("not_found", "未找到", "Not found"),
 ];

@@ -171,14 +171,15 @@ pub(crate) fn error_page(
     lang: &str,
     user: Option<&str>,
     key: &str,
-    message: &str,
+    message: &gridwalk_core::messages::Message,
 ) -> Response {
+    let text = message.render(gridwalk_core::messages::Lang::from_tag(lang));
     let mut resp = render(
         app,
         "error.html",
         lang,
         user,
-        minijinja::context! { title => i18n::word(lang, key), message => message },
+        minijinja::context! { title => i18n::word(lang, key), message => text },
     );
     *resp.status_mut() = status;
     resp
@@ -211,7 +212,7 @@ pub(crate) async fn supervisor(
             lang,
             Some(&session.actor.user_id),
             "forbidden",
-            "these pages are for supervisors",
+            &gridwalk_core::messages::Message::new("web.supervisors_only"),
         ));
     }
     Ok(session)

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use gridwalk_core::messages::{Lang, Message};
 use gridwalk_core::records::reference::ReferenceKind;
 use gridwalk_core::records::view::RecordView;
 use gridwalk_core::rules::order::OrderStatus;
@@ -70,6 +71,11 @@ impl Page {
             .collect()
     }
 
+    /// The reader's language for messages.
+    fn language(&self) -> Lang {
+        Lang::from_tag(&self.lang)
+    }
+
     fn user(&self) -> Option<&str> {
         Some(&self.session.actor.user_id)
     }
@@ -79,16 +85,16 @@ impl Page {
         Ok(render(app, template, &self.lang, self.user(), ctx))
     }
 
-    fn error(&self, app: &AppState, status: StatusCode, key: &str, message: &str) -> Response {
+    fn error(&self, app: &AppState, status: StatusCode, key: &str, message: &Message) -> Response {
         error_page(app, status, &self.lang, self.user(), key, message)
     }
 
-    fn not_found(&self, app: &AppState, what: &str) -> Response {
-        self.error(app, StatusCode::NOT_FOUND, "not_found", what)
+    fn not_found(&self, app: &AppState, what: Message) -> Response {
+        self.error(app, StatusCode::NOT_FOUND, "not_found", &what)
     }
 
-    fn bad_ledger(&self, app: &AppState, why: &str) -> Response {
-        self.error(app, StatusCode::BAD_REQUEST, "ledger", why)
+    fn bad_ledger(&self, app: &AppState, why: Message) -> Response {
+        self.error(app, StatusCode::BAD_REQUEST, "ledger", &why)
     }
 
     /// A 403 for a record outside the reader's area, logged: every refusal leaves a trace.
@@ -98,7 +104,7 @@ impl Page {
             app,
             StatusCode::FORBIDDEN,
             "forbidden",
-            "this is outside your area",
+            &Message::new("web.outside_area"),
         )
     }
 
@@ -110,7 +116,9 @@ impl Page {
         r: gridwalk_core::Result<T>,
     ) -> Result<T, Response> {
         r.map_err(|e| match e {
-            gridwalk_core::Error::NotFound { .. } => self.not_found(app, id),
+            gridwalk_core::Error::NotFound { .. } => {
+                self.not_found(app, Message::new("web.no_such_record").with("id", id))
+            }
             e => failed(e),
         })
     }
@@ -194,6 +202,20 @@ pub(super) struct LoginForm {
     password: String,
 }
 
+/// A failed sign-in as a message: wrong password, or locked out for a while.
+fn login_error(e: &crate::accounts::AccountError) -> Message {
+    use crate::accounts::AccountError;
+    match e {
+        AccountError::LockedOut(wait) => {
+            Message::new("error.too_many_attempts").with("seconds", wait.as_secs().max(1))
+        }
+        AccountError::WrongPassword | AccountError::BadToken(_) | AccountError::Invalid(_) => {
+            Message::new("web.wrong_password")
+        }
+        _ => Message::new("web.sign_in_failed"),
+    }
+}
+
 pub(super) async fn login(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -225,7 +247,7 @@ pub(super) async fn login(
                 "login.html",
                 &lang,
                 None,
-                context! { error => e.to_string() },
+                context! { error => login_error(&e).render(Lang::from_tag(&lang)) },
             );
             *resp.status_mut() = StatusCode::UNAUTHORIZED;
             resp
@@ -268,7 +290,7 @@ pub(super) async fn overview(
             name => names.get(&g).cloned().unwrap_or_else(|| g.clone()),
             households => list.household_count,
             residents => list.resident_count,
-            visits => store.visits_since(&g, now.minus_days(30)).map_err(failed)?,
+            visits => store.visits_since(&g, now.minus_days(30), now).map_err(failed)?,
             findings => store.needs_checking(&g, now).map_err(failed)?.len(),
             grid => g,
         });
@@ -386,7 +408,7 @@ pub(super) async fn findings(
         .map_err(failed)?;
     let rows: Vec<_> = list
         .iter()
-        .map(|f| context! { kind => f.kind.as_str(), household_id => f.household_id, detail => f.detail })
+        .map(|f| context! { kind => f.kind.as_str(), household_id => f.household_id, detail => f.detail.render(p.language()) })
         .collect();
     p.render(
         &app,
@@ -489,7 +511,7 @@ pub(super) async fn order(
         .map(|e| {
             context! {
                 at => minute(e.event.at), by => e.event.by, kind => e.event.kind, note => e.event.note,
-                counted => e.counted, reason => e.reason,
+                counted => e.counted, reason => e.reason.as_ref().map(|r| r.render(p.language())),
                 photos => e.event.photos.iter().map(|ph| ph.thumb.clone()).collect::<Vec<_>>(),
             }
         })
@@ -579,16 +601,20 @@ pub(super) async fn ledger_preview(
         let field = match form.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(e) => return Err(p.bad_ledger(&app, &format!("the upload failed: {e}"))),
+            Err(e) => {
+                return Err(p.bad_ledger(&app, Message::new("web.upload_failed").with("reason", e)));
+            }
         };
         let name = field.file_name().unwrap_or_default().to_lowercase();
         match field.bytes().await {
             Ok(bytes) => file = Some((name, bytes.to_vec())),
-            Err(e) => return Err(p.bad_ledger(&app, &format!("the upload failed: {e}"))),
+            Err(e) => {
+                return Err(p.bad_ledger(&app, Message::new("web.upload_failed").with("reason", e)));
+            }
         }
     }
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Err(p.bad_ledger(&app, "choose a CSV or XLSX file"));
+        return Err(p.bad_ledger(&app, Message::new("web.choose_ledger_file")));
     };
     let rows = if name.ends_with(".xlsx") {
         import::read_xlsx(&bytes)
@@ -603,12 +629,15 @@ pub(super) async fn ledger_preview(
     .await;
     let preview = match result.map_err(failed)? {
         Ok(preview) => preview,
-        Err(e) => return Err(p.bad_ledger(&app, &e.to_string())),
+        Err(e) => return Err(p.bad_ledger(&app, e.message())),
     };
     let upload = gridwalk_core::RecordId::generate().to_string();
     let view = context! {
         rows => preview.rows, households => preview.households.len(), residents => preview.residents(),
-        bad => preview.bad.clone(), upload => upload,
+        bad => preview.bad.iter().map(|b| context! {
+            line => b.line, who => b.who, reason => b.reason.render(p.language()),
+        }).collect::<Vec<_>>(),
+        upload => upload,
     };
     let owner = p.session.actor.user_id.clone();
     let mut uploads = app.web.uploads.lock().unwrap_or_else(|e| e.into_inner());
@@ -648,7 +677,7 @@ pub(super) async fn ledger_commit(
         }
     };
     let Some(PendingImport { owner, preview, .. }) = upload else {
-        return Err(p.not_found(&app, "this preview has expired; upload the file again"));
+        return Err(p.not_found(&app, Message::new("web.preview_expired")));
     };
     let app2 = app.clone();
     let actor = p.session.actor.clone();
@@ -661,7 +690,7 @@ pub(super) async fn ledger_commit(
             tracing::info!(user = %owner, households = ids.len(), "ledger imported");
             Ok(Redirect::to(&format!("/web/ledger?committed={}", ids.len())).into_response())
         }
-        Err(e) => Err(p.bad_ledger(&app, &e.to_string())),
+        Err(e) => Err(p.bad_ledger(&app, e.message())),
     }
 }
 
@@ -677,7 +706,7 @@ pub(super) async fn export(
         "residents" => export::Table::Residents,
         "orders" => export::Table::Orders,
         _ => {
-            return Err(p.not_found(&app, &file));
+            return Err(p.not_found(&app, Message::new("web.no_such_file").with("file", &file)));
         }
     };
     let app2 = app.clone();
@@ -695,7 +724,7 @@ pub(super) async fn export(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
         _ => {
-            return Err(p.not_found(&app, &file));
+            return Err(p.not_found(&app, Message::new("web.no_such_file").with("file", &file)));
         }
     };
     let disposition = format!("attachment; filename=\"{file}\"");
@@ -721,6 +750,6 @@ pub(super) async fn photo(
     }
     match app.store.photo_bytes(&hash).map_err(failed)? {
         Some(bytes) => Ok(([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response()),
-        None => Err(p.not_found(&app, "not uploaded yet")),
+        None => Err(p.not_found(&app, Message::new("web.photo_not_uploaded"))),
     }
 }

@@ -97,7 +97,9 @@ fun main() {
             s.createHousehold(worker, newHousehold("303", resident("李四", "110105194912310021")), now())
             error("no exception")
         } catch (e: GridwalkException.InvalidIdNumber) {
-            check(e.reason.contains("check digit")) { e.reason }
+            check(e.code == "id_number.check_digit") { e.code }
+            check(e.reason.contains("校验位")) { e.reason }
+            check(renderMessage(e.code, e.params, Language.EN).contains("check digit"))
         }
     }
 
@@ -114,6 +116,7 @@ fun main() {
             s.importPhoto(id, File(photos, "phone_iphone13.heic").path, null, null)
             error("HEIC accepted")
         } catch (e: GridwalkException.BadPhoto) {
+            check(e.code == "photo.unsupported_format") { e.code }
             check(e.reason.contains("HEIC"))
         }
     }

@@ -125,7 +125,10 @@ class BindingsTest(unittest.TestCase):
         actor = gw.Actor(user_id="worker.a", role=gw.Role.GRID_WORKER, company=None)
         with self.assertRaises(gw.GridwalkError.InvalidIdNumber) as caught:
             store.create_household(actor, household("303", [resident("李四", "110105194912310021")]), now_ms())
-        self.assertIn("check digit", str(caught.exception))
+        self.assertEqual(caught.exception.code, "id_number.check_digit")
+        self.assertEqual(caught.exception.params["expected"], "X")
+        self.assertIn("校验位", caught.exception.reason)
+        self.assertIn("check digit", gw.render_message(caught.exception.code, caught.exception.params, gw.Language.EN))
         with self.assertRaises(gw.GridwalkError.NotFound):
             store.household("no-such-household")
 
@@ -143,7 +146,8 @@ class BindingsTest(unittest.TestCase):
         self.assertEqual(kept.location, here, "the place the app gave is in the record")
         with self.assertRaises(gw.GridwalkError.BadPhoto) as caught:
             store.import_photo(hid, str(PHOTOS / "phone_iphone13.heic"), None, None)
-        self.assertIn("HEIC", str(caught.exception))
+        self.assertEqual(caught.exception.code, "photo.unsupported_format")
+        self.assertIn("HEIC", caught.exception.reason)
 
     def test_two_devices_sync_and_the_second_hears_the_first(self):
         a, b = self.store("a"), self.store("b")
@@ -183,7 +187,8 @@ class BindingsTest(unittest.TestCase):
         store.act_on_order(inspector, oid, gw.OrderAction.ISSUE(), now_ms())
         with self.assertRaises(gw.GridwalkError.Refused) as caught:
             store.act_on_order(company, oid, gw.OrderAction.VERIFY(), now_ms())
-        self.assertIn("inspector", str(caught.exception))
+        self.assertEqual(caught.exception.code, "order.inspector_only")
+        self.assertIn("督查员", caught.exception.reason)
         store.act_on_order(company, oid, gw.OrderAction.ACKNOWLEDGE(), now_ms())
         store.act_on_order(company, oid, gw.OrderAction.ANSWER(items=["item-1"], note="已清理", photos=[photo]), now_ms())
         self.assertEqual([t.kind for t in store.my_todos(inspector)], ["verify_order"])

@@ -1,0 +1,254 @@
+//! What real people and real phones send (issue: real-world inputs): text pasted from a
+//! phone's contacts or typed with a Chinese IME, and phones whose clocks are wrong. Each test
+//! failed on the code before the one normalisation and the clock rules.
+
+mod common;
+
+use common::*;
+use gridwalk_core::messages::Lang;
+use gridwalk_core::records::household::{NewVisit, SpecialGroup, VisitPurpose};
+use gridwalk_core::rules::Refusal;
+use gridwalk_core::rules::findings::FindingKind;
+use gridwalk_core::store::change_log::PushOutcome;
+use gridwalk_core::store::{StoreKind, StoreOptions};
+use gridwalk_core::{Error, ResidentPatch, Store, Timestamp};
+
+/// A valid ID number (born 1949-12-31, check digit X).
+const ID: &str = ID_1949;
+
+fn visit_at(at: Timestamp) -> NewVisit {
+    NewVisit {
+        at,
+        purpose: VisitPurpose::Care,
+        notes: String::new(),
+        location: None,
+        photos: Vec::new(),
+    }
+}
+
+fn server_store(dir: &tempfile::TempDir) -> Store {
+    Store::open_with(
+        dir.path().join("server.db"),
+        StoreOptions {
+            kind: StoreKind::Server,
+            readers: 1,
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn numbers_pasted_from_contacts_or_typed_full_width_are_stored_canonical() {
+    let (_d, store) = temp_store();
+    let cases = [
+        // Contacts wrap numbers in bidi overrides, isolates and zero-width characters.
+        (
+            "\u{202D}11010519491231002X\u{202C}",
+            "\u{2068}138 0013 8000\u{2069}",
+        ),
+        ("\u{FEFF}11010519491231002x", "\u{200B}13800138000\u{200B}"),
+        // A Chinese IME types full-width digits and letters, and ideographic spaces.
+        (
+            "１１０１０５１９４９１２３１００２Ｘ",
+            "１３８００１３８０００",
+        ),
+        (
+            "\u{3000}110105 19491231 002X\u{3000}",
+            "+86\u{00A0}138-0013-8000",
+        ),
+    ];
+    for (i, (id, phone)) in cases.into_iter().enumerate() {
+        let hid = store
+            .create_household(
+                &worker(),
+                &household(
+                    "B01",
+                    &format!("{}", 101 + i),
+                    vec![resident("王芳", Some(id), Some(phone))],
+                ),
+                NOW,
+            )
+            .unwrap_or_else(|e| panic!("{id:?} / {phone:?}: {e}"));
+        let r = &store.household(&hid).unwrap().residents[0];
+        assert_eq!(r.id_number.as_deref(), Some(ID), "{id:?}");
+        assert_eq!(r.phone.as_deref(), Some("13800138000"), "{phone:?}");
+    }
+    // And the one person is one person: the same ID in two households is a finding.
+    let list = store.needs_checking("C01-G01", NOW).unwrap();
+    assert!(
+        list.iter()
+            .any(|f| f.kind == FindingKind::DuplicateIdNumber)
+    );
+}
+
+#[test]
+fn names_lose_invisible_characters_and_nothing_visible_is_nothing() {
+    let (_d, store) = temp_store();
+    let hid = store
+        .create_household(
+            &worker(),
+            &household(
+                "B01",
+                "201",
+                vec![resident(
+                    "\u{200B}王\u{2060}芳\u{00A0}",
+                    Some("\u{200B}\u{FEFF}"),
+                    Some(" \u{3000}"),
+                )],
+            ),
+            NOW,
+        )
+        .unwrap();
+    let r = store.household(&hid).unwrap().residents[0].clone();
+    assert_eq!(r.name, "王芳");
+    assert_eq!(
+        r.id_number, None,
+        "an ID number of invisible characters is no ID number"
+    );
+    assert_eq!(r.phone, None);
+    // Search finds the cleaned name, typed with the same invisible characters or without.
+    assert_eq!(store.search_residents("王芳", 10).unwrap().len(), 1);
+
+    let only_invisible = resident("\u{200B}\u{FEFF}", None, None);
+    match store.create_household(
+        &worker(),
+        &household("B01", "202", vec![only_invisible]),
+        NOW,
+    ) {
+        Err(Error::Refused(Refusal::MissingField {
+            field: "resident_name",
+        })) => {}
+        other => panic!("{other:?}"),
+    }
+    // A patch pasted from contacts is cleaned the same way.
+    store
+        .update_resident(
+            &worker(),
+            &hid,
+            &r.id,
+            &ResidentPatch {
+                phone: Some("\u{202D}139 1234 5678\u{202C}".into()),
+                id_number: Some("６４０１０２１９９００１０１００２３".into()),
+                ..Default::default()
+            },
+            NOW,
+        )
+        .unwrap();
+    let r = store.household(&hid).unwrap().residents[0].clone();
+    assert_eq!(r.phone.as_deref(), Some("13912345678"));
+    assert_eq!(r.id_number.as_deref(), Some("640102199001010023"));
+}
+
+#[test]
+fn a_refused_id_number_says_why_in_chinese_with_a_code() {
+    let (_d, store) = temp_store();
+    let bad = resident("李四", Some("110105194912310021"), None);
+    let err = store
+        .create_household(&worker(), &household("B01", "301", vec![bad]), NOW)
+        .unwrap_err();
+    let message = err.message();
+    assert_eq!(message.code, "id_number.check_digit");
+    assert_eq!(message.params["expected"], "X");
+    assert_eq!(message.params["actual"], "1");
+    assert_eq!(message.params["masked"], "110105********0021");
+    let zh = message.render(Lang::ZhCn);
+    assert!(zh.contains("校验位") && zh.contains("应为 X"), "{zh}");
+    assert!(!zh.contains("check digit"), "{zh}");
+    assert!(message.render(Lang::En).contains("check digit"));
+}
+
+#[test]
+fn the_device_refuses_to_date_a_visit_more_than_a_day_ahead_of_its_clock() {
+    let (_d, store) = temp_store();
+    let hid = store
+        .create_household(
+            &worker(),
+            &household("B01", "401", vec![resident("赵奶奶", Some(ID), None)]),
+            NOW,
+        )
+        .unwrap();
+    let tomorrow_evening = Timestamp(NOW.0 + Timestamp::DAY_MS + 3_600_000);
+    let err = store
+        .record_visit(&worker(), &hid, &visit_at(tomorrow_evening), NOW)
+        .unwrap_err();
+    assert_eq!(err.code(), "household.dated_ahead");
+    // Within a day of the device's clock is fine (time zones, clocks minutes apart).
+    store
+        .record_visit(
+            &worker(),
+            &hid,
+            &visit_at(Timestamp(NOW.0 + 3_600_000)),
+            NOW,
+        )
+        .unwrap();
+}
+
+#[test]
+fn a_phone_a_year_ahead_loses_no_work_and_hides_no_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_store(&dir);
+    let (_d, phone) = temp_store();
+    let next_year = Timestamp(NOW.0 + 365 * Timestamp::DAY_MS);
+    // An elderly woman living alone, last really visited 40 days ago.
+    let mut alone = resident("赵奶奶", Some(ID), None);
+    alone.tags.insert(SpecialGroup::ElderlyAlone);
+    let hid = phone
+        .create_household(
+            &worker(),
+            &household("B01", "501", vec![alone]),
+            NOW.minus_days(40),
+        )
+        .unwrap();
+    phone
+        .record_visit(
+            &worker(),
+            &hid,
+            &visit_at(NOW.minus_days(40)),
+            NOW.minus_days(40),
+        )
+        .unwrap();
+    // The phone's clock jumps a year ahead: to the phone, a visit today is dated next year.
+    phone
+        .record_visit(&worker(), &hid, &visit_at(next_year), next_year)
+        .unwrap();
+
+    // The server keeps it: refusing would lose a day of work.
+    let bundle = phone.export_changes(&Default::default()).unwrap();
+    let everywhere = |_: &str| true;
+    assert_eq!(
+        server
+            .accept_pushed(&worker(), "phone", &bundle.records[0], &everywhere, NOW)
+            .unwrap(),
+        PushOutcome::Accepted
+    );
+    assert_eq!(server.household(&hid).unwrap().visits.len(), 2);
+
+    // And by the server's clock the elderly finding stands, beside a finding of its own.
+    for store in [&server, &phone] {
+        let list = store.needs_checking("C01-G01", NOW).unwrap();
+        let kinds: Vec<FindingKind> = list.iter().map(|f| f.kind).collect();
+        assert!(
+            kinds.contains(&FindingKind::ElderlyAloneNotVisited),
+            "{kinds:?}"
+        );
+        let future = list
+            .iter()
+            .find(|f| f.kind == FindingKind::DatedInFuture)
+            .expect("a dated-in-future finding");
+        let zh = future.detail.render(Lang::ZhCn);
+        assert!(zh.contains("未来") && zh.contains("时间"), "{zh}");
+        // The same as the rules decide from the household alone.
+        let h = store.household(&hid).unwrap();
+        let by_rules = gridwalk_core::rules::findings::visit_findings(&h, NOW);
+        assert!(
+            by_rules
+                .iter()
+                .any(|f| f.kind == FindingKind::ElderlyAloneNotVisited)
+        );
+        assert!(
+            by_rules
+                .iter()
+                .any(|f| f.kind == FindingKind::DatedInFuture)
+        );
+    }
+}
