@@ -111,9 +111,10 @@ test("a spreadsheet with bad rows lists every one of them", async () => {
   await Promise.all([page.waitForURL(`${base}/web/ledger/preview`), page.click("#preview")]);
   const reasons = await page.$$eval("#bad-rows tr.bad", (trs) => trs.map((tr) => tr.textContent));
   assert.equal(reasons.length, 3, reasons.join("\n"));
-  assert.match(reasons.join("\n"), /check digit/);
-  assert.match(reasons.join("\n"), /bad phone/);
-  assert.match(reasons.join("\n"), /unknown building NO-SUCH-BUILDING/);
+  assert.match(reasons.join("\n"), /校验位错误/);
+  assert.match(reasons.join("\n"), /电话号码/);
+  assert.match(reasons.join("\n"), /楼栋 NO-SUCH-BUILDING 不存在/);
+  assert.doesNotMatch(reasons.join("\n"), /check digit|bad phone|unknown building/);
   await page.screenshot({ path: join(shots, "ledger-preview.png"), fullPage: true });
   await Promise.all([page.waitForURL(/committed=1/), page.click("#commit")]);
   assert.match(await page.textContent("#committed"), /1/);

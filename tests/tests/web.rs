@@ -207,8 +207,12 @@ async fn supervisors_see_their_area_and_only_their_area() {
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     let preview = resp.text().await.unwrap();
-    for reason in ["check digit", "bad phone", "unknown building B7"] {
+    // Every reason in the reader's language (zh-CN by default), none in English.
+    for reason in ["校验位错误", "电话号码", "楼栋 B7 不存在"] {
         assert!(preview.contains(reason), "{reason} listed");
+    }
+    for english in ["check digit", "bad phone", "unknown building"] {
+        assert!(!preview.contains(english), "{english} on a Chinese page");
     }
     let upload = preview
         .split("name=\"upload\" value=\"")
