@@ -222,8 +222,9 @@ impl Store {
     }
 
     /// Residents (not moved out) matching what a worker typed: digits match the end of an ID
-    /// number or phone, Latin letters match pinyin initials from the start, anything else
-    /// matches a part of the name.
+    /// number or phone, Latin letters match pinyin initials from the start (any of a name's
+    /// keys: its surname reading, its common reading, a later part; see
+    /// [`crate::search_key::initials_keys`]), anything else matches a part of the name.
     pub fn search_residents(&self, query: &str, limit: u32) -> Result<Vec<ResidentHit>> {
         let Some(shape) = classify(query) else {
             return Ok(Vec::new());
@@ -249,8 +250,16 @@ impl Store {
                 let hi = prefix_upper_bound(&i).unwrap_or_default();
                 (
                     format!(
-                        "{select} WHERE r.initials >= ?1 AND r.initials < ?2 AND r.moved_out = 0
-                         ORDER BY length(r.initials), r.name LIMIT {limit}"
+                        // One hit per resident whichever of its keys matched, ranked by its
+                        // best key: common readings before variants, then the shortest.
+                        "SELECT r.id, r.household_id, r.name, r.id_number, r.phone,
+                                h.building_id || '-' || h.unit || '-' || h.room
+                         FROM resident_key k
+                         JOIN resident r ON r.household_id = k.household_id AND r.id = k.resident_id
+                         JOIN household h ON h.id = r.household_id
+                         WHERE k.initials >= ?1 AND k.initials < ?2 AND r.moved_out = 0
+                         GROUP BY k.household_id, k.resident_id
+                         ORDER BY MIN(k.variant), MIN(length(k.initials)), r.name LIMIT {limit}"
                     ),
                     vec![i, hi],
                 )
