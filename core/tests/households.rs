@@ -383,6 +383,14 @@ fn polyphonic_surnames_are_found_by_their_surname_and_their_common_reading() {
         ["阿依·阿依", "阿依古丽·买买提"],
         "two keys match, one hit"
     );
+    // Its two keys fill a first page of two: the page is filled from the keys after them.
+    let two: Vec<String> = store
+        .search_residents("ay", 2)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.name)
+        .collect();
+    assert_eq!(two, ["阿依·阿依", "阿依古丽·买买提"]);
     assert!(found("sxm").is_empty());
 
     // A new name replaces the old keys; moving out takes the resident out of search.

@@ -96,8 +96,8 @@ fn project_household(conn: &Connection, h: &Household) -> Result<()> {
         .map_err(err())?;
     let mut insert_key = conn
         .prepare_cached(
-            "INSERT INTO resident_key (household_id, resident_id, initials, variant)
-             VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO resident_key (household_id, resident_id, initials, variant, name)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
         )
         .map_err(err())?;
     let mut insert = conn
@@ -127,13 +127,15 @@ fn project_household(conn: &Connection, h: &Household) -> Result<()> {
                 tags.join(","),
             ])
             .map_err(err())?;
-        for key in &keys {
+        // Search lists only residents still living here: the others have no keys.
+        for key in keys.iter().filter(|_| !r.moved_out) {
             insert_key
                 .execute(params![
                     h.id.as_str(),
                     r.id.as_str(),
                     key.initials,
-                    key.variant
+                    key.variant,
+                    r.name
                 ])
                 .map_err(err())?;
         }
