@@ -107,6 +107,9 @@ fn reads(c: &mut Criterion, f: &Fixture) {
     c.bench_function("search residents by pinyin initials (zs)", |b| {
         b.iter(|| store.search_residents("zs", 50).unwrap())
     });
+    c.bench_function("search residents by one pinyin initial (w)", |b| {
+        b.iter(|| store.search_residents("w", 50).unwrap())
+    });
     c.bench_function(
         "search residents by last 4 digits of ID or phone (0013)",
         |b| b.iter(|| store.search_residents("0013", 50).unwrap()),

@@ -322,6 +322,106 @@ fn residents_are_found_by_name_part_pinyin_initials_and_last_digits() {
 }
 
 #[test]
+fn polyphonic_surnames_are_found_by_their_surname_and_their_common_reading() {
+    let (_dir, store) = temp_store();
+    let names = [
+        "曾小明",
+        "单丽华",
+        "解晓东",
+        "长孙无忌",
+        "尉迟恭",
+        "万俟卨",
+        "阿依古丽·买买提",
+        "阿依·阿依",
+        "赵孟𫖯",
+        "王𠇔",
+        "李Lily",
+        "仇小明",
+    ];
+    let residents = names.iter().map(|n| resident(n, None, None)).collect();
+    let id = store
+        .create_household(&worker(), &household("B01", "301", residents), NOW)
+        .unwrap();
+    let found = |q: &str| -> Vec<String> {
+        store
+            .search_residents(q, 20)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.name)
+            .collect()
+    };
+    for (query, name) in [
+        ("zxm", "曾小明"),
+        ("cxm", "曾小明"),
+        ("slh", "单丽华"),
+        ("dlh", "单丽华"),
+        ("xxd", "解晓东"),
+        ("jxd", "解晓东"),
+        ("zswj", "长孙无忌"),
+        ("cswj", "长孙无忌"),
+        ("ycg", "尉迟恭"),
+        ("wcg", "尉迟恭"),
+        ("mqx", "万俟卨"),
+        ("aygl", "阿依古丽·买买提"),
+        ("ayglmmt", "阿依古丽·买买提"),
+        ("mmt", "阿依古丽·买买提"),
+        ("zmf", "赵孟𫖯"),
+        ("wt", "王𠇔"),
+        ("llily", "李Lily"),
+        ("qxm", "仇小明"),
+        ("CXM", "仇小明"),
+    ] {
+        assert!(
+            found(query).contains(&name.to_string()),
+            "{query} finds {name}: {:?}",
+            found(query)
+        );
+    }
+    assert_eq!(found("cxm"), ["仇小明", "曾小明"], "each once, by name");
+    assert_eq!(
+        found("ay"),
+        ["阿依·阿依", "阿依古丽·买买提"],
+        "two keys match, one hit"
+    );
+    // Its two keys fill a first page of two: the page is filled from the keys after them.
+    let two: Vec<String> = store
+        .search_residents("ay", 2)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.name)
+        .collect();
+    assert_eq!(two, ["阿依·阿依", "阿依古丽·买买提"]);
+    assert!(found("sxm").is_empty());
+
+    // A new name replaces the old keys; moving out takes the resident out of search.
+    let zeng = store
+        .household(&id)
+        .unwrap()
+        .residents
+        .iter()
+        .find(|r| r.name == "曾小明")
+        .unwrap()
+        .id
+        .clone();
+    store
+        .update_resident(
+            &worker(),
+            &id,
+            &zeng,
+            &ResidentPatch {
+                name: Some("查小明".into()),
+                ..Default::default()
+            },
+            NOW,
+        )
+        .unwrap();
+    assert_eq!(found("zxm"), ["查小明"], "查 as zhā; 曾's key is gone");
+    assert_eq!(found("cxm"), ["仇小明", "查小明"]);
+    store.move_out_resident(&worker(), &id, &zeng, NOW).unwrap();
+    assert!(found("zxm").is_empty());
+}
+
+#[test]
 fn a_store_reopens_with_everything_it_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("gridwalk.db");

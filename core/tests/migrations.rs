@@ -137,9 +137,23 @@ fn a_database_upgraded_from_version_1_equals_a_fresh_one() {
         !needs_reproject(&fresh),
         "a fresh store has nothing to rebuild"
     );
+    let conn = Connection::open(&old).unwrap();
+    let (residents, keyed): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM resident WHERE moved_out = 0),
+                    (SELECT COUNT(DISTINCT household_id || ' ' || resident_id) FROM resident_key)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        keyed, residents,
+        "every resident not moved out has search keys after the rebuild"
+    );
+    drop(conn);
     let upgraded = Store::open(&old).unwrap();
     assert!(!upgraded.needs_checking("C01-G01", NOW).unwrap().is_empty());
-    assert!(latest_version() >= 7);
+    assert!(latest_version() >= 10);
 }
 
 #[test]

@@ -76,6 +76,12 @@ pub const MIGRATIONS: &[Migration] = &[
         // Findings are written again with message codes.
         reproject: true,
     },
+    Migration {
+        version: 10,
+        sql: include_str!("migrations/0010_resident_initials_keys.sql"),
+        // The keys are written by the projection from each resident's name.
+        reproject: true,
+    },
 ];
 
 /// The version a fresh database ends at.

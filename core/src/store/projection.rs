@@ -12,15 +12,15 @@ use crate::records::report::Report;
 use crate::records::view::RecordView;
 use crate::rules::order::ItemState;
 use crate::rules::{self, findings, id_number, todo};
-use crate::search_key::{pinyin_initials, reversed};
+use crate::search_key::{initials_keys, reversed};
 
-/// Writes (or rewrites) the household's rows: the household, its residents and its findings.
 /// Every table that is a projection of the documents: rebuilt from them, and equal between two
 /// stores holding the same documents. Every other table is the store's own state (documents,
 /// outbox columns, cursors, the server's log, photo files).
 pub const PROJECTION_TABLES: &[&str] = &[
     "household",
     "resident",
+    "resident_key",
     "finding",
     "visit",
     "photo_ref",
@@ -38,6 +38,8 @@ pub fn delete_record(conn: &Connection, id: &RecordId) -> Result<()> {
     Ok(())
 }
 
+/// Writes (or rewrites) the household's rows: the household, its residents with their search
+/// keys, and its findings.
 fn project_household(conn: &Connection, h: &Household) -> Result<()> {
     let err = || Error::storage("updating the household lists");
     let active: Vec<_> = h.active_residents().collect();
@@ -89,6 +91,14 @@ fn project_household(conn: &Connection, h: &Household) -> Result<()> {
 
     conn.prepare_cached("DELETE FROM resident WHERE household_id = ?1")
         .and_then(|mut st| st.execute([h.id.as_str()]))
+        .and_then(|_| conn.prepare_cached("DELETE FROM resident_key WHERE household_id = ?1"))
+        .and_then(|mut st| st.execute([h.id.as_str()]))
+        .map_err(err())?;
+    let mut insert_key = conn
+        .prepare_cached(
+            "INSERT INTO resident_key (household_id, resident_id, initials, variant, name)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
         .map_err(err())?;
     let mut insert = conn
         .prepare_cached(
@@ -99,12 +109,13 @@ fn project_household(conn: &Connection, h: &Household) -> Result<()> {
         .map_err(err())?;
     for r in &h.residents {
         let tags: Vec<&str> = r.tags.iter().map(SpecialGroup::as_str).collect();
+        let keys = initials_keys(&r.name);
         insert
             .execute(params![
                 r.id.as_str(),
                 h.id.as_str(),
                 r.name,
-                pinyin_initials(&r.name),
+                keys.first().map_or("", |k| k.initials.as_str()),
                 r.id_number,
                 r.id_number
                     .as_deref()
@@ -116,6 +127,18 @@ fn project_household(conn: &Connection, h: &Household) -> Result<()> {
                 tags.join(","),
             ])
             .map_err(err())?;
+        // Search lists only residents still living here: the others have no keys.
+        for key in keys.iter().filter(|_| !r.moved_out) {
+            insert_key
+                .execute(params![
+                    h.id.as_str(),
+                    r.id.as_str(),
+                    key.initials,
+                    key.variant,
+                    r.name
+                ])
+                .map_err(err())?;
+        }
     }
 
     conn.prepare_cached("DELETE FROM finding WHERE household_id = ?1")

@@ -120,6 +120,18 @@ pub struct WorkerVisit {
     pub notes: String,
 }
 
+/// A [`ResidentHit`] from a row of id, household, name, ID number, phone, address label.
+fn resident_hit(r: &rusqlite::Row) -> rusqlite::Result<ResidentHit> {
+    Ok(ResidentHit {
+        resident_id: ResidentId::from_string(r.get::<_, String>(0)?),
+        household_id: RecordId::from_string(r.get::<_, String>(1)?),
+        name: r.get(2)?,
+        id_number_masked: r.get::<_, Option<String>>(3)?.map(|n| id_number::mask(&n)),
+        phone_masked: r.get::<_, Option<String>>(4)?.map(|p| phone::mask(&p)),
+        address_label: r.get(5)?,
+    })
+}
+
 /// A resident found by search, personal data masked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResidentHit {
@@ -222,8 +234,9 @@ impl Store {
     }
 
     /// Residents (not moved out) matching what a worker typed: digits match the end of an ID
-    /// number or phone, Latin letters match pinyin initials from the start, anything else
-    /// matches a part of the name.
+    /// number or phone, Latin letters match pinyin initials from the start (any of a name's
+    /// keys: its surname reading, its common reading, a later part; see
+    /// [`crate::search_key::initials_keys`]), anything else matches a part of the name.
     pub fn search_residents(&self, query: &str, limit: u32) -> Result<Vec<ResidentHit>> {
         let Some(shape) = classify(query) else {
             return Ok(Vec::new());
@@ -245,16 +258,7 @@ impl Store {
                     vec![lo, hi],
                 )
             }
-            QueryShape::Initials(i) => {
-                let hi = prefix_upper_bound(&i).unwrap_or_default();
-                (
-                    format!(
-                        "{select} WHERE r.initials >= ?1 AND r.initials < ?2 AND r.moved_out = 0
-                         ORDER BY length(r.initials), r.name LIMIT {limit}"
-                    ),
-                    vec![i, hi],
-                )
-            }
+            QueryShape::Initials(i) => return self.search_by_initials(&i, limit),
             QueryShape::Name(n) => (
                 format!(
                     "{select} WHERE instr(r.name, ?1) > 0 AND r.moved_out = 0
@@ -266,22 +270,59 @@ impl Store {
         let conn = self.reader();
         let args: Vec<&dyn ToSql> = args.iter().map(|a| a as &dyn ToSql).collect();
         conn.prepare_cached(&sql)
-            .and_then(|mut st| {
-                st.query_map(args.as_slice(), |r| {
-                    Ok(ResidentHit {
-                        resident_id: ResidentId::from_string(r.get::<_, String>(0)?),
-                        household_id: RecordId::from_string(r.get::<_, String>(1)?),
-                        name: r.get(2)?,
-                        id_number_masked: r
-                            .get::<_, Option<String>>(3)?
-                            .map(|n| id_number::mask(&n)),
-                        phone_masked: r.get::<_, Option<String>>(4)?.map(|p| phone::mask(&p)),
-                        address_label: r.get(5)?,
-                    })
-                })?
-                .collect()
-            })
+            .and_then(|mut st| st.query_map(args.as_slice(), resident_hit)?.collect())
             .map_err(Error::storage("searching residents"))
+    }
+
+    /// Residents one of whose initials keys starts with `initials`, best key first: keys that
+    /// read every given-name character commonly before variants, then the shortest, then by
+    /// name. The keys are ranked on their own covering index (`resident_key` holds active
+    /// residents only, with their names) and only the first `limit` are joined to their
+    /// residents, so a one-letter query matching thousands of keys sorts small index rows and
+    /// joins 50.
+    fn search_by_initials(&self, initials: &str, limit: u32) -> Result<Vec<ResidentHit>> {
+        let err = || Error::storage("searching residents");
+        let hi = prefix_upper_bound(initials).unwrap_or_default();
+        let conn = self.reader();
+        let mut st = conn
+            .prepare_cached(
+                "SELECT r.id, r.household_id, r.name, r.id_number, r.phone,
+                        h.building_id || '-' || h.unit || '-' || h.room
+                 FROM (SELECT household_id, resident_id, variant, length(initials) AS len, name
+                       FROM resident_key WHERE initials >= ?1 AND initials < ?2
+                       ORDER BY variant, len, name, household_id, resident_id LIMIT ?3) k
+                 JOIN resident r ON r.household_id = k.household_id AND r.id = k.resident_id
+                 JOIN household h ON h.id = r.household_id
+                 ORDER BY k.variant, k.len, k.name, k.household_id, k.resident_id",
+            )
+            .map_err(err())?;
+        // A resident with two keys in the range comes twice (its best key first). That is
+        // rare, so ask for `limit` keys and, only if repeats left fewer hits while more keys
+        // may follow, ask again for twice as many.
+        let limit = limit as usize;
+        let mut fetch = limit;
+        loop {
+            let rows: Vec<ResidentHit> = st
+                .query_map(rusqlite::params![initials, hi, fetch as i64], resident_hit)
+                .and_then(|rows| rows.collect())
+                .map_err(err())?;
+            let exhausted = rows.len() < fetch;
+            let mut seen = std::collections::HashSet::new();
+            let hits: Vec<ResidentHit> = rows
+                .into_iter()
+                .filter(|h| {
+                    seen.insert((
+                        h.household_id.as_str().to_owned(),
+                        h.resident_id.as_str().to_owned(),
+                    ))
+                })
+                .take(limit)
+                .collect();
+            if hits.len() == limit || exhausted {
+                return Ok(hits);
+            }
+            fetch *= 2;
+        }
     }
 
     /// The address label of the household where an active resident holds this ID number.
