@@ -70,6 +70,12 @@ pub const MIGRATIONS: &[Migration] = &[
         // The new column is filled from each order's log.
         reproject: true,
     },
+    Migration {
+        version: 9,
+        sql: include_str!("migrations/0009_log_identity_heal_clock.sql"),
+        // Sync bookkeeping only: no projection changes.
+        reproject: false,
+    },
 ];
 
 /// The version a fresh database ends at.
