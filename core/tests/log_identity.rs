@@ -145,7 +145,7 @@ fn a_backup_taken_while_writes_go_on_is_a_consistent_store() {
         .households
         .len();
     assert!(
-        (50..=150).contains(&n) && n % 5 == 0,
+        (50..=150).contains(&n) && n.is_multiple_of(5),
         "whole imports only: {n}"
     );
     // Not a backup of this server's records: refused.
