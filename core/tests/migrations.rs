@@ -223,3 +223,42 @@ fn a_database_from_a_newer_app_is_refused_clearly() {
         Ok(_) => panic!("opened a database from the future"),
     }
 }
+
+#[test]
+fn version_11_keeps_a_devices_cursors_and_gives_every_store_a_log_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v8.db");
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        migrations::migrate_to(&mut conn, 8).unwrap();
+        conn.execute_batch(
+            "INSERT INTO sync_cursor (scope, seq, snapshot_after) VALUES ('grid:C01-G01', 42, NULL);
+             INSERT INTO sync_status (id, last_success_at) VALUES (1, 1000);",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let cursors = store.sync_cursors().unwrap();
+    assert_eq!(cursors["grid:C01-G01"].seq, 42);
+    assert_eq!(
+        cursors["grid:C01-G01"].tag, None,
+        "checked against the log's end only until the server tags it"
+    );
+    let status = store.sync_status().unwrap();
+    assert_eq!(status.last_success_at, Some(gridwalk_core::Timestamp(1000)));
+    assert_eq!(status.clock_offset_ms, None);
+    assert_eq!(store.server_log_id().unwrap(), None);
+    assert!(!store.is_healing().unwrap());
+    let id = store.log_id().unwrap();
+    drop(store);
+    assert_eq!(Store::open(&path).unwrap().log_id().unwrap(), id, "kept");
+    assert_ne!(
+        Store::open(dir.path().join("other.db"))
+            .unwrap()
+            .log_id()
+            .unwrap(),
+        id,
+        "random"
+    );
+    assert!(latest_version() >= 11);
+}

@@ -228,6 +228,9 @@ pub struct SyncStatus {
     pub last_error_at: Option<i64>,
     /// Why it failed.
     pub last_error: Option<String>,
+    /// The server's clock minus this phone's, in ms, from the last sync (none before one):
+    /// a large value means the phone's clock is wrong.
+    pub clock_offset_ms: Option<i64>,
 }
 
 impl From<gridwalk_core::store::outbox::SyncStatus> for SyncStatus {
@@ -245,6 +248,7 @@ impl From<gridwalk_core::store::outbox::SyncStatus> for SyncStatus {
             last_success_at: s.last_success_at.map(|t| t.0),
             last_error_at: s.last_error_at.map(|t| t.0),
             last_error: s.last_error,
+            clock_offset_ms: s.clock_offset_ms,
         }
     }
 }

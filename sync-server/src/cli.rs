@@ -2,15 +2,16 @@
 //! environment variable (`GRIDWALK_DATA_DIR`, `GRIDWALK_LISTEN`, …).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use gridwalk_core::records::reference::{ReferenceItem, ReferenceKind};
-use gridwalk_core::{Role, Timestamp};
+use gridwalk_core::store::{StoreKind, StoreOptions};
+use gridwalk_core::{Role, Store, Timestamp};
 
 use crate::accounts::ScopeGrant;
-use crate::server::{ServerConfig, open_data, serve};
+use crate::server::{RECORDS_DB, ServerConfig, lock_data_dir, open_data, serve};
 
 /// Gridwalk's sync server.
 #[derive(Debug, Parser)]
@@ -92,6 +93,20 @@ enum AdminCommand {
     AddBuilding(PlaceArgs),
     /// Add a property company.
     AddCompany(PlaceArgs),
+    /// Copy the records (records.db) to one SQLite file with SQLite's online backup: safe while
+    /// the server serves. Accounts and photos are not in it (see the README).
+    Backup {
+        /// The file to write (replaced if it exists; written whole before it appears).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the records with a backup, while the server is stopped. The change log gets a new
+    /// identity: every device downloads again and re-sends what the backup lacks.
+    Restore {
+        /// A file written by `admin backup`.
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +144,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
                 cli.data_dir.unwrap_or_else(|| "gridwalk-data".into()),
                 &args,
             );
+            let _lock = lock_data_dir(&config.data_dir)?;
             let data = open_data(&config.data_dir, config.token_ttl)?;
             runtime()?.block_on(serve(&config, data))
         }
@@ -140,10 +156,18 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
                 cli.data_dir.unwrap_or_else(|| "gridwalk-demo-data".into()),
                 &args,
             );
+            let _lock = lock_data_dir(&config.data_dir)?;
             let data = open_data(&config.data_dir, config.token_ttl)?;
             crate::demo::seed_if_empty(&data, households)?;
             runtime()?.block_on(serve(&config, data))
         }
+        Command::Admin(AdminCommand::Backup { to }) => {
+            backup(&cli.data_dir.unwrap_or_else(|| "gridwalk-data".into()), &to)
+        }
+        Command::Admin(AdminCommand::Restore { from }) => restore(
+            &cli.data_dir.unwrap_or_else(|| "gridwalk-data".into()),
+            &from,
+        ),
         Command::Admin(cmd) => {
             let data = open_data(
                 &cli.data_dir.unwrap_or_else(|| "gridwalk-data".into()),
@@ -152,6 +176,42 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             admin(cmd, &data)
         }
     }
+}
+
+/// `admin backup`: the records as one file, while the server may be serving.
+fn backup(dir: &Path, to: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let records = dir.join(RECORDS_DB);
+    if !records.exists() {
+        return Err(format!("{} holds no records to back up", dir.display()).into());
+    }
+    let store = Store::open_with(
+        &records,
+        StoreOptions {
+            kind: StoreKind::Server,
+            readers: 1,
+        },
+    )?;
+    store.backup_to(to)?;
+    println!(
+        "backed up {} to {} (change log {:016x})",
+        records.display(),
+        to.display(),
+        store.log_id()?
+    );
+    Ok(())
+}
+
+/// `admin restore`: only with the server stopped (its lock is taken for the duration).
+fn restore(dir: &Path, from: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let _lock = lock_data_dir(dir)?;
+    let id = Store::restore_from(from, &dir.join(RECORDS_DB))?;
+    println!(
+        "restored {} from {}; the change log is now {id:016x}: devices download again and \
+         re-send what the backup lacks on their next sync",
+        dir.join(RECORDS_DB).display(),
+        from.display()
+    );
+    Ok(())
 }
 
 fn config(data_dir: PathBuf, args: &ServeArgs) -> ServerConfig {
@@ -216,6 +276,10 @@ fn admin(cmd: AdminCommand, data: &crate::server::Data) -> Result<(), Box<dyn st
         AdminCommand::AddCompound(a) => place(ReferenceKind::Compound, a)?,
         AdminCommand::AddBuilding(a) => place(ReferenceKind::Building, a)?,
         AdminCommand::AddCompany(a) => place(ReferenceKind::Company, a)?,
+        // Handled before the data directory is opened (see `run`).
+        AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => {
+            unreachable!("backup and restore do not open the data directory first")
+        }
     }
     Ok(())
 }

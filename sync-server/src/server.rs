@@ -35,11 +35,36 @@ pub struct Data {
     pub accounts: Arc<Accounts>,
 }
 
+/// The records' database in the data directory (a core `Store` of kind `Server`).
+pub const RECORDS_DB: &str = "records.db";
+
+/// The file a serving server holds locked, so that `admin restore` cannot swap the records
+/// under it and two servers cannot serve one directory.
+pub const LOCK_FILE: &str = "server.lock";
+
+/// Takes the data directory's lock ([`LOCK_FILE`]) for as long as the returned file is open.
+/// Fails at once if another process holds it.
+pub fn lock_data_dir(dir: &Path) -> Result<std::fs::File, Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK_FILE))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(format!("a server is running on {}: stop it first", dir.display()).into())
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+    }
+}
+
 /// Opens (creating) the data directory.
 pub fn open_data(dir: &Path, token_ttl: Duration) -> Result<Data, Box<dyn std::error::Error>> {
     std::fs::create_dir_all(dir)?;
     let store = Store::open_with(
-        dir.join("records.db"),
+        dir.join(RECORDS_DB),
         StoreOptions {
             kind: StoreKind::Server,
             readers: 4,

@@ -201,6 +201,7 @@ fn idle_request(device: &Device) -> Vec<u8> {
         push: Vec::new(),
         reference_version: device.store.reference_version().unwrap(),
         pending: 0,
+        log: device.store.server_log_id().unwrap(),
     })
 }
 

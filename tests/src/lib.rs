@@ -122,10 +122,31 @@ impl TestServer {
         *self = Self::spawn(&self.data_dir, self.env.clone(), &addr);
     }
 
+    /// Stops the server (SIGTERM, so it closes its databases cleanly), runs `between` on the
+    /// data directory, and starts it again on the same port: for restores and file copies.
+    pub fn restart_with(&mut self, between: impl FnOnce(&Path)) {
+        assert!(self.terminate().success(), "the server stops cleanly");
+        between(&self.data_dir);
+        let addr = self.addr().to_string();
+        *self = Self::spawn(&self.data_dir, self.env.clone(), &addr);
+    }
+
     /// Lines the server logged so far.
     pub fn log(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
     }
+}
+
+/// Runs `gridwalk-server --data-dir <data_dir> admin <args…>` and returns its output.
+pub fn admin(data_dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(server_binary())
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("admin")
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the admin command runs")
 }
 
 /// The `test_server` binary, which cargo builds next to the test executables' `deps` folder.

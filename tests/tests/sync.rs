@@ -204,6 +204,7 @@ async fn nobody_sees_or_writes_outside_their_scope() {
         gridwalk_core::sync::wire::ScopeCursor {
             seq: 0,
             snapshot_after: Some(String::new()),
+            tag: None,
         },
     );
     let request = gridwalk_core::sync::wire::SyncRequest {

@@ -118,6 +118,9 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("sync.missing_dependencies", "服务器缺少这条记录之前的修改，应用将整条重新发送", "the server lacks earlier changes of this record; the app sends it whole"),
     ("sync.photo_refused", "服务器拒收这张照片", "the server refused this photo"),
     ("sync.photo_missing", "照片文件已不在手机上", "the photo file is gone from this phone"),
+    ("sync.log_changed", "服务器数据已恢复或更换，手机正在重新下载，并将补传服务器缺少的内容", "the server's data was restored or replaced; the phone is downloading it again and will re-send what the server lacks"),
+    ("sync.server_went_back", "服务器数据已回退（从备份恢复），手机正在重新下载，并将补传服务器缺少的内容", "the server went back in time (restored from a backup); the phone is downloading again and will re-send what the server lacks"),
+    ("sync.clock_off", "手机时间与服务器相差约 {minutes} 分钟，请校准手机时间", "the phone's clock is off by about {minutes} minutes; please correct it"),
     // The supervisors' pages.
     ("web.outside_area", "这不在您的管辖范围内", "this is outside your area"),
     ("web.supervisors_only", "这些页面仅供督导人员使用", "these pages are for supervisors"),

@@ -218,6 +218,7 @@ impl Store {
                 None => ScopeCursor {
                     seq: max_seq(&conn)?,
                     snapshot_after: Some(String::new()),
+                    tag: None,
                 },
             };
             if page.more {
@@ -300,6 +301,9 @@ impl Store {
             }
             page.cursors.insert(scope.clone(), cursor);
         }
+        // Each cursor carries the tag of the entry at its place, so the server can recognise
+        // it next time (see `log_identity`).
+        super::log_identity::tag_cursors(&conn, &mut page.cursors)?;
         Ok(page)
     }
 }
@@ -313,7 +317,7 @@ struct LogEntry {
     kind: String,
 }
 
-fn max_seq(conn: &Connection) -> Result<u64> {
+pub(crate) fn max_seq(conn: &Connection) -> Result<u64> {
     conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM change_log", [], |r| {
         r.get::<_, i64>(0)
     })

@@ -82,6 +82,12 @@ pub const MIGRATIONS: &[Migration] = &[
         // The keys are written by the projection from each resident's name.
         reproject: true,
     },
+    Migration {
+        version: 11,
+        sql: include_str!("migrations/0011_log_identity_heal_clock.sql"),
+        // Sync bookkeeping only: no projection changes.
+        reproject: false,
+    },
 ];
 
 /// The version a fresh database ends at.

@@ -13,7 +13,9 @@ pub mod change_log;
 mod documents;
 mod findings_query;
 mod forget;
+pub mod heal;
 pub mod inspection;
+pub mod log_identity;
 pub mod merge;
 pub mod migrations;
 pub mod notify;
@@ -687,13 +689,18 @@ impl Store {
         // Changes whose dependencies have not arrived wait inside automerge and are not saved;
         // the next exchange brings them again with what they depend on.
         let after = RecordView::read(kind, &d.doc, &rc.id)?;
-        if !self.persist(tx, &mut d, before.as_ref(), &after, "", now)? {
-            return Ok(None);
-        }
+        let changed = self.persist(tx, &mut d, before.as_ref(), &after, "", now)?;
         if from_server {
-            outbox::acknowledge_pulled(tx, &rc.id, heads_before.as_deref())?;
+            if changed {
+                outbox::acknowledge_pulled(tx, &rc.id, heads_before.as_deref())?;
+            }
+            // Even when it changed nothing here: a whole document says what the server holds,
+            // which a device healing from a restored server needs to know (`heal`).
+            if let merge::RecordData::Document(bytes) = &rc.data {
+                heal::acknowledge_whole(tx, &rc.id, bytes)?;
+            }
         }
-        Ok(Some(kind))
+        Ok(changed.then_some(kind))
     }
 
     /// Rebuilds every projection row from the documents (after a migration that changed them).

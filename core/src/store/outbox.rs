@@ -43,6 +43,10 @@ pub struct SyncStatus {
     pub last_error_at: Option<Timestamp>,
     /// Why it failed.
     pub last_error: Option<String>,
+    /// How far the server's clock is ahead of this device's, in milliseconds, as measured by
+    /// the last sync that got an answer (server time minus the device's time at the middle of
+    /// the round trip). A large value means the phone's clock is wrong.
+    pub clock_offset_ms: Option<i64>,
 }
 
 /// Device: after applying changes the server sent, the server has everything the record has,
@@ -60,9 +64,38 @@ pub(crate) fn acknowledge_pulled(
     Ok(())
 }
 
+/// Replaces the cursors inside the caller's transaction.
+pub(crate) fn replace_cursors(
+    tx: &Connection,
+    cursors: &BTreeMap<String, ScopeCursor>,
+) -> Result<()> {
+    let err = || Error::storage("saving sync cursors");
+    tx.execute("DELETE FROM sync_cursor", []).map_err(err())?;
+    let mut st = tx
+        .prepare_cached(
+            "INSERT INTO sync_cursor (scope, seq, snapshot_after, tag) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(err())?;
+    for (scope, c) in cursors {
+        st.execute(params![
+            scope,
+            c.seq as i64,
+            c.snapshot_after,
+            c.tag.map(i64::from)
+        ])
+        .map_err(err())?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Records waiting to be pushed, up to about `budget` bytes (at least one record).
+    /// While a heal is under way (`store::heal`) nothing is pushed: what the server lacks is
+    /// known only once the re-download ends.
     pub fn outbox(&self, budget: usize) -> Result<Vec<Outgoing>> {
+        if self.is_healing()? {
+            return Ok(Vec::new());
+        }
         let conn = self.reader();
         // (id, kind, heads, acknowledged heads)
         type Row = (String, String, Vec<u8>, Option<Vec<u8>>);
@@ -241,7 +274,7 @@ impl Store {
     /// The device's cursor per scope.
     pub fn sync_cursors(&self) -> Result<BTreeMap<String, ScopeCursor>> {
         self.reader()
-            .prepare_cached("SELECT scope, seq, snapshot_after FROM sync_cursor")
+            .prepare_cached("SELECT scope, seq, snapshot_after, tag FROM sync_cursor")
             .and_then(|mut st| {
                 st.query_map([], |r| {
                     Ok((
@@ -249,6 +282,7 @@ impl Store {
                         ScopeCursor {
                             seq: r.get::<_, i64>(1)? as u64,
                             snapshot_after: r.get(2)?,
+                            tag: r.get::<_, Option<i64>>(3)?.map(|t| t as u32),
                         },
                     ))
                 })?
@@ -257,26 +291,15 @@ impl Store {
             .map_err(Error::storage("reading sync cursors"))
     }
 
-    /// Replaces the cursors with the server's: scopes it no longer lists are dropped.
+    /// Replaces the cursors with the server's: scopes it no longer lists are dropped. The sync
+    /// client uses [`Store::save_sync_position`], which also keeps the log they belong to.
     pub fn set_sync_cursors(&self, cursors: &BTreeMap<String, ScopeCursor>) -> Result<()> {
         let mut guard = self.writer();
         let tx = guard
             .conn
             .transaction()
             .map_err(Error::storage("saving sync cursors"))?;
-        tx.execute("DELETE FROM sync_cursor", [])
-            .map_err(Error::storage("saving sync cursors"))?;
-        {
-            let mut st = tx
-                .prepare_cached(
-                    "INSERT INTO sync_cursor (scope, seq, snapshot_after) VALUES (?1, ?2, ?3)",
-                )
-                .map_err(Error::storage("saving sync cursors"))?;
-            for (scope, c) in cursors {
-                st.execute(params![scope, c.seq as i64, c.snapshot_after])
-                    .map_err(Error::storage("saving sync cursors"))?;
-            }
-        }
+        replace_cursors(&tx, cursors)?;
         tx.commit().map_err(Error::storage("saving sync cursors"))
     }
 
@@ -321,21 +344,24 @@ impl Store {
                     .collect()
             })
             .map_err(Error::storage("reading sync status"))?;
-        let row: Option<(Option<i64>, Option<i64>, Option<String>)> = conn
+        type Row = (Option<i64>, Option<i64>, Option<String>, Option<i64>);
+        let row: Option<Row> = conn
             .query_row(
-                "SELECT last_success_at, last_error_at, last_error FROM sync_status WHERE id = 1",
+                "SELECT last_success_at, last_error_at, last_error, clock_offset_ms
+                 FROM sync_status WHERE id = 1",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()
             .map_err(Error::storage("reading sync status"))?;
-        let (ok, err_at, err) = row.unwrap_or_default();
+        let (ok, err_at, err, clock_offset_ms) = row.unwrap_or_default();
         Ok(SyncStatus {
             pending,
             refused,
             last_success_at: ok.map(Timestamp),
             last_error_at: err_at.map(Timestamp),
             last_error: err,
+            clock_offset_ms,
         })
     }
 

@@ -282,7 +282,10 @@ impl Store {
     pub fn mark_photo_uploaded(&self, hash: &str) -> Result<()> {
         self.writer()
             .conn
-            .execute("UPDATE photo SET uploaded = 1 WHERE hash = ?1", [hash])
+            .execute(
+                "UPDATE photo SET uploaded = 1, upload_check = 0 WHERE hash = ?1",
+                [hash],
+            )
             .map_err(Error::storage("updating a photo"))?;
         Ok(())
     }

@@ -12,14 +12,16 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::heal::{ClockSample, is_heal_signal};
 use super::wire::{
     self, ErrorBody, LoginRequest, LoginResponse, RefusedRecord, SyncRequest, SyncResponse,
 };
 use crate::error::{Error, Result};
 use crate::ids::RecordId;
 use crate::store::Store;
-use crate::store::photos::{PhotoRole, PhotoState, UploadBlock};
 use crate::time::Timestamp;
+
+mod photos;
 
 /// [`RefusedRecord::code`] of a record whose photo the server refused (403/404 on upload).
 pub const PHOTO_REFUSED: &str = "photo_refused";
@@ -89,6 +91,11 @@ pub struct SyncReport {
     pub refused: Vec<RefusedRecord>,
     /// Records still waiting to be pushed.
     pub pending: u32,
+    /// Whether the server's log turned out to be from another history (restored or replaced)
+    /// and this sync healed the device (see `sync::heal`).
+    pub healed: bool,
+    /// Server time minus this device's time, ms, measured by this sync (see `sync::heal`).
+    pub clock_offset_ms: Option<i64>,
 }
 
 /// A connection to one sync server for one signed-in user.
@@ -186,14 +193,16 @@ impl SyncClient {
         })?;
         let mut report = SyncReport::default();
         let mut scopes_now = BTreeSet::new();
+        let mut clock: Option<ClockSample> = None;
         for _ in 0..MAX_ROUNDS {
             let s = store.clone();
-            let (outgoing, cursors, reference_version, pending) = blocking(move || {
+            let (outgoing, cursors, reference_version, pending, log) = blocking(move || {
                 Ok((
                     s.outbox(PUSH_BUDGET)?,
                     s.sync_cursors()?,
                     s.reference_version()?,
                     s.pending_count()?,
+                    s.server_log_id()?,
                 ))
             })
             .await?;
@@ -208,6 +217,7 @@ impl SyncClient {
                 push: outgoing.into_iter().map(|o| o.changes).collect(),
                 reference_version,
                 pending,
+                log,
             };
             let body = request_body(wire::to_cbor(&request));
             let mut post = self
@@ -218,19 +228,37 @@ impl SyncClient {
             if body.compressed {
                 post = post.header(reqwest::header::CONTENT_ENCODING, "zstd");
             }
+            let sent_at = Timestamp::now();
             let resp = post
                 .body(body.bytes.clone())
                 .send()
                 .await
                 .map_err(network)?;
-            let resp = check(resp).await?;
+            let resp = match check(resp).await {
+                Ok(resp) => resp,
+                // The server's log is another history than the one this device's cursors and
+                // acknowledgements came from: download again, then push what it lacks. Once
+                // per sync, so a server that keeps saying so cannot loop us.
+                Err(e) if is_heal_signal(&e) && !report.healed => {
+                    tracing::warn!(error = %e, "the server went back in time or was replaced");
+                    report.healed = true;
+                    let s = store.clone();
+                    blocking(move || s.begin_heal()).await?;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             let bytes = resp.bytes().await.map_err(network)?;
+            let received_at = Timestamp::now();
             let answer: SyncResponse = wire::from_cbor(&bytes).map_err(|reason| Error::Server {
                 status: 200,
                 code: "malformed_response".into(),
                 message: reason,
             })?;
 
+            if let Some(sample) = ClockSample::of(answer.server_time, sent_at, received_at) {
+                clock = Some(sample.better(clock));
+            }
             report.progress.round_trips += 1;
             report.progress.bytes_up += body.bytes.len() as u64;
             report.progress.bytes_down += bytes.len() as u64;
@@ -242,7 +270,7 @@ impl SyncClient {
             scopes_now = answer.cursors.keys().cloned().collect();
             let s = store.clone();
             let refused = answer.refused.clone();
-            blocking(move || {
+            let heal_ended = blocking(move || {
                 let acks: Vec<(RecordId, Vec<u8>)> = answer
                     .accepted
                     .iter()
@@ -258,7 +286,8 @@ impl SyncClient {
                 if let Some(reference) = &answer.reference {
                     s.put_reference_at(&reference.items, reference.version)?;
                 }
-                s.set_sync_cursors(&answer.cursors)
+                // The cursors last, with the log they belong to: everything before is durable.
+                s.save_sync_position(&answer.cursors, answer.log, !answer.more)
             })
             .await?;
             report.refused.extend(
@@ -269,9 +298,15 @@ impl SyncClient {
             );
             on_progress(&report.progress);
             let resend = refused.iter().any(|r| r.code == "missing_dependencies");
-            if !more && !(more_to_push && (pushed_bytes >= PUSH_BUDGET || resend)) {
+            // A heal that just ended has records to push: the next round sends them.
+            if !more && !heal_ended && !(more_to_push && (pushed_bytes >= PUSH_BUDGET || resend)) {
                 break;
             }
+        }
+        if let Some(sample) = clock {
+            report.clock_offset_ms = Some(sample.offset_ms);
+            let s = store.clone();
+            blocking(move || s.record_clock_offset(sample.offset_ms)).await?;
         }
         // A pulled change may have taken a record out of this device's scopes (a household
         // re-addressed to another grid), a lost scope takes all of its records, and a discarded
@@ -287,198 +322,6 @@ impl SyncClient {
         report.pending = blocking(move || s.pending_count()).await?;
         Ok(report)
     }
-
-    /// Uploads every photo whose record the server has, until the server confirms its hash.
-    /// A photo the server refuses, or whose file is gone, is set aside and reported, so it
-    /// neither fails this sync nor is tried on every later one.
-    async fn upload_photos(
-        &self,
-        store: &Arc<Store>,
-        token: &str,
-        report: &mut SyncReport,
-        on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
-    ) -> Result<()> {
-        let s = store.clone();
-        let hashes = blocking(move || s.photos_to_upload()).await?;
-        for hash in hashes {
-            let s = store.clone();
-            let h = hash.clone();
-            let Some(bytes) = blocking(move || s.photo_bytes(&h)).await? else {
-                tracing::warn!(
-                    photo = %hash,
-                    "a photo's file is missing on this device; it cannot be uploaded"
-                );
-                self.block_photo(
-                    store,
-                    report,
-                    &hash,
-                    UploadBlock::Missing,
-                    PHOTO_MISSING,
-                    "the photo's file is missing on this device",
-                )
-                .await?;
-                on_progress(&report.progress);
-                continue;
-            };
-            let len = bytes.len() as u64;
-            let resp = self
-                .http
-                .put(format!("{}/v1/photos/{hash}", self.base_url))
-                .bearer_auth(token)
-                .header(reqwest::header::CONTENT_TYPE, "image/jpeg")
-                .body(bytes)
-                .send()
-                .await
-                .map_err(network)?;
-            let resp = match check(resp).await {
-                Ok(resp) => resp,
-                // Not a passing fault: no record the server has in this user's scopes refers to
-                // the photo (its record's change was refused, or moved out of scope). Trying
-                // again on every sync would fail the same way.
-                Err(Error::Server {
-                    status: status @ (403 | 404),
-                    code,
-                    message,
-                }) => {
-                    tracing::warn!(photo = %hash, status, code, message, "the server refused a photo");
-                    self.block_photo(
-                        store,
-                        report,
-                        &hash,
-                        UploadBlock::Refused,
-                        PHOTO_REFUSED,
-                        &message,
-                    )
-                    .await?;
-                    on_progress(&report.progress);
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            let confirmed: StoredPhoto = resp.json().await.map_err(network)?;
-            // Only the server's own hash of what it stored counts as a confirmation.
-            if confirmed.hash != hash {
-                return Err(Error::PhotoHashMismatch {
-                    expected: hash,
-                    actual: confirmed.hash,
-                });
-            }
-            let s = store.clone();
-            blocking(move || s.mark_photo_uploaded(&hash)).await?;
-            report.progress.photos_up += 1;
-            report.progress.bytes_up += len;
-            on_progress(&report.progress);
-        }
-        Ok(())
-    }
-
-    /// Sets a photo's upload aside and reports it against every record that refers to it.
-    async fn block_photo(
-        &self,
-        store: &Arc<Store>,
-        report: &mut SyncReport,
-        hash: &str,
-        block: UploadBlock,
-        code: &str,
-        reason: &str,
-    ) -> Result<()> {
-        let s = store.clone();
-        let (h, r) = (hash.to_owned(), reason.to_owned());
-        let records = blocking(move || s.mark_photo_blocked(&h, block, &r)).await?;
-        report
-            .refused
-            .extend(records.into_iter().map(|id| RefusedRecord {
-                id,
-                code: code.to_owned(),
-                reason: format!("photo {hash}: {reason}"),
-                message: Some(
-                    crate::messages::Message::new(&format!("sync.{code}")).with("photo", hash),
-                ),
-            }));
-        Ok(())
-    }
-
-    /// Downloads the thumbnails of every photo the device's records refer to, except those the
-    /// server did not give recently: each miss is remembered with a growing wait, so an idle
-    /// sync stays one round trip.
-    async fn download_thumbnails(
-        &self,
-        store: &Arc<Store>,
-        token: &str,
-        report: &mut SyncReport,
-        on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
-    ) -> Result<()> {
-        let s = store.clone();
-        let missing = blocking(move || s.thumbnails_to_download(Timestamp::now())).await?;
-        for hash in missing {
-            match self.download(store, token, &hash, PhotoRole::Thumb).await {
-                Ok(n) => {
-                    report.progress.photos_down += 1;
-                    report.progress.bytes_down += n;
-                    on_progress(&report.progress);
-                }
-                // Not uploaded by its device yet: it comes with a later sync. Or its record is no
-                // longer in this user's scopes: nothing to show, and no reason to fail the sync.
-                Err(Error::Server {
-                    status: status @ (404 | 403),
-                    ..
-                }) => {
-                    let s = store.clone();
-                    blocking(move || s.record_thumbnail_miss(&hash, status, Timestamp::now()))
-                        .await?;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
-    }
-
-    /// Downloads a full photo the worker opened. Returns where it is on the device.
-    pub async fn fetch_photo(&self, store: Arc<Store>, hash: &str) -> Result<std::path::PathBuf> {
-        let token = self.token.clone().ok_or_else(|| Error::Unauthorized {
-            reason: "sign in before downloading photos".into(),
-        })?;
-        if let PhotoState::Local(path) = store.photo(hash)? {
-            return Ok(path);
-        }
-        self.download(&store, &token, hash, PhotoRole::Full).await?;
-        match store.photo(hash)? {
-            PhotoState::Local(path) => Ok(path),
-            PhotoState::NotDownloaded => Err(Error::PhotoFile {
-                path: hash.to_owned(),
-                reason: "downloaded but not stored".into(),
-            }),
-        }
-    }
-
-    async fn download(
-        &self,
-        store: &Arc<Store>,
-        token: &str,
-        hash: &str,
-        role: PhotoRole,
-    ) -> Result<u64> {
-        let resp = self
-            .http
-            .get(format!("{}/v1/photos/{hash}", self.base_url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(network)?;
-        let bytes = check(resp).await?.bytes().await.map_err(network)?;
-        let n = bytes.len() as u64;
-        let s = store.clone();
-        let h = hash.to_owned();
-        // save_photo checks the hash: a damaged download is refused, not kept.
-        blocking(move || s.save_photo(&h, role, &bytes, true)).await?;
-        Ok(n)
-    }
-}
-
-/// The server's answer to a stored photo.
-#[derive(Debug, Deserialize)]
-struct StoredPhoto {
-    hash: String,
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {

@@ -2,8 +2,11 @@
 //!
 //! [`wire`] holds the protocol's message types, shared by the device client and the server so
 //! the two can never disagree on them. [`client`] (feature `client`) is the device side: an
-//! async `sync` over HTTP that pushes the outbox and pulls every scope after its cursor.
+//! async `sync` over HTTP that pushes the outbox and pulls every scope after its cursor;
+//! [`heal`] its handling of a restored server and of the device's clock.
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
+pub mod heal;
 pub mod wire;

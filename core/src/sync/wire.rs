@@ -48,13 +48,31 @@ pub struct LoginResponse {
     pub company: Option<String>,
 }
 
+/// [`ErrorBody::code`] (409) of a sync whose cursors name another change log than the
+/// server's: the server was restored by `admin restore` or replaced. The device heals
+/// (`sync::client`): it downloads its scopes again and re-sends what the server lacks.
+pub const LOG_CHANGED: &str = "log_changed";
+/// [`ErrorBody::code`] (409) of a sync whose cursors the server's log cannot have given: a
+/// cursor beyond the log's end, or one whose tag differs from the entry at its place (the data
+/// directory was copied back from a backup). The device heals as for [`LOG_CHANGED`].
+pub const SERVER_WENT_BACK: &str = "server_went_back";
+
 /// Where a device is in one scope's stream of changes.
+///
+/// Fields that are usually empty are left out of the encoding: an idle sync sends a cursor per
+/// scope, and must stay under 1 KB each way at eight scopes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScopeCursor {
     /// Changes up to this sequence number of the server's log are on the device.
     pub seq: u64,
     /// While the scope's first download is under way: the last record id sent whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_after: Option<String>,
+    /// A short digest of the server's log entry at `seq` (none at `seq` 0), so the server can
+    /// tell a cursor of its own history from one of a history it lost in a restore, even after
+    /// new writes have taken the log past `seq` again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<u32>,
 }
 
 /// `POST /v1/sync` body (CBOR).
@@ -72,6 +90,11 @@ pub struct SyncRequest {
     /// Records the device had waiting when it sent this (for the supervisors' overview).
     #[serde(default)]
     pub pending: u32,
+    /// The identity of the server's change log that `cursors` (and the device's
+    /// acknowledgements) belong to; none before the first answer. A server whose log has
+    /// another identity answers [`LOG_CHANGED`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<u64>,
 }
 
 /// Only the version, read first so an unknown version gets its own clear answer.
@@ -123,12 +146,20 @@ pub struct SyncResponse {
     pub more: bool,
     /// Reference data, when the device's is out of date.
     pub reference: Option<ReferenceUpdate>,
+    /// The identity of the server's change log (see [`SyncRequest::log`]).
+    #[serde(default)]
+    pub log: u64,
+    /// The server's clock when it built this answer, milliseconds since the epoch: the device
+    /// works out how far its own clock is off.
+    #[serde(default)]
+    pub server_time: i64,
 }
 
 /// An error answer (JSON), with a stable code for programs and a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
-    /// Stable code: `unauthorized`, `malformed_body`, `unsupported_version`, …
+    /// Stable code: `unauthorized`, `malformed_body`, `unsupported_version`,
+    /// [`LOG_CHANGED`], [`SERVER_WENT_BACK`], …
     pub code: String,
     /// What happened and what to do, in words.
     pub message: String,

@@ -14,10 +14,12 @@ use gridwalk_core::Timestamp;
 use gridwalk_core::messages::{Lang, Message};
 use gridwalk_core::store::change_log::PushOutcome;
 use gridwalk_core::sync::wire::{
-    self, PROTOCOL_VERSION, ReferenceUpdate, RefusedRecord, SyncRequest, SyncResponse, VersionProbe,
+    self, LOG_CHANGED, PROTOCOL_VERSION, ReferenceUpdate, RefusedRecord, SERVER_WENT_BACK,
+    SyncRequest, SyncResponse, VersionProbe,
 };
 
 use super::{ApiError, AppState, session};
+use crate::accounts::Session;
 use crate::scope::scopes_of;
 
 pub(super) async fn sync(
@@ -52,6 +54,10 @@ pub(super) async fn sync(
     let app2 = app.clone();
     let response = tokio::task::spawn_blocking(move || -> Result<SyncResponse, ApiError> {
         let store = &app2.store;
+        // Before anything is taken: cursors and acknowledgements of another history of the log
+        // would make this device skip changes for ever (see `log_identity`).
+        let log = store.log_id()?;
+        check_history(&app2, &session, &request, log)?;
         let scopes = scopes_of(&session, store)?;
         let in_scope = |s: &str| scopes.iter().any(|k| k == s);
         for asked in request.cursors.keys().filter(|k| !in_scope(k)) {
@@ -65,6 +71,7 @@ pub(super) async fn sync(
         let now = Timestamp::now();
         let mut response = SyncResponse {
             version: PROTOCOL_VERSION,
+            log,
             ..Default::default()
         };
         for rc in &request.push {
@@ -114,6 +121,7 @@ pub(super) async fn sync(
         }
         app2.accounts
             .record_sync(&session, response.accepted.len(), request.pending, now)?;
+        response.server_time = Timestamp::now().0;
         Ok(response)
     })
     .await??;
@@ -130,4 +138,48 @@ pub(super) async fn sync(
         body,
     )
         .into_response())
+}
+
+/// Refuses a sync whose cursors belong to another history of the change log: another log
+/// identity (`admin restore`, a new server) or cursors this log cannot have given (its data
+/// directory copied back from a backup). The device heals and syncs again.
+fn check_history(
+    app: &AppState,
+    session: &Session,
+    request: &SyncRequest,
+    log: u64,
+) -> Result<(), ApiError> {
+    if let Some(theirs) = request.log
+        && theirs != log
+    {
+        tracing::warn!(
+            user = %session.actor.user_id,
+            device = %session.device_id,
+            theirs,
+            ours = log,
+            "a device's cursors belong to another change log: it heals"
+        );
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            LOG_CHANGED,
+            "the server's records were restored or replaced; the app downloads them again and \
+             re-sends what the server lacks",
+        ));
+    }
+    if let Err(stale) = app.store.check_cursors(&request.cursors)? {
+        tracing::warn!(
+            user = %session.actor.user_id,
+            device = %session.device_id,
+            scope = %stale.scope,
+            reason = %stale.reason,
+            "a device is ahead of this server's log: the server went back in time; it heals"
+        );
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            SERVER_WENT_BACK,
+            "the server went back in time (restored from a backup); the app downloads again \
+             and re-sends what the server lacks",
+        ));
+    }
+    Ok(())
 }
