@@ -274,8 +274,9 @@ pub fn classify(query: &str) -> Option<QueryShape> {
     if !body.is_empty() && body.chars().all(|c| c.is_ascii_digit()) {
         return Some(QueryShape::Digits(digits.to_ascii_uppercase()));
     }
-    if folded.chars().all(|c| c.is_ascii_alphabetic()) {
-        return Some(QueryShape::Initials(folded.to_ascii_lowercase()));
+    let letters: String = folded.chars().filter(|c| *c != ' ').collect();
+    if letters.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Some(QueryShape::Initials(letters.to_ascii_lowercase()));
     }
     Some(QueryShape::Name(crate::rules::text::clean(query)))
 }

@@ -252,3 +252,68 @@ fn a_phone_a_year_ahead_loses_no_work_and_hides_no_finding() {
         );
     }
 }
+
+#[test]
+fn a_conflict_reads_as_names_and_words_not_paths_and_codes() {
+    use gridwalk_core::records::household::Relation;
+    let (_a, a) = temp_store();
+    let (_b, b) = temp_store();
+    let hid = a
+        .create_household(
+            &worker(),
+            &household("B01", "601", vec![resident("王芳", None, None)]),
+            NOW,
+        )
+        .unwrap();
+    let pull = |from: &Store, to: &Store| {
+        let bundle = from.export_changes(&to.heads().unwrap()).unwrap();
+        to.apply_changes(&bundle, NOW).unwrap();
+    };
+    pull(&a, &b);
+    let rid = a.household(&hid).unwrap().residents[0].id.clone();
+    for (store, relation) in [(&a, Relation::Spouse), (&b, Relation::Child)] {
+        let patch = ResidentPatch {
+            relation: Some(relation),
+            ..Default::default()
+        };
+        store
+            .update_resident(&worker(), &hid, &rid, &patch, NOW)
+            .unwrap();
+    }
+    pull(&a, &b);
+    pull(&b, &a);
+    let list = a.needs_checking("C01-G01", NOW).unwrap();
+    let conflict = list
+        .iter()
+        .find(|f| f.kind == FindingKind::ConflictingEdits)
+        .expect("a conflict finding");
+    let zh = conflict.detail.render(Lang::ZhCn);
+    assert!(zh.contains("王芳") && zh.contains("与户主关系"), "{zh}");
+    assert!(zh.contains("配偶") && zh.contains("子女"), "{zh}");
+    assert!(!zh.contains("residents.") && !zh.contains("spouse"), "{zh}");
+}
+
+#[test]
+fn an_address_typed_full_width_or_with_invisible_characters_is_one_place() {
+    let (_d, store) = temp_store();
+    let mut typed = household("Ｂ０１", "１０１", vec![]);
+    typed.address.unit = "\u{200B}1\u{00A0}".into();
+    let hid = store.create_household(&worker(), &typed, NOW).unwrap();
+    let address = store.household(&hid).unwrap().address;
+    assert_eq!(
+        (
+            address.building.as_str(),
+            address.unit.as_str(),
+            address.room.as_str()
+        ),
+        ("B01", "1", "101")
+    );
+    let mut empty = household("B01", "102", vec![]);
+    empty.address.unit = "\u{2066}\u{2069}".into();
+    match store.create_household(&worker(), &empty, NOW) {
+        Err(Error::Refused(Refusal::MissingField {
+            field: "address_unit",
+        })) => {}
+        other => panic!("{other:?}"),
+    }
+}

@@ -7,7 +7,8 @@
 //! (the default) or English. A text names a parameter as `{name}`; `{name:prefix}` shows the
 //! catalogue's term `prefix.<value>` instead of the raw value (`{role:role}` shows 网格员 for
 //! `grid_worker`), so codes such as roles, fields and statuses never reach a page as English;
-//! `{name:msg}` renders a parameter that is itself a message ([`Message::with_message`]).
+//! `{name:msg}` renders a parameter that is itself a message ([`Message::with_message`]), and
+//! `{name:@kind}` looks `name` up under the prefix the parameter `kind` names.
 
 pub mod catalogue;
 
@@ -147,7 +148,15 @@ fn fill(text: &str, params: &BTreeMap<String, String>, lang: Lang) -> String {
         };
         match (params.get(name), prefix) {
             (Some(v), Some("msg")) => out.push_str(&Message::from_json(v).render(lang)),
-            (Some(v), Some(p)) => out.push_str(&term(p, v, lang)),
+            (Some(v), Some(p)) => match p.strip_prefix('@') {
+                // `{a:@terms}`: the prefix is itself a parameter (the kind of value a field
+                // holds), so one text serves fields whose values are different terms.
+                Some(param) => match params.get(param) {
+                    Some(prefix) => out.push_str(&term(prefix, v, lang)),
+                    None => out.push_str(v),
+                },
+                None => out.push_str(&term(p, v, lang)),
+            },
             (Some(v), None) => out.push_str(v),
             (None, _) => out.push('—'),
         }

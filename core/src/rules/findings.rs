@@ -126,29 +126,51 @@ pub fn record_findings(h: &Household) -> Vec<Finding> {
         push(
             FindingKind::ConflictingEdits,
             c.field.clone(),
-            conflict_detail(&c.field, &c.values),
+            conflict_detail(h, &c.field, &c.values),
         );
     }
     out
 }
 
-/// The detail of a conflicting-edits finding: the values, masked when the field holds
-/// personal data. The list is shown on the device and the supervisors' pages, where ID numbers
-/// and phones are only ever shown masked.
-pub fn conflict_detail(field: &str, values: &[String]) -> Message {
-    let mask: fn(&str) -> String = match field.rsplit('.').next() {
-        Some("id_number") if field.starts_with("residents.") => id_number::mask,
-        Some("phone") if field.starts_with("residents.") => phone::mask,
+/// The detail of a conflicting-edits finding: which field (by its term, and the resident's
+/// name for a resident field) and the values, masked when the field holds personal data and
+/// shown by their terms when they are codes (relation, registration, house use), so a
+/// supervisor reads 配偶 | 子女, never `spouse | child`.
+pub fn conflict_detail(h: &Household, path: &str, values: &[String]) -> Message {
+    let (field, resident, key) = match path.strip_prefix("residents.") {
+        Some(rest) => match rest.rsplit_once('.') {
+            Some((rid, key)) => (
+                format!("resident_{key}"),
+                h.residents.iter().find(|r| r.id.as_str() == rid),
+                key,
+            ),
+            None => (path.to_owned(), None, path),
+        },
+        None => (path.replace('.', "_"), None, path),
+    };
+    let mask: fn(&str) -> String = match (resident.is_some(), key) {
+        (true, "id_number") => id_number::mask,
+        (true, "phone") => phone::mask,
         _ => str::to_owned,
     };
-    let values = values
-        .iter()
-        .map(|v| mask(v))
-        .collect::<Vec<_>>()
-        .join(" | ");
-    Message::new("finding.conflicting_edits")
+    let terms = match key {
+        "relation" | "registration" | "house_use" | "moved_out" => key,
+        _ => "value",
+    };
+    let masked: Vec<String> = values.iter().map(|v| mask(v)).collect();
+    let rest: String = masked.iter().skip(2).map(|v| format!(" | {v}")).collect();
+    let message = match resident {
+        Some(r) => Message::new("finding.conflicting_resident_edits").with("name", &r.name),
+        None => Message::new("finding.conflicting_edits"),
+    };
+    message
         .with("field", field)
-        .with("values", values)
+        .with("path", path)
+        .with("terms", terms)
+        .with("a", masked.first().map(String::as_str).unwrap_or(""))
+        .with("b", masked.get(1).map(String::as_str).unwrap_or(""))
+        .with("rest", rest)
+        .with("values", masked.join(" | "))
 }
 
 /// The resident that makes this household an elderly person living alone on `today`: one

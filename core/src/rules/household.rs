@@ -147,7 +147,31 @@ fn latest_birth_date() -> time::Date {
     today.next_day().unwrap_or(today)
 }
 
-/// Checks the address has every part.
+/// The address as it is stored: each part (a reference code, a unit or room number) in the
+/// form [`text::identifier`] gives, so `Ｂ０１` typed with an IME and `B01` are one place.
+pub fn normalise_address(a: &Address) -> Address {
+    Address {
+        community: text::identifier(&a.community),
+        grid: text::identifier(&a.grid),
+        compound: text::identifier(&a.compound),
+        building: text::identifier(&a.building),
+        unit: text::identifier(&a.unit),
+        room: text::identifier(&a.room),
+    }
+}
+
+/// A new household with its address normalised and its notes cleaned; residents are
+/// normalised on their own ([`normalise_resident`]).
+pub fn normalise_new_household(new: &NewHousehold) -> NewHousehold {
+    NewHousehold {
+        address: normalise_address(&new.address),
+        notes: text::clean(&new.notes),
+        ..new.clone()
+    }
+}
+
+/// Checks the address has every part, each in the form [`normalise_address`] stores (the
+/// server refuses a part a device did not normalise, so one place is never two addresses).
 pub fn check_address(a: &Address) -> Result<(), Refusal> {
     const NAMES: [&str; 6] = [
         "address_community",
@@ -158,8 +182,13 @@ pub fn check_address(a: &Address) -> Result<(), Refusal> {
         "address_room",
     ];
     for ((_, value), field) in a.parts().into_iter().zip(NAMES) {
-        if value.trim().is_empty() {
+        if text::identifier(value).is_empty() {
             return Err(Refusal::MissingField { field });
+        }
+        if text::identifier(value) != value {
+            return Err(Refusal::Rule(
+                Message::new("text.not_canonical").with("field", field),
+            ));
         }
     }
     Ok(())

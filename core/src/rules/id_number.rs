@@ -112,12 +112,12 @@ pub fn check_char(first17: &[u8]) -> char {
 }
 
 /// Parses and checks an ID number. What typing and pasting add is accepted: full-width
-/// digits, invisible characters, spaces between the groups, a lower-case `x` (see
+/// digits, invisible characters, spaces or dashes between the groups, a lower-case `x` (see
 /// [`super::text::identifier`]).
 pub fn parse(input: &str) -> Result<IdNumber, IdNumberProblem> {
     let number: String = super::text::identifier(input)
         .chars()
-        .filter(|c| *c != ' ')
+        .filter(|c| !matches!(c, ' ' | '-'))
         .map(|c| c.to_ascii_uppercase())
         .collect();
     let chars = number.chars().count();

@@ -22,51 +22,104 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::decompose_compatible;
 
 /// Characters that carry no visible text: bidi controls and isolates, zero-width characters,
-/// the byte-order mark, the soft hyphen, tags (Unicode general category Cf, plus the
-/// controls a paste can carry).
+/// the byte-order mark, the soft hyphen, fillers and blank patterns used as "invisible names",
+/// tags (Unicode general category Cf, plus the controls a paste can carry). Tabs and line
+/// breaks are not invisible: [`clean`] keeps them in notes and [`single_line`] makes them spaces.
 pub fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{0600}'..='\u{0605}' | '\u{06DD}' | '\u{070F}' | '\u{08E2}'
         | '\u{180B}'..='\u{180F}'
         | '\u{200B}'..='\u{200F}'
         | '\u{202A}'..='\u{202E}'
         | '\u{2060}'..='\u{206F}'
-        | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
-        | '\u{FFF0}'..='\u{FFFB}'
+        | '\u{2800}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{FFF0}'..='\u{FFFC}'
+        | '\u{110BD}' | '\u{110CD}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
         | '\u{E0000}'..='\u{E0FFF}')
-        || (c.is_control() && c != '\n' && c != '\t')
+        || (c.is_control() && c != '\n' && c != '\t' && c != '\r')
+}
+
+/// Joiners and variation selectors that belong to the character before them (an emoji family,
+/// ❤️, an ideographic variant such as 葛󠄀): kept after a visible character, removed alone.
+fn is_joiner(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200D}' | '\u{FE0E}' | '\u{FE0F}' | '\u{E0100}'..='\u{E01EF}'
+    )
+}
+
+/// Dashes people and programs put between groups of digits (U+2010–U+2015, the minus sign),
+/// folded to `-` in identifiers so `138‐0013‐8000` is the number it looks like.
+fn is_dash(c: char) -> bool {
+    matches!(
+        c,
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}'
+    )
 }
 
 /// A name or free text as it is stored: see the module comment. Line breaks are kept (notes
 /// have them); other whitespace becomes a plain space.
 pub fn clean(input: &str) -> String {
     let mut folded = String::with_capacity(input.len());
+    let mut after_visible = false;
     for c in input.chars() {
+        if is_joiner(c) && after_visible {
+            folded.push(c);
+            continue;
+        }
         if is_invisible(c) {
             continue;
         }
         match c {
             '\u{3000}' => folded.push(' '),
+            '\r' => {}
             '\u{FF01}'..='\u{FFEF}' => decompose_compatible(c, |d| folded.push(d)),
             c if c.is_whitespace() && c != '\n' && c != '\t' => folded.push(' '),
             c => folded.push(c),
         }
+        after_visible = !c.is_whitespace();
     }
     let composed: String = folded.nfc().collect();
     composed.trim().to_owned()
 }
 
+/// A one-line value (a name, an address part): [`clean`], with tabs and line breaks (a cell
+/// pasted from a spreadsheet) made single spaces.
+pub fn single_line(input: &str) -> String {
+    let cleaned = clean(input);
+    let mut out = String::with_capacity(cleaned.len());
+    for c in cleaned.chars() {
+        if c == '\n' || c == '\t' {
+            if !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// An ID number, phone, code or search query: full NFKC (any compatibility form is just
 /// another way of typing the same character), invisible characters removed, trimmed.
 pub fn identifier(input: &str) -> String {
-    let without: String = input.chars().filter(|&c| !is_invisible(c)).collect();
+    let without: String = input
+        .chars()
+        .filter(|&c| !is_invisible(c) && !is_joiner(c))
+        .collect();
     let nfkc: String = without.nfkc().collect();
-    clean(&nfkc)
+    let dashed: String = nfkc
+        .chars()
+        .map(|c| if is_dash(c) { '-' } else { c })
+        .collect();
+    single_line(&dashed)
 }
 
-/// A typed value that may be absent: [`clean`], and `None` when nothing is left.
+/// A typed one-line value that may be absent: [`single_line`], and `None` when nothing is
+/// left.
 pub fn field(input: &str) -> Option<String> {
-    Some(clean(input)).filter(|s| !s.is_empty())
+    Some(single_line(input)).filter(|s| !s.is_empty())
 }
 
 /// [`identifier`], and `None` when nothing is left.
@@ -74,10 +127,10 @@ pub fn identifier_field(input: &str) -> Option<String> {
     Some(identifier(input)).filter(|s| !s.is_empty())
 }
 
-/// Whether `value` is already in the form [`clean`] stores; the server refuses a new value that
-/// is not, so every replica holds one form.
+/// Whether a one-line `value` (a name) is already in the form [`single_line`] stores; the
+/// server refuses a new value that is not, so every replica holds one form.
 pub fn is_clean(value: &str) -> bool {
-    clean(value) == value
+    single_line(value) == value
 }
 
 #[cfg(test)]
@@ -119,6 +172,24 @@ mod tests {
         assert_eq!(field("\u{200B}\u{FEFF} \u{3000}"), None);
         assert_eq!(identifier_field(""), None);
         assert_eq!(field(" 王芳 "), Some("王芳".into()));
+    }
+
+    #[test]
+    fn what_reviewers_pasted() {
+        assert_eq!(field("\u{2800}"), None, "a Braille blank is no name");
+        assert_eq!(field("王\t芳\r\n"), Some("王 芳".into()));
+        assert_eq!(identifier("138\u{2010}0013\u{2013}8000"), "138-0013-8000");
+        assert_eq!(identifier("138\t0013\t8000"), "138 0013 8000");
+        assert_eq!(
+            clean("👨\u{200D}👩\u{200D}👧 ❤\u{FE0F}"),
+            "👨\u{200D}👩\u{200D}👧 ❤\u{FE0F}"
+        );
+        assert_eq!(
+            clean("\u{200D}\u{FE0F}王芳"),
+            "王芳",
+            "a joiner alone is invisible"
+        );
+        assert_eq!(clean("葛\u{E0100}"), "葛\u{E0100}");
     }
 
     #[test]

@@ -272,7 +272,8 @@ impl Store {
     ) -> Result<Vec<RecordId>> {
         let mut prepared = Vec::with_capacity(households.len());
         for new in households {
-            check_new_household(actor.role, new)?;
+            let new = crate::rules::household::normalise_new_household(new);
+            check_new_household(actor.role, &new)?;
             let residents = new
                 .residents
                 .iter()
@@ -292,7 +293,7 @@ impl Store {
                     .map_err(Error::storage("starting a write"))?;
                 for (id, new, residents) in batch {
                     let mut d = StoredDoc::new(RecordKind::Household.as_str(), &w.actor);
-                    household::write_new(&mut d.doc, new, residents, &actor.user_id, now)
+                    household::write_new(&mut d.doc, &new, residents, &actor.user_id, now)
                         .map_err(am_error(id))?;
                     let after = RecordView::Household(household::read(&d.doc, id)?);
                     crate::rules::check_change(actor, None, &after, validation)?;
@@ -343,7 +344,8 @@ impl Store {
         address: &household::Address,
         now: Timestamp,
     ) -> Result<()> {
-        self.edit_household(actor, id, now, |w| w.set_address(address))
+        let address = crate::rules::household::normalise_address(address);
+        self.edit_household(actor, id, now, |w| w.set_address(&address))
     }
 
     /// Adds a resident (a newborn, a new tenant). Returns the resident's id.

@@ -2917,9 +2917,9 @@ public struct Finding: Equatable, Hashable {
      */
     public var subject: String
     /**
-     * Details, masked.
+     * Details, masked: code, parameters and Chinese text.
      */
-    public var detail: String
+    public var detail: Message
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2934,8 +2934,8 @@ public struct Finding: Equatable, Hashable {
          * Resident id or field path.
          */subject: String, 
         /**
-         * Details, masked.
-         */detail: String) {
+         * Details, masked: code, parameters and Chinese text.
+         */detail: Message) {
         self.householdId = householdId
         self.kind = kind
         self.subject = subject
@@ -2961,7 +2961,7 @@ public struct FfiConverterTypeFinding: FfiConverterRustBuffer {
                 householdId: FfiConverterString.read(from: &buf), 
                 kind: FfiConverterString.read(from: &buf), 
                 subject: FfiConverterString.read(from: &buf), 
-                detail: FfiConverterString.read(from: &buf)
+                detail: FfiConverterTypeMessage.read(from: &buf)
         )
     }
 
@@ -2969,7 +2969,7 @@ public struct FfiConverterTypeFinding: FfiConverterRustBuffer {
         FfiConverterString.write(value.householdId, into: &buf)
         FfiConverterString.write(value.kind, into: &buf)
         FfiConverterString.write(value.subject, into: &buf)
-        FfiConverterString.write(value.detail, into: &buf)
+        FfiConverterTypeMessage.write(value.detail, into: &buf)
     }
 }
 
@@ -3024,7 +3024,7 @@ public struct HistoryEntry: Equatable, Hashable {
     /**
      * Why not.
      */
-    public var reason: String?
+    public var reason: Message?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3052,7 +3052,7 @@ public struct HistoryEntry: Equatable, Hashable {
          */counted: Bool, 
         /**
          * Why not.
-         */reason: String?) {
+         */reason: Message?) {
         self.kind = kind
         self.by = by
         self.at = at
@@ -3086,7 +3086,7 @@ public struct FfiConverterTypeHistoryEntry: FfiConverterRustBuffer {
                 items: FfiConverterSequenceString.read(from: &buf), 
                 photos: FfiConverterSequenceTypePhotoRef.read(from: &buf), 
                 counted: FfiConverterBool.read(from: &buf), 
-                reason: FfiConverterOptionString.read(from: &buf)
+                reason: FfiConverterOptionTypeMessage.read(from: &buf)
         )
     }
 
@@ -3098,7 +3098,7 @@ public struct FfiConverterTypeHistoryEntry: FfiConverterRustBuffer {
         FfiConverterSequenceString.write(value.items, into: &buf)
         FfiConverterSequenceTypePhotoRef.write(value.photos, into: &buf)
         FfiConverterBool.write(value.counted, into: &buf)
-        FfiConverterOptionString.write(value.reason, into: &buf)
+        FfiConverterOptionTypeMessage.write(value.reason, into: &buf)
     }
 }
 
@@ -3511,6 +3511,85 @@ public func FfiConverterTypeLocation_lift(_ buf: RustBuffer) throws -> Location 
 #endif
 public func FfiConverterTypeLocation_lower(_ value: Location) -> RustBuffer {
     return FfiConverterTypeLocation.lower(value)
+}
+
+
+/**
+ * A message for a person: the stable code, its named parameters, and its text in zh-CN.
+ */
+public struct Message: Equatable, Hashable {
+    /**
+     * Stable code (`id_number.check_digit`, `finding.dated_in_future`, …).
+     */
+    public var code: String
+    /**
+     * Named parameters as text; personal data in them is masked.
+     */
+    public var params: [String: String]
+    /**
+     * The text in Simplified Chinese.
+     */
+    public var text: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Stable code (`id_number.check_digit`, `finding.dated_in_future`, …).
+         */code: String, 
+        /**
+         * Named parameters as text; personal data in them is masked.
+         */params: [String: String], 
+        /**
+         * The text in Simplified Chinese.
+         */text: String) {
+        self.code = code
+        self.params = params
+        self.text = text
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Message: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMessage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Message {
+        return
+            try Message(
+                code: FfiConverterString.read(from: &buf), 
+                params: FfiConverterDictionaryStringString.read(from: &buf), 
+                text: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Message, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterDictionaryStringString.write(value.params, into: &buf)
+        FfiConverterString.write(value.text, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMessage_lift(_ buf: RustBuffer) throws -> Message {
+    return try FfiConverterTypeMessage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMessage_lower(_ value: Message) -> RustBuffer {
+    return FfiConverterTypeMessage.lower(value)
 }
 
 
@@ -4766,9 +4845,14 @@ public struct RefusedRecord: Equatable, Hashable {
      */
     public var code: String
     /**
-     * Reason, for a person.
+     * Reason, for a person: the message's Chinese text, or the server's words when it sent
+     * no message (an older server).
      */
     public var reason: String
+    /**
+     * The reason as a message (code, parameters, Chinese text), when the server sent one.
+     */
+    public var message: Message?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4781,11 +4865,16 @@ public struct RefusedRecord: Equatable, Hashable {
          * `photo_refused`, `photo_missing` (a photo of the record cannot be uploaded).
          */code: String, 
         /**
-         * Reason, for a person.
-         */reason: String) {
+         * Reason, for a person: the message's Chinese text, or the server's words when it sent
+         * no message (an older server).
+         */reason: String, 
+        /**
+         * The reason as a message (code, parameters, Chinese text), when the server sent one.
+         */message: Message?) {
         self.id = id
         self.code = code
         self.reason = reason
+        self.message = message
     }
 
     
@@ -4806,7 +4895,8 @@ public struct FfiConverterTypeRefusedRecord: FfiConverterRustBuffer {
             try RefusedRecord(
                 id: FfiConverterString.read(from: &buf), 
                 code: FfiConverterString.read(from: &buf), 
-                reason: FfiConverterString.read(from: &buf)
+                reason: FfiConverterString.read(from: &buf), 
+                message: FfiConverterOptionTypeMessage.read(from: &buf)
         )
     }
 
@@ -4814,6 +4904,7 @@ public struct FfiConverterTypeRefusedRecord: FfiConverterRustBuffer {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.code, into: &buf)
         FfiConverterString.write(value.reason, into: &buf)
+        FfiConverterOptionTypeMessage.write(value.message, into: &buf)
     }
 }
 
@@ -5769,6 +5860,11 @@ public struct SyncStatus: Equatable, Hashable {
      * Why it failed.
      */
     public var lastError: String?
+    /**
+     * The server's clock minus this phone's, in ms, from the last sync (none before one):
+     * a large value means the phone's clock is wrong.
+     */
+    public var clockOffsetMs: Int64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5787,12 +5883,17 @@ public struct SyncStatus: Equatable, Hashable {
          */lastErrorAt: Int64?, 
         /**
          * Why it failed.
-         */lastError: String?) {
+         */lastError: String?, 
+        /**
+         * The server's clock minus this phone's, in ms, from the last sync (none before one):
+         * a large value means the phone's clock is wrong.
+         */clockOffsetMs: Int64?) {
         self.pending = pending
         self.refused = refused
         self.lastSuccessAt = lastSuccessAt
         self.lastErrorAt = lastErrorAt
         self.lastError = lastError
+        self.clockOffsetMs = clockOffsetMs
     }
 
     
@@ -5815,7 +5916,8 @@ public struct FfiConverterTypeSyncStatus: FfiConverterRustBuffer {
                 refused: FfiConverterSequenceTypeRefusedChange.read(from: &buf), 
                 lastSuccessAt: FfiConverterOptionInt64.read(from: &buf), 
                 lastErrorAt: FfiConverterOptionInt64.read(from: &buf), 
-                lastError: FfiConverterOptionString.read(from: &buf)
+                lastError: FfiConverterOptionString.read(from: &buf), 
+                clockOffsetMs: FfiConverterOptionInt64.read(from: &buf)
         )
     }
 
@@ -5825,6 +5927,7 @@ public struct FfiConverterTypeSyncStatus: FfiConverterRustBuffer {
         FfiConverterOptionInt64.write(value.lastSuccessAt, into: &buf)
         FfiConverterOptionInt64.write(value.lastErrorAt, into: &buf)
         FfiConverterOptionString.write(value.lastError, into: &buf)
+        FfiConverterOptionInt64.write(value.clockOffsetMs, into: &buf)
     }
 }
 
@@ -6045,7 +6148,7 @@ public func FfiConverterTypeVisit_lower(_ value: Visit) -> RustBuffer {
 
 
 /**
- * Why a call failed. Every variant carries a sentence for the person using the app.
+ * Why a call failed.
  */
 public 
 enum GridwalkError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
@@ -6057,7 +6160,13 @@ enum GridwalkError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
      */
     case InvalidIdNumber(
         /**
-         * What is wrong, with the number masked.
+         * Stable code (`id_number.check_digit`, `id_number.length`, …).
+         */code: String, 
+        /**
+         * Named parameters (the number masked).
+         */params: [String: String], 
+        /**
+         * The text in Simplified Chinese.
          */reason: String
     )
     /**
@@ -6065,7 +6174,13 @@ enum GridwalkError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
      */
     case InvalidPhone(
         /**
-         * What is wrong.
+         * Stable code (`phone.length`, …).
+         */code: String, 
+        /**
+         * Named parameters.
+         */params: [String: String], 
+        /**
+         * The text in Simplified Chinese.
          */reason: String
     )
     /**
@@ -6074,7 +6189,13 @@ enum GridwalkError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
      */
     case Refused(
         /**
-         * Why.
+         * Stable code (`rules.not_permitted`, `order.already`, …).
+         */code: String, 
+        /**
+         * Named parameters.
+         */params: [String: String], 
+        /**
+         * The text in Simplified Chinese.
          */reason: String
     )
     /**
@@ -6082,15 +6203,27 @@ enum GridwalkError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
      */
     case NotFound(
         /**
-         * Which.
+         * `error.not_found`.
+         */code: String, 
+        /**
+         * Named parameters (`kind`, `id`).
+         */params: [String: String], 
+        /**
+         * The text in Simplified Chinese.
          */reason: String
     )
     /**
-     * A photo the core cannot take in (HEIC, damaged) or a photo file problem.
+     * A photo the core cannot take in (HEIC, damaged, too large) or a photo file problem.
      */
     case BadPhoto(
         /**
-         * Why.
+         * Stable code (`photo.unsupported_format`, `photo.too_large`, …).
+         */code: String, 
+        /**
+         * Named parameters.
+         */params: [String: String], 
+        /**
+         * The text in Simplified Chinese.
          */reason: String
     )
     /**
@@ -6098,7 +6231,13 @@ enum GridwalkError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
      */
     case Network(
         /**
-         * What the network said.
+         * `error.network`.
+         */code: String, 
+        /**
+         * Named parameters (`reason`: what the network stack said).
+         */params: [String: String], 
+        /**
+         * The text in Simplified Chinese.
          */reason: String
     )
     /**
@@ -6106,7 +6245,13 @@ enum GridwalkError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
      */
     case Unauthorized(
         /**
-         * What the server said.
+         * `error.unauthorized`.
+         */code: String, 
+        /**
+         * Named parameters.
+         */params: [String: String], 
+        /**
+         * The text in Simplified Chinese.
          */reason: String
     )
     /**
@@ -6117,7 +6262,13 @@ enum GridwalkError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          * Seconds to wait.
          */retryAfterSecs: UInt64, 
         /**
-         * The sentence to show.
+         * `error.too_many_attempts`.
+         */code: String, 
+        /**
+         * Named parameters (`seconds`).
+         */params: [String: String], 
+        /**
+         * The text in Simplified Chinese.
          */reason: String
     )
     /**
@@ -6128,10 +6279,13 @@ enum GridwalkError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          * HTTP status.
          */status: UInt16, 
         /**
-         * Stable code.
+         * `error.server`.
          */code: String, 
         /**
-         * The server's explanation.
+         * Named parameters (`code`: the server's own code, `message`).
+         */params: [String: String], 
+        /**
+         * The text in Simplified Chinese.
          */reason: String
     )
     /**
@@ -6139,7 +6293,13 @@ enum GridwalkError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
      */
     case Storage(
         /**
-         * What happened.
+         * `error.storage`, `error.corrupt_document`, `error.invalid_changes`.
+         */code: String, 
+        /**
+         * Named parameters.
+         */params: [String: String], 
+        /**
+         * The text in Simplified Chinese.
          */reason: String
     )
 
@@ -6172,36 +6332,55 @@ public struct FfiConverterTypeGridwalkError: FfiConverterRustBuffer {
 
         
         case 1: return .InvalidIdNumber(
+            code: try FfiConverterString.read(from: &buf), 
+            params: try FfiConverterDictionaryStringString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
         case 2: return .InvalidPhone(
+            code: try FfiConverterString.read(from: &buf), 
+            params: try FfiConverterDictionaryStringString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
         case 3: return .Refused(
+            code: try FfiConverterString.read(from: &buf), 
+            params: try FfiConverterDictionaryStringString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
         case 4: return .NotFound(
+            code: try FfiConverterString.read(from: &buf), 
+            params: try FfiConverterDictionaryStringString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
         case 5: return .BadPhoto(
+            code: try FfiConverterString.read(from: &buf), 
+            params: try FfiConverterDictionaryStringString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
         case 6: return .Network(
+            code: try FfiConverterString.read(from: &buf), 
+            params: try FfiConverterDictionaryStringString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
         case 7: return .Unauthorized(
+            code: try FfiConverterString.read(from: &buf), 
+            params: try FfiConverterDictionaryStringString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
         case 8: return .TooManyAttempts(
             retryAfterSecs: try FfiConverterUInt64.read(from: &buf), 
+            code: try FfiConverterString.read(from: &buf), 
+            params: try FfiConverterDictionaryStringString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
         case 9: return .Server(
             status: try FfiConverterUInt16.read(from: &buf), 
             code: try FfiConverterString.read(from: &buf), 
+            params: try FfiConverterDictionaryStringString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
         case 10: return .Storage(
+            code: try FfiConverterString.read(from: &buf), 
+            params: try FfiConverterDictionaryStringString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -6216,56 +6395,75 @@ public struct FfiConverterTypeGridwalkError: FfiConverterRustBuffer {
 
         
         
-        case let .InvalidIdNumber(reason):
+        case let .InvalidIdNumber(code,params,reason):
             writeInt(&buf, Int32(1))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterDictionaryStringString.write(params, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .InvalidPhone(reason):
+        case let .InvalidPhone(code,params,reason):
             writeInt(&buf, Int32(2))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterDictionaryStringString.write(params, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Refused(reason):
+        case let .Refused(code,params,reason):
             writeInt(&buf, Int32(3))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterDictionaryStringString.write(params, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .NotFound(reason):
+        case let .NotFound(code,params,reason):
             writeInt(&buf, Int32(4))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterDictionaryStringString.write(params, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .BadPhoto(reason):
+        case let .BadPhoto(code,params,reason):
             writeInt(&buf, Int32(5))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterDictionaryStringString.write(params, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Network(reason):
+        case let .Network(code,params,reason):
             writeInt(&buf, Int32(6))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterDictionaryStringString.write(params, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Unauthorized(reason):
+        case let .Unauthorized(code,params,reason):
             writeInt(&buf, Int32(7))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterDictionaryStringString.write(params, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .TooManyAttempts(retryAfterSecs,reason):
+        case let .TooManyAttempts(retryAfterSecs,code,params,reason):
             writeInt(&buf, Int32(8))
             FfiConverterUInt64.write(retryAfterSecs, into: &buf)
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterDictionaryStringString.write(params, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Server(status,code,reason):
+        case let .Server(status,code,params,reason):
             writeInt(&buf, Int32(9))
             FfiConverterUInt16.write(status, into: &buf)
             FfiConverterString.write(code, into: &buf)
+            FfiConverterDictionaryStringString.write(params, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Storage(reason):
+        case let .Storage(code,params,reason):
             writeInt(&buf, Int32(10))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterDictionaryStringString.write(params, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -6492,6 +6690,81 @@ public func FfiConverterTypeItemState_lift(_ buf: RustBuffer) throws -> ItemStat
 #endif
 public func FfiConverterTypeItemState_lower(_ value: ItemState) -> RustBuffer {
     return FfiConverterTypeItemState.lower(value)
+}
+
+
+
+/**
+ * A language the core's catalogue has.
+ */
+
+public enum Language: Equatable, Hashable {
+    
+    /**
+     * 简体中文.
+     */
+    case zhCn
+    /**
+     * English.
+     */
+    case en
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Language: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLanguage: FfiConverterRustBuffer {
+    typealias SwiftType = Language
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Language {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .zhCn
+        
+        case 2: return .en
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Language, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .zhCn:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .en:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLanguage_lift(_ buf: RustBuffer) throws -> Language {
+    return try FfiConverterTypeLanguage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLanguage_lower(_ value: Language) -> RustBuffer {
+    return FfiConverterTypeLanguage.lower(value)
 }
 
 
@@ -7899,6 +8172,30 @@ fileprivate struct FfiConverterOptionTypeLocation: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeMessage: FfiConverterRustBuffer {
+    typealias SwiftType = Message?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMessage.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMessage.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -8395,6 +8692,32 @@ fileprivate struct FfiConverterSequenceTypeVisit: FfiConverterRustBuffer {
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
+    public static func write(_ value: [String: String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterString.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: String] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: String]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterString.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
+    }
+}
 private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
 private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
 
@@ -8455,6 +8778,19 @@ public func setLogger(logger: Logger) -> Bool  {
     )
 })
 }
+/**
+ * The text of a message's code and parameters in `language`, from the core's catalogue.
+ */
+public func renderMessage(code: String, params: [String: String], language: Language) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_func_render_message(
+        FfiConverterString.lower(code),
+        FfiConverterDictionaryStringString.lower(params),
+        FfiConverterTypeLanguage_lower(language),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -8472,6 +8808,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.contractVersionMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_func_set_logger() != 63620) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_func_render_message() != 15068) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_changelistener_on_change() != 24912) {
