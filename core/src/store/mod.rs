@@ -293,7 +293,7 @@ impl Store {
                     .map_err(Error::storage("starting a write"))?;
                 for (id, new, residents) in batch {
                     let mut d = StoredDoc::new(RecordKind::Household.as_str(), &w.actor);
-                    household::write_new(&mut d.doc, &new, residents, &actor.user_id, now)
+                    household::write_new(&mut d.doc, new, residents, &actor.user_id, now)
                         .map_err(am_error(id))?;
                     let after = RecordView::Household(household::read(&d.doc, id)?);
                     crate::rules::check_change(actor, None, &after, validation)?;
