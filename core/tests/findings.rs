@@ -4,21 +4,11 @@ mod common;
 
 use common::*;
 use gridwalk_core::demo::{self, CommunitySpec};
-use gridwalk_core::records::household::{NewVisit, SpecialGroup, VisitPurpose};
+use gridwalk_core::records::household::SpecialGroup;
 use gridwalk_core::rules::findings::{self, Finding, FindingKind};
 use gridwalk_core::rules::household::Validation;
 use gridwalk_core::store::queries::AddressScope;
 use gridwalk_core::{Household, Timestamp};
-
-fn visit_at(at: Timestamp) -> NewVisit {
-    NewVisit {
-        at,
-        purpose: VisitPurpose::Care,
-        notes: String::new(),
-        location: None,
-        photos: Vec::new(),
-    }
-}
 
 fn kinds(list: &[Finding]) -> Vec<FindingKind> {
     list.iter().map(|f| f.kind).collect()

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use gridwalk_core::messages::Lang;
-use gridwalk_core::records::household::{NewVisit, SpecialGroup, VisitPurpose};
+use gridwalk_core::records::household::SpecialGroup;
 use gridwalk_core::rules::Refusal;
 use gridwalk_core::rules::findings::FindingKind;
 use gridwalk_core::store::change_log::PushOutcome;
@@ -15,16 +15,6 @@ use gridwalk_core::{Error, ResidentPatch, Store, Timestamp};
 
 /// A valid ID number (born 1949-12-31, check digit X).
 const ID: &str = ID_1949;
-
-fn visit_at(at: Timestamp) -> NewVisit {
-    NewVisit {
-        at,
-        purpose: VisitPurpose::Care,
-        notes: String::new(),
-        location: None,
-        photos: Vec::new(),
-    }
-}
 
 fn server_store(dir: &tempfile::TempDir) -> Store {
     Store::open_with(

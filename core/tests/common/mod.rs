@@ -49,6 +49,17 @@ pub fn household(building: &str, room: &str, residents: Vec<NewResident>) -> New
     }
 }
 
+/// A care visit at `at`, with no notes, place or photos.
+pub fn visit_at(at: gridwalk_core::Timestamp) -> gridwalk_core::records::household::NewVisit {
+    gridwalk_core::records::household::NewVisit {
+        at,
+        purpose: gridwalk_core::records::household::VisitPurpose::Care,
+        notes: String::new(),
+        location: None,
+        photos: Vec::new(),
+    }
+}
+
 pub fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("gridwalk.db")).unwrap();
