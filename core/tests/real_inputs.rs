@@ -307,3 +307,26 @@ fn an_address_typed_full_width_or_with_invisible_characters_is_one_place() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn letters_find_a_latin_part_of_a_name_when_no_initials_match() {
+    let (_d, store) = temp_store();
+    store
+        .create_household(
+            &worker(),
+            &household("B01", "701", vec![resident("李Lily", None, None)]),
+            NOW,
+        )
+        .unwrap();
+    let names = |q: &str| -> Vec<String> {
+        store
+            .search_residents(q, 10)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.name)
+            .collect()
+    };
+    assert_eq!(names("llily"), ["李Lily"], "initials");
+    assert_eq!(names("Lily"), ["李Lily"], "the Latin part of the name");
+    assert_eq!(names("ｌｉｌｙ"), ["李Lily"], "typed full width");
+}

@@ -258,7 +258,21 @@ impl Store {
                     vec![lo, hi],
                 )
             }
-            QueryShape::Initials(i) => return self.search_by_initials(&i, limit),
+            QueryShape::Initials(i) => {
+                let hits = self.search_by_initials(&i, limit)?;
+                // Letters are also part of a name (李Lily, 阿依古丽·Ali): when no initials
+                // match, look for them in the names, case as typed.
+                if !hits.is_empty() {
+                    return Ok(hits);
+                }
+                (
+                    format!(
+                        "{select} WHERE instr(lower(r.name), ?1) > 0 AND r.moved_out = 0
+                         ORDER BY instr(lower(r.name), ?1), length(r.name), r.name LIMIT {limit}"
+                    ),
+                    vec![i],
+                )
+            }
             QueryShape::Name(n) => (
                 format!(
                     "{select} WHERE instr(r.name, ?1) > 0 AND r.moved_out = 0
