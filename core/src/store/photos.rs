@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::ids::RecordId;
 use crate::photos::pipeline::process;
 use crate::photos::{PhotoOptions, PhotoRef, content_hash, is_content_hash};
+use crate::photos::{ReadProblem, read_limited};
 use crate::records::household::Location;
 use crate::time::Timestamp;
 
@@ -156,7 +157,10 @@ impl Store {
         let bytes = match source {
             PhotoSource::Bytes(b) => b,
             PhotoSource::File(path) => {
-                read = std::fs::read(path).map_err(file_error(path))?;
+                read = read_limited(path, options.max_file_bytes).map_err(|e| match e {
+                    ReadProblem::Io(e) => file_error(path)(e),
+                    ReadProblem::Photo(p) => Error::Photo(p),
+                })?;
                 &read[..]
             }
         };
