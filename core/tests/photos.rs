@@ -113,7 +113,12 @@ fn no_gps_or_other_exif_survives() {
 #[test]
 fn heic_is_refused_with_a_clear_error() {
     let err = process(&read("phone_iphone13.heic"), &PhotoOptions::default()).unwrap_err();
-    assert_eq!(err, PhotoProblem::UnsupportedFormat("HEIC".into()));
+    assert_eq!(
+        err,
+        PhotoProblem::UnsupportedFormat {
+            format: "HEIC".into()
+        }
+    );
     assert!(err.to_string().contains("convert them to JPEG"), "{err}");
 }
 
@@ -121,7 +126,7 @@ fn heic_is_refused_with_a_clear_error() {
 fn damaged_files_never_crash() {
     let corrupted = process(&read("bad_corrupted.jpg"), &PhotoOptions::default());
     assert!(
-        matches!(corrupted, Ok(_) | Err(PhotoProblem::Undecodable(_))),
+        matches!(corrupted, Ok(_) | Err(PhotoProblem::Undecodable { .. })),
         "{corrupted:?}"
     );
     assert!(process(&read("bad_invalid_exif.jpg"), &PhotoOptions::default()).is_ok());
@@ -135,8 +140,11 @@ fn damaged_files_never_crash() {
     }
     let _ = process(&flipped, &PhotoOptions::default());
     assert!(matches!(
-        process(b"GIF89a not really", &PhotoOptions::default()),
-        Err(PhotoProblem::Undecodable(_))
+        process(
+            b"GIF89a\x01\x00\x01\x00\x80\x00\x00 not really",
+            &PhotoOptions::default()
+        ),
+        Err(PhotoProblem::Undecodable { .. })
     ));
 }
 
@@ -220,7 +228,7 @@ fn a_photo_is_stored_by_hash_attached_to_a_visit_and_cleaned_up_only_when_safe()
         )
         .unwrap_err();
     assert!(
-        matches!(err, Error::Photo(PhotoProblem::UnsupportedFormat(_))),
+        matches!(err, Error::Photo(PhotoProblem::UnsupportedFormat { .. })),
         "{err:?}"
     );
     let err = store.save_photo(
@@ -230,4 +238,49 @@ fn a_photo_is_stored_by_hash_attached_to_a_visit_and_cleaned_up_only_when_safe()
         true,
     );
     assert!(matches!(err, Err(Error::PhotoHashMismatch { .. })));
+}
+
+#[test]
+fn the_store_refuses_bombs_and_oversized_files_with_the_pipelines_reason() {
+    let (_d, store) = temp_store();
+    let id = store
+        .create_household(&worker(), &household("B01", "302", vec![]), NOW)
+        .unwrap();
+    let err = store
+        .import_photo(
+            &id,
+            PhotoSource::File(&photo("bad_bomb_65500x65500.jpg")),
+            &PhotoOptions::default(),
+            None,
+            None,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Photo(p) if p.code() == "photo.too_many_pixels"),
+        "{err:?}"
+    );
+    // A file over the limit is refused from its size, before it is read.
+    let small_limit = PhotoOptions {
+        max_file_bytes: 1 << 20,
+        ..PhotoOptions::default()
+    };
+    let err = store
+        .import_photo(
+            &id,
+            PhotoSource::File(&photo("phone_nokia_8.3_gps.jpg")),
+            &small_limit,
+            None,
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        PhotoProblem::FileTooLarge {
+            megabytes: 3,
+            max_megabytes: 1
+        }
+        .to_string()
+    );
+    assert!(store.photos_to_upload().unwrap().is_empty());
+    assert_eq!(store.photos_pending_upload().unwrap(), 0, "nothing stored");
 }
