@@ -60,7 +60,7 @@ fn rgb_and_grey_jpegs_in_every_colour_model() {
         // libjpeg and browsers read Adobe transform 0 as RGB whatever the component ids.
         (
             "Adobe transform 0 (RGB), ids 1 2 3",
-            with_adobe_instead_of_jfif(&raw_rgb, 0),
+            with_component_ids(&with_adobe_instead_of_jfif(&raw_rgb, 0), &[1, 2, 3]),
         ),
         (
             "RGB by component ids R G B, no markers",
