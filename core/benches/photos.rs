@@ -5,6 +5,12 @@
 //! edge, encode JPEG q80, plus the 320 px thumbnail) and of `vipsthumbnail --size 1600` with
 //! the same quality and metadata stripped (one process per run, as the command is used), the
 //! output sizes, and the peak memory of each, measured in child processes.
+//!
+//! Then every bomb of the photo tests (`tests/photo_make`): how long the pipeline takes to
+//! refuse it (median of many runs) and the peak memory of a process that refuses it once.
+
+#[path = "../tests/photo_make/mod.rs"]
+mod photo_make;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,6 +25,8 @@ const PHOTOS: [&str; 3] = [
     "phone_jolla.jpg",
 ];
 const RUNS: usize = 15;
+/// Refusing a bomb takes microseconds: many runs for a stable median.
+const BOMB_RUNS: usize = 201;
 
 fn photos_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/photos")
@@ -63,11 +71,17 @@ fn vips_peak(path: &Path, out: &Path) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if let Some(i) = args.iter().position(|a| a == "--one") {
-        // Child: process one photo once and report peak memory.
-        let bytes = std::fs::read(&args[i + 1]).unwrap();
-        let p = process(&bytes, &PhotoOptions::default()).unwrap();
-        std::hint::black_box(p);
+    if let Some(i) = args.iter().position(|a| a == "--one" || a == "--bomb") {
+        // Child: process one photo (or refuse one bomb) once and report peak memory.
+        if args[i] == "--bomb" {
+            let (_, bytes, _) = photo_make::bombs().swap_remove(args[i + 1].parse().unwrap());
+            let refused = process(&bytes, &PhotoOptions::default()).unwrap_err();
+            std::hint::black_box(refused);
+        } else {
+            let bytes = std::fs::read(&args[i + 1]).unwrap();
+            let p = process(&bytes, &PhotoOptions::default()).unwrap();
+            std::hint::black_box(p);
+        }
         let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
         let hwm = status
             .lines()
@@ -172,5 +186,34 @@ fn main() {
     }
     if !vips {
         println!("vipsthumbnail is not installed (Debian package libvips-tools): no comparison");
+    }
+    bombs();
+}
+
+/// How fast, and at what memory, each bomb is refused.
+fn bombs() {
+    println!();
+    println!(
+        "bombs: refused by the pipeline, median of {BOMB_RUNS} runs; peak of a process refusing one"
+    );
+    println!("| bomb | bytes | refused as | time | peak MB |");
+    println!("| --- | --- | --- | --- | --- |");
+    for (index, (name, bytes, _)) in photo_make::bombs().into_iter().enumerate() {
+        let mut times = Vec::with_capacity(BOMB_RUNS);
+        let mut code = "";
+        for _ in 0..BOMB_RUNS {
+            let t = Instant::now();
+            let refused = process(&bytes, &PhotoOptions::default());
+            times.push(t.elapsed());
+            code = refused.err().map_or("accepted", |e| e.code());
+        }
+        let mut child = Command::new(std::env::current_exe().unwrap());
+        child.args(["--bomb", &index.to_string()]);
+        let peak = peak_of(child);
+        println!(
+            "| {name} | {} | `{code}` | {:.1} µs | {peak:.1} |",
+            bytes.len(),
+            median(times).as_secs_f64() * 1e6
+        );
     }
 }

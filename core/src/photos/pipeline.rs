@@ -6,8 +6,8 @@
 //! scale (1/8, 1/4, 1/2 or 1) that still covers the target size, so a 12-megapixel photo never
 //! exists in memory at full size, with the colour model chosen as libjpeg chooses it (CMYK and
 //! YCCK, Adobe-inverted or not); other formats go through `image` with its allocation limit set.
-//! Transparency is composited onto white, the EXIF orientation applied, the long edge scaled
-//! down, and a JPEG encoded with no metadata at all.
+//! Transparency is composited onto white, the long edge scaled down, the EXIF orientation
+//! applied, and a JPEG encoded with no metadata at all.
 
 use image::imageops::FilterType;
 use image::metadata::Orientation;
@@ -47,12 +47,16 @@ pub fn process(bytes: &[u8], options: &PhotoOptions) -> Result<Processed, PhotoP
             format: format.into(),
         });
     }
-    let image = if bytes.starts_with(&[0xFF, 0xD8]) {
+    let (image, orientation) = if bytes.starts_with(&[0xFF, 0xD8]) {
         decode_jpeg(bytes, options)?
     } else {
         decode_other(bytes, options)?
     };
-    let full = scale_to(image.into_rgb8(), options.long_edge);
+    // Turned upright after scaling: the same picture, but rotating a small one costs little
+    // (the long edge, which scaling keeps to, is the same either way up).
+    let mut full = DynamicImage::ImageRgb8(scale_to(image, options.long_edge));
+    full.apply_orientation(orientation);
+    let full = full.into_rgb8();
     let size = (full.width(), full.height());
     let thumb = scale_to(full.clone(), options.thumb_edge);
     Ok(Processed {
@@ -78,13 +82,16 @@ fn unsupported_format(bytes: &[u8]) -> Option<&'static str> {
     None
 }
 
+/// A decoded picture as 8-bit RGB, and how to turn it upright.
+type Decoded = (RgbImage, Orientation);
+
 fn undecodable(e: impl std::fmt::Display) -> PhotoProblem {
     PhotoProblem::Undecodable {
         reason: e.to_string(),
     }
 }
 
-fn decode_jpeg(bytes: &[u8], options: &PhotoOptions) -> Result<DynamicImage, PhotoProblem> {
+fn decode_jpeg(bytes: &[u8], options: &PhotoOptions) -> Result<Decoded, PhotoProblem> {
     let header = JpegHeader::read(bytes)?;
     let (w, h) = (header.width, header.height);
     check_size(w, h, options)?;
@@ -128,11 +135,7 @@ fn decode_jpeg(bytes: &[u8], options: &PhotoOptions) -> Result<DynamicImage, Pho
     );
     let image = RgbImage::from_raw(u32::from(info.width), u32::from(info.height), rgb)
         .ok_or_else(|| undecodable("the decoder returned too few pixels"))?;
-    let mut image = DynamicImage::ImageRgb8(image);
-    if let Some(o) = orientation {
-        image.apply_orientation(o);
-    }
-    Ok(image)
+    Ok((image, orientation.unwrap_or(Orientation::NoTransforms)))
 }
 
 /// A JPEG feature jpeg-decoder does not decode, as a worker's support person would name it.
@@ -151,7 +154,7 @@ fn unsupported_jpeg(feature: &jpeg_decoder::UnsupportedFeature) -> String {
 /// the claimed size and the buffer it needs are judged before any pixel is decoded, and the
 /// decoder gets the memory limit for what it allocates on the way (a GIF frame larger than its
 /// screen, PNG and TIFF intermediate buffers).
-fn decode_other(bytes: &[u8], options: &PhotoOptions) -> Result<DynamicImage, PhotoProblem> {
+fn decode_other(bytes: &[u8], options: &PhotoOptions) -> Result<Decoded, PhotoProblem> {
     let format = image::guess_format(bytes).map_err(|_| PhotoProblem::NotAnImage)?;
     if !matches!(
         format,
@@ -174,6 +177,12 @@ fn decode_other(bytes: &[u8], options: &PhotoOptions) -> Result<DynamicImage, Ph
         .map_err(image_error(format, 0, 0, options))?;
     let (w, h) = decoder.dimensions();
     check_size(w, h, options)?;
+    if format == ImageFormat::Gif && gif_too_short(bytes.len() as u64, w, h) {
+        return Err(PhotoProblem::Truncated {
+            width: w,
+            height: h,
+        });
+    }
     // The decoded buffer, plus the 8-bit RGB(A) copy made from anything not already 8-bit.
     let color = decoder.color_type();
     let pixels = u64::from(w) * u64::from(h);
@@ -197,9 +206,16 @@ fn decode_other(bytes: &[u8], options: &PhotoOptions) -> Result<DynamicImage, Ph
         .set_limits(limits)
         .map_err(image_error(format, w, h, options))?;
     let image = DynamicImage::from_decoder(decoder).map_err(image_error(format, w, h, options))?;
-    let mut image = DynamicImage::ImageRgb8(flatten_onto_white(image));
-    image.apply_orientation(orientation);
-    Ok(image)
+    Ok((flatten_onto_white(image), orientation))
+}
+
+/// Whether a GIF is too short to fill its screen. An LZW code has at least 2 bits and stands
+/// for at most 4,096 pixels (the dictionary's longest entry), so a byte fills at most 16,384
+/// pixels. A shorter GIF is cut off, or a tiny frame on a huge screen (35 bytes claiming
+/// 7,000 × 7,000 took 200 MB and seconds to paint): `image` allocates and paints the whole
+/// screen whatever the frame covers.
+fn gif_too_short(len: u64, w: u32, h: u32) -> bool {
+    len.saturating_mul(16_384) < u64::from(w) * u64::from(h)
 }
 
 /// `image`'s errors as problems: its limits as the memory refusal, what it was built without

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use gridwalk_core::photos::PhotoOptions;
 use gridwalk_core::photos::pipeline::{PhotoProblem, Processed, process};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
+use jpeg_encoder::{ColorType, SamplingFactor};
 
 /// A file of `../shared/data/photos/`.
 pub fn shared_photo(name: &str) -> Vec<u8> {
@@ -338,4 +339,145 @@ pub fn gif_claiming(screen_w: u16, screen_h: u16, frame_w: u16, frame_h: u16) ->
     // LZW, minimum code size 2: clear (4), index 0, end (5), in 3-bit codes.
     g.extend_from_slice(&[2, 2, 0x44, 0x01, 0, 0x3B]);
     g
+}
+
+/// Every bomb: a name, its bytes, and the code it must be refused with.
+pub fn bombs() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    let small = scene_rgb(64, 48);
+    let baseline = jpeg(small.as_raw(), 64, 48, ColorType::Rgb, |_| {});
+    let progressive = |sampling| {
+        jpeg(small.as_raw(), 64, 48, ColorType::Rgb, |e| {
+            e.set_progressive(true);
+            e.set_sampling_factor(sampling);
+        })
+    };
+    let png = encoded(&DynamicImage::ImageRgb8(small.clone()), ImageFormat::Png);
+    let png16 = encoded(
+        &DynamicImage::ImageRgba16(DynamicImage::ImageRgb8(small.clone()).to_rgba16()),
+        ImageFormat::Png,
+    );
+    let webp = encoded(&DynamicImage::ImageRgb8(small.clone()), ImageFormat::WebP);
+    let bmp = encoded(&DynamicImage::ImageRgb8(small.clone()), ImageFormat::Bmp);
+    // Small enough for one strip, so the patched header stays consistent.
+    let tiff = encoded(&DynamicImage::ImageRgb8(scene_rgb(8, 8)), ImageFormat::Tiff);
+    vec![
+        (
+            "bad_bomb_65500x65500.jpg",
+            shared_photo("bad_bomb_65500x65500.jpg"),
+            "photo.too_many_pixels",
+        ),
+        (
+            "progressive JPEG 20000×20000",
+            jpeg_claiming(&progressive(SamplingFactor::F_2_2), 20_000, 20_000),
+            "photo.too_many_pixels",
+        ),
+        // 49 MP is allowed, but progressive 4:4:4 keeps 294 MB of coefficients.
+        (
+            "progressive 4:4:4 JPEG 7000×7000",
+            jpeg_claiming(&progressive(SamplingFactor::F_1_1), 7000, 7000),
+            "photo.too_much_memory",
+        ),
+        (
+            "progressive 4:2:0 JPEG 7000×7000 in 1 KB",
+            jpeg_claiming(&progressive(SamplingFactor::F_2_2), 7000, 7000),
+            "photo.truncated",
+        ),
+        (
+            "baseline JPEG 7000×7000 in 1 KB",
+            jpeg_claiming(&baseline, 7000, 7000),
+            "photo.truncated",
+        ),
+        (
+            "JPEG 1×60000",
+            jpeg_claiming(&baseline, 1, 60_000),
+            "photo.too_large",
+        ),
+        (
+            "JPEG 0×48",
+            jpeg_claiming(&baseline, 0, 48),
+            "photo.no_pixels",
+        ),
+        (
+            "PNG 65500×65500",
+            png_claiming(&png, 65_500, 65_500),
+            "photo.too_many_pixels",
+        ),
+        (
+            "PNG 100000×1",
+            png_claiming(&png, 100_000, 1),
+            "photo.too_large",
+        ),
+        (
+            "PNG RGBA 16-bit 7000×7000",
+            png_claiming(&png16, 7000, 7000),
+            "photo.too_much_memory",
+        ),
+        (
+            "WebP 16383×16383",
+            webp_claiming(&webp, 16_383, 16_383),
+            "photo.too_many_pixels",
+        ),
+        (
+            "GIF 65535×65535",
+            gif_claiming(65_535, 65_535, 1, 1),
+            "photo.too_many_pixels",
+        ),
+        (
+            "GIF 16×16 with a 65535×65535 frame",
+            gif_claiming(16, 16, 65_535, 65_535),
+            "photo.too_much_memory",
+        ),
+        (
+            "BMP 65500×65500",
+            bmp_claiming(&bmp, 65_500, 65_500),
+            "photo.too_many_pixels",
+        ),
+        (
+            "BMP top-down 2×-30000",
+            bmp_claiming(&bmp, 2, -30_000),
+            "photo.too_large",
+        ),
+        (
+            "TIFF 65500×65500",
+            tiff_claiming(&tiff, 65_500, 65_500),
+            "photo.too_many_pixels",
+        ),
+        (
+            "TIFF 30000×2",
+            tiff_claiming(&tiff, 30_000, 2),
+            "photo.too_large",
+        ),
+        // Claims within the limits whose bytes run out: refused when they do, before the
+        // decoder has touched the buffer it was allowed.
+        (
+            "PNG 7000×7000 in 1 KB",
+            png_claiming(&png, 7000, 7000),
+            "photo.undecodable",
+        ),
+        (
+            "WebP 7000×7000 in 1 KB",
+            webp_claiming(&webp, 7000, 7000),
+            "photo.undecodable",
+        ),
+        (
+            "GIF 7000×7000 in 35 bytes",
+            gif_claiming(7000, 7000, 7000, 7000),
+            "photo.truncated",
+        ),
+        (
+            "GIF 7000×7000 screen around a 1×1 frame",
+            gif_claiming(7000, 7000, 1, 1),
+            "photo.truncated",
+        ),
+        (
+            "BMP 7000×7000 in 10 KB",
+            bmp_claiming(&bmp, 7000, 7000),
+            "photo.undecodable",
+        ),
+        (
+            "TIFF 7000×7000 in 1 KB",
+            tiff_claiming(&tiff, 7000, 7000),
+            "photo.undecodable",
+        ),
+    ]
 }
