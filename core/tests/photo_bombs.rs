@@ -10,6 +10,7 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use gridwalk_core::messages::Lang;
 use gridwalk_core::photos::PhotoOptions;
 use gridwalk_core::photos::pipeline::{PhotoProblem, process};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
@@ -154,6 +155,16 @@ fn refusals_carry_codes_parameters_and_words_for_the_worker() {
         ]
     );
     assert!(err.to_string().contains("65500×65500"), "{err}");
+    let zh = err.message().render(Lang::ZhCn);
+    assert!(zh.contains("照片太大（65500×65500 像素"), "{zh}");
+    // Every refusal of every bomb has words in both languages, not a bare code.
+    for (name, bytes, _) in bombs() {
+        let err = process(&bytes, &PhotoOptions::default()).unwrap_err();
+        for lang in [Lang::ZhCn, Lang::En] {
+            let text = err.message().render(lang);
+            assert!(!text.starts_with("photo."), "{name}: no text for {text}");
+        }
+    }
     let heic = process(
         &shared_photo("phone_iphone13.heic"),
         &PhotoOptions::default(),
