@@ -198,7 +198,7 @@ fn a_phone_a_year_ahead_loses_no_work_and_hides_no_finding() {
         )
         .unwrap();
     // The phone's clock jumps a year ahead: to the phone, a visit today is dated next year.
-    phone
+    let ahead = phone
         .record_visit(&worker(), &hid, &visit_at(next_year), next_year)
         .unwrap();
 
@@ -212,6 +212,24 @@ fn a_phone_a_year_ahead_loses_no_work_and_hides_no_finding() {
         PushOutcome::Accepted
     );
     assert_eq!(server.household(&hid).unwrap().visits.len(), 2);
+    // A supervisor's phone, also a year ahead, sends that visit back: the review is dated
+    // next year too, and kept as well.
+    phone
+        .send_back_visit(&supervisor(), &hid, &ahead, "请核实", next_year)
+        .unwrap();
+    let review = phone.export_changes(&server.heads().unwrap()).unwrap();
+    assert_eq!(
+        server
+            .accept_pushed(
+                &supervisor(),
+                "phone2",
+                &review.records[0],
+                &everywhere,
+                NOW
+            )
+            .unwrap(),
+        PushOutcome::Accepted
+    );
 
     // And by the server's clock the elderly finding stands, beside a finding of its own.
     for store in [&server, &phone] {
@@ -221,12 +239,19 @@ fn a_phone_a_year_ahead_loses_no_work_and_hides_no_finding() {
             kinds.contains(&FindingKind::ElderlyAloneNotVisited),
             "{kinds:?}"
         );
-        let future = list
+        let future: Vec<String> = list
             .iter()
-            .find(|f| f.kind == FindingKind::DatedInFuture)
-            .expect("a dated-in-future finding");
-        let zh = future.detail.render(Lang::ZhCn);
-        assert!(zh.contains("未来") && zh.contains("时间"), "{zh}");
+            .filter(|f| f.kind == FindingKind::DatedInFuture)
+            .map(|f| f.detail.render(Lang::ZhCn))
+            .collect();
+        assert_eq!(future.len(), 2, "the visit and the review: {future:?}");
+        assert!(
+            future
+                .iter()
+                .all(|zh| zh.contains("未来") && zh.contains("时间")),
+            "{future:?}"
+        );
+        assert!(future.iter().any(|zh| zh.contains("复核")), "{future:?}");
         // The same as the rules decide from the household alone.
         let h = store.household(&hid).unwrap();
         let by_rules = gridwalk_core::rules::findings::visit_findings(&h, NOW);
@@ -235,10 +260,12 @@ fn a_phone_a_year_ahead_loses_no_work_and_hides_no_finding() {
                 .iter()
                 .any(|f| f.kind == FindingKind::ElderlyAloneNotVisited)
         );
-        assert!(
+        assert_eq!(
             by_rules
                 .iter()
-                .any(|f| f.kind == FindingKind::DatedInFuture)
+                .filter(|f| f.kind == FindingKind::DatedInFuture)
+                .count(),
+            2
         );
     }
 }

@@ -38,8 +38,8 @@ pub enum FindingKind {
     NoRecentVisit,
     /// Two offline edits of one field that conflict; a person must pick one.
     ConflictingEdits,
-    /// A visit dated more than a day after now: the phone's clock is probably wrong. The visit
-    /// is kept but counts for no time-based finding until its date comes.
+    /// A visit or review dated more than a day after now: the phone's clock is probably wrong.
+    /// It is kept but counts for no time-based finding until its date comes.
     DatedInFuture,
 }
 
@@ -215,7 +215,19 @@ pub fn visit_findings(h: &Household, now: Timestamp) -> Vec<Finding> {
             household_id: h.id.to_string(),
             kind: FindingKind::DatedInFuture,
             subject: v.id.to_string(),
-            detail: future_detail(v.at),
+            detail: future_detail("visit", v.at),
+        });
+    }
+    for r in h
+        .reviews
+        .iter()
+        .filter(|r| clock::is_dated_ahead(r.at, now))
+    {
+        out.push(Finding {
+            household_id: h.id.to_string(),
+            kind: FindingKind::DatedInFuture,
+            subject: r.id.clone(),
+            detail: future_detail("review", r.at),
         });
     }
     if let Some(r) = elderly_alone(h, now.china_date())
@@ -254,10 +266,10 @@ pub fn duplicate_detail(name: &str, number: &str, households: usize) -> Message 
         .with("households", households)
 }
 
-/// The detail of a dated-in-future finding about a visit dated `at`.
-pub fn future_detail(at: Timestamp) -> Message {
+/// The detail of a dated-in-future finding about a `what` (`visit`, `review`) dated `at`.
+pub fn future_detail(what: &str, at: Timestamp) -> Message {
     Message::new("finding.dated_in_future")
-        .with("what", "visit")
+        .with("what", what)
         .with("at", clock::format_date(at))
 }
 

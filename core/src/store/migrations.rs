@@ -88,6 +88,12 @@ pub const MIGRATIONS: &[Migration] = &[
         // Sync bookkeeping only: no projection changes.
         reproject: false,
     },
+    Migration {
+        version: 12,
+        sql: include_str!("migrations/0012_reviews.sql"),
+        // The new list is filled from each household's reviews.
+        reproject: true,
+    },
 ];
 
 /// The version a fresh database ends at.

@@ -23,6 +23,7 @@ pub const PROJECTION_TABLES: &[&str] = &[
     "resident_key",
     "finding",
     "visit",
+    "review",
     "photo_ref",
     "todo",
     "work_order",
@@ -173,6 +174,7 @@ pub fn project(conn: &Connection, view: &RecordView) -> Result<()> {
         RecordView::Household(h) => {
             project_household(conn, h)?;
             project_visits(conn, h)?;
+            project_reviews(conn, h)?;
         }
         RecordView::Order(o) => project_order(conn, o)?,
         RecordView::Report(r) => project_report(conn, r)?,
@@ -230,6 +232,26 @@ fn project_visits(conn: &Connection, h: &Household) -> Result<()> {
                 v.notes,
                 v.photos.len() as i64
             ])
+            .map_err(err())?;
+    }
+    Ok(())
+}
+
+/// The household's reviews with their times: findings read reviews dated in the future here.
+fn project_reviews(conn: &Connection, h: &Household) -> Result<()> {
+    let err = || Error::storage("updating the review list");
+    conn.prepare_cached("DELETE FROM review WHERE household_id = ?1")
+        .and_then(|mut st| st.execute([h.id.as_str()]))
+        .map_err(err())?;
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT OR REPLACE INTO review (household_id, id, grid_id, by_user, at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(err())?;
+    for r in &h.reviews {
+        insert
+            .execute(params![h.id.as_str(), r.id, h.address.grid, r.by, r.at.0])
             .map_err(err())?;
     }
     Ok(())
