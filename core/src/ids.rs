@@ -28,6 +28,17 @@ macro_rules! id_type {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// Whether the id has the form [`Self::generate`] issues: 32 lower-case hex
+            /// digits. The server refuses a pushed record whose id has any other (empty, a
+            /// path, a megabyte), since ids reach file names, URLs and logs.
+            pub fn is_issued_form(&self) -> bool {
+                self.0.len() == 32
+                    && self
+                        .0
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            }
         }
 
         impl fmt::Display for $name {

@@ -259,6 +259,7 @@ pub fn check_change(
     after: &Household,
     validation: Validation,
 ) -> Result<(), Refusal> {
+    check_ids_unique(before, after)?;
     let Some(before) = before else {
         may_change_household(role, Field::NewHousehold)?;
         check_address(&after.address)?;
@@ -346,6 +347,46 @@ pub fn check_change(
         }
     }
     check_conflicts(role, Some(before), after, validation)
+}
+
+/// Refuses a change that gives a visit or review an id another one of the household already
+/// has. The rules tell old visits from new by id, so a reused id would let a new visit pass as
+/// an old one (escaping the authorship and date checks) and then make every later edit look
+/// like a rewrite. Ids already repeated before the change are left alone, so an old record is
+/// never frozen by what it holds.
+fn check_ids_unique(before: Option<&Household>, after: &Household) -> Result<(), Refusal> {
+    fn counts<'a>(ids: impl Iterator<Item = &'a str>) -> HashMap<&'a str, usize> {
+        let mut n = HashMap::new();
+        for id in ids {
+            *n.entry(id).or_insert(0) += 1;
+        }
+        n
+    }
+    let visits_before = counts(
+        before
+            .into_iter()
+            .flat_map(|b| b.visits.iter().map(|v| v.id.as_str())),
+    );
+    let reviews_before = counts(
+        before
+            .into_iter()
+            .flat_map(|b| b.reviews.iter().map(|r| r.id.as_str())),
+    );
+    for (id, n) in counts(after.visits.iter().map(|v| v.id.as_str())) {
+        if n > 1 && n > visits_before.get(id).copied().unwrap_or(0) {
+            return Err(Refusal::Rule(
+                Message::new("household.visit_id_reused").with("visit_id", id),
+            ));
+        }
+    }
+    for (id, n) in counts(after.reviews.iter().map(|r| r.id.as_str())) {
+        if n > 1 && n > reviews_before.get(id).copied().unwrap_or(0) {
+            return Err(Refusal::Rule(
+                Message::new("household.review_id_reused").with("review_id", id),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a visit or review time outside [`EARLIEST_EVENT_AT`]..[`LATEST_EVENT_AT`].

@@ -115,6 +115,10 @@ impl Store {
                 reason: format!("record {} is of unknown kind {:?}", rc.id, rc.kind),
             });
         };
+        if !rc.id.is_issued_form() {
+            // Judged from the request alone, before anything is loaded or locked.
+            return Ok(PushOutcome::Refused(Refusal::rule("record.bad_id")));
+        }
         let any_in_scope = |v: &RecordView| v.scopes().iter().any(|s| in_scope(s));
         let kind;
         let changed = {
