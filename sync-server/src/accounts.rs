@@ -31,6 +31,9 @@ pub enum AccountError {
     /// The token is unknown, expired or revoked.
     #[error("{0}")]
     BadToken(&'static str),
+    /// The device id is bound to another user (the first who signed in with it).
+    #[error("this device is registered to another user; sign in on your own phone")]
+    DeviceTaken,
     /// A user or value that cannot be added.
     #[error("{0}")]
     Invalid(String),
@@ -76,8 +79,13 @@ pub struct Session {
     pub actor: Actor,
     /// Their display name.
     pub display_name: String,
-    /// The device the token is bound to.
+    /// The device the token is bound to, as the device named itself.
     pub device_id: String,
+    /// This sign-in's identity, issued by the server (a prefix of the token's hash): what the
+    /// change log records as a change's origin and a pull leaves out, so nobody can make their
+    /// edits invisible to a phone by naming its device id. Empty for a session made without a
+    /// token ([`Accounts::session_of_user`]).
+    pub session_id: String,
     /// What they were given.
     pub grants: Vec<ScopeGrant>,
 }
@@ -274,6 +282,23 @@ impl Accounts {
             return Err(AccountError::WrongPassword);
         }
         conn.execute("DELETE FROM login_failure WHERE user_id = ?1", [user])?;
+        // A device id belongs to the first user who signed in with it: another user naming it
+        // (read off the overview) must not pass for that phone.
+        let owner: Option<String> = conn
+            .query_row(
+                "SELECT user_id FROM token WHERE device_id = ?1 AND user_id != ?2 LIMIT 1",
+                params![device_id, user],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if owner.is_some() {
+            tracing::warn!(
+                user,
+                device = device_id,
+                "refused a device id of another user"
+            );
+            return Err(AccountError::DeviceTaken);
+        }
         let mut raw = [0u8; 32];
         rand::rng().fill_bytes(&mut raw);
         let token = hex::encode(raw);
@@ -316,14 +341,14 @@ impl Accounts {
                 "this token has expired; sign in again",
             ));
         }
-        session_of(&conn, &user, device_id)
+        session_of(&conn, &user, device_id, session_id_of(token))
     }
 
     /// What `user` would be signed in as on `device_id`: their role and grants, without a token.
     /// For showing who is in a supervisor's area.
     pub fn session_of_user(&self, user: &str, device_id: &str) -> Result<Session, AccountError> {
         let conn = self.pool.get()?;
-        session_of(&conn, user, device_id.to_owned())
+        session_of(&conn, user, device_id.to_owned(), String::new())
     }
 
     /// Revokes every token of a user. Returns how many.
@@ -388,7 +413,12 @@ impl Accounts {
 
 /// How long the `n`th consecutive failure makes the user wait: doubling from 1 s.
 /// A user's session on a device: role, company and grants, read from the accounts file.
-fn session_of(conn: &Connection, user: &str, device_id: String) -> Result<Session, AccountError> {
+fn session_of(
+    conn: &Connection,
+    user: &str,
+    device_id: String,
+    session_id: String,
+) -> Result<Session, AccountError> {
     let (display_name, role): (String, String) = conn
         .prepare_cached("SELECT display_name, role FROM user WHERE id = ?1")?
         .query_row([user], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -417,6 +447,7 @@ fn session_of(conn: &Connection, user: &str, device_id: String) -> Result<Sessio
         },
         display_name,
         device_id,
+        session_id,
         grants,
     })
 }
@@ -424,6 +455,11 @@ fn session_of(conn: &Connection, user: &str, device_id: String) -> Result<Sessio
 fn lockout(failures: i64) -> Duration {
     let exp = (failures - FREE_FAILURES).clamp(0, 20) as u32;
     Duration::from_secs(1u64 << exp).min(MAX_LOCKOUT)
+}
+
+/// A sign-in's server-issued identity: the first 32 hex digits of its token's hash.
+fn session_id_of(token: &str) -> String {
+    token_hash(token)[..32].to_owned()
 }
 
 fn token_hash(token: &str) -> String {

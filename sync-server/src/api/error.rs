@@ -81,6 +81,9 @@ impl From<AccountError> for ApiError {
                 )
             },
             AccountError::BadToken(m) => Self::unauthorized(m),
+            AccountError::DeviceTaken => {
+                Self::new(StatusCode::FORBIDDEN, "device_taken", e.to_string())
+            }
             AccountError::Invalid(m) => Self::bad_request("invalid", m),
             AccountError::Storage(_) | AccountError::Pool(_) => Self::internal(e),
         }

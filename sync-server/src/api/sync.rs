@@ -81,7 +81,7 @@ pub(super) async fn sync(
                 reason: message.render(Lang::En),
                 message: Some(message),
             };
-            match store.accept_pushed(&session.actor, &session.device_id, rc, &in_scope, now)? {
+            match store.accept_pushed(&session.actor, &session.session_id, rc, &in_scope, now)? {
                 PushOutcome::Accepted => response.accepted.push(rc.id.clone()),
                 PushOutcome::Refused(refusal) => {
                     response.refused.push(refuse("rules", refusal.message()))
@@ -106,7 +106,7 @@ pub(super) async fn sync(
         let page = store.pull(
             &scopes,
             &request.cursors,
-            &session.device_id,
+            &session.session_id,
             app2.pull_budget,
         )?;
         response.pull = page.records;
