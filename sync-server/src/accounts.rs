@@ -16,7 +16,15 @@ use sha2::{Digest, Sha256};
 
 /// Failed sign-ins allowed before each further one waits.
 const FREE_FAILURES: i64 = 5;
-/// The longest a user is made to wait between failed sign-ins.
+/// The longest a correct password is held back after its user's failures.
+const MAX_USER_DELAY: Duration = Duration::from_secs(2);
+/// Longest user name, in characters.
+pub const MAX_USER_NAME: usize = 64;
+/// Longest password, in bytes.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// Longest device id, in characters.
+pub const MAX_DEVICE_ID: usize = 128;
+/// The longest a client address is made to wait between failed sign-ins.
 const MAX_LOCKOUT: Duration = Duration::from_secs(15 * 60);
 
 /// Why an account operation failed.
@@ -151,6 +159,11 @@ CREATE TABLE IF NOT EXISTS login_failure (
     failures        INTEGER NOT NULL,
     last_failure_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS login_failure_addr (
+    addr            TEXT PRIMARY KEY,
+    failures        INTEGER NOT NULL,
+    last_failure_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS device (
     id           TEXT PRIMARY KEY,
     user_id      TEXT NOT NULL,
@@ -231,30 +244,45 @@ impl Accounts {
         Ok(n == 0)
     }
 
-    /// Checks a password and issues a token bound to `device_id`.
+    /// Checks a password and issues a token bound to `device_id`, for a request from the
+    /// client address `client` (empty when unknown).
+    ///
+    /// Guessing is slowed twice over (security issue, "sign-in"): per client address, every
+    /// attempt is counted atomically *before* the password is checked, and an address past
+    /// [`FREE_FAILURES`] waits out a growing lock-out before any password is checked again (so
+    /// ten concurrent guesses are not all evaluated); per user, failures only *delay* the next
+    /// attempt, never refuse it, so a stranger's wrong guesses cannot lock the real user out of
+    /// their own account. Nothing is stored for a user name that does not exist.
     pub fn login(
         &self,
         user: &str,
         password: &str,
         device_id: &str,
+        client: &str,
         now: Timestamp,
     ) -> Result<IssuedToken, AccountError> {
-        let conn = self.pool.get()?;
-        let failures: Option<(i64, i64)> = conn
-            .query_row(
-                "SELECT failures, last_failure_at FROM login_failure WHERE user_id = ?1",
-                [user],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some((n, last)) = failures
-            && n >= FREE_FAILURES
+        if user.chars().count() > MAX_USER_NAME
+            || password.len() > MAX_PASSWORD_BYTES
+            || device_id.chars().count() > MAX_DEVICE_ID
         {
-            let wait = lockout(n);
-            let waited = Duration::from_millis((now.0 - last).max(0) as u64);
-            if waited < wait {
-                return Err(AccountError::LockedOut(wait - waited));
-            }
+            return Err(AccountError::Invalid(format!(
+                "a user name has at most {MAX_USER_NAME} characters, a password {MAX_PASSWORD_BYTES} \
+                 bytes and a device id {MAX_DEVICE_ID} characters"
+            )));
+        }
+        let mut conn = self.pool.get()?;
+        self.count_attempt(&mut conn, client, now)?;
+        let user_failures: i64 = conn
+            .query_row(
+                "SELECT failures FROM login_failure WHERE user_id = ?1",
+                [user],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        if user_failures >= FREE_FAILURES {
+            // Delayed, not refused: the right password still signs the user in.
+            std::thread::sleep(user_delay(user_failures));
         }
         let stored: Option<String> = conn
             .query_row(
@@ -273,15 +301,24 @@ impl Accounts {
             })
             .unwrap_or(false);
         if !ok || stored.is_none() {
-            conn.execute(
-                "INSERT INTO login_failure (user_id, failures, last_failure_at) VALUES (?1, 1, ?2)
-                 ON CONFLICT (user_id) DO UPDATE SET failures = failures + 1, last_failure_at = ?2",
-                params![user, now.0],
-            )?;
-            tracing::warn!(user, "failed sign-in");
+            if stored.is_some() {
+                conn.execute(
+                    "INSERT INTO login_failure (user_id, failures, last_failure_at) VALUES (?1, 1, ?2)
+                     ON CONFLICT (user_id) DO UPDATE SET failures = failures + 1, last_failure_at = ?2",
+                    params![user, now.0],
+                )?;
+            }
+            // One line per request; the name is cut, since a stranger chooses it.
+            let shown: String = user.chars().take(32).collect();
+            tracing::warn!(user = %shown, client, known = stored.is_some(), "failed sign-in");
             return Err(AccountError::WrongPassword);
         }
         conn.execute("DELETE FROM login_failure WHERE user_id = ?1", [user])?;
+        // This attempt was not a guess: it no longer counts against the address.
+        conn.execute(
+            "UPDATE login_failure_addr SET failures = MAX(failures - 1, 0) WHERE addr = ?1",
+            [client],
+        )?;
         // A device id belongs to the first user who signed in with it: another user naming it
         // (read off the overview) must not pass for that phone.
         let owner: Option<String> = conn
@@ -315,6 +352,40 @@ impl Accounts {
             expires_at,
             session,
         })
+    }
+
+    /// Counts one sign-in attempt from `client`, atomically with reading the count, and
+    /// refuses it without counting when the address is locked out.
+    fn count_attempt(
+        &self,
+        conn: &mut Connection,
+        client: &str,
+        now: Timestamp,
+    ) -> Result<(), AccountError> {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let before: Option<(i64, i64)> = tx
+            .query_row(
+                "SELECT failures, last_failure_at FROM login_failure_addr WHERE addr = ?1",
+                [client],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((n, last)) = before
+            && n >= FREE_FAILURES
+        {
+            let wait = lockout(n);
+            let waited = Duration::from_millis((now.0 - last).max(0) as u64);
+            if waited < wait {
+                return Err(AccountError::LockedOut(wait - waited));
+            }
+        }
+        tx.execute(
+            "INSERT INTO login_failure_addr (addr, failures, last_failure_at) VALUES (?1, 1, ?2)
+             ON CONFLICT (addr) DO UPDATE SET failures = failures + 1, last_failure_at = ?2",
+            params![client, now.0],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The session a bearer token opens.
@@ -452,6 +523,13 @@ fn session_of(
     })
 }
 
+/// How long a user's next sign-in is held back after `failures` failures: a quarter second
+/// doubling to [`MAX_USER_DELAY`]. Short, because the real user waits it too.
+fn user_delay(failures: i64) -> Duration {
+    let exp = (failures - FREE_FAILURES).clamp(0, 10) as u32;
+    Duration::from_millis(250u64 << exp).min(MAX_USER_DELAY)
+}
+
 fn lockout(failures: i64) -> Duration {
     let exp = (failures - FREE_FAILURES).clamp(0, 20) as u32;
     Duration::from_secs(1u64 << exp).min(MAX_LOCKOUT)
@@ -491,7 +569,9 @@ mod tests {
     fn a_token_opens_a_session_until_revoked() {
         let (_d, a) = accounts();
         let now = Timestamp::now();
-        let t = a.login("wang", "correct horse", "phone-1", now).unwrap();
+        let t = a
+            .login("wang", "correct horse", "phone-1", "10.0.0.1", now)
+            .unwrap();
         let s = a.authenticate(&t.token, now).unwrap();
         assert_eq!(s.actor.role, Role::GridWorker);
         assert_eq!(s.device_id, "phone-1");
@@ -502,32 +582,89 @@ mod tests {
             Err(AccountError::BadToken(_))
         ));
         let later = Timestamp(now.0 + 3_600_001);
-        let t = a.login("wang", "correct horse", "phone-1", now).unwrap();
+        let t = a
+            .login("wang", "correct horse", "phone-1", "10.0.0.1", now)
+            .unwrap();
         assert!(
             matches!(a.authenticate(&t.token, later), Err(AccountError::BadToken(m)) if m.contains("expired"))
         );
     }
 
     #[test]
-    fn repeated_failures_slow_sign_in_down() {
+    fn a_strangers_guesses_lock_out_the_stranger_not_the_user() {
         let (_d, a) = accounts();
         let now = Timestamp::now();
+        let stranger = "203.0.113.7";
         for _ in 0..FREE_FAILURES {
             assert!(matches!(
-                a.login("wang", "wrong", "p", now),
+                a.login("wang", "wrong", "p", stranger, now),
                 Err(AccountError::WrongPassword)
             ));
         }
-        // Now even the right password waits.
+        // The stranger's address waits now, whatever it sends, and nothing is checked.
         assert!(matches!(
-            a.login("wang", "correct horse", "p", now),
+            a.login("wang", "correct horse", "p", stranger, now),
             Err(AccountError::LockedOut(_))
         ));
+        // The real user, from their own phone, is delayed but signed in.
+        let started = std::time::Instant::now();
+        assert!(
+            a.login("wang", "correct horse", "p", "10.0.0.1", now)
+                .is_ok()
+        );
+        assert!(started.elapsed() >= Duration::from_millis(200), "delayed");
+        // And the stranger's lock-out ends.
         let later = Timestamp(now.0 + 3_000);
-        assert!(a.login("wang", "correct horse", "p", later).is_ok());
         assert!(matches!(
-            a.login("nobody", "whatever1", "p", now),
+            a.login("wang", "wrong", "p", stranger, later),
             Err(AccountError::WrongPassword)
         ));
+    }
+
+    #[test]
+    fn unknown_names_store_nothing_and_long_input_is_refused_first() {
+        let (_d, a) = accounts();
+        let now = Timestamp::now();
+        assert!(matches!(
+            a.login("nobody", "whatever1", "p", "10.0.0.2", now),
+            Err(AccountError::WrongPassword)
+        ));
+        let rows: i64 = a
+            .pool
+            .get()
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM login_failure", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 0, "nothing stored for a name that does not exist");
+        let long = "x".repeat(3 << 20);
+        for (user, password, device) in [
+            (long.as_str(), "p", "d"),
+            ("wang", long.as_str(), "d"),
+            ("wang", "p", long.as_str()),
+        ] {
+            assert!(matches!(
+                a.login(user, password, device, "10.0.0.2", now),
+                Err(AccountError::Invalid(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn concurrent_guesses_from_one_address_are_counted_before_they_are_checked() {
+        let (_d, a) = accounts();
+        let a = std::sync::Arc::new(a);
+        let now = Timestamp::now();
+        let guesses: Vec<_> = (0..10)
+            .map(|_| {
+                let a = a.clone();
+                std::thread::spawn(move || a.login("wang", "wrong", "p", "198.51.100.9", now))
+            })
+            .collect();
+        let results: Vec<_> = guesses.into_iter().map(|g| g.join().unwrap()).collect();
+        let evaluated = results
+            .iter()
+            .filter(|r| matches!(r, Err(AccountError::WrongPassword)))
+            .count();
+        assert_eq!(evaluated as i64, FREE_FAILURES, "{results:?}");
     }
 }

@@ -90,9 +90,13 @@ pub async fn serve(config: &ServerConfig, data: Data) -> Result<(), Box<dyn std:
     let addr = listener.local_addr()?;
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "gridwalk-server listening");
     println!("gridwalk-server listening on http://{addr}");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // Each request knows its client's address: sign-in failures are counted per address too.
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("gridwalk-server stopped");
     Ok(())
 }

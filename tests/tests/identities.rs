@@ -60,3 +60,51 @@ async fn edits_made_under_the_same_device_id_still_reach_the_phone() {
         "the phone receives what another sign-in pushed"
     );
 }
+
+/// Posts a sign-in from the loopback address `from` (Linux answers on all of 127/8).
+async fn sign_in_from(url: &str, from: [u8; 4], user: &str, password: &str) -> u16 {
+    let http = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(from))
+        .build()
+        .unwrap();
+    http.post(format!("{url}/v1/login"))
+        .json(&gridwalk_core::sync::wire::LoginRequest {
+            username: user.into(),
+            password: password.into(),
+            device_id: format!("dev-{}", from[3]),
+        })
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_strangers_wrong_guesses_never_lock_the_real_user_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let stranger = [127, 0, 0, 2];
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(sign_in_from(&server.url, stranger, "worker.a", "guess").await);
+    }
+    assert_eq!(&statuses[..5], [401; 5], "{statuses:?}");
+    assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
+    // Even the right password is not checked from the stranger's address now.
+    assert_eq!(
+        sign_in_from(&server.url, stranger, "worker.a", PASSWORD).await,
+        429
+    );
+    // The real user, from their own address, signs in (delayed a little, never refused).
+    assert_eq!(
+        sign_in_from(&server.url, [127, 0, 0, 1], "worker.a", PASSWORD).await,
+        200
+    );
+    // A 3 MB user name is refused before anything is stored or checked.
+    let long = "x".repeat(3 << 20);
+    assert_eq!(
+        sign_in_from(&server.url, [127, 0, 0, 3], &long, "p").await,
+        400
+    );
+}

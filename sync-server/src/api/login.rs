@@ -2,8 +2,10 @@
 
 use std::sync::Arc;
 
-use axum::Json;
-use axum::extract::State;
+use axum::{Extension, Json};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use gridwalk_core::Timestamp;
 use gridwalk_core::sync::wire::{LoginRequest, LoginResponse};
 
@@ -11,8 +13,11 @@ use super::{ApiError, AppState};
 
 pub(super) async fn login(
     State(app): State<Arc<AppState>>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
     body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<LoginResponse>, ApiError> {
+    // The address the connection came from (absent when served without connect info).
+    let client = client.map(|c| c.0.0.ip().to_string()).unwrap_or_default();
     let Json(req) = body.map_err(|e| ApiError::bad_request("malformed_body", e.body_text()))?;
     if req.device_id.trim().is_empty() {
         return Err(ApiError::bad_request(
@@ -26,6 +31,7 @@ pub(super) async fn login(
             &req.username,
             &req.password,
             &req.device_id,
+            &client,
             Timestamp::now(),
         )
     })

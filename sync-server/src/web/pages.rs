@@ -218,15 +218,24 @@ fn login_error(e: &crate::accounts::AccountError) -> Message {
 
 pub(super) async fn login(
     State(app): State<Arc<AppState>>,
+    client: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
+    // The address the connection came from (absent when served without connect info).
+    let client = client.map(|c| c.0.0.ip().to_string()).unwrap_or_default();
     let lang = lang(&headers, None);
     let accounts = app.accounts.clone();
     // A fresh device id per sign-in: a token is bound to it, and nobody can guess it.
     let device = format!("web:{}", RecordId::generate());
     let result = tokio::task::spawn_blocking(move || {
-        accounts.login(&form.username, &form.password, &device, Timestamp::now())
+        accounts.login(
+            &form.username,
+            &form.password,
+            &device,
+            &client,
+            Timestamp::now(),
+        )
     })
     .await;
     match result {
