@@ -10,22 +10,10 @@ use gridwalk_core::records::household::SpecialGroup;
 use gridwalk_core::rules::Refusal;
 use gridwalk_core::rules::findings::FindingKind;
 use gridwalk_core::store::change_log::PushOutcome;
-use gridwalk_core::store::{StoreKind, StoreOptions};
 use gridwalk_core::{Error, ResidentPatch, Store, Timestamp};
 
 /// A valid ID number (born 1949-12-31, check digit X).
 const ID: &str = ID_1949;
-
-fn server_store(dir: &tempfile::TempDir) -> Store {
-    Store::open_with(
-        dir.path().join("server.db"),
-        StoreOptions {
-            kind: StoreKind::Server,
-            readers: 1,
-        },
-    )
-    .unwrap()
-}
 
 #[test]
 fn numbers_pasted_from_contacts_or_typed_full_width_are_stored_canonical() {

@@ -8,7 +8,6 @@ use gridwalk_core::Timestamp;
 use gridwalk_core::rules::household::{Validation, check_change_by};
 use gridwalk_core::store::change_log::PushOutcome;
 use gridwalk_core::store::merge::{RecordChanges, RecordData};
-use gridwalk_core::store::{StoreKind, StoreOptions};
 
 #[test]
 fn a_visit_reusing_an_id_is_refused_and_an_old_repeat_freezes_nothing() {
@@ -50,14 +49,7 @@ fn a_visit_reusing_an_id_is_refused_and_an_old_repeat_freezes_nothing() {
 #[test]
 fn the_server_refuses_a_record_id_it_never_issues() {
     let dir = tempfile::tempdir().unwrap();
-    let server = gridwalk_core::Store::open_with(
-        dir.path().join("server.db"),
-        StoreOptions {
-            kind: StoreKind::Server,
-            readers: 1,
-        },
-    )
-    .unwrap();
+    let server = server_store(&dir);
     let (_d, device) = temp_store();
     device
         .create_household(&worker(), &household("B01", "102", vec![]), NOW)

@@ -129,16 +129,22 @@ impl Store {
             out.push(row.map_err(err())?);
         }
 
+        // Visits and reviews dated in the future (a phone's clock ahead), both by grid and time.
         let mut st = conn
-            .prepare_cached("SELECT household_id, id, at FROM visit WHERE grid_id = ?1 AND at > ?2")
+            .prepare_cached(
+                "SELECT household_id, id, at, 'visit' FROM visit WHERE grid_id = ?1 AND at > ?2
+                 UNION ALL
+                 SELECT household_id, id, at, 'review' FROM review WHERE grid_id = ?1 AND at > ?2",
+            )
             .map_err(err())?;
         let rows = st
             .query_map(params![grid, latest], |r| {
+                let what: String = r.get(3)?;
                 Ok(Finding {
                     household_id: r.get(0)?,
                     kind: FindingKind::DatedInFuture,
                     subject: r.get(1)?,
-                    detail: findings::future_detail("visit", Timestamp(r.get(2)?)),
+                    detail: findings::future_detail(&what, Timestamp(r.get(2)?)),
                 })
             })
             .map_err(err())?;
@@ -168,25 +174,6 @@ impl Store {
                         &number,
                         r.get::<_, i64>(4)? as usize,
                     ),
-                })
-            })
-            .map_err(err())?;
-        for row in rows {
-            out.push(row.map_err(err())?);
-        }
-
-        let mut st = conn
-            .prepare_cached(
-                "SELECT household_id, id, at FROM review WHERE grid_id = ?1 AND at > ?2",
-            )
-            .map_err(err())?;
-        let rows = st
-            .query_map(params![grid, latest], |r| {
-                Ok(Finding {
-                    household_id: r.get(0)?,
-                    kind: FindingKind::DatedInFuture,
-                    subject: r.get(1)?,
-                    detail: findings::future_detail("review", Timestamp(r.get(2)?)),
                 })
             })
             .map_err(err())?;

@@ -60,6 +60,18 @@ pub fn visit_at(at: gridwalk_core::Timestamp) -> gridwalk_core::records::househo
     }
 }
 
+/// A store of kind `Server` in `dir`, as the sync server opens its records.
+pub fn server_store(dir: &tempfile::TempDir) -> Store {
+    Store::open_with(
+        dir.path().join("server.db"),
+        gridwalk_core::store::StoreOptions {
+            kind: gridwalk_core::store::StoreKind::Server,
+            readers: 1,
+        },
+    )
+    .unwrap()
+}
+
 pub fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("gridwalk.db")).unwrap();
