@@ -343,3 +343,51 @@ async fn a_refused_or_lost_photo_does_not_stop_the_sync_and_is_not_sent_again() 
         "an idle sync is one request"
     );
 }
+
+/// A record of one's own may name any hash; the bytes uploaded under it must still be a JPEG
+/// the pipeline could have made (security issue: "any bytes are stored as a photo and served as
+/// `image/jpeg`"). Judged from the header: a PNG claiming 20000×20000 is refused without being
+/// decoded.
+#[tokio::test(flavor = "multi_thread")]
+async fn only_a_jpeg_within_the_pipelines_limits_is_stored_as_a_photo() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let ids = seed_households(dir.path(), "C01-G01", 1);
+    let a = Device::sign_in(&server.url, "worker.a").await;
+    a.sync().await;
+    let mut png = Vec::new();
+    png.extend_from_slice(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    png.extend_from_slice(&20000u32.to_be_bytes());
+    png.extend_from_slice(&20000u32.to_be_bytes());
+    png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    let html = b"<html><script>alert(1)</script></html>".to_vec();
+    for (bytes, what) in [(png, "a PNG bomb"), (html, "a web page")] {
+        let hash = gridwalk_core::photos::content_hash(&bytes);
+        let claimed = PhotoRef {
+            full: hash.clone(),
+            thumb: hash.clone(),
+            width: 1600,
+            height: 1200,
+            taken_at: None,
+            location: None,
+        };
+        visit_with(&a, &ids[0], vec![claimed]);
+        a.sync().await;
+        let resp = reqwest::Client::new()
+            .put(format!("{}/v1/photos/{hash}", server.url))
+            .bearer_auth(a.client.token().unwrap())
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 400, "{what}");
+        assert!(resp.text().await.unwrap().contains("not_a_photo"), "{what}");
+        let got = reqwest::Client::new()
+            .get(format!("{}/v1/photos/{hash}", server.url))
+            .bearer_auth(a.client.token().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status().as_u16(), 404, "{what} was not stored");
+    }
+}

@@ -293,3 +293,22 @@ async fn supervisors_see_their_area_and_only_their_area() {
         "no session: to the login page"
     );
 }
+
+/// Every answer carries the headers that keep pages from being framed, sniffed or made to load
+/// another site's resources (security issue, "web and HTTP").
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_and_answers_carry_the_security_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = gridwalk_tests::TestServer::start(dir.path());
+    for path in ["/web/login", "/health", "/v1/photos/not-a-hash"] {
+        let resp = reqwest::get(format!("{}{path}", server.url)).await.unwrap();
+        let h = resp.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+    }
+}

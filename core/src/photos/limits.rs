@@ -82,6 +82,37 @@ pub(crate) fn check_size(
     Ok(())
 }
 
+/// Checks bytes that claim to be a photo the pipeline made (a device's upload of a full photo
+/// or thumbnail, which the server stores and serves as `image/jpeg`): a JPEG by its first
+/// bytes, with a header that reads and a size within `options`' limits. Reads only the
+/// markers before the first scan; decodes nothing. Returns the width and height.
+pub fn check_uploaded_jpeg(
+    bytes: &[u8],
+    options: &PhotoOptions,
+) -> Result<(u32, u32), PhotoProblem> {
+    if bytes.is_empty() {
+        return Err(PhotoProblem::Empty);
+    }
+    if !bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Err(PhotoProblem::NotAnImage);
+    }
+    if bytes.len() as u64 > options.max_file_bytes {
+        return Err(PhotoProblem::FileTooLarge {
+            megabytes: (bytes.len() as u64).div_ceil(MB),
+            max_megabytes: options.max_file_bytes / MB,
+        });
+    }
+    let header = JpegHeader::read(bytes)?;
+    check_size(header.width, header.height, options)?;
+    if header.too_short() {
+        return Err(PhotoProblem::Truncated {
+            width: header.width,
+            height: header.height,
+        });
+    }
+    Ok((header.width, header.height))
+}
+
 /// Refuses a picture whose decoding would need more than the memory limit.
 pub(crate) fn check_memory(
     width: u32,

@@ -54,6 +54,22 @@ pub(super) async fn put(
     let app2 = app.clone();
     tokio::task::spawn_blocking(move || -> Result<Response, ApiError> {
         check_access(&app2, &session, &hash)?;
+        // Stored and served as `image/jpeg`: only what the pipeline makes is taken, judged from
+        // the header with the pipeline's own limits, nothing decoded.
+        // (Bytes that are not what their name says are a damaged upload: `save_photo` says so.)
+        let named_right = gridwalk_core::photos::content_hash(&body) == hash;
+        if named_right
+            && let Err(problem) = gridwalk_core::photos::limits::check_uploaded_jpeg(
+                &body,
+                &gridwalk_core::photos::PhotoOptions::default(),
+            )
+        {
+            tracing::warn!(user = %session.actor.user_id, photo = %hash, code = problem.code(), "refused an upload that is not a pipeline JPEG");
+            return Err(ApiError::bad_request(
+                "not_a_photo",
+                problem.message().render(gridwalk_core::messages::Lang::En),
+            ));
+        }
         let role = if app2.store.photo_role_referenced(&hash)?.as_deref() == Some("thumb") {
             PhotoRole::Thumb
         } else {
