@@ -235,6 +235,22 @@ impl Accounts {
         Ok(())
     }
 
+    /// The journal mode and `synchronous` level (2 is FULL) of `n` connections of the pool at
+    /// once, so every one the pool holds is read, not one reused.
+    pub fn connection_settings(&self, n: usize) -> Result<Vec<(String, i64)>, AccountError> {
+        let conns = (0..n)
+            .map(|_| self.pool.get())
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::with_capacity(n);
+        for c in &conns {
+            out.push((
+                c.pragma_query_value(None, "journal_mode", |r| r.get(0))?,
+                c.pragma_query_value(None, "synchronous", |r| r.get(0))?,
+            ));
+        }
+        Ok(out)
+    }
+
     /// Whether any user exists.
     pub fn is_empty(&self) -> Result<bool, AccountError> {
         let n: i64 = self
@@ -563,6 +579,20 @@ mod tests {
         )
         .unwrap();
         (dir, a)
+    }
+
+    #[test]
+    fn every_pooled_connection_is_wal_and_synchronous_full() {
+        let (_d, a) = accounts();
+        let settings = a.connection_settings(4).unwrap();
+        assert_eq!(settings.len(), 4);
+        for (mode, sync) in settings {
+            assert_eq!(
+                (mode.as_str(), sync),
+                ("wal", 2),
+                "acknowledged means durable"
+            );
+        }
     }
 
     #[test]

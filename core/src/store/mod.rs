@@ -196,6 +196,28 @@ impl Store {
         &self.path
     }
 
+    /// The durability settings of every connection, writer first: (`writer`/`reader`, journal
+    /// mode, `synchronous` level: 2 is FULL). What "acknowledged means durable" rests on, read
+    /// back from SQLite rather than assumed from the code that set it.
+    pub fn connection_settings(&self) -> Result<Vec<(&'static str, String, i64)>> {
+        let read = |conn: &Connection| -> rusqlite::Result<(String, i64)> {
+            Ok((
+                conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?,
+                conn.pragma_query_value(None, "synchronous", |r| r.get(0))?,
+            ))
+        };
+        let err = Error::storage("reading the connection settings");
+        let (mode, sync) = read(&self.writer().conn).map_err(err)?;
+        let mut out = vec![("writer", mode, sync)];
+        for r in &self.readers {
+            let guard = r.lock().unwrap_or_else(|p| p.into_inner());
+            let (mode, sync) =
+                read(&guard).map_err(Error::storage("reading the connection settings"))?;
+            out.push(("reader", mode, sync));
+        }
+        Ok(out)
+    }
+
     /// Subscribes to committed changes; see [`notify`].
     pub fn subscribe(&self, listener: Arc<dyn ChangeListener>) -> Subscription {
         self.listeners.subscribe(listener)
