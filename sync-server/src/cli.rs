@@ -55,6 +55,11 @@ struct ServeArgs {
     /// About how many bytes of changes one sync answer carries.
     #[arg(long, env = "GRIDWALK_PULL_BUDGET_BYTES", default_value_t = 2 * 1024 * 1024)]
     pull_budget_bytes: usize,
+    /// Mark the web session cookie `Secure`: set it when the pages are served over TLS, by
+    /// this server or by a proxy in front of it (browsers then never send the cookie in the
+    /// clear).
+    #[arg(long, env = "GRIDWALK_SECURE_COOKIES", default_value_t = false)]
+    secure_cookies: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,6 +226,7 @@ fn config(data_dir: PathBuf, args: &ServeArgs) -> ServerConfig {
         token_ttl: Duration::from_secs(args.token_ttl_secs),
         max_body: args.max_body_bytes,
         pull_budget: args.pull_budget_bytes,
+        secure_cookies: args.secure_cookies,
     }
 }
 

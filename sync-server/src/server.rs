@@ -25,6 +25,9 @@ pub struct ServerConfig {
     pub max_body: usize,
     /// About how many bytes of changes one sync answer carries before it says `more`.
     pub pull_budget: usize,
+    /// Whether the web session cookie is marked `Secure` (served over TLS, or behind a TLS
+    /// proxy).
+    pub secure_cookies: bool,
 }
 
 /// The opened data directory.
@@ -84,6 +87,7 @@ pub async fn serve(config: &ServerConfig, data: Data) -> Result<(), Box<dyn std:
         accounts: data.accounts,
         max_body: config.max_body,
         pull_budget: config.pull_budget,
+        secure_cookies: config.secure_cookies,
         web: crate::web::Web::new(),
     });
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

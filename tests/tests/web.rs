@@ -312,3 +312,39 @@ async fn pages_and_answers_carry_the_security_headers() {
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
     }
 }
+
+/// The session cookie is HttpOnly and SameSite always, and `Secure` when the server is told it
+/// is served over TLS (`--secure-cookies`, for a TLS proxy in front of it).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_session_cookie_is_secure_when_served_over_tls() {
+    for (secure, env) in [
+        (false, vec![]),
+        (true, vec![("GRIDWALK_SECURE_COOKIES", "true")]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let server = gridwalk_tests::TestServer::start_with_env(dir.path(), &env);
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let resp = http
+            .post(format!("{}/web/login", server.url))
+            .form(&[("username", "supervisor"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        let cookie = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("gw_session="))
+            .expect("a session cookie")
+            .to_owned();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+        assert_eq!(cookie.contains("; Secure"), secure, "{cookie}");
+    }
+}

@@ -32,6 +32,8 @@ pub struct AppState {
     pub max_body: usize,
     /// About how many bytes of changes one sync answer carries.
     pub pull_budget: usize,
+    /// Whether the web session cookie is marked `Secure`.
+    pub secure_cookies: bool,
     /// The supervisors' pages.
     pub web: crate::web::Web,
 }

@@ -242,8 +242,9 @@ pub(super) async fn login(
         Ok(Ok(issued)) => {
             let mut resp = Redirect::to("/web").into_response();
             let cookie = format!(
-                "gw_session={}; Path=/; HttpOnly; SameSite=Lax",
-                issued.token
+                "gw_session={}; Path=/; HttpOnly; SameSite=Lax{}",
+                issued.token,
+                if app.secure_cookies { "; Secure" } else { "" }
             );
             if let Ok(v) = cookie.parse() {
                 resp.headers_mut().append(header::SET_COOKIE, v);
