@@ -70,15 +70,21 @@ pub fn check_new_events_not_ahead(
             }
         }
         (before, RecordView::Order(_) | RecordView::Report(_)) => {
-            let events = |v: &RecordView| match v {
-                RecordView::Order(o) => o.events.clone(),
-                RecordView::Report(r) => r.events.clone(),
-                RecordView::Household(_) => Vec::new(),
-            };
-            let old: HashSet<String> = before
-                .map(|b| events(b).into_iter().map(|e| e.id).collect())
+            // Borrowed, not cloned: this runs on every local write of an order or report.
+            fn events(v: &RecordView) -> &[crate::records::events::Event] {
+                match v {
+                    RecordView::Order(o) => &o.events,
+                    RecordView::Report(r) => &r.events,
+                    RecordView::Household(_) => &[],
+                }
+            }
+            let old: HashSet<&str> = before
+                .map(|b| events(b).iter().map(|e| e.id.as_str()).collect())
                 .unwrap_or_default();
-            for e in events(after).iter().filter(|e| !old.contains(&e.id)) {
+            for e in events(after)
+                .iter()
+                .filter(|e| !old.contains(e.id.as_str()))
+            {
                 check_not_ahead("event", e.at, now)?;
             }
         }
