@@ -86,19 +86,19 @@ const COMPOUND_NAMES: &[&str] = &[
 /// Generates a community from its spec.
 pub fn community(spec: &CommunitySpec) -> Community {
     let mut rng = StdRng::seed_from_u64(spec.seed);
-    let mut reference = vec![ReferenceItem {
-        kind: ReferenceKind::Community,
-        id: spec.code.clone(),
-        parent_id: None,
-        name: spec.name.clone(),
-    }];
+    let mut reference = vec![ReferenceItem::new(
+        ReferenceKind::Community,
+        &spec.code,
+        None,
+        &spec.name,
+    )];
     for g in 0..spec.grids {
-        reference.push(ReferenceItem {
-            kind: ReferenceKind::Grid,
-            id: grid_code(spec, g),
-            parent_id: Some(spec.code.clone()),
-            name: format!("第{}网格", g + 1),
-        });
+        reference.push(ReferenceItem::new(
+            ReferenceKind::Grid,
+            &grid_code(spec, g),
+            Some(&spec.code),
+            &format!("第{}网格", g + 1),
+        ));
     }
     let per_compound = spec.households_per_building * spec.buildings_per_compound;
     let compounds = spec.households.div_ceil(per_compound.max(1));
@@ -106,26 +106,25 @@ pub fn community(spec: &CommunitySpec) -> Community {
     let mut issued_ids: Vec<String> = Vec::new();
     'outer: for c in 0..compounds {
         let compound = format!("{}-Q{:02}", spec.code, c + 1);
-        reference.push(ReferenceItem {
-            kind: ReferenceKind::Compound,
-            id: compound.clone(),
-            parent_id: Some(spec.code.clone()),
-            name: COMPOUND_NAMES[c % COMPOUND_NAMES.len()].to_owned()
-                + &if c >= COMPOUND_NAMES.len() {
-                    format!("{}期", c / COMPOUND_NAMES.len() + 1)
-                } else {
-                    String::new()
-                },
-        });
         let grid = grid_code(spec, c % spec.grids.max(1));
+        let name = COMPOUND_NAMES[c % COMPOUND_NAMES.len()].to_owned()
+            + &if c >= COMPOUND_NAMES.len() {
+                format!("{}期", c / COMPOUND_NAMES.len() + 1)
+            } else {
+                String::new()
+            };
+        reference.push(
+            ReferenceItem::new(ReferenceKind::Compound, &compound, Some(&spec.code), &name)
+                .in_grid(&grid),
+        );
         for b in 0..spec.buildings_per_compound {
             let building = format!("{compound}-B{:02}", b + 1);
-            reference.push(ReferenceItem {
-                kind: ReferenceKind::Building,
-                id: building.clone(),
-                parent_id: Some(compound.clone()),
-                name: format!("{}号楼", b + 1),
-            });
+            reference.push(ReferenceItem::new(
+                ReferenceKind::Building,
+                &building,
+                Some(&compound),
+                &format!("{}号楼", b + 1),
+            ));
             for n in 0..spec.households_per_building {
                 if households.len() == spec.households {
                     break 'outer;

@@ -262,3 +262,94 @@ fn version_11_keeps_a_devices_cursors_and_gives_every_store_a_log_identity() {
     );
     assert!(latest_version() >= 11);
 }
+
+/// Version 13 puts compounds and buildings in grids and compounds with a company, once, from
+/// the records the store holds then, so a running district keeps its scopes; a server's
+/// reference data moves to a new version and a device forgets its version, so both sides end
+/// up with the server's places.
+#[test]
+fn version_13_puts_places_in_the_grids_their_households_are_in() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, device) in [("server.db", false), ("device.db", true)] {
+        let path = dir.path().join(name);
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            migrations::migrate_to(&mut conn, 12).unwrap();
+            let household = |id: &str, grid: &str, compound: &str, building: &str| {
+                format!(
+                    "INSERT INTO household (id, community_id, grid_id, compound_id, building_id,
+                       unit, room, house_use, head_name, resident_count)
+                     VALUES ('{id}', 'C01', '{grid}', '{compound}', '{building}', '1', '101',
+                       'owner_occupied', '', 0);"
+                )
+            };
+            let order = |id: &str, company: &str| {
+                format!(
+                    "INSERT INTO work_order (id, title, compound_id, company_id, issuer, status,
+                       deadline, reopen_count, items_total, items_answered, severity)
+                     VALUES ('{id}', 't', 'Q1', '{company}', 'i', 'issued', 0, 0, 1, 0, 1);"
+                )
+            };
+            let sql = [
+                // Projection rows without their documents: only the migration reads them.
+                "PRAGMA foreign_keys = OFF;
+                 INSERT INTO reference_item (kind, id, parent_id, name) VALUES
+                   ('community', 'C01', NULL, '阳光社区'),
+                   ('grid', 'G1', 'C01', '第一网格'), ('grid', 'G2', 'C01', '第二网格'),
+                   ('compound', 'Q1', 'C01', '阳光花园'), ('compound', 'Q2', 'C01', '锦绣家园'),
+                   ('compound', 'Q3', 'C01', '新小区'),
+                   ('building', 'B1', 'Q1', '1号楼'), ('building', 'B2', 'Q1', '2号楼'),
+                   ('building', 'B3', 'Q2', '1号楼');
+                 INSERT INTO meta (key, value) VALUES ('reference_version', 5);"
+                    .to_owned(),
+                household("h1", "G1", "Q1", "B1"),
+                household("h2", "G1", "Q1", "B1"),
+                household("h3", "G1", "Q1", "B1"),
+                household("h4", "G2", "Q1", "B2"),
+                household("h5", "G2", "Q2", "B3"),
+                order("o1", "P01"),
+                order("o2", "P01"),
+                order("o3", "P02"),
+                if device {
+                    "INSERT INTO sync_cursor (scope, seq, snapshot_after) VALUES ('grid:G1', 7, NULL);"
+                        .to_owned()
+                } else {
+                    String::new()
+                },
+            ]
+            .concat();
+            conn.execute_batch(&sql).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let places: std::collections::BTreeMap<String, (Option<String>, Option<String>)> = store
+            .all_reference_items()
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.id, (i.grid_id, i.company_id)))
+            .collect();
+        let some = |s: &str| Some(s.to_owned());
+        assert_eq!(places["Q1"], (some("G1"), some("P01")), "{name}");
+        assert_eq!(places["Q2"], (some("G2"), None), "{name}");
+        assert_eq!(
+            places["Q3"],
+            (None, None),
+            "no households: an administrator places it"
+        );
+        assert_eq!(places["B1"], (None, None), "in its compound's grid");
+        assert_eq!(
+            places["B2"],
+            (some("G2"), None),
+            "in another grid than its compound"
+        );
+        assert_eq!(places["B3"], (None, None));
+        assert_eq!(
+            store.compounds_in_grids(&["G2".to_owned()]).unwrap(),
+            ["Q1", "Q2"]
+        );
+        assert_eq!(
+            store.reference_version().unwrap(),
+            if device { 0 } else { 6 },
+            "{name}: the server's places are new; the device takes them again"
+        );
+    }
+}

@@ -755,12 +755,12 @@ fn a_report_category_must_be_one_the_reference_data_lists() {
     // No categories configured: anything goes, so reporting works before they are.
     store.create_report(&worker(), &typo, NOW).unwrap();
     store
-        .put_reference(&[ReferenceItem {
-            kind: ReferenceKind::Category,
-            id: "fire_safety".into(),
-            parent_id: None,
-            name: "消防安全".into(),
-        }])
+        .put_reference(&[ReferenceItem::new(
+            ReferenceKind::Category,
+            "fire_safety",
+            None,
+            "消防安全",
+        )])
         .unwrap();
     match store.create_report(&worker(), &typo, NOW) {
         Err(Error::Refused(Refusal::Rule(reason))) => {

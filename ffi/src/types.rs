@@ -424,6 +424,11 @@ pub struct ReferenceItem {
     pub parent_id: Option<String>,
     /// Name to show.
     pub name: String,
+    /// For a compound or building: the grid it lies in (a building without one lies in its
+    /// compound's). The app offers a grid's compounds and buildings from these.
+    pub grid_id: Option<String>,
+    /// For a compound: the property company that serves it (an order's company).
+    pub company_id: Option<String>,
 }
 
 impl From<r::ReferenceItem> for ReferenceItem {
@@ -432,6 +437,8 @@ impl From<r::ReferenceItem> for ReferenceItem {
             id: i.id,
             parent_id: i.parent_id,
             name: i.name,
+            grid_id: i.grid_id,
+            company_id: i.company_id,
         }
     }
 }

@@ -122,9 +122,66 @@ struct PlaceArgs {
     /// Its display name.
     #[arg(long)]
     name: String,
-    /// The code of what it belongs to.
+    /// The code of what it belongs to: a grid's or compound's community, a building's compound.
     #[arg(long)]
     parent: Option<String>,
+    /// For a compound or a building: the grid it lies in (a building without one lies in its
+    /// compound's grid; a compound split between grids names none, and its buildings do).
+    #[arg(long)]
+    grid: Option<String>,
+    /// For a compound: the property company that serves it.
+    #[arg(long)]
+    company: Option<String>,
+}
+
+/// Checks a place an administrator adds against the places it names: its parent exists and is
+/// of the right level, its grid lies in the same community, its company exists.
+fn check_place(store: &gridwalk_core::Store, item: &ReferenceItem) -> Result<(), String> {
+    use gridwalk_core::rules::places::PlaceBook;
+    let all = store.all_reference_items().map_err(|e| e.to_string())?;
+    let book = all.as_slice();
+    let parent_kind = match item.kind {
+        ReferenceKind::Grid | ReferenceKind::Compound => Some(ReferenceKind::Community),
+        ReferenceKind::Building => Some(ReferenceKind::Compound),
+        _ => None,
+    };
+    let parent = match (parent_kind, &item.parent_id) {
+        (None, _) => None,
+        (Some(_), None) => return Err(format!("a {} needs --parent", item.kind.as_str())),
+        (Some(k), Some(p)) => Some(
+            book.place(k, p)
+                .ok_or_else(|| format!("there is no {} {p}", k.as_str()))?,
+        ),
+    };
+    if let Some(g) = &item.grid_id {
+        if !matches!(item.kind, ReferenceKind::Compound | ReferenceKind::Building) {
+            return Err("only a compound or a building lies in a grid".into());
+        }
+        let grid = book
+            .place(ReferenceKind::Grid, g)
+            .ok_or_else(|| format!("there is no grid {g}"))?;
+        let community = match (item.kind, &parent) {
+            (ReferenceKind::Building, Some(compound)) => compound.parent_id.clone(),
+            (_, Some(community)) => Some(community.id.clone()),
+            _ => None,
+        };
+        if grid.parent_id != community {
+            return Err(format!("grid {g} is not in the place's community"));
+        }
+    } else if item.kind == ReferenceKind::Compound {
+        eprintln!(
+            "note: compound {} names no grid; each of its buildings must name one (--grid)",
+            item.id
+        );
+    }
+    if let Some(c) = &item.company_id {
+        if item.kind != ReferenceKind::Compound {
+            return Err("only a compound is served by a company".into());
+        }
+        book.place(ReferenceKind::Company, c)
+            .ok_or_else(|| format!("there is no company {c}"))?;
+    }
+    Ok(())
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -238,19 +295,13 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 fn admin(cmd: AdminCommand, data: &crate::server::Data) -> Result<(), Box<dyn std::error::Error>> {
     let place = |kind: ReferenceKind, a: PlaceArgs| -> Result<(), Box<dyn std::error::Error>> {
-        let needs_parent = matches!(
-            kind,
-            ReferenceKind::Grid | ReferenceKind::Compound | ReferenceKind::Building
-        );
-        if needs_parent && a.parent.is_none() {
-            return Err(format!("a {} needs --parent", kind.as_str()).into());
-        }
-        let version = data.store.add_reference(&[ReferenceItem {
-            kind,
-            id: a.code.clone(),
-            parent_id: a.parent,
-            name: a.name,
-        }])?;
+        let item = ReferenceItem {
+            grid_id: a.grid,
+            company_id: a.company,
+            ..ReferenceItem::new(kind, &a.code, a.parent.as_deref(), &a.name)
+        };
+        check_place(&data.store, &item)?;
+        let version = data.store.add_reference(std::slice::from_ref(&item))?;
         println!(
             "added {} {} (reference data version {version})",
             kind.as_str(),

@@ -98,6 +98,11 @@ fn seed_orders_and_reports(
         None,
     )?;
     for (c, (company, _)) in COMPANIES.iter().enumerate() {
+        // The compounds the company serves (see `seed`): its orders are about them.
+        let served: Vec<&String> = compounds.iter().skip(c).step_by(COMPANIES.len()).collect();
+        if served.is_empty() {
+            continue;
+        }
         let staff = Actor::company_staff(format!("{company}.staff"), *company);
         for n in 0..12usize {
             // Stage: 0 draft, 1 issued, 2 acknowledged, 3 answered, 4 reopened, 5+ verified.
@@ -120,7 +125,7 @@ fn seed_orders_and_reports(
             );
             let new = NewOrder {
                 title: format!("{}号整改单", c * 100 + n + 1),
-                compound: compounds[(c * 3 + n) % compounds.len()].clone(),
+                compound: served[n % served.len()].clone(),
                 company: (*company).into(),
                 deadline,
                 items: (0..1 + n % 3)
@@ -186,7 +191,7 @@ fn seed_orders_and_reports(
         // Every state includes cancelled: one order per company issued in error and withdrawn.
         let withdrawn = NewOrder {
             title: format!("{}号整改单（误开）", c * 100 + 99),
-            compound: compounds[c % compounds.len()].clone(),
+            compound: served[0].clone(),
             company: (*company).into(),
             deadline: Timestamp(now.0 + 10 * day),
             items: vec![NewOrderItem {
@@ -293,6 +298,13 @@ pub fn seed_if_empty(data: &Data, households: usize) -> Result<(), Box<dyn std::
     Ok(())
 }
 
+/// Households per building for a community of `households`: 40 in a real-sized one, fewer in
+/// a small demo, so that even a small community has three compounds and every demo company
+/// serves one.
+fn per_building(households: usize) -> usize {
+    (households / 12).clamp(4, 40)
+}
+
 fn seed(data: &Data, households: usize) -> Result<(), Box<dyn std::error::Error>> {
     let started = std::time::Instant::now();
     let now = Timestamp::now();
@@ -302,8 +314,8 @@ fn seed(data: &Data, households: usize) -> Result<(), Box<dyn std::error::Error>
         CommunitySpec {
             households: first,
             grids: 3,
-            households_per_building: 40,
-            buildings_per_compound: 8,
+            households_per_building: per_building(first),
+            buildings_per_compound: 4,
             ..CommunitySpec::device_scale(2026)
         },
         CommunitySpec {
@@ -311,22 +323,28 @@ fn seed(data: &Data, households: usize) -> Result<(), Box<dyn std::error::Error>
             name: "和平社区".into(),
             households: households - first,
             grids: 2,
-            households_per_building: 40,
-            buildings_per_compound: 8,
+            households_per_building: per_building(households - first),
+            buildings_per_compound: 4,
             seed: 2027,
         },
     ];
-    let mut reference = vec![ReferenceItem {
-        kind: ReferenceKind::Company,
-        id: "P01".into(),
-        parent_id: None,
-        name: "阳光物业服务有限公司".into(),
-    }];
+    let mut reference = Vec::new();
     let mut rng = StdRng::seed_from_u64(7);
     let mut all_ids = Vec::new();
+    let mut compounds = Vec::new();
     for spec in &specs {
-        let community = demo::community(spec);
+        let mut community = demo::community(spec);
+        // Each compound is served by one company, in turn, so every company has compounds
+        // whose orders it answers.
+        for item in &mut community.reference {
+            if item.kind == ReferenceKind::Compound {
+                item.company_id = Some(COMPANIES[compounds.len() % COMPANIES.len()].0.into());
+                compounds.push(item.id.clone());
+            }
+        }
         reference.extend(community.reference);
+        // The places first: households are checked against them.
+        data.store.add_reference(&reference)?;
         all_ids.extend(data.store.import_households(
             &admin,
             &community.households,
@@ -334,27 +352,12 @@ fn seed(data: &Data, households: usize) -> Result<(), Box<dyn std::error::Error>
             now,
         )?);
     }
-    for (id, name) in COMPANIES.iter().skip(1) {
-        reference.push(ReferenceItem {
-            kind: ReferenceKind::Company,
-            id: (*id).into(),
-            parent_id: None,
-            name: (*name).into(),
-        });
+    for (id, name) in COMPANIES {
+        reference.push(ReferenceItem::new(ReferenceKind::Company, id, None, name));
     }
     for (id, name) in CATEGORIES {
-        reference.push(ReferenceItem {
-            kind: ReferenceKind::Category,
-            id: (*id).into(),
-            parent_id: None,
-            name: (*name).into(),
-        });
+        reference.push(ReferenceItem::new(ReferenceKind::Category, id, None, name));
     }
-    let compounds: Vec<String> = reference
-        .iter()
-        .filter(|r| r.kind == ReferenceKind::Compound)
-        .map(|r| r.id.clone())
-        .collect();
     data.store.add_reference(&reference)?;
     seed_orders_and_reports(data, &compounds, &mut rng, now)?;
     // Seven in ten households visited at some point in the last 200 days; one visit in twenty

@@ -25,12 +25,14 @@ fn data() -> (tempfile::TempDir, gridwalk_server::server::Data) {
     let dir = tempfile::tempdir().unwrap();
     let data = open_data(dir.path(), Duration::from_secs(60)).unwrap();
     data.store
-        .add_reference(&[ReferenceItem {
-            kind: ReferenceKind::Building,
-            id: "B1".into(),
-            parent_id: Some("Q1".into()),
-            name: "1号楼".into(),
-        }])
+        .add_reference(&[
+            ReferenceItem::new(ReferenceKind::Community, "C01", None, "阳光社区"),
+            ReferenceItem::new(ReferenceKind::Grid, "C01-G01", Some("C01"), "第一网格"),
+            ReferenceItem::new(ReferenceKind::Compound, "Q1", Some("C01"), "阳光花园")
+                .in_grid("C01-G01"),
+            ReferenceItem::new(ReferenceKind::Building, "B1", Some("Q1"), "1号楼"),
+            ReferenceItem::new(ReferenceKind::Building, "B2", Some("Q1"), "2号楼"),
+        ])
         .unwrap();
     (dir, data)
 }
@@ -192,6 +194,53 @@ fn rows_outside_the_importers_area_are_listed_each_with_its_line() {
             .bad
             .iter()
             .all(|b| b.reason.code == "ledger.outside_area")
+    );
+    assert_eq!(preview.households.len(), 1);
+}
+
+/// A ledger row in the importer's own grid that names another community's compound, or a
+/// building of another compound, is refused by the same place rules the store applies: before,
+/// such a household made the server grant its grid's worker the other compound.
+#[test]
+fn rows_naming_places_that_are_not_in_their_grid_are_refused() {
+    let (_d, data) = data();
+    data.store
+        .add_reference(&[
+            ReferenceItem::new(ReferenceKind::Community, "C02", None, "和平社区"),
+            ReferenceItem::new(ReferenceKind::Grid, "C02-G01", Some("C02"), "第一网格"),
+            ReferenceItem::new(ReferenceKind::Compound, "Q9", Some("C02"), "和平里")
+                .in_grid("C02-G01"),
+            ReferenceItem::new(ReferenceKind::Building, "Z1", Some("Q9"), "1号楼"),
+        ])
+        .unwrap();
+    let ledger = "社区,网格,小区,楼栋,单元,房号,房屋用途,姓名\n\
+                  C01,C01-G01,Q1,B1,1,101,自住,张三\n\
+                  C01,C01-G01,Q9,Z1,1,102,自住,李四\n\
+                  C01,C01-G01,Q1,Z1,1,103,自住,王五\n\
+                  C02,C01-G01,Q1,B1,1,104,自住,赵六\n\
+                  C01,C01-G01,Q1,B7,1,105,自住,孙七\n";
+    let area = ["C01-G01".to_owned()];
+    let preview = import::preview(
+        import::read_csv(ledger.as_bytes()).unwrap(),
+        &data.store,
+        Some(&area),
+    )
+    .unwrap();
+    let reasons: Vec<(usize, String)> = preview
+        .bad
+        .iter()
+        .map(|b| (b.line, b.reason.code.clone()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (3, "place.not_in".to_owned()),
+            (4, "place.not_in".to_owned()),
+            (5, "place.not_in".to_owned()),
+            (6, "place.unknown".to_owned()),
+        ],
+        "{:#?}",
+        preview.bad
     );
     assert_eq!(preview.households.len(), 1);
 }

@@ -170,19 +170,22 @@ impl Drop for TestServer {
 /// user per role. Households are made by the tests themselves.
 pub fn seed(data_dir: &Path) {
     let data = open_data(data_dir, Duration::from_secs(3600)).unwrap();
-    let place = |kind, id: &str, parent: Option<&str>, name: &str| ReferenceItem {
-        kind,
-        id: id.into(),
-        parent_id: parent.map(Into::into),
-        name: name.into(),
+    let place = |kind, id: &str, parent: Option<&str>, name: &str| {
+        ReferenceItem::new(kind, id, parent, name)
     };
     data.store
         .add_reference(&[
             place(ReferenceKind::Community, "C01", None, "阳光社区"),
             place(ReferenceKind::Grid, "C01-G01", Some("C01"), "第一网格"),
             place(ReferenceKind::Grid, "C01-G02", Some("C01"), "第二网格"),
-            place(ReferenceKind::Compound, "Q1", Some("C01"), "阳光花园"),
-            place(ReferenceKind::Compound, "Q2", Some("C01"), "锦绣家园"),
+            place(ReferenceKind::Compound, "Q1", Some("C01"), "阳光花园")
+                .in_grid("C01-G01")
+                .served_by("P01"),
+            place(ReferenceKind::Compound, "Q2", Some("C01"), "锦绣家园").in_grid("C01-G02"),
+            place(ReferenceKind::Building, "B1", Some("Q1"), "1号楼"),
+            place(ReferenceKind::Building, "B2", Some("Q1"), "2号楼"),
+            place(ReferenceKind::Building, "B3", Some("Q2"), "1号楼"),
+            place(ReferenceKind::Company, "P01", None, "阳光物业"),
         ])
         .unwrap();
     let users: &[(&str, Role, &[&str])] = &[
@@ -216,7 +219,7 @@ pub fn seed_households(data_dir: &Path, grid: &str, n: usize) -> Vec<RecordId> {
         .unwrap()
 }
 
-/// A household in `grid` (compound Q1 for G01, Q2 otherwise) with no residents.
+/// A household in `grid` (compound Q1, building B1 for G01; Q2, B3 otherwise) with no residents.
 pub fn household(grid: &str, room: &str) -> NewHousehold {
     NewHousehold {
         address: Address {
@@ -227,7 +230,11 @@ pub fn household(grid: &str, room: &str) -> NewHousehold {
             } else {
                 "Q2".into()
             },
-            building: "B1".into(),
+            building: if grid.ends_with("G01") {
+                "B1".into()
+            } else {
+                "B3".into()
+            },
             unit: "1".into(),
             room: room.into(),
         },

@@ -275,6 +275,7 @@ async fn a_refused_or_lost_photo_does_not_stop_the_sync_and_is_not_sent_again() 
     let mut address = supervisor.store.household(&ids[0]).unwrap().address;
     address.grid = "C01-G02".into();
     address.compound = "Q2".into();
+    address.building = "B3".into();
     supervisor
         .store
         .set_address(&supervisor.actor, &ids[0], &address, Timestamp::now())

@@ -321,18 +321,13 @@ async fn an_idle_sync_at_eight_scopes_stays_under_a_kilobyte_each_way() {
         let data =
             gridwalk_server::server::open_data(dir.path(), std::time::Duration::from_secs(60))
                 .unwrap();
-        let place = |kind, id: &str, name: &str| ReferenceItem {
-            kind,
-            id: id.into(),
-            parent_id: Some("C01".into()),
-            name: name.into(),
-        };
+        let place = |kind, id: &str, name: &str| ReferenceItem::new(kind, id, Some("C01"), name);
         data.store
             .add_reference(&[
                 place(ReferenceKind::Grid, "C01-G03", "第三网格"),
                 place(ReferenceKind::Grid, "C01-G04", "第四网格"),
-                place(ReferenceKind::Compound, "Q3", "幸福里"),
-                place(ReferenceKind::Compound, "Q4", "和平小区"),
+                place(ReferenceKind::Compound, "Q3", "幸福里").in_grid("C01-G03"),
+                place(ReferenceKind::Compound, "Q4", "和平小区").in_grid("C01-G04"),
             ])
             .unwrap();
     }

@@ -327,6 +327,7 @@ async fn a_household_moved_into_a_grid_arrives_whole() {
     let mut moved = s.store.household(&in_b[0]).unwrap().address;
     moved.grid = "C01-G01".into();
     moved.compound = "Q1".into();
+    moved.building = "B1".into();
     s.store
         .set_address(&s.actor, &in_b[0], &moved, Timestamp::now())
         .unwrap();

@@ -36,12 +36,7 @@ async fn each_role_receives_only_the_orders_and_reports_of_its_scope() {
         let data =
             gridwalk_server::server::open_data(dir.path(), std::time::Duration::from_secs(60))
                 .unwrap();
-        let company = |id: &str| ReferenceItem {
-            kind: ReferenceKind::Company,
-            id: id.into(),
-            parent_id: None,
-            name: id.into(),
-        };
+        let company = |id: &str| ReferenceItem::new(ReferenceKind::Company, id, None, id);
         data.store
             .add_reference(&[company("P01"), company("P02")])
             .unwrap();
@@ -370,12 +365,12 @@ async fn the_server_refuses_a_report_of_a_category_the_district_does_not_have() 
             gridwalk_server::server::open_data(dir.path(), std::time::Duration::from_secs(60))
                 .unwrap();
         data.store
-            .add_reference(&[ReferenceItem {
-                kind: ReferenceKind::Category,
-                id: "fire_safety".into(),
-                parent_id: None,
-                name: "消防安全".into(),
-            }])
+            .add_reference(&[ReferenceItem::new(
+                ReferenceKind::Category,
+                "fire_safety",
+                None,
+                "消防安全",
+            )])
             .unwrap();
     }
     // A phone that has not synced yet knows no categories, so it cannot check; the server can.

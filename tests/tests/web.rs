@@ -7,7 +7,6 @@ use gridwalk_core::Timestamp;
 use gridwalk_core::photos::PhotoOptions;
 use gridwalk_core::records::household::{NewVisit, VisitPurpose};
 use gridwalk_core::records::order::{NewOrder, NewOrderItem, Severity};
-use gridwalk_core::records::reference::{ReferenceItem, ReferenceKind};
 use gridwalk_core::store::inspection::OrderAction;
 use gridwalk_core::store::photos::PhotoSource;
 use gridwalk_server::accounts::ScopeGrant;
@@ -75,14 +74,6 @@ async fn supervisors_see_their_area_and_only_their_area() {
         let data =
             gridwalk_server::server::open_data(dir.path(), std::time::Duration::from_secs(60))
                 .unwrap();
-        data.store
-            .add_reference(&[ReferenceItem {
-                kind: ReferenceKind::Building,
-                id: "B1".into(),
-                parent_id: Some("Q1".into()),
-                name: "1号楼".into(),
-            }])
-            .unwrap();
         let other: ScopeGrant = "community:C02".parse().unwrap();
         data.accounts
             .add_user(

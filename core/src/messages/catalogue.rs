@@ -37,6 +37,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("household.time_out_of_range", "{what:what}的时间不在 2000 至 2099 年之间", "the time of the {what:what} is outside the years 2000 to 2099"),
     ("household.dated_ahead", "{what:what}的时间 {at} 比手机时间晚一天以上，请检查手机时间", "the {what:what} is dated {at}, more than a day after the phone's clock; check the phone's time"),
     ("record.bad_id", "记录编号格式不正确", "the record id is not one Gridwalk issues"),
+    // Places (rules::places): what a record names must agree with the reference data.
+    ("place.unknown", "{level:address_part} {code} 不存在", "there is no {level:address_part} {code}"),
+    ("place.not_in", "{level:address_part} {code} 不属于{parent_level:address_part} {parent}", "{level:address_part} {code} is not in {parent_level:address_part} {parent}"),
+    ("place.report_outside_grids", "只能在自己负责的网格上报事件（网格 {grid}）", "a report can only be filed in one's own grids (grid {grid})"),
+    ("order.wrong_company", "小区 {compound} 由物业公司 {serving} 服务，整改单不能下发给 {company}", "compound {compound} is served by company {serving}; the order cannot go to {company}"),
     ("household.visit_id_reused", "走访记录编号重复", "a visit id is used twice"),
     ("household.review_id_reused", "复核记录编号重复", "a review id is used twice"),
     ("record.wrong_kind", "记录类型不符：需要{expected:kind}，实际是{found:kind}", "the record is a {found:kind}, not a {expected:kind}"),
@@ -105,7 +110,6 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     // The ledger (台账).
     ("ledger.address_missing", "地址缺少{field:address_part}", "the address has no {field:address_part}"),
     ("ledger.outside_area", "网格 {grid} 不在您的管辖范围内", "grid {grid} is outside your area"),
-    ("ledger.unknown_building", "楼栋 {building} 不存在", "there is no building {building}"),
     ("ledger.duplicate_in_file", "与第 {line} 行是同一人（{masked}）", "the same person as line {line} ({masked})"),
     ("ledger.already_registered", "已在 {household} 登记（{masked}）", "already registered in household {household} ({masked})"),
     ("ledger.unreadable", "文件无法作为 {format} 台账读取，请检查文件格式", "the file could not be read as a {format} ledger; check its format"),

@@ -58,8 +58,46 @@ pub struct ReferenceItem {
     pub kind: ReferenceKind,
     /// Its code, as addresses refer to it.
     pub id: String,
-    /// The code of the item it belongs to (a grid's community, a building's compound).
+    /// The code of the item it belongs to: a grid's and a compound's community, a building's
+    /// compound.
     pub parent_id: Option<String>,
     /// Its display name, for example 阳光花园 or 3号楼.
     pub name: String,
+    /// For a compound or a building: the grid it lies in. A building without one lies in its
+    /// compound's grid; a compound split between grids names none and its buildings each name
+    /// theirs. Scopes follow from this, never from what records say (see `rules::places`).
+    /// Absent from servers older than layout 13, hence the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid_id: Option<String>,
+    /// For a compound: the property company (物业公司) that serves it, to which its
+    /// rectification orders are addressed and whose rating they count in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<String>,
+}
+
+impl ReferenceItem {
+    /// An item with no grid or company: a community, grid, company or category, or a place
+    /// whose grid is given by [`ReferenceItem::in_grid`].
+    pub fn new(kind: ReferenceKind, id: &str, parent_id: Option<&str>, name: &str) -> Self {
+        ReferenceItem {
+            kind,
+            id: id.to_owned(),
+            parent_id: parent_id.map(str::to_owned),
+            name: name.to_owned(),
+            grid_id: None,
+            company_id: None,
+        }
+    }
+
+    /// The same item, lying in `grid` (compounds and buildings).
+    pub fn in_grid(mut self, grid: &str) -> Self {
+        self.grid_id = Some(grid.to_owned());
+        self
+    }
+
+    /// The same compound, served by `company`.
+    pub fn served_by(mut self, company: &str) -> Self {
+        self.company_id = Some(company.to_owned());
+        self
+    }
 }

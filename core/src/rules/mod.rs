@@ -10,6 +10,7 @@ pub mod id_number;
 pub mod order;
 pub mod permissions;
 pub mod phone;
+pub mod places;
 pub mod rating;
 pub mod report;
 pub mod text;

@@ -161,6 +161,36 @@ impl Store {
                 tracing::info!(record = %rc.id, user = %actor.user_id, %refusal, "refused a pushed change");
                 return Ok(PushOutcome::Refused(refusal));
             }
+            // The places the record names must agree with the reference data (the same check
+            // the device makes): a record cannot put itself, and so its writer, into a compound
+            // of another grid.
+            if let Err(e) = super::reference::Places(&w.conn).check(before.as_ref(), &after) {
+                return match e {
+                    Error::Refused(refusal) => {
+                        tracing::info!(record = %rc.id, user = %actor.user_id, %refusal, "refused a pushed record's places");
+                        Ok(PushOutcome::Refused(refusal))
+                    }
+                    e => Err(e),
+                };
+            }
+            // A new report is filed in one of the reporter's own grids (an inspector, who holds
+            // compounds and no grids, in one of their compounds): being in *a* scope of theirs
+            // is not enough, or a worker could file into another community's grid by naming a
+            // compound both share.
+            if let (RecordView::Report(r), None) = (&after, &before) {
+                let own = in_scope(&format!("grid:{}", r.grid))
+                    || (actor.role == crate::records::role::Role::Inspector
+                        && !r.compound.is_empty()
+                        && in_scope(&format!("compound:{}", r.compound)));
+                if !own {
+                    let refusal = Refusal::Rule(
+                        crate::messages::Message::new("place.report_outside_grids")
+                            .with("grid", &r.grid),
+                    );
+                    tracing::info!(record = %rc.id, user = %actor.user_id, %refusal, "refused a report outside the reporter's grids");
+                    return Ok(PushOutcome::Refused(refusal));
+                }
+            }
             // A new report's category must be one the district configured: the same check the
             // device makes before filing.
             if let (RecordView::Report(r), None) = (&after, &before) {

@@ -94,6 +94,11 @@ pub const MIGRATIONS: &[Migration] = &[
         // The new list is filled from each household's reviews.
         reproject: true,
     },
+    Migration {
+        version: 13,
+        sql: include_str!("migrations/0013_places_in_grids.sql"),
+        reproject: false,
+    },
 ];
 
 /// The version a fresh database ends at.

@@ -24,8 +24,8 @@ pub mod photos;
 mod projection;
 pub use projection::PROJECTION_TABLES;
 pub mod queries;
+pub mod reference;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -40,7 +40,6 @@ use crate::records::household::{
     self, HouseUse, Household, HouseholdWriter, NewHousehold, NewResident, NewVisit, ResidentPatch,
     SpecialGroup, WriteError,
 };
-use crate::records::reference::ReferenceItem;
 use crate::records::view::RecordView;
 use crate::rules::household::{
     Validation, check_new_household, normalise_patch, normalise_resident,
@@ -319,6 +318,7 @@ impl Store {
                         .map_err(am_error(id))?;
                     let after = RecordView::Household(household::read(&d.doc, id)?);
                     crate::rules::check_change(actor, None, &after, validation)?;
+                    reference::Places(&tx).check(None, &after)?;
                     crate::rules::clock::check_new_events_not_ahead(None, &after, now)?;
                     d.doc.commit_with(commit_options(now));
                     self.persist(&tx, &mut d, None, &after, "", now)?;
@@ -495,6 +495,7 @@ impl Store {
             let after = RecordView::read(kind, &d.doc, id)?;
             crate::rules::check_change(actor, Some(&before), &after, Validation::Strict)?;
             crate::rules::clock::check_new_events_not_ahead(Some(&before), &after, now)?;
+            reference::Places(&w.conn).check(Some(&before), &after)?;
             d.doc.commit_with(commit_options(now));
             let tx = w
                 .conn
@@ -529,6 +530,7 @@ impl Store {
             let after = RecordView::read(kind, &d.doc, &id)?;
             crate::rules::check_change(actor, None, &after, Validation::Strict)?;
             crate::rules::clock::check_new_events_not_ahead(None, &after, now)?;
+            reference::Places(&w.conn).check(None, &after)?;
             d.doc.commit_with(commit_options(now));
             let tx = w
                 .conn
@@ -764,20 +766,7 @@ impl Store {
     }
 
     // -----------------------------------------------------------------------------------------
-    // Reference data
-
-    /// The version of the reference data this store has (0: none).
-    pub fn reference_version(&self) -> Result<u64> {
-        self.reader()
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'reference_version'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .optional()
-            .map(|v| v.unwrap_or(0) as u64)
-            .map_err(Error::storage("reading store facts"))
-    }
+    // Device
 
     /// This store's device id, made when the store was created; the server binds tokens to it.
     pub fn device_id(&self) -> Result<String> {
@@ -788,100 +777,6 @@ impl Store {
             })
             .map_err(Error::storage("reading the device id"))?;
         Ok(ActorId::from(bytes).to_hex_string())
-    }
-
-    /// Server: adds or changes reference items and bumps the reference version, so every
-    /// device receives the new data on its next sync.
-    pub fn add_reference(&self, items: &[ReferenceItem]) -> Result<u64> {
-        let version = self.reference_version()? + 1;
-        let mut w = self.writer();
-        let tx = w
-            .conn
-            .transaction()
-            .map_err(Error::storage("saving reference data"))?;
-        {
-            let mut ins = tx
-                .prepare("INSERT OR REPLACE INTO reference_item (kind, id, parent_id, name) VALUES (?1, ?2, ?3, ?4)")
-                .map_err(Error::storage("saving reference data"))?;
-            for i in items {
-                ins.execute(rusqlite::params![
-                    i.kind.as_str(),
-                    i.id,
-                    i.parent_id,
-                    i.name
-                ])
-                .map_err(Error::storage("saving reference data"))?;
-            }
-        }
-        tx.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('reference_version', ?1)",
-            [version as i64],
-        )
-        .map_err(Error::storage("saving reference data"))?;
-        tx.commit()
-            .map_err(Error::storage("saving reference data"))?;
-        Ok(version)
-    }
-
-    /// Every reference item, of every kind.
-    pub fn all_reference_items(&self) -> Result<Vec<ReferenceItem>> {
-        use crate::records::reference::ReferenceKind;
-        let mut out = Vec::new();
-        for kind in [
-            ReferenceKind::Community,
-            ReferenceKind::Grid,
-            ReferenceKind::Compound,
-            ReferenceKind::Building,
-            ReferenceKind::Company,
-            ReferenceKind::Category,
-        ] {
-            out.extend(self.reference_items(kind, None)?);
-        }
-        Ok(out)
-    }
-
-    /// Replaces the reference data with what the server sent.
-    pub fn put_reference(&self, items: &[ReferenceItem]) -> Result<()> {
-        self.put_reference_at(items, 0)
-    }
-
-    /// Replaces the reference data with what the server sent, and remembers its version.
-    pub fn put_reference_at(&self, items: &[ReferenceItem], version: u64) -> Result<()> {
-        let mut w = self.writer();
-        let tx = w
-            .conn
-            .transaction()
-            .map_err(Error::storage("saving reference data"))?;
-        if version > 0 {
-            tx.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('reference_version', ?1)",
-                [version as i64],
-            )
-            .map_err(Error::storage("saving reference data"))?;
-        }
-        {
-            let kinds: BTreeSet<&str> = items.iter().map(|i| i.kind.as_str()).collect();
-            let mut del = tx
-                .prepare("DELETE FROM reference_item WHERE kind = ?1")
-                .map_err(Error::storage("saving reference data"))?;
-            for k in kinds {
-                del.execute([k])
-                    .map_err(Error::storage("saving reference data"))?;
-            }
-            let mut ins = tx
-                .prepare("INSERT OR REPLACE INTO reference_item (kind, id, parent_id, name) VALUES (?1, ?2, ?3, ?4)")
-                .map_err(Error::storage("saving reference data"))?;
-            for i in items {
-                ins.execute(rusqlite::params![
-                    i.kind.as_str(),
-                    i.id,
-                    i.parent_id,
-                    i.name
-                ])
-                .map_err(Error::storage("saving reference data"))?;
-            }
-        }
-        tx.commit().map_err(Error::storage("saving reference data"))
     }
 }
 

@@ -9,7 +9,6 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::ids::{RecordId, ResidentId};
 use crate::records::household::HouseUse;
-use crate::records::reference::{ReferenceItem, ReferenceKind};
 use crate::rules::{id_number, phone};
 use crate::search_key::{QueryShape, classify, prefix_upper_bound, reversed};
 use crate::time::Timestamp;
@@ -436,49 +435,5 @@ impl Store {
                 })
             })
             .map_err(Error::storage("counting orders"))
-    }
-
-    /// The compounds that have households in any of `grids`.
-    pub fn compounds_in_grids(&self, grids: &[String]) -> Result<Vec<String>> {
-        let conn = self.reader();
-        let mut out = Vec::new();
-        let mut st = conn
-            .prepare_cached("SELECT DISTINCT compound_id FROM household WHERE grid_id = ?1")
-            .map_err(Error::storage("reading compounds"))?;
-        for g in grids {
-            let rows = st
-                .query_map([g], |r| r.get::<_, String>(0))
-                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                .map_err(Error::storage("reading compounds"))?;
-            out.extend(rows);
-        }
-        out.sort();
-        out.dedup();
-        Ok(out)
-    }
-
-    /// Reference items of one kind, optionally only those under `parent`.
-    pub fn reference_items(
-        &self,
-        kind: ReferenceKind,
-        parent: Option<&str>,
-    ) -> Result<Vec<ReferenceItem>> {
-        let conn = self.reader();
-        conn.prepare_cached(
-            "SELECT id, parent_id, name FROM reference_item
-             WHERE kind = ?1 AND (?2 IS NULL OR parent_id = ?2) ORDER BY id",
-        )
-        .and_then(|mut st| {
-            st.query_map(rusqlite::params![kind.as_str(), parent], |r| {
-                Ok(ReferenceItem {
-                    kind,
-                    id: r.get(0)?,
-                    parent_id: r.get(1)?,
-                    name: r.get(2)?,
-                })
-            })?
-            .collect()
-        })
-        .map_err(Error::storage("reading reference data"))
     }
 }

@@ -4699,6 +4699,15 @@ public struct ReferenceItem: Equatable, Hashable {
      * Name to show.
      */
     public var name: String
+    /**
+     * For a compound or building: the grid it lies in (a building without one lies in its
+     * compound's). The app offers a grid's compounds and buildings from these.
+     */
+    public var gridId: String?
+    /**
+     * For a compound: the property company that serves it (an order's company).
+     */
+    public var companyId: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4711,10 +4720,19 @@ public struct ReferenceItem: Equatable, Hashable {
          */parentId: String?, 
         /**
          * Name to show.
-         */name: String) {
+         */name: String, 
+        /**
+         * For a compound or building: the grid it lies in (a building without one lies in its
+         * compound's). The app offers a grid's compounds and buildings from these.
+         */gridId: String?, 
+        /**
+         * For a compound: the property company that serves it (an order's company).
+         */companyId: String?) {
         self.id = id
         self.parentId = parentId
         self.name = name
+        self.gridId = gridId
+        self.companyId = companyId
     }
 
     
@@ -4735,7 +4753,9 @@ public struct FfiConverterTypeReferenceItem: FfiConverterRustBuffer {
             try ReferenceItem(
                 id: FfiConverterString.read(from: &buf), 
                 parentId: FfiConverterOptionString.read(from: &buf), 
-                name: FfiConverterString.read(from: &buf)
+                name: FfiConverterString.read(from: &buf), 
+                gridId: FfiConverterOptionString.read(from: &buf), 
+                companyId: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -4743,6 +4763,8 @@ public struct FfiConverterTypeReferenceItem: FfiConverterRustBuffer {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterOptionString.write(value.parentId, into: &buf)
         FfiConverterString.write(value.name, into: &buf)
+        FfiConverterOptionString.write(value.gridId, into: &buf)
+        FfiConverterOptionString.write(value.companyId, into: &buf)
     }
 }
 

@@ -6,9 +6,8 @@ use gridwalk_core::messages::Message;
 use gridwalk_core::records::household::{
     Address, HouseUse, NewHousehold, NewResident, Registration, Relation, SpecialGroup,
 };
-use gridwalk_core::records::reference::ReferenceKind;
 use gridwalk_core::rules::household::Validation;
-use gridwalk_core::rules::{id_number, phone, text};
+use gridwalk_core::rules::{id_number, phone, places, text};
 use gridwalk_core::{Actor, RecordId, Store, Timestamp};
 use serde::Serialize;
 
@@ -200,11 +199,8 @@ pub fn preview(
     store: &Store,
     area: Option<&[String]>,
 ) -> Result<Preview, LedgerError> {
-    let buildings: std::collections::HashSet<String> = store
-        .reference_items(ReferenceKind::Building, None)?
-        .into_iter()
-        .map(|b| b.id)
-        .collect();
+    // The same place rules the store applies to every write, indexed once for the whole file.
+    let places = places::PlaceIndex::new(store.all_reference_items()?);
     let today = gridwalk_core::Timestamp::now().china_date();
     let mut bad = Vec::new();
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
@@ -240,8 +236,8 @@ pub fn preview(
             refuse(Message::new("ledger.outside_area").with("grid", &address.grid));
             continue;
         }
-        if !buildings.contains(&address.building) {
-            refuse(Message::new("ledger.unknown_building").with("building", &address.building));
+        if let Err(refusal) = places::check_address(&places, &address) {
+            refuse(refusal.message());
             continue;
         }
         let mut id = text::identifier(row.get("id_number")).to_ascii_uppercase();

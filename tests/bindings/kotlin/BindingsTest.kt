@@ -35,6 +35,8 @@ class Server {
     init {
         run("admin", "add-community", "--code", "C01", "--name", "阳光社区")
         run("admin", "add-grid", "--code", "C01-G01", "--name", "第一网格", "--parent", "C01")
+        run("admin", "add-compound", "--code", "Q1", "--name", "阳光花园", "--parent", "C01", "--grid", "C01-G01")
+        run("admin", "add-building", "--code", "B1", "--name", "1号楼", "--parent", "Q1")
         for (user in listOf("worker.a", "worker.b")) {
             run("admin", "add-user", "--username", user, "--name", user, "--role", "grid_worker",
                 "--password", PASSWORD, "--scope", "grid:C01-G01")
