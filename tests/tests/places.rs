@@ -224,3 +224,43 @@ async fn a_report_goes_only_into_the_reporters_own_grids() {
     assert_eq!(reports.len(), 1, "{reports:?}");
     assert!(reports[0].description.contains("楼道堆物"));
 }
+
+/// An order goes to the company that serves its compound (the rating counts it there): the
+/// server refuses one addressed elsewhere, and the inspector's phone does too once it holds
+/// the reference data.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_goes_to_the_company_serving_its_compound() {
+    let dir = tempfile::tempdir().unwrap();
+    district(dir.path());
+    let server = TestServer::start(dir.path());
+    let inspector = Device::sign_in(&server.url, "inspector").await;
+    let order = |company: &str| NewOrder {
+        title: "消防通道".into(),
+        compound: "Q1".into(),
+        company: company.into(),
+        deadline: Timestamp(Timestamp::now().0 + 7 * Timestamp::DAY_MS),
+        items: vec![NewOrderItem {
+            description: "消防通道堆物".into(),
+            severity: Severity::Major,
+            before_photos: vec![],
+        }],
+        from_report: None,
+    };
+    inspector
+        .store
+        .create_order(&inspector.actor, &order("P02"), Timestamp::now())
+        .unwrap();
+    inspector
+        .store
+        .create_order(&inspector.actor, &order("P01"), Timestamp::now())
+        .unwrap();
+    let sync = inspector.sync().await;
+    assert_eq!(refused_codes(&sync), ["order.wrong_company"], "{sync:?}");
+    match inspector
+        .store
+        .create_order(&inspector.actor, &order("P02"), Timestamp::now())
+    {
+        Err(Error::Refused(r)) => assert_eq!(r.code(), "order.wrong_company"),
+        other => panic!("the device drafted an order to the wrong company: {other:?}"),
+    }
+}
