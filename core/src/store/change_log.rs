@@ -140,13 +140,14 @@ impl Store {
             {
                 return Ok(PushOutcome::OutOfScope);
             }
-            rc.data
-                .apply_to(&mut d.doc)
-                .map_err(|e| Error::InvalidChanges {
-                    reason: format!("record {}: {e}", rc.id),
-                })?;
-            if !d.doc.get_missing_deps(&[]).is_empty() {
-                return Ok(PushOutcome::MissingDependencies);
+            match merge_untrusted(&rc.data, &mut d) {
+                Ok(Merged::Whole) => {}
+                Ok(Merged::MissingDependencies) => return Ok(PushOutcome::MissingDependencies),
+                Err(reason) => {
+                    return Err(Error::InvalidChanges {
+                        reason: format!("record {}: {reason}", rc.id),
+                    });
+                }
             }
             let after = match RecordView::read(kind, &d.doc, &rc.id) {
                 Ok(after) => after,
@@ -340,6 +341,33 @@ impl Store {
         super::log_identity::tag_cursors(&conn, &mut page.cursors)?;
         Ok(page)
     }
+}
+
+/// What merging a pushed record's data gave.
+enum Merged {
+    /// The data merged and the document is whole.
+    Whole,
+    /// Changes arrived whose dependencies the document lacks.
+    MissingDependencies,
+}
+
+/// Merges data from a phone into `d`, and makes sure the result can be read back as changes
+/// (what the log and every other phone will need). Crafted automerge data can make automerge
+/// itself panic (the fuzz target `pushed_changes` found a change whose dependency graph makes
+/// `get_changes` unwrap an error); that is caught here, at the one place untrusted data enters,
+/// and answered as invalid data, so one bad record never fails a whole sync.
+fn merge_untrusted(data: &RecordData, d: &mut StoredDoc) -> std::result::Result<Merged, String> {
+    let doc = &mut d.doc;
+    let saved = d.saved_heads.clone();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        data.apply_to(doc)?;
+        if !doc.get_missing_deps(&[]).is_empty() {
+            return Ok(Merged::MissingDependencies);
+        }
+        doc.get_changes(&saved);
+        Ok(Merged::Whole)
+    }))
+    .unwrap_or_else(|_| Err("automerge could not read the data".into()))
 }
 
 struct LogEntry {
