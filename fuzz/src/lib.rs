@@ -209,7 +209,7 @@ fn files(dir: &std::path::Path) -> Vec<Vec<u8>> {
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("the corpus {} is missing: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && !p.file_name().is_some_and(|n| n == "README.md"))
+        .filter(|p| p.is_file() && p.file_name().is_none_or(|n| n != "README.md"))
         .collect();
     names.sort();
     names
