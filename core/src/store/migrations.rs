@@ -94,6 +94,12 @@ pub const MIGRATIONS: &[Migration] = &[
         // The new list is filled from each household's reviews.
         reproject: true,
     },
+    Migration {
+        version: 13,
+        sql: include_str!("migrations/0013_photo_grants.sql"),
+        // Server state, filled from the photos stored so far: no projection changes.
+        reproject: false,
+    },
 ];
 
 /// The version a fresh database ends at.

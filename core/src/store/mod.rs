@@ -20,6 +20,7 @@ pub mod merge;
 pub mod migrations;
 pub mod notify;
 pub mod outbox;
+pub mod photo_grants;
 pub mod photos;
 mod projection;
 pub use projection::PROJECTION_TABLES;

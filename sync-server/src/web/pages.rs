@@ -706,7 +706,8 @@ pub(super) async fn photo(
     Path(hash): Path<String>,
 ) -> PageResult {
     let p = page(&app, &headers, &HashMap::new()).await?;
-    let theirs = app.store.photo_scopes(&hash).map_err(failed)?;
+    // Served through a record granted the photo only (`store::photo_grants`).
+    let theirs = app.store.photo_reader_scopes(&hash).map_err(failed)?;
     if !theirs.iter().any(|s| p.scopes.contains(s)) {
         return Err(p.refuse(&app, "a photo of another area"));
     }
