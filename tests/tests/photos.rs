@@ -482,3 +482,69 @@ async fn naming_another_grids_photo_hash_does_not_grant_the_photo() {
         .unwrap();
     assert_eq!(bytes_of(&a2, &taken.full), bytes_of(&a, &taken.full));
 }
+
+/// Photos leave the phone with their records (security issue 12, part 5): a worker moved to
+/// another grid loses the old grid's households and their photo files from disk, those taken
+/// on the phone and those downloaded alike.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_moved_to_another_grid_loses_the_old_grids_photo_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let ids = seed_households(dir.path(), "C01-G01", 1);
+    let a = Device::sign_in(&server.url, "worker.a").await;
+    a.sync().await;
+    let taken = take(&a, &ids[0], "phone_nokia_8.3_gps.jpg");
+    visit_with(&a, &ids[0], vec![taken.clone()]);
+    assert_eq!(a.sync().await.progress.photos_up, 2);
+    let a2 = Device::sign_in(&server.url, "worker.a2").await;
+    a2.sync().await;
+    a2.client
+        .fetch_photo(a2.store.clone(), &taken.full)
+        .await
+        .unwrap();
+    let files = |d: &Device| -> Vec<bool> {
+        [&taken.full, &taken.thumb]
+            .iter()
+            .map(|h| d.store.photos_dir().join(h).exists())
+            .collect()
+    };
+    assert_eq!(files(&a), [true, true]);
+    assert_eq!(files(&a2), [true, true], "downloaded");
+
+    let data =
+        gridwalk_server::server::open_data(dir.path(), std::time::Duration::from_secs(60)).unwrap();
+    for user in ["worker.a", "worker.a2"] {
+        data.accounts
+            .add_user(
+                user,
+                user,
+                gridwalk_core::Role::GridWorker,
+                gridwalk_tests::PASSWORD,
+                &["grid:C01-G02".parse().unwrap()],
+            )
+            .unwrap();
+    }
+    for (who, d) in [("worker.a", &a), ("worker.a2", &a2)] {
+        d.sync().await;
+        assert!(
+            d.store.household(&ids[0]).is_err(),
+            "{who}: the household left the phone"
+        );
+        assert_eq!(
+            files(d),
+            [false, false],
+            "{who}: and its photo files with it"
+        );
+        assert_eq!(
+            d.store.photo(&taken.full).unwrap(),
+            PhotoState::NotDownloaded
+        );
+    }
+    // The server keeps them: the grid's new worker gets them.
+    let a3 = Device::sign_in(&server.url, "worker.a3").await;
+    a3.sync().await;
+    a3.client
+        .fetch_photo(a3.store.clone(), &taken.full)
+        .await
+        .unwrap();
+}
