@@ -296,6 +296,7 @@ fn a_photo_taken_in_while_clean_up_runs_survives() {
         .create_household(&worker(), &household("B01", "301", vec![]), NOW)
         .unwrap();
     let bytes = read("cmyk_adobe.jpg");
+    let started = std::time::Instant::now();
     let first = store
         .import_photo(
             &id,
@@ -305,21 +306,27 @@ fn a_photo_taken_in_while_clean_up_runs_survives() {
             None,
         )
         .unwrap();
-    for round in 0..60 {
+    let import_time = started.elapsed();
+    for round in 0..60u32 {
         // Uploaded and used by no record: what clean-up removes.
         store.mark_photo_uploaded(&first.full).unwrap();
         store.mark_photo_uploaded(&first.thumb).unwrap();
         let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let cleaner = {
-            let (store, start) = (store.clone(), start.clone());
+            let (store, start, done) = (store.clone(), start.clone(), done.clone());
             std::thread::spawn(move || {
                 start.wait();
-                // Spread over the import: before, during and after it.
-                for _ in 0..(round % 4) {
+                // Starting at a different point of the import each round, then over and over
+                // until it is done.
+                std::thread::sleep(import_time * (round % 12) / 10);
+                loop {
                     store.clean_up_photos().unwrap();
-                    std::thread::yield_now();
+                    if done.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_micros(200));
                 }
-                store.clean_up_photos().unwrap()
             })
         };
         start.wait();
@@ -332,6 +339,7 @@ fn a_photo_taken_in_while_clean_up_runs_survives() {
                 None,
             )
             .unwrap();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
         cleaner.join().unwrap();
         // And a clean-up after the import finished too: the photo waits for its record.
         store.clean_up_photos().unwrap();
