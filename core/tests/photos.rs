@@ -284,3 +284,80 @@ fn the_store_refuses_bombs_and_oversized_files_with_the_pipelines_reason() {
     assert!(store.photos_to_upload().unwrap().is_empty());
     assert_eq!(store.photos_pending_upload().unwrap(), 0, "nothing stored");
 }
+
+/// A photo taken in again while clean-up runs (the same picture, uploaded before and used by
+/// no record) survives whichever goes first: its row and its file are both there afterwards,
+/// and it is kept until a record refers to it. Threads, many rounds.
+#[test]
+fn a_photo_taken_in_while_clean_up_runs_survives() {
+    let (_d, store) = temp_store();
+    let store = std::sync::Arc::new(store);
+    let id = store
+        .create_household(&worker(), &household("B01", "301", vec![]), NOW)
+        .unwrap();
+    let bytes = read("cmyk_adobe.jpg");
+    let started = std::time::Instant::now();
+    let first = store
+        .import_photo(
+            &id,
+            PhotoSource::Bytes(&bytes),
+            &PhotoOptions::default(),
+            None,
+            None,
+        )
+        .unwrap();
+    let import_time = started.elapsed();
+    for round in 0..60u32 {
+        // Uploaded and used by no record: what clean-up removes.
+        store.mark_photo_uploaded(&first.full).unwrap();
+        store.mark_photo_uploaded(&first.thumb).unwrap();
+        let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let cleaner = {
+            let (store, start, done) = (store.clone(), start.clone(), done.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                // Starting at a different point of the import each round, then over and over
+                // until it is done.
+                std::thread::sleep(import_time * (round % 12) / 10);
+                loop {
+                    store.clean_up_photos().unwrap();
+                    if done.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_micros(200));
+                }
+            })
+        };
+        start.wait();
+        let again = store
+            .import_photo(
+                &id,
+                PhotoSource::Bytes(&bytes),
+                &PhotoOptions::default(),
+                None,
+                None,
+            )
+            .unwrap();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        cleaner.join().unwrap();
+        // And a clean-up after the import finished too: the photo waits for its record.
+        store.clean_up_photos().unwrap();
+        for hash in [&again.full, &again.thumb] {
+            let PhotoState::Local(path) = store.photo(hash).unwrap() else {
+                panic!("round {round}: the photo just taken in was cleaned up");
+            };
+            assert_eq!(
+                content_hash(&std::fs::read(&path).unwrap()),
+                *hash,
+                "round {round}: its file is whole"
+            );
+        }
+    }
+    // Once its record is written and sent, it is an ordinary photo in use.
+    let mut visit = visit_at(NOW);
+    visit.photos = vec![first.clone()];
+    store.record_visit(&worker(), &id, &visit, NOW).unwrap();
+    store.mark_photo_uploaded(&first.full).unwrap();
+    assert_eq!(store.clean_up_photos().unwrap(), 0);
+}

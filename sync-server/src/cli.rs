@@ -60,6 +60,21 @@ struct ServeArgs {
     /// clear).
     #[arg(long, env = "GRIDWALK_SECURE_COOKIES", default_value_t = false)]
     secure_cookies: bool,
+    /// Seconds a client has to send a request's whole header (and a kept-alive connection may
+    /// sit idle); slower connections are closed.
+    #[arg(long, env = "GRIDWALK_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    header_timeout_secs: u64,
+    /// Seconds a request body may go without sending a byte before the request is given up
+    /// (an idle timeout: a large upload on a slow phone takes as long as it keeps moving).
+    #[arg(long, env = "GRIDWALK_BODY_IDLE_TIMEOUT_SECS", default_value_t = 30)]
+    body_idle_timeout_secs: u64,
+    /// Connections served at once; further ones wait to be accepted.
+    #[arg(long, env = "GRIDWALK_MAX_CONNECTIONS", default_value_t = 1024)]
+    max_connections: usize,
+    /// Seconds a web session may go unused before it is signed out (the token's lifetime,
+    /// `--token-ttl-secs`, still ends it in any case).
+    #[arg(long, env = "GRIDWALK_WEB_IDLE_SECS", default_value_t = 30 * 60)]
+    web_idle_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -284,6 +299,12 @@ fn config(data_dir: PathBuf, args: &ServeArgs) -> ServerConfig {
         max_body: args.max_body_bytes,
         pull_budget: args.pull_budget_bytes,
         secure_cookies: args.secure_cookies,
+        limits: crate::connections::ConnectionLimits {
+            header_read_timeout: Duration::from_secs(args.header_timeout_secs.max(1)),
+            body_idle_timeout: Duration::from_secs(args.body_idle_timeout_secs.max(1)),
+            max_connections: args.max_connections.max(1),
+        },
+        web_idle: Duration::from_secs(args.web_idle_secs.max(1)),
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod api;
 pub mod cli;
+pub mod connections;
 pub mod demo;
 pub mod ledger;
 pub mod scope;

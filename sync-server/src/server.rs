@@ -11,6 +11,7 @@ use gridwalk_core::store::{StoreKind, StoreOptions};
 
 use crate::accounts::Accounts;
 use crate::api::{AppState, router};
+use crate::connections::{ConnectionLimits, serve_connections};
 
 /// How to run the server.
 #[derive(Debug, Clone)]
@@ -28,6 +29,11 @@ pub struct ServerConfig {
     /// Whether the web session cookie is marked `Secure` (served over TLS, or behind a TLS
     /// proxy).
     pub secure_cookies: bool,
+    /// Header-read and body idle timeouts, and the cap on connections served at once.
+    pub limits: ConnectionLimits,
+    /// How long a web session may go unused before it is signed out (apart from the token's
+    /// lifetime).
+    pub web_idle: Duration,
 }
 
 /// The opened data directory.
@@ -82,6 +88,7 @@ pub fn open_data(dir: &Path, token_ttl: Duration) -> Result<Data, Box<dyn std::e
 
 /// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
 pub async fn serve(config: &ServerConfig, data: Data) -> Result<(), Box<dyn std::error::Error>> {
+    data.accounts.set_web_idle(config.web_idle);
     let state = Arc::new(AppState {
         store: data.store,
         accounts: data.accounts,
@@ -95,12 +102,7 @@ pub async fn serve(config: &ServerConfig, data: Data) -> Result<(), Box<dyn std:
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "gridwalk-server listening");
     println!("gridwalk-server listening on http://{addr}");
     // Each request knows its client's address: sign-in failures are counted per address too.
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    serve_connections(listener, router(state), config.limits, shutdown_signal()).await;
     tracing::info!("gridwalk-server stopped");
     Ok(())
 }

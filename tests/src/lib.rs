@@ -3,6 +3,7 @@
 //! they share: a server process, devices, and a fault-injecting proxy.
 
 pub mod fault_proxy;
+pub mod web_client;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

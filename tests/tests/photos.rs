@@ -392,3 +392,160 @@ async fn only_a_jpeg_within_the_pipelines_limits_is_stored_as_a_photo() {
         assert_eq!(got.status().as_u16(), 404, "{what} was not stored");
     }
 }
+
+/// Naming a photo's hash in a record of one's own does not give the photo (security issue 12,
+/// part 5): a worker of another grid writing it into his household, or an inspector into a
+/// draft order, is refused; the readers of the record it was uploaded for still get it.
+#[tokio::test(flavor = "multi_thread")]
+async fn naming_another_grids_photo_hash_does_not_grant_the_photo() {
+    use gridwalk_core::records::order::{NewOrder, NewOrderItem, Severity};
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let ids = seed_households(dir.path(), "C01-G01", 1);
+    let a = Device::sign_in(&server.url, "worker.a").await;
+    a.sync().await;
+    let taken = take(&a, &ids[0], "phone_nokia_8.3_gps.jpg");
+    visit_with(&a, &ids[0], vec![taken.clone()]);
+    assert_eq!(a.sync().await.progress.photos_up, 2);
+
+    // Worker B of grid 2 writes A's photo into a household of his own.
+    let b = Device::sign_in(&server.url, "worker.b").await;
+    b.sync().await;
+    let his = b
+        .store
+        .create_household(
+            &b.actor,
+            &gridwalk_tests::household("C01-G02", "909"),
+            Timestamp::now(),
+        )
+        .unwrap();
+    visit_with(&b, &his, vec![taken.clone()]);
+    let report = b.sync().await;
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    // The inspector names it in a draft order.
+    let inspector = Device::sign_in(&server.url, "inspector").await;
+    inspector.sync().await;
+    inspector
+        .store
+        .create_order(
+            &inspector.actor,
+            &NewOrder {
+                title: "借用的照片".into(),
+                compound: "Q2".into(),
+                company: "P01".into(),
+                deadline: Timestamp(Timestamp::now().0 + 10 * Timestamp::DAY_MS),
+                items: vec![NewOrderItem {
+                    description: "消防通道".into(),
+                    severity: Severity::Major,
+                    before_photos: vec![taken.clone()],
+                }],
+                from_report: None,
+            },
+            Timestamp::now(),
+        )
+        .unwrap();
+    let report = inspector.sync().await;
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+
+    for (who, device) in [("worker.b", &b), ("inspector", &inspector)] {
+        for hash in [&taken.full, &taken.thumb] {
+            let err = device
+                .client
+                .fetch_photo(device.store.clone(), hash)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    gridwalk_core::Error::Server {
+                        status: 403 | 404,
+                        ..
+                    }
+                ),
+                "{who} got a photo by naming its hash: {err:?}"
+            );
+            assert!(
+                !matches!(device.store.photo(hash).unwrap(), PhotoState::Local(_)),
+                "{who} holds no copy"
+            );
+        }
+    }
+    // Nor does the sync bring B the thumbnail.
+    b.store.retry_missing_thumbnails().unwrap();
+    assert_eq!(b.sync().await.progress.photos_down, 0);
+
+    // The legitimate readers still get it: another worker of grid 1 and the supervisor's page.
+    let a2 = Device::sign_in(&server.url, "worker.a2").await;
+    a2.sync().await;
+    a2.client
+        .fetch_photo(a2.store.clone(), &taken.full)
+        .await
+        .unwrap();
+    assert_eq!(bytes_of(&a2, &taken.full), bytes_of(&a, &taken.full));
+}
+
+/// Photos leave the phone with their records (security issue 12, part 5): a worker moved to
+/// another grid loses the old grid's households and their photo files from disk, those taken
+/// on the phone and those downloaded alike.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_moved_to_another_grid_loses_the_old_grids_photo_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let ids = seed_households(dir.path(), "C01-G01", 1);
+    let a = Device::sign_in(&server.url, "worker.a").await;
+    a.sync().await;
+    let taken = take(&a, &ids[0], "phone_nokia_8.3_gps.jpg");
+    visit_with(&a, &ids[0], vec![taken.clone()]);
+    assert_eq!(a.sync().await.progress.photos_up, 2);
+    let a2 = Device::sign_in(&server.url, "worker.a2").await;
+    a2.sync().await;
+    a2.client
+        .fetch_photo(a2.store.clone(), &taken.full)
+        .await
+        .unwrap();
+    let files = |d: &Device| -> Vec<bool> {
+        [&taken.full, &taken.thumb]
+            .iter()
+            .map(|h| d.store.photos_dir().join(h).exists())
+            .collect()
+    };
+    assert_eq!(files(&a), [true, true]);
+    assert_eq!(files(&a2), [true, true], "downloaded");
+
+    let data =
+        gridwalk_server::server::open_data(dir.path(), std::time::Duration::from_secs(60)).unwrap();
+    for user in ["worker.a", "worker.a2"] {
+        data.accounts
+            .add_user(
+                user,
+                user,
+                gridwalk_core::Role::GridWorker,
+                gridwalk_tests::PASSWORD,
+                &["grid:C01-G02".parse().unwrap()],
+            )
+            .unwrap();
+    }
+    for (who, d) in [("worker.a", &a), ("worker.a2", &a2)] {
+        d.sync().await;
+        assert!(
+            d.store.household(&ids[0]).is_err(),
+            "{who}: the household left the phone"
+        );
+        assert_eq!(
+            files(d),
+            [false, false],
+            "{who}: and its photo files with it"
+        );
+        assert_eq!(
+            d.store.photo(&taken.full).unwrap(),
+            PhotoState::NotDownloaded
+        );
+    }
+    // The server keeps them: the grid's new worker gets them.
+    let a3 = Device::sign_in(&server.url, "worker.a3").await;
+    a3.sync().await;
+    a3.client
+        .fetch_photo(a3.store.clone(), &taken.full)
+        .await
+        .unwrap();
+}

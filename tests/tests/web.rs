@@ -10,60 +10,8 @@ use gridwalk_core::records::order::{NewOrder, NewOrderItem, Severity};
 use gridwalk_core::store::inspection::OrderAction;
 use gridwalk_core::store::photos::PhotoSource;
 use gridwalk_server::accounts::ScopeGrant;
+use gridwalk_tests::web_client::Browser;
 use gridwalk_tests::{Device, PASSWORD, TestServer, seed_households};
-
-/// A browser-like client: keeps the session cookie, does not follow redirects.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    cookie: String,
-}
-
-impl Browser {
-    async fn sign_in(base: &str, user: &str) -> (Browser, u16) {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let resp = http
-            .post(format!("{base}/web/login"))
-            .form(&[("username", user), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        let cookie = resp
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("gw_session="))
-            .map(|v| v.split(';').next().unwrap().to_owned())
-            .unwrap_or_default();
-        (
-            Browser {
-                http,
-                base: base.to_owned(),
-                cookie,
-            },
-            status,
-        )
-    }
-
-    async fn get(&self, path: &str) -> (u16, String) {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .unwrap();
-        (
-            resp.status().as_u16(),
-            resp.text().await.unwrap_or_default(),
-        )
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn supervisors_see_their_area_and_only_their_area() {
@@ -184,10 +132,13 @@ async fn supervisors_see_their_area_and_only_their_area() {
                   C01,C01-G01,Q1,B1,3,302,自住,孙二,110105194912310021,\n\
                   C01,C01-G01,Q1,B1,3,303,自住,李三,,abc\n\
                   C01,C01-G01,Q1,B7,3,304,自住,周四,,\n";
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(ledger.as_bytes().to_vec()).file_name("台账.csv"),
-    );
+    let token = me.form_token().await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", token.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(ledger.as_bytes().to_vec()).file_name("台账.csv"),
+        );
     let resp = me
         .http
         .post(format!("{}/web/ledger/preview", me.base))
@@ -217,7 +168,7 @@ async fn supervisors_see_their_area_and_only_their_area() {
         .http
         .post(format!("{}/web/ledger/commit", me.base))
         .header("cookie", &me.cookie)
-        .form(&[("upload", upload.as_str())])
+        .form(&[("upload", upload.as_str()), ("csrf", token.as_str())])
         .send()
         .await
         .unwrap();
@@ -259,14 +210,8 @@ async fn supervisors_see_their_area_and_only_their_area() {
 
     // Signing out ends that session only: the same supervisor signed in elsewhere stays in.
     let (elsewhere, _) = Browser::sign_in(&server.url, "supervisor").await;
-    let resp = me
-        .http
-        .post(format!("{}/web/logout", me.base))
-        .header("cookie", &me.cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 303);
+    let (status, _) = me.post_form("/web/logout", &[("csrf", &token)]).await;
+    assert_eq!(status, 303);
     assert_eq!(
         me.get("/web").await.0,
         303,
@@ -314,13 +259,22 @@ async fn the_session_cookie_is_secure_when_served_over_tls() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let server = gridwalk_tests::TestServer::start_with_env(dir.path(), &env);
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
+        let http = gridwalk_tests::web_client::http();
+        let form = http
+            .get(format!("{}/web/login", server.url))
+            .send()
+            .await
             .unwrap();
+        let login_cookie = gridwalk_tests::web_client::set_cookie(&form, "gw_login").unwrap();
+        let token = gridwalk_tests::web_client::form_token(&form.text().await.unwrap()).unwrap();
         let resp = http
             .post(format!("{}/web/login", server.url))
-            .form(&[("username", "supervisor"), ("password", PASSWORD)])
+            .header("cookie", login_cookie)
+            .form(&[
+                ("username", "supervisor"),
+                ("password", PASSWORD),
+                ("csrf", token.as_str()),
+            ])
             .send()
             .await
             .unwrap();

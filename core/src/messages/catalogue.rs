@@ -147,6 +147,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("web.photo_not_uploaded", "照片尚未上传", "the photo is not uploaded yet"),
     ("web.wrong_password", "用户名或密码错误", "wrong user name or password"),
     ("web.sign_in_failed", "登录失败，请稍后再试", "signing in failed; try again later"),
+    ("web.form_expired", "表单已失效或不是本网站的表单，请刷新页面后重试", "this form has expired or did not come from this site; reload the page and try again"),
+    ("web.cross_site", "已拒绝来自其他网站的请求", "a request from another site was refused"),
     // Findings.
     ("finding.bad_id_number", "{name}：{problem:msg}", "{name}: {problem:msg}"),
     ("finding.not_a_mobile_number", "{name}：{masked} 不是手机号码", "{name}: {masked} is not a mobile number"),

@@ -6,7 +6,8 @@
 //! exactly those); after a sync that pulled something or lost a scope, the records that belong
 //! to none of the device's scopes are deleted with their lists. A record with changes the server
 //! has not taken yet is kept: forgetting it would lose the worker's work; the server refuses it
-//! as out of scope instead, and the app shows that.
+//! as out of scope instead, and the app shows that. The forgotten records' photos are removed
+//! with them (`photo_cleanup`).
 
 use std::collections::BTreeSet;
 
@@ -83,6 +84,9 @@ impl Store {
                 records: forgotten.clone(),
                 origin: Origin::Merged,
             });
+            // Their photos go with them, unless another record still refers to one or it is
+            // still waiting to go up.
+            self.clean_up_photos()?;
         }
         Ok(forgotten.into_iter().map(|(id, _)| id).collect())
     }

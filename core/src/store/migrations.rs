@@ -99,6 +99,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0013_places_in_grids.sql"),
         reproject: false,
     },
+    Migration {
+        version: 14,
+        sql: include_str!("migrations/0014_photo_grants.sql"),
+        // Server state, filled from the photos stored so far: no projection changes.
+        reproject: false,
+    },
 ];
 
 /// The version a fresh database ends at.

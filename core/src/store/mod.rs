@@ -20,6 +20,8 @@ pub mod merge;
 pub mod migrations;
 pub mod notify;
 pub mod outbox;
+mod photo_cleanup;
+pub mod photo_grants;
 pub mod photos;
 mod projection;
 pub use projection::PROJECTION_TABLES;
@@ -186,6 +188,10 @@ impl Store {
                 "rebuilding projections"
             );
             store.reproject_all()?;
+        }
+        // Photos whose records left while the app was closed, or a clean-up cut short.
+        if let Err(e) = store.clean_up_photos() {
+            tracing::warn!(error = %e, "cleaning up photos at open failed; tried again later");
         }
         Ok(store)
     }

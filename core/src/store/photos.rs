@@ -172,14 +172,25 @@ impl Store {
         write_durably(&dir, &thumb, &processed.thumb)?;
         let now = Timestamp::now();
         let guard = self.writer();
+        // Under the writer lock, which clean-up holds while it removes a row and its file: a
+        // file it removed after the writes above (the same photo, unused and uploaded before)
+        // is written again, so the row below never points at nothing.
+        write_durably(&dir, &full, &processed.full)?;
+        write_durably(&dir, &thumb, &processed.thumb)?;
         let mut st = guard
             .conn
             .prepare_cached(
-                // A photo taken in again after its file was lost has its file back.
+                // A photo taken in again after its file was lost has its file back. One taken
+                // in again while no record refers to it counts as not uploaded until its record
+                // is written and sent (one more PUT the server answers at once), so clean-up
+                // leaves it alone meanwhile (it removes only uploaded photos).
                 "INSERT INTO photo (hash, role, width, height, bytes, owner_record, uploaded, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)
-                 ON CONFLICT (hash) DO UPDATE SET upload_blocked = NULL, upload_error = NULL
-                     WHERE upload_blocked = 'missing'",
+                 ON CONFLICT (hash) DO UPDATE SET
+                     upload_blocked = CASE WHEN upload_blocked = 'missing' THEN NULL ELSE upload_blocked END,
+                     upload_error = CASE WHEN upload_blocked = 'missing' THEN NULL ELSE upload_error END,
+                     uploaded = CASE WHEN EXISTS (SELECT 1 FROM photo_ref r WHERE r.hash = excluded.hash)
+                                     THEN uploaded ELSE 0 END",
             )
             .map_err(Error::storage("saving a photo"))?;
         for (hash, role, (w, h), len) in [
@@ -247,6 +258,8 @@ impl Store {
             .unwrap_or((0, 0));
         write_durably(&self.photos_dir(), hash, bytes)?;
         let mut guard = self.writer();
+        // Written again if clean-up removed it meanwhile (see `import_photo`).
+        write_durably(&self.photos_dir(), hash, bytes)?;
         let tx = guard
             .conn
             .transaction()
@@ -443,39 +456,6 @@ impl Store {
             )
             .and_then(|mut st| st.query_map([hash], |r| r.get(0))?.collect())
             .map_err(Error::storage("reading a photo's records"))
-    }
-
-    /// Device: removes photos no record refers to any more and the server has. Never removes a
-    /// photo still referred to, or not yet uploaded. Returns how many files were removed.
-    pub fn clean_up_photos(&self) -> Result<usize> {
-        let hashes: Vec<String> = self
-            .reader()
-            .prepare(
-                "SELECT p.hash FROM photo p WHERE p.uploaded = 1
-                 AND NOT EXISTS (SELECT 1 FROM photo_ref r WHERE r.hash = p.hash)",
-            )
-            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
-            .map_err(Error::storage("listing photos to clean up"))?;
-        let dir = self.photos_dir();
-        let guard = self.writer();
-        let mut removed = 0;
-        for hash in &hashes {
-            // Checked again under the writer lock: a merge may have referred to it meanwhile.
-            // The row goes first: a crash in between leaves a stray file, never a dangling row.
-            let deleted = guard
-                .conn
-                .execute(
-                    "DELETE FROM photo WHERE hash = ?1 AND uploaded = 1
-                     AND NOT EXISTS (SELECT 1 FROM photo_ref r WHERE r.hash = photo.hash)",
-                    [hash],
-                )
-                .map_err(Error::storage("cleaning up photos"))?;
-            if deleted > 0 {
-                let _ = std::fs::remove_file(dir.join(hash));
-                removed += 1;
-            }
-        }
-        Ok(removed)
     }
 }
 

@@ -100,6 +100,7 @@ pub const NOT_PROJECTIONS: &[&str] = &[
     "change_log",
     "photo",
     "thumbnail_miss",
+    "photo_grant",
 ];
 
 /// Every projection row of the store, sorted, as text: two stores with equal projections give

@@ -39,6 +39,10 @@ pub struct AppState {
 }
 
 /// The router with every endpoint.
+///
+/// The API under `/v1/` takes no form token against cross-site requests (the pages do, see
+/// `web::csrf`): it authenticates with a bearer token in the `Authorization` header, which a
+/// browser never sends on its own to another site's request, and never with a cookie.
 pub fn router(state: Arc<AppState>) -> Router {
     let max_body = state.max_body;
     Router::new()
@@ -50,7 +54,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             axum::routing::put(photos::put).get(photos::get),
         )
         .route("/", get(|| async { axum::response::Redirect::to("/web") }))
-        .merge(crate::web::routes())
+        .merge(crate::web::routes(state.clone()))
         .layer(DefaultBodyLimit::max(max_body))
         // Pages and answers are never framed, never sniffed into another type, and load
         // nothing but their own server's resources (inline styles only: the pages have no

@@ -1,7 +1,10 @@
 //! `PUT /v1/photos/{hash}` and `GET /v1/photos/{hash}`: photos by content hash.
 //!
-//! Only a user who may see a record that refers to a photo may store or fetch it; the hash is
-//! checked on arrival, and a photo is confirmed only once it is durable.
+//! Only a user who may see a record that refers to a photo may store it; the hash is checked on
+//! arrival, and a photo is confirmed only once it is durable. Storing it grants it to the
+//! records the uploader may see that refer to it; a photo is served only through a granted
+//! record in the reader's scopes, so naming a hash in a record of one's own does not give the
+//! photo (the rule: `gridwalk_core::store::photo_grants`).
 
 use std::sync::Arc;
 
@@ -23,8 +26,20 @@ struct Stored {
     hash: String,
 }
 
-/// Checks the hash's form and that the session may see a record referring to it.
-fn check_access(app: &AppState, session: &Session, hash: &str) -> Result<(), ApiError> {
+/// The photo is granted to no record the reader may see, though one refers to it: the same
+/// answer as a photo not uploaded yet, so a reader who wrote its hash into a record of their
+/// own learns nothing about it.
+fn not_uploaded_yet() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_uploaded_yet",
+        "the device that took this photo has not uploaded it yet",
+    )
+}
+
+/// Checks the hash's form and that the session may see a record referring to it; returns the
+/// session's scopes.
+fn check_access(app: &AppState, session: &Session, hash: &str) -> Result<Vec<String>, ApiError> {
     if !is_content_hash(hash) {
         return Err(ApiError::bad_request(
             "bad_hash",
@@ -41,7 +56,7 @@ fn check_access(app: &AppState, session: &Session, hash: &str) -> Result<(), Api
             "no record you may see refers to this photo (sync the record first)",
         ));
     }
-    Ok(())
+    Ok(mine)
 }
 
 pub(super) async fn put(
@@ -53,7 +68,7 @@ pub(super) async fn put(
     let session = session(&app, &headers).await?;
     let app2 = app.clone();
     tokio::task::spawn_blocking(move || -> Result<Response, ApiError> {
-        check_access(&app2, &session, &hash)?;
+        let mine = check_access(&app2, &session, &hash)?;
         // Stored and served as `image/jpeg`: only what the pipeline makes is taken, judged from
         // the header with the pipeline's own limits, nothing decoded.
         // (Bytes that are not what their name says are a damaged upload: `save_photo` says so.)
@@ -76,7 +91,11 @@ pub(super) async fn put(
             PhotoRole::Full
         };
         match app2.store.save_photo(&hash, role, &body, true) {
-            Ok(()) => Ok((StatusCode::CREATED, Json(Stored { hash })).into_response()),
+            Ok(()) => {
+                // For the records of the uploader's that refer to it, and no others.
+                app2.store.grant_photo(&hash, &|s| mine.iter().any(|m| m == s))?;
+                Ok((StatusCode::CREATED, Json(Stored { hash })).into_response())
+            }
             Err(gridwalk_core::Error::PhotoHashMismatch { expected, actual }) => Err(ApiError::bad_request(
                 "hash_mismatch",
                 format!("the bytes hash to {actual}, not {expected}; the upload was damaged, send it again"),
@@ -95,7 +114,11 @@ pub(super) async fn get(
     let session = session(&app, &headers).await?;
     let app2 = app.clone();
     tokio::task::spawn_blocking(move || -> Result<Response, ApiError> {
-        check_access(&app2, &session, &hash)?;
+        let mine = check_access(&app2, &session, &hash)?;
+        if !app2.store.photo_reader_scopes(&hash)?.iter().any(|s| mine.contains(s)) {
+            tracing::warn!(user = %session.actor.user_id, photo = %hash, "refused a photo granted to no record the user may see");
+            return Err(not_uploaded_yet());
+        }
         match app2.store.photo_bytes(&hash)? {
             Some(bytes) => Ok((
                 StatusCode::OK,
@@ -109,11 +132,7 @@ pub(super) async fn get(
                 bytes,
             )
                 .into_response()),
-            None => Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_uploaded_yet",
-                "the device that took this photo has not uploaded it yet",
-            )),
+            None => Err(not_uploaded_yet()),
         }
     })
     .await?

@@ -4,8 +4,10 @@
 //! A page is for supervisors and administrators only, and shows only their area: every handler
 //! works out the session's scopes on the server and checks each record against them.
 
+pub mod csrf;
 mod i18n;
 mod pages;
+mod sign_in;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -54,6 +56,8 @@ pub struct Web {
     env: Environment<'static>,
     /// Ledger uploads between preview and commit, by upload id.
     uploads: Mutex<HashMap<String, PendingImport>>,
+    /// The key of the login forms' tokens.
+    login_tokens: csrf::LoginTokens,
 }
 
 /// A previewed ledger waiting for its importer to commit it. Kept in memory for
@@ -80,6 +84,7 @@ impl Web {
         Web {
             env,
             uploads: Mutex::new(HashMap::new()),
+            login_tokens: csrf::LoginTokens::new(),
         }
     }
 }
@@ -90,12 +95,13 @@ impl Default for Web {
     }
 }
 
-/// The routes under `/web`.
-pub fn routes() -> Router<Arc<AppState>> {
+/// The routes under `/web`; a POST from another site is refused before any of them runs
+/// ([`csrf`]).
+pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/web", get(pages::overview))
-        .route("/web/login", get(pages::login_form).post(pages::login))
-        .route("/web/logout", post(pages::logout))
+        .route("/web/login", get(sign_in::login_form).post(sign_in::login))
+        .route("/web/logout", post(sign_in::logout))
         .route("/web/households", get(pages::households))
         .route("/web/households/{id}", get(pages::household))
         .route("/web/findings", get(pages::findings))
@@ -108,6 +114,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/web/ledger/commit", post(pages::ledger_commit))
         .route("/web/export/{file}", get(pages::export))
         .route("/web/photos/{hash}", get(pages::photo))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            csrf::check_origin,
+        ))
 }
 
 /// The language of a request: `?lang=` first, then the `gw_lang` cookie, then Chinese.
@@ -131,20 +141,22 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// Renders a template with the page's language and user.
+/// Renders a template with the page's language, user and form token (`csrf`, for the hidden
+/// field of every form; see [`csrf`]).
 pub(crate) fn render(
     app: &AppState,
     template: &str,
     lang: &str,
     user: Option<&str>,
+    csrf: Option<&str>,
     ctx: minijinja::Value,
 ) -> Response {
     let l = lang.to_owned();
     let mut env = app.web.env.clone();
     env.add_function("t", move |key: String| i18n::word(&l, &key));
-    let page = env
-        .get_template(template)
-        .and_then(|t| t.render(minijinja::context! { lang => lang, user => user, ..ctx }));
+    let page = env.get_template(template).and_then(|t| {
+        t.render(minijinja::context! { lang => lang, user => user, csrf => csrf, ..ctx })
+    });
     match page {
         Ok(html) => {
             let mut resp = Html(html).into_response();
@@ -170,6 +182,7 @@ pub(crate) fn error_page(
     status: StatusCode,
     lang: &str,
     user: Option<&str>,
+    csrf: Option<&str>,
     key: &str,
     message: &gridwalk_core::messages::Message,
 ) -> Response {
@@ -179,6 +192,7 @@ pub(crate) fn error_page(
         "error.html",
         lang,
         user,
+        csrf,
         minijinja::context! { title => i18n::word(lang, key), message => text },
     );
     *resp.status_mut() = status;
@@ -196,6 +210,7 @@ pub(crate) async fn supervisor(
         return Err(Redirect::to("/web/login").into_response());
     };
     let accounts = app.accounts.clone();
+    let form_token = csrf::for_session(&token);
     let session =
         tokio::task::spawn_blocking(move || accounts.authenticate(&token, Timestamp::now()))
             .await
@@ -211,6 +226,7 @@ pub(crate) async fn supervisor(
             StatusCode::FORBIDDEN,
             lang,
             Some(&session.actor.user_id),
+            Some(&form_token),
             "forbidden",
             &gridwalk_core::messages::Message::new("web.supervisors_only"),
         ));

@@ -20,7 +20,7 @@ use gridwalk_core::store::queries::AddressScope;
 use gridwalk_core::{RecordId, Timestamp};
 use minijinja::context;
 
-use super::{PendingImport, error_page, lang, render, supervisor};
+use super::{PendingImport, csrf, error_page, lang, render, supervisor};
 use crate::accounts::Session;
 use crate::api::AppState;
 use crate::ledger::{export, import};
@@ -52,6 +52,8 @@ struct Page {
     session: Session,
     lang: String,
     scopes: Vec<String>,
+    /// The session's form token, for the hidden field of every form (see `csrf`).
+    csrf: String,
 }
 
 impl Page {
@@ -82,15 +84,41 @@ impl Page {
 
     /// The page itself, in the reader's language.
     fn render(&self, app: &AppState, template: &str, ctx: minijinja::Value) -> PageResult {
-        Ok(render(app, template, &self.lang, self.user(), ctx))
+        Ok(render(
+            app,
+            template,
+            &self.lang,
+            self.user(),
+            Some(&self.csrf),
+            ctx,
+        ))
     }
 
     fn error(&self, app: &AppState, status: StatusCode, key: &str, message: &Message) -> Response {
-        error_page(app, status, &self.lang, self.user(), key, message)
+        error_page(
+            app,
+            status,
+            &self.lang,
+            self.user(),
+            Some(&self.csrf),
+            key,
+            message,
+        )
     }
 
     fn not_found(&self, app: &AppState, what: Message) -> Response {
         self.error(app, StatusCode::NOT_FOUND, "not_found", &what)
+    }
+
+    /// A 403 for a POST without this session's form token (see `csrf`), logged.
+    fn form_expired(&self, app: &AppState) -> Response {
+        tracing::warn!(user = %self.session.actor.user_id, "refused a POST without the session's form token");
+        self.error(
+            app,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            &Message::new("web.form_expired"),
+        )
     }
 
     fn bad_ledger(&self, app: &AppState, why: Message) -> Response {
@@ -171,115 +199,24 @@ async fn page(
         tracing::error!(error = %e, "reading scopes");
         (StatusCode::INTERNAL_SERVER_ERROR, "the server failed").into_response()
     })?;
+    let csrf = super::cookie(headers, "gw_session")
+        .map(|t| csrf::for_session(&t))
+        .unwrap_or_default();
     Ok(Page {
         session,
         lang,
         scopes,
+        csrf,
     })
 }
 
-fn failed(e: impl std::fmt::Display) -> Response {
+pub(super) fn failed(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "a page failed");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         "the server failed; try again",
     )
         .into_response()
-}
-
-pub(super) async fn login_form(
-    State(app): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(q): Params,
-) -> Response {
-    let lang = lang(&headers, q.get("lang").map(String::as_str));
-    render(&app, "login.html", &lang, None, context! {})
-}
-
-#[derive(serde::Deserialize)]
-pub(super) struct LoginForm {
-    username: String,
-    password: String,
-}
-
-/// A failed sign-in as a message: wrong password, or locked out for a while.
-fn login_error(e: &crate::accounts::AccountError) -> Message {
-    use crate::accounts::AccountError;
-    match e {
-        AccountError::LockedOut(wait) => {
-            Message::new("error.too_many_attempts").with("seconds", wait.as_secs().max(1))
-        }
-        AccountError::WrongPassword | AccountError::BadToken(_) | AccountError::Invalid(_) => {
-            Message::new("web.wrong_password")
-        }
-        _ => Message::new("web.sign_in_failed"),
-    }
-}
-
-pub(super) async fn login(
-    State(app): State<Arc<AppState>>,
-    client: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
-    headers: HeaderMap,
-    Form(form): Form<LoginForm>,
-) -> Response {
-    // The address the connection came from (absent when served without connect info).
-    let client = client.map(|c| c.0.0.ip().to_string()).unwrap_or_default();
-    let lang = lang(&headers, None);
-    let accounts = app.accounts.clone();
-    // A fresh device id per sign-in: a token is bound to it, and nobody can guess it.
-    let device = format!("web:{}", RecordId::generate());
-    let result = tokio::task::spawn_blocking(move || {
-        accounts.login(
-            &form.username,
-            &form.password,
-            &device,
-            &client,
-            Timestamp::now(),
-        )
-    })
-    .await;
-    match result {
-        Ok(Ok(issued)) => {
-            let mut resp = Redirect::to("/web").into_response();
-            let cookie = format!(
-                "gw_session={}; Path=/; HttpOnly; SameSite=Lax{}",
-                issued.token,
-                if app.secure_cookies { "; Secure" } else { "" }
-            );
-            if let Ok(v) = cookie.parse() {
-                resp.headers_mut().append(header::SET_COOKIE, v);
-            }
-            resp
-        }
-        Ok(Err(e)) => {
-            let mut resp = render(
-                &app,
-                "login.html",
-                &lang,
-                None,
-                context! { error => login_error(&e).render(Lang::from_tag(&lang)) },
-            );
-            *resp.status_mut() = StatusCode::UNAUTHORIZED;
-            resp
-        }
-        Err(e) => failed(e),
-    }
-}
-
-pub(super) async fn logout(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Some(token) = super::cookie(&headers, "gw_session") {
-        let accounts = app.accounts.clone();
-        match tokio::task::spawn_blocking(move || accounts.revoke_token(&token)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "signing out: the token was not revoked"),
-            Err(e) => tracing::error!(error = %e, "signing out: the task failed"),
-        }
-    }
-    let mut resp = Redirect::to("/web/login").into_response();
-    if let Ok(v) = "gw_session=; Path=/; Max-Age=0".parse() {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    resp
 }
 
 pub(super) async fn overview(
@@ -605,6 +542,15 @@ pub(super) async fn ledger_preview(
     mut form: Multipart,
 ) -> PageResult {
     let p = page(&app, &headers, &HashMap::new()).await?;
+    // The form token comes first (the form puts its hidden field before the file), so nothing
+    // of a forged upload is read beyond it.
+    let token = match form.next_field().await {
+        Ok(Some(field)) if field.name() == Some(csrf::FIELD) => field.text().await.ok(),
+        _ => None,
+    };
+    if !token.is_some_and(|t| csrf::session_token_matches(&headers, &t)) {
+        return Err(p.form_expired(&app));
+    }
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
         // A cut upload or one over the body limit says so, not "choose a file".
@@ -667,14 +613,20 @@ pub(super) async fn ledger_preview(
 #[derive(serde::Deserialize)]
 pub(super) struct CommitForm {
     upload: String,
+    #[serde(default)]
+    csrf: String,
 }
 
 pub(super) async fn ledger_commit(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
-    Form(form): Form<CommitForm>,
+    form: Result<Form<CommitForm>, axum::extract::rejection::FormRejection>,
 ) -> PageResult {
     let p = page(&app, &headers, &HashMap::new()).await?;
+    let form = match form {
+        Ok(Form(form)) if csrf::session_token_matches(&headers, &form.csrf) => form,
+        _ => return Err(p.form_expired(&app)),
+    };
     let upload = {
         let mut uploads = app.web.uploads.lock().unwrap_or_else(|e| e.into_inner());
         let theirs = uploads.get(&form.upload).is_some_and(|u| {
@@ -754,7 +706,8 @@ pub(super) async fn photo(
     Path(hash): Path<String>,
 ) -> PageResult {
     let p = page(&app, &headers, &HashMap::new()).await?;
-    let theirs = app.store.photo_scopes(&hash).map_err(failed)?;
+    // Served through a record granted the photo only (`store::photo_grants`).
+    let theirs = app.store.photo_reader_scopes(&hash).map_err(failed)?;
     if !theirs.iter().any(|s| p.scopes.contains(s)) {
         return Err(p.refuse(&app, "a photo of another area"));
     }
