@@ -11,11 +11,12 @@ use automerge::{ActorId, Change};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::documents::{self, StoredDoc};
-use super::merge::{RecordChanges, RecordData};
+use super::merge::{LimitProblem, RecordChanges, RecordData, check_merged};
 use super::{Origin, Store, commit_options};
 use crate::error::{Error, Result};
 use crate::ids::RecordId;
 use crate::records::RecordKind;
+use crate::records::layout::KeyPolicy;
 use crate::records::view::RecordView;
 use crate::rules::Refusal;
 use crate::rules::household::Validation;
@@ -119,6 +120,20 @@ impl Store {
             // Judged from the request alone, before anything is loaded or locked.
             return Ok(PushOutcome::Refused(Refusal::rule("record.bad_id")));
         }
+        // Measured from the chunk headers, before anything is loaded or locked: a few bytes can
+        // claim millions of ops (`records::measure`).
+        match rc.data.check_limits() {
+            Ok(_) => {}
+            Err(LimitProblem::Limit(e)) => {
+                tracing::warn!(record = %rc.id, user = %actor.user_id, device, reason = %e, "refused a pushed record over the limits");
+                return Ok(PushOutcome::Refused(e.into()));
+            }
+            Err(LimitProblem::Malformed(reason)) => {
+                return Err(Error::InvalidChanges {
+                    reason: format!("record {}: {reason}", rc.id),
+                });
+            }
+        }
         let any_in_scope = |v: &RecordView| v.scopes().iter().any(|s| in_scope(s));
         let kind;
         let changed = {
@@ -147,6 +162,12 @@ impl Store {
                 })?;
             if !d.doc.get_missing_deps(&[]).is_empty() {
                 return Ok(PushOutcome::MissingDependencies);
+            }
+            // The record as it would be stored: within the limits, holding only keys of a
+            // layout version this server knows (`records::layout`).
+            if let Err(e) = check_merged(&d.doc, kind, KeyPolicy::Refuse) {
+                tracing::warn!(record = %rc.id, user = %actor.user_id, device, reason = %e, "refused a pushed record");
+                return Ok(PushOutcome::Refused(e.into()));
             }
             let after = match RecordView::read(kind, &d.doc, &rc.id) {
                 Ok(after) => after,
