@@ -51,7 +51,11 @@ fn households(n: usize) -> (tempfile::TempDir, Store, Vec<(RecordId, Vec<u8>)>) 
         store
             .create_household(
                 &worker(),
-                &household("B01", &format!("{}", 101 + i), vec![resident("王芳", None, None)]),
+                &household(
+                    "B01",
+                    &format!("{}", 101 + i),
+                    vec![resident("王芳", None, None)],
+                ),
                 NOW,
             )
             .unwrap();
@@ -79,7 +83,10 @@ fn bombs(records: &[(RecordId, Vec<u8>)]) -> Vec<(RecordChanges, &'static str)> 
     vec![
         // A whole document with more ops than a record may hold, in a few KB.
         (
-            rc(0, whole(bytes(0), |d| op_bomb(d, "x", MAX_RECORD_OPS as usize + 1))),
+            rc(
+                0,
+                whole(bytes(0), |d| op_bomb(d, "x", MAX_RECORD_OPS as usize + 1)),
+            ),
             "record.too_many_ops",
         ),
         // One change with more ops than a change may hold.
@@ -92,7 +99,8 @@ fn bombs(records: &[(RecordId, Vec<u8>)]) -> Vec<(RecordChanges, &'static str)> 
             rc(
                 2,
                 whole(bytes(2), |d| {
-                    d.put(ROOT, "notes", "长".repeat(MAX_TEXT_CHARS + 1)).unwrap()
+                    d.put(ROOT, "notes", "长".repeat(MAX_TEXT_CHARS + 1))
+                        .unwrap()
                 }),
             ),
             "record.text_too_long",
@@ -134,7 +142,11 @@ fn the_server_refuses_records_over_the_limits_or_with_unknown_keys_from_their_he
             PushOutcome::Refused(r) => assert_eq!(r.code(), code, "{r}"),
             other => panic!("{code}: {other:?}"),
         }
-        assert!(started.elapsed() < Duration::from_secs(2), "{code}: {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{code}: {:?}",
+            started.elapsed()
+        );
         assert!(server.household(&rc.id).is_err(), "{code}: nothing stored");
     }
     // The op bomb is judged from its header, before anything is loaded.
@@ -160,7 +172,11 @@ fn the_server_refuses_records_over_the_limits_or_with_unknown_keys_from_their_he
         kind: "household".into(),
         data: whole(bytes4, |d| {
             let residents = d.get(ROOT, "residents").unwrap().unwrap().1;
-            let (_, first) = d.map_range(&residents, ..).next().map(|i| (i.key.to_string(), i.id())).unwrap();
+            let (_, first) = d
+                .map_range(&residents, ..)
+                .next()
+                .map(|i| (i.key.to_string(), i.id()))
+                .unwrap();
             d.put(&first, "nickname", "芳芳").unwrap();
         }),
     };
@@ -183,8 +199,7 @@ fn the_server_refuses_records_over_the_limits_or_with_unknown_keys_from_their_he
 }
 
 #[test]
-fn a_device_sets_aside_received_records_over_the_limits_keeps_unknown_keys_and_applies_the_rest()
-{
+fn a_device_sets_aside_received_records_over_the_limits_keeps_unknown_keys_and_applies_the_rest() {
     let (_s, _source, records) = households(7);
     let (_d, device) = temp_store();
     let mut pulled: Vec<RecordChanges> = Vec::new();

@@ -82,8 +82,13 @@ async fn bombs_are_refused_quickly_with_a_reason_and_the_server_stays_small() {
     // 3. A huge list where the layout has one: within the ops, over the entries.
     let mut doc = AutoCommit::load(&base).unwrap();
     let visits = doc.get(ROOT, "visits").unwrap().unwrap().1;
-    doc.splice(&visits, 0, 0, std::iter::repeat_n(ScalarValue::Null, 150_000))
-        .unwrap();
+    doc.splice(
+        &visits,
+        0,
+        0,
+        std::iter::repeat_n(ScalarValue::Null, 150_000),
+    )
+    .unwrap();
     let long_list = doc.save();
     // 4. A giant string in a known field.
     let mut doc = AutoCommit::load(&base).unwrap();
@@ -112,7 +117,11 @@ async fn bombs_are_refused_quickly_with_a_reason_and_the_server_stays_small() {
     }
     let peak = server.peak_rss_kib();
     eprintln!("the server's peak RSS: {} MiB", peak / 1024);
-    assert!(peak < 300 * 1024, "the server's peak RSS was {} MiB", peak / 1024);
+    assert!(
+        peak < 300 * 1024,
+        "the server's peak RSS was {} MiB",
+        peak / 1024
+    );
 
     // Nothing of it was stored or relayed: a fresh phone of the grid downloads the three
     // households as they were, and honest devices sync on.
@@ -129,7 +138,12 @@ async fn bombs_are_refused_quickly_with_a_reason_and_the_server_stays_small() {
             panic!("whole")
         };
         let doc = AutoCommit::load(bytes).unwrap();
-        assert!(doc.stats().num_ops < 100, "{}: {} ops", r.id, doc.stats().num_ops);
+        assert!(
+            doc.stats().num_ops < 100,
+            "{}: {} ops",
+            r.id,
+            doc.stats().num_ops
+        );
     }
     attacker.sync().await;
 }

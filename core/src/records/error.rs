@@ -92,11 +92,9 @@ impl RecordError {
             RecordError::TooManyOps { ops, max } => Message::new("record.too_many_ops")
                 .with("ops", ops.to_string())
                 .with("max", max.to_string()),
-            RecordError::TooManyChanges { changes, max } => {
-                Message::new("record.too_many_changes")
-                    .with("changes", changes.to_string())
-                    .with("max", max.to_string())
-            }
+            RecordError::TooManyChanges { changes, max } => Message::new("record.too_many_changes")
+                .with("changes", changes.to_string())
+                .with("max", max.to_string()),
             RecordError::TooLarge { bytes, max } => Message::new("record.too_large")
                 .with("bytes", bytes.to_string())
                 .with("max", max.to_string()),
@@ -104,12 +102,10 @@ impl RecordError {
                 .with("field", field)
                 .with("len", len.to_string())
                 .with("max", max.to_string()),
-            RecordError::TextTooLong { field, chars, max } => {
-                Message::new("record.text_too_long")
-                    .with("field", field)
-                    .with("chars", chars.to_string())
-                    .with("max", max.to_string())
-            }
+            RecordError::TextTooLong { field, chars, max } => Message::new("record.text_too_long")
+                .with("field", field)
+                .with("chars", chars.to_string())
+                .with("max", max.to_string()),
         }
     }
 }

@@ -232,7 +232,7 @@ pub fn check_document(
         .flat_map(|v| v.added.iter().copied())
         .collect();
     let walker = Walker { doc, known, policy };
-    walker.object(&ROOT, ObjType::Map, &mut String::new(), &mut String::new())
+    walker.object(&ROOT, ObjType::Map, "", "")
 }
 
 struct Walker<'a, D> {
@@ -274,8 +274,8 @@ impl<D: ReadDoc> Walker<'_, D> {
         &self,
         obj: &ObjId,
         kind: ObjType,
-        pattern: &mut String,
-        shown: &mut String,
+        pattern: &str,
+        shown: &str,
     ) -> Result<(), RecordError> {
         let short_list = pattern.ends_with("photos")
             || pattern.ends_with("tags")
@@ -288,7 +288,7 @@ impl<D: ReadDoc> Walker<'_, D> {
         let len = self.doc.length(obj);
         if len > max {
             return Err(RecordError::ListTooLong {
-                field: shown.clone(),
+                field: shown.to_owned(),
                 len,
                 max,
             });
@@ -316,10 +316,12 @@ impl<D: ReadDoc> Walker<'_, D> {
                             max: MAX_SHORT_TEXT_CHARS,
                         });
                     }
-                    let values = self
-                        .doc
-                        .get_all(obj, key)
-                        .map_err(|_| RecordError::UnknownKey { key: child_shown.clone() })?;
+                    let values =
+                        self.doc
+                            .get_all(obj, key)
+                            .map_err(|_| RecordError::UnknownKey {
+                                key: child_shown.clone(),
+                            })?;
                     for (value, id) in values {
                         self.value(value, &id, child.clone(), child_shown.clone())?;
                     }
@@ -345,14 +347,14 @@ impl<D: ReadDoc> Walker<'_, D> {
         &self,
         value: Value<'_>,
         id: &ObjId,
-        mut pattern: String,
-        mut shown: String,
+        pattern: String,
+        shown: String,
     ) -> Result<(), RecordError> {
         if pattern.ends_with("[]") && !self.knows(&pattern) && self.policy == KeyPolicy::Refuse {
             return Err(RecordError::UnknownKey { key: shown });
         }
         match value {
-            Value::Object(kind) => self.object(id, kind, &mut pattern, &mut shown),
+            Value::Object(kind) => self.object(id, kind, &pattern, &shown),
             Value::Scalar(s) => match s.as_ref() {
                 automerge::ScalarValue::Str(text) => {
                     self.check_text(&pattern, &shown, text.chars().count())
@@ -366,7 +368,6 @@ impl<D: ReadDoc> Walker<'_, D> {
         }
     }
 }
-
 
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() {

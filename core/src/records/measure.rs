@@ -368,10 +368,7 @@ mod tests {
         let mut c = changes[0].clone();
         let compressed = c.bytes().into_owned();
         assert!(compressed.len() < c.raw_bytes().len(), "compressed");
-        assert_eq!(
-            measure(&compressed, u64::MAX).unwrap().ops,
-            c.len() as u64
-        );
+        assert_eq!(measure(&compressed, u64::MAX).unwrap().ops, c.len() as u64);
         let saved = doc.save();
         let m = measure(&saved, u64::MAX).unwrap();
         assert_eq!(m.ops, doc.stats().num_ops);
@@ -387,11 +384,20 @@ mod tests {
     fn a_bomb_is_counted_from_its_runs_in_a_few_bytes() {
         let mut doc = AutoCommit::new();
         let list = doc.put_object(ROOT, "x", ObjType::List).unwrap();
-        doc.splice(&list, 0, 0, std::iter::repeat_n(automerge::ScalarValue::Boolean(true), 199_999))
-            .unwrap();
+        doc.splice(
+            &list,
+            0,
+            0,
+            std::iter::repeat_n(automerge::ScalarValue::Boolean(true), 199_999),
+        )
+        .unwrap();
         let change = doc.get_changes(&[])[0].clone();
         assert_eq!(change.len(), 200_000);
-        assert!(change.raw_bytes().len() < 300, "{}", change.raw_bytes().len());
+        assert!(
+            change.raw_bytes().len() < 300,
+            "{}",
+            change.raw_bytes().len()
+        );
         assert_eq!(measure(change.raw_bytes(), u64::MAX).unwrap().ops, 200_000);
         let saved = doc.save();
         assert_eq!(measure(&saved, u64::MAX).unwrap().ops, 200_000);
@@ -413,7 +419,10 @@ mod tests {
             measure(&[1, 2, 3], 1000),
             Err(MeasureError::Malformed(_))
         ));
-        assert!(matches!(measure(&[], 1000), Err(MeasureError::Malformed(_))));
+        assert!(matches!(
+            measure(&[], 1000),
+            Err(MeasureError::Malformed(_))
+        ));
         let mut truncated = c.raw_bytes().to_vec();
         truncated.truncate(truncated.len() / 2);
         assert!(matches!(

@@ -89,11 +89,13 @@ impl RecordData {
         let mut total = Measure::default();
         match self {
             RecordData::Document(bytes) => {
-                total = measure(bytes, MAX_RECORD_BYTES).map_err(|e| over_bytes(e, MAX_RECORD_BYTES))?;
+                total = measure(bytes, MAX_RECORD_BYTES)
+                    .map_err(|e| over_bytes(e, MAX_RECORD_BYTES))?;
             }
             RecordData::Changes(changes) => {
                 for c in changes {
-                    let m = measure(c, MAX_CHANGE_BYTES).map_err(|e| over_bytes(e, MAX_CHANGE_BYTES))?;
+                    let m = measure(c, MAX_CHANGE_BYTES)
+                        .map_err(|e| over_bytes(e, MAX_CHANGE_BYTES))?;
                     if m.changes != 1 {
                         return Err(LimitProblem::Malformed("not one change".into()));
                     }

@@ -35,14 +35,14 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::error::{Error, Result};
 use crate::ids::{RecordId, ResidentId, VisitId};
-use crate::records::layout::KeyPolicy;
-use crate::records::{RecordError, RecordKind};
 use crate::records::household::{
     self, HouseUse, Household, HouseholdWriter, NewHousehold, NewResident, NewVisit, ResidentPatch,
     SpecialGroup, WriteError,
 };
+use crate::records::layout::KeyPolicy;
 use crate::records::reference::ReferenceItem;
 use crate::records::view::RecordView;
+use crate::records::{RecordError, RecordKind};
 use crate::rules::household::{
     Validation, check_new_household, normalise_patch, normalise_resident,
 };
