@@ -295,3 +295,53 @@ fn a_large_honest_household_is_within_the_limits() {
         PushOutcome::Accepted
     );
 }
+
+#[test]
+fn history_counts_toward_a_records_bytes_even_when_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_store(&dir);
+    let (_d, _device, records) = households(1);
+    let (id, bytes) = &records[0];
+    let everywhere = |_: &str| true;
+    let push = |data| {
+        server
+            .accept_pushed(
+                &worker(),
+                "d1",
+                &RecordChanges {
+                    id: id.clone(),
+                    kind: "household".into(),
+                    data,
+                },
+                &everywhere,
+                NOW,
+            )
+            .unwrap()
+    };
+    assert_eq!(
+        push(RecordData::Document(bytes.clone())),
+        PushOutcome::Accepted
+    );
+    // 350 notes of 9,000 characters (27 KB each), each overwriting the last: the record shows
+    // one note, and keeps every one in its history.
+    let mut doc = AutoCommit::load(bytes).unwrap();
+    let mut overwrite = |round: usize| {
+        let heads = doc.get_heads();
+        for i in 0..350 {
+            doc.put(ROOT, "notes", format!("{round}-{i}{}", "长".repeat(9_000)))
+                .unwrap();
+            doc.commit();
+        }
+        RecordData::Changes(
+            doc.get_changes(&heads)
+                .iter()
+                .map(|c| c.raw_bytes().to_vec().into())
+                .collect(),
+        )
+    };
+    assert_eq!(push(overwrite(1)), PushOutcome::Accepted);
+    match push(overwrite(2)) {
+        PushOutcome::Refused(r) => assert_eq!(r.code(), "record.too_large", "{r}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -15,9 +15,11 @@ use super::merge::{LimitProblem, RecordChanges, RecordData, check_merged};
 use super::{Origin, Store, commit_options};
 use crate::error::{Error, Result};
 use crate::ids::RecordId;
-use crate::records::RecordKind;
 use crate::records::layout::KeyPolicy;
+use crate::records::limits::MAX_RECORD_BYTES;
+use crate::records::measure::MeasureError;
 use crate::records::view::RecordView;
+use crate::records::{RecordError, RecordKind};
 use crate::rules::Refusal;
 use crate::rules::household::Validation;
 use crate::rules::permissions::Actor;
@@ -122,8 +124,8 @@ impl Store {
         }
         // Measured from the chunk headers, before anything is loaded or locked: a few bytes can
         // claim millions of ops (`records::measure`).
-        match rc.data.check_limits() {
-            Ok(_) => {}
+        let pushed = match rc.data.check_limits() {
+            Ok(m) => m,
             Err(LimitProblem::Limit(e)) => {
                 tracing::warn!(record = %rc.id, user = %actor.user_id, device, reason = %e, "refused a pushed record over the limits");
                 return Ok(PushOutcome::Refused(e.into()));
@@ -133,12 +135,25 @@ impl Store {
                     reason: format!("record {}: {reason}", rc.id),
                 });
             }
-        }
+        };
         let any_in_scope = |v: &RecordView| v.scopes().iter().any(|s| in_scope(s));
         let kind;
         let changed = {
             let mut guard = self.writer();
             let w = &mut *guard;
+            // What the record already holds, history included (values overwritten since are
+            // kept too), with what is pushed: within the record's bytes, measured before loading.
+            let room = MAX_RECORD_BYTES.saturating_sub(pushed.bytes);
+            if let Err(MeasureError::Inflates { .. }) =
+                documents::measure_stored(&w.conn, &rc.id, room)?
+            {
+                let e = RecordError::TooLarge {
+                    bytes: MAX_RECORD_BYTES.saturating_add(1),
+                    max: MAX_RECORD_BYTES,
+                };
+                tracing::warn!(record = %rc.id, user = %actor.user_id, device, reason = %e, "refused a push to a record at its size limit");
+                return Ok(PushOutcome::Refused(e.into()));
+            }
             let mut d = match documents::load(&w.conn, &rc.id, &w.actor)? {
                 Some(d) => d,
                 None => StoredDoc::new(&rc.kind, &w.actor),
