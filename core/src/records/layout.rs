@@ -376,3 +376,24 @@ fn join(path: &str, key: &str) -> String {
         format!("{path}.{key}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_path_has_its_parent_and_no_version_repeats_a_key() {
+        for kind in [RecordKind::Household, RecordKind::Order, RecordKind::Report] {
+            let all: Vec<&str> = versions(kind)
+                .iter()
+                .flat_map(|v| v.added.iter().copied())
+                .collect();
+            for (i, key) in all.iter().enumerate() {
+                assert!(!all[..i].contains(key), "{kind:?}: {key} twice");
+                if let Some((parent, _)) = key.rsplit_once('.') {
+                    assert!(all.contains(&parent), "{kind:?}: {key} without {parent}");
+                }
+            }
+        }
+    }
+}
