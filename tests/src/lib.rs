@@ -132,6 +132,23 @@ impl TestServer {
         *self = Self::spawn(&self.data_dir, self.env.clone(), &addr);
     }
 
+    /// The server process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The most resident memory the server process has held so far, in KiB (`VmHWM` of
+    /// `/proc/<pid>/status`; Linux only).
+    pub fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("the server's /proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc/<pid>/status")
+    }
+
     /// Lines the server logged so far.
     pub fn log(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()

@@ -47,6 +47,12 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("record.wrong_kind", "记录类型不符：需要{expected:kind}，实际是{found:kind}", "the record is a {found:kind}, not a {expected:kind}"),
     ("record.unknown_resident", "该户没有这位居民", "the household has no such resident"),
     ("record.unknown_field", "“{path}”不是住户的字段", "{path} is not a field of a household"),
+    ("record.unknown_key", "记录含有本版本未定义的字段“{key}”", "the record holds {key}, which no known layout defines"),
+    ("record.too_many_ops", "记录含有 {ops} 项操作，超过上限 {max} 项", "the record holds {ops} operations, more than the {max} allowed"),
+    ("record.too_many_changes", "记录含有 {changes} 次修改，超过上限 {max} 次", "the record holds {changes} changes, more than the {max} allowed"),
+    ("record.too_large", "记录有 {bytes} 字节，超过上限 {max} 字节", "the record takes {bytes} bytes, more than the {max} allowed"),
+    ("record.list_too_long", "“{field}”有 {len} 项，超过上限 {max} 项", "{field} has {len} entries, more than the {max} allowed"),
+    ("record.text_too_long", "“{field}”有 {chars} 个字符，超过上限 {max} 个", "{field} has {chars} characters, more than the {max} allowed"),
     // Event logs (orders and reports).
     ("event.rewritten", "处理记录只能追加，不能修改或删除", "an event was changed or removed; the log is append-only"),
     ("event.id_reused", "处理记录编号重复", "an event id is used twice"),

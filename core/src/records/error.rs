@@ -1,5 +1,6 @@
 //! What can be wrong with a document itself, whatever the rules say: it is another kind of
-//! record, or names a resident or field it does not have. The rules wrap these in their
+//! record, names a resident or field it does not have, holds a key its layout does not define,
+//! or is larger than a record may be. The rules wrap these in their
 //! refusals ([`crate::rules::Refusal::Record`]).
 
 use crate::messages::Message;
@@ -28,6 +29,50 @@ pub enum RecordError {
         /// The path given.
         path: String,
     },
+    /// A key that no layout version this code knows defines ([`super::layout`]).
+    UnknownKey {
+        /// Its path in the document (`visits.3.colour`).
+        key: String,
+    },
+    /// More ops than a change or a record may hold ([`super::limits`]).
+    TooManyOps {
+        /// Ops counted.
+        ops: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// More changes than a record's history may hold.
+    TooManyChanges {
+        /// Changes counted.
+        changes: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// More bytes than a change or a record may hold, inflated.
+    TooLarge {
+        /// Bytes counted (at least).
+        bytes: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// A list or map with more entries than its field may hold.
+    ListTooLong {
+        /// Its path in the document.
+        field: String,
+        /// Its entries.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A string longer than its field may hold.
+    TextTooLong {
+        /// Its path in the document.
+        field: String,
+        /// Its characters.
+        chars: usize,
+        /// The limit.
+        max: usize,
+    },
 }
 
 impl RecordError {
@@ -43,6 +88,24 @@ impl RecordError {
             RecordError::UnknownField { path } => {
                 Message::new("record.unknown_field").with("path", path)
             }
+            RecordError::UnknownKey { key } => Message::new("record.unknown_key").with("key", key),
+            RecordError::TooManyOps { ops, max } => Message::new("record.too_many_ops")
+                .with("ops", ops.to_string())
+                .with("max", max.to_string()),
+            RecordError::TooManyChanges { changes, max } => Message::new("record.too_many_changes")
+                .with("changes", changes.to_string())
+                .with("max", max.to_string()),
+            RecordError::TooLarge { bytes, max } => Message::new("record.too_large")
+                .with("bytes", bytes.to_string())
+                .with("max", max.to_string()),
+            RecordError::ListTooLong { field, len, max } => Message::new("record.list_too_long")
+                .with("field", field)
+                .with("len", len.to_string())
+                .with("max", max.to_string()),
+            RecordError::TextTooLong { field, chars, max } => Message::new("record.text_too_long")
+                .with("field", field)
+                .with("chars", chars.to_string())
+                .with("max", max.to_string()),
         }
     }
 }

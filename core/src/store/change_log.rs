@@ -11,12 +11,15 @@ use automerge::{ActorId, Change};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::documents::{self, StoredDoc};
-use super::merge::{RecordChanges, RecordData};
+use super::merge::{LimitProblem, RecordChanges, RecordData, check_merged};
 use super::{Origin, Store, commit_options};
 use crate::error::{Error, Result};
 use crate::ids::RecordId;
-use crate::records::RecordKind;
+use crate::records::layout::KeyPolicy;
+use crate::records::limits::MAX_RECORD_BYTES;
+use crate::records::measure::MeasureError;
 use crate::records::view::RecordView;
+use crate::records::{RecordError, RecordKind};
 use crate::rules::Refusal;
 use crate::rules::household::Validation;
 use crate::rules::permissions::Actor;
@@ -119,11 +122,38 @@ impl Store {
             // Judged from the request alone, before anything is loaded or locked.
             return Ok(PushOutcome::Refused(Refusal::rule("record.bad_id")));
         }
+        // Measured from the chunk headers, before anything is loaded or locked: a few bytes can
+        // claim millions of ops (`records::measure`).
+        let pushed = match rc.data.check_limits() {
+            Ok(m) => m,
+            Err(LimitProblem::Limit(e)) => {
+                tracing::warn!(record = %rc.id, user = %actor.user_id, device, reason = %e, "refused a pushed record over the limits");
+                return Ok(PushOutcome::Refused(e.into()));
+            }
+            Err(LimitProblem::Malformed(reason)) => {
+                return Err(Error::InvalidChanges {
+                    reason: format!("record {}: {reason}", rc.id),
+                });
+            }
+        };
         let any_in_scope = |v: &RecordView| v.scopes().iter().any(|s| in_scope(s));
         let kind;
         let changed = {
             let mut guard = self.writer();
             let w = &mut *guard;
+            // What the record already holds, history included (values overwritten since are
+            // kept too), with what is pushed: within the record's bytes, measured before loading.
+            let room = MAX_RECORD_BYTES.saturating_sub(pushed.bytes);
+            if let Err(MeasureError::Inflates { .. }) =
+                documents::measure_stored(&w.conn, &rc.id, room)?
+            {
+                let e = RecordError::TooLarge {
+                    bytes: MAX_RECORD_BYTES.saturating_add(1),
+                    max: MAX_RECORD_BYTES,
+                };
+                tracing::warn!(record = %rc.id, user = %actor.user_id, device, reason = %e, "refused a push to a record at its size limit");
+                return Ok(PushOutcome::Refused(e.into()));
+            }
             let mut d = match documents::load(&w.conn, &rc.id, &w.actor)? {
                 Some(d) => d,
                 None => StoredDoc::new(&rc.kind, &w.actor),
@@ -148,6 +178,12 @@ impl Store {
                         reason: format!("record {}: {reason}", rc.id),
                     });
                 }
+            }
+            // The record as it would be stored: within the limits, holding only keys of a
+            // layout version this server knows (`records::layout`).
+            if let Err(e) = check_merged(&d.doc, kind, KeyPolicy::Refuse) {
+                tracing::warn!(record = %rc.id, user = %actor.user_id, device, reason = %e, "refused a pushed record");
+                return Ok(PushOutcome::Refused(e.into()));
             }
             let after = match RecordView::read(kind, &d.doc, &rc.id) {
                 Ok(after) => after,

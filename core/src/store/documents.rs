@@ -10,6 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Error, Result};
 use crate::ids::RecordId;
+use crate::records::measure::{Measure, MeasureError, measure};
 use crate::time::Timestamp;
 
 /// Chunks are never folded before they reach this many bytes: folding a tiny document on
@@ -103,6 +104,35 @@ pub fn load(conn: &Connection, id: &RecordId, actor: &ActorId) -> Result<Option<
         chunk_bytes,
         stored: true,
     }))
+}
+
+/// What a stored document holds ([`crate::records::measure`]), measured from its snapshot and
+/// chunks without loading it, inflating at most `max_bytes`; a default measure when the store
+/// does not have it.
+pub fn measure_stored(
+    conn: &Connection,
+    id: &RecordId,
+    max_bytes: u64,
+) -> Result<std::result::Result<Measure, MeasureError>> {
+    let err = || Error::storage("measuring a record");
+    let parts: Vec<Vec<u8>> = conn
+        .prepare_cached(
+            "SELECT snapshot FROM document WHERE id = ?1
+             UNION ALL SELECT data FROM document_chunk WHERE doc_id = ?1",
+        )
+        .and_then(|mut st| {
+            st.query_map([id.as_str()], |r| r.get::<_, Vec<u8>>(0))?
+                .collect()
+        })
+        .map_err(err())?;
+    let mut total = Measure::default();
+    for part in parts {
+        match measure(&part, max_bytes.saturating_sub(total.bytes)) {
+            Ok(m) => total.add(m),
+            Err(e) => return Ok(Err(e)),
+        }
+    }
+    Ok(Ok(total))
 }
 
 /// Saves what changed in `d` since it was loaded or last saved. Returns whether anything did.

@@ -11,6 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::ids::RecordId;
+use crate::records::RecordError;
+use crate::records::limits::{
+    MAX_CHANGE_BYTES, MAX_CHANGE_OPS, MAX_RECORD_BYTES, MAX_RECORD_CHANGES, MAX_RECORD_OPS,
+};
+use crate::records::measure::{Measure, MeasureError, measure};
 
 /// What a store has: the heads of every record, as 32-byte hashes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +76,49 @@ impl RecordData {
         self.len() == 0
     }
 
+    /// Measures the data from its chunk headers and column runs, before anything is loaded, and
+    /// refuses it when a change or the whole breaks the limits ([`crate::records::limits`]).
+    pub fn check_limits(&self) -> std::result::Result<Measure, LimitProblem> {
+        let over_bytes = |e: MeasureError, max: u64| match e {
+            MeasureError::Inflates { limit } => LimitProblem::Limit(RecordError::TooLarge {
+                bytes: limit.saturating_add(1),
+                max,
+            }),
+            MeasureError::Malformed(why) => LimitProblem::Malformed(why.to_owned()),
+        };
+        let mut total = Measure::default();
+        match self {
+            RecordData::Document(bytes) => {
+                total = measure(bytes, MAX_RECORD_BYTES)
+                    .map_err(|e| over_bytes(e, MAX_RECORD_BYTES))?;
+            }
+            RecordData::Changes(changes) => {
+                for c in changes {
+                    let m = measure(c, MAX_CHANGE_BYTES)
+                        .map_err(|e| over_bytes(e, MAX_CHANGE_BYTES))?;
+                    if m.changes != 1 {
+                        return Err(LimitProblem::Malformed("not one change".into()));
+                    }
+                    if m.ops > MAX_CHANGE_OPS {
+                        return Err(LimitProblem::Limit(RecordError::TooManyOps {
+                            ops: m.ops,
+                            max: MAX_CHANGE_OPS,
+                        }));
+                    }
+                    total.add(m);
+                    if total.bytes > MAX_RECORD_BYTES {
+                        return Err(LimitProblem::Limit(RecordError::TooLarge {
+                            bytes: total.bytes,
+                            max: MAX_RECORD_BYTES,
+                        }));
+                    }
+                }
+            }
+        }
+        check_totals(total.ops, total.changes).map_err(LimitProblem::Limit)?;
+        Ok(total)
+    }
+
     /// Merges the data into `doc`, refusing anything that does not decode whole: bytes from
     /// elsewhere are untrusted, and half a change list applied would be worse than none.
     pub fn apply_to(&self, doc: &mut automerge::AutoCommit) -> std::result::Result<(), String> {
@@ -95,6 +143,45 @@ impl RecordData {
         }
         Ok(())
     }
+}
+
+/// Why data was not taken: a limit it breaks, or it is not automerge data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LimitProblem {
+    /// It breaks a limit: refused with this reason, the rest of a batch goes on.
+    Limit(RecordError),
+    /// It does not decode (as before limits: the whole request or bundle is refused).
+    Malformed(String),
+}
+
+/// Refuses a record whose history holds more ops or changes than a record may.
+pub fn check_totals(ops: u64, changes: u64) -> std::result::Result<(), RecordError> {
+    if ops > MAX_RECORD_OPS {
+        return Err(RecordError::TooManyOps {
+            ops,
+            max: MAX_RECORD_OPS,
+        });
+    }
+    if changes > MAX_RECORD_CHANGES {
+        return Err(RecordError::TooManyChanges {
+            changes,
+            max: MAX_RECORD_CHANGES,
+        });
+    }
+    Ok(())
+}
+
+/// Checks a document after data was merged into it and before it is stored: its history
+/// within the limits, every key one `policy` allows, lists and strings within theirs.
+pub fn check_merged(
+    doc: &automerge::AutoCommit,
+    kind: crate::records::RecordKind,
+    policy: crate::records::layout::KeyPolicy,
+) -> std::result::Result<(), RecordError> {
+    use automerge::ReadDoc;
+    let stats = doc.stats();
+    check_totals(stats.num_ops, stats.num_changes)?;
+    crate::records::layout::check_document(doc, kind, policy)
 }
 
 /// A set of record changes, as one store hands them to another.

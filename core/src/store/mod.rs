@@ -37,12 +37,13 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::error::{Error, Result};
 use crate::ids::{RecordId, ResidentId, VisitId};
-use crate::records::RecordKind;
 use crate::records::household::{
     self, HouseUse, Household, HouseholdWriter, NewHousehold, NewResident, NewVisit, ResidentPatch,
     SpecialGroup, WriteError,
 };
+use crate::records::layout::KeyPolicy;
 use crate::records::view::RecordView;
+use crate::records::{RecordError, RecordKind};
 use crate::rules::household::{
     Validation, check_new_household, normalise_patch, normalise_resident,
 };
@@ -79,6 +80,15 @@ impl From<automerge::AutomergeError> for EditError {
 }
 pub use merge::{ChangeBundle, StoreHeads};
 pub use notify::{ChangeEvent, ChangeListener, Origin, Subscription};
+
+/// What applying received records did.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Records that changed.
+    pub changed: Vec<RecordId>,
+    /// Records not applied because they break the limits, with the reason.
+    pub set_aside: Vec<(RecordId, crate::records::RecordError)>,
+}
 
 /// Households written per transaction by a bulk import or a merge, so the write lock is never
 /// held for long and the app stays usable while a large batch goes in.
@@ -651,9 +661,10 @@ impl Store {
     }
 
     /// Applies changes from another store. Returns the records that changed. Applying the same
-    /// bundle twice changes nothing the second time.
+    /// bundle twice changes nothing the second time. A record that breaks the limits is set
+    /// aside (logged, not applied) and the rest apply.
     pub fn apply_changes(&self, bundle: &ChangeBundle, now: Timestamp) -> Result<Vec<RecordId>> {
-        self.apply_records(&bundle.records, false, now)
+        Ok(self.apply_records(&bundle.records, false, now)?.changed)
     }
 
     /// Applies records in batches; `from_server` also marks what the server has as acknowledged.
@@ -662,8 +673,8 @@ impl Store {
         records: &[merge::RecordChanges],
         from_server: bool,
         now: Timestamp,
-    ) -> Result<Vec<RecordId>> {
-        let mut changed_all = Vec::new();
+    ) -> Result<Applied> {
+        let mut applied = Applied::default();
         for batch in records.chunks(BATCH) {
             let mut changed = Vec::new();
             {
@@ -674,23 +685,31 @@ impl Store {
                     .transaction()
                     .map_err(Error::storage("starting a merge"))?;
                 for rc in batch {
-                    if let Some(kind) = self.apply_record(&tx, &w.actor, rc, from_server, now)? {
-                        changed.push((rc.id.clone(), kind));
+                    match self.apply_record(&tx, &w.actor, rc, from_server, now)? {
+                        Ok(Some(kind)) => changed.push((rc.id.clone(), kind)),
+                        Ok(None) => {}
+                        Err(reason) => {
+                            tracing::warn!(record = %rc.id, %reason, "set aside a received record");
+                            applied.set_aside.push((rc.id.clone(), reason));
+                        }
                     }
                 }
                 tx.commit().map_err(Error::storage("committing a merge"))?;
             }
-            changed_all.extend(changed.iter().map(|(id, _)| id.clone()));
+            applied
+                .changed
+                .extend(changed.iter().map(|(id, _)| id.clone()));
             self.listeners.notify(ChangeEvent {
                 records: changed,
                 origin: Origin::Merged,
             });
         }
-        Ok(changed_all)
+        Ok(applied)
     }
 
     /// Applies one record's changes inside the caller's transaction; returns its kind if it
-    /// changed.
+    /// changed, or why it was set aside: data over the limits ([`merge::RecordData::check_limits`],
+    /// judged before it is loaded) or a record that would be (keys a newer app wrote are kept).
     fn apply_record(
         &self,
         tx: &Connection,
@@ -698,10 +717,19 @@ impl Store {
         rc: &merge::RecordChanges,
         from_server: bool,
         now: Timestamp,
-    ) -> Result<Option<RecordKind>> {
+    ) -> Result<std::result::Result<Option<RecordKind>, RecordError>> {
         let kind = RecordKind::parse(&rc.kind).ok_or_else(|| Error::InvalidChanges {
             reason: format!("record {} is of unknown kind {:?}", rc.id, rc.kind),
         })?;
+        match rc.data.check_limits() {
+            Ok(_) => {}
+            Err(merge::LimitProblem::Limit(e)) => return Ok(Err(e)),
+            Err(merge::LimitProblem::Malformed(reason)) => {
+                return Err(Error::InvalidChanges {
+                    reason: format!("record {}: {reason}", rc.id),
+                });
+            }
+        }
         let mut d = match documents::load(tx, &rc.id, actor)? {
             Some(d) => d,
             None => StoredDoc::new(kind.as_str(), actor),
@@ -718,6 +746,9 @@ impl Store {
             .map_err(|e| Error::InvalidChanges {
                 reason: format!("record {}: {e}", rc.id),
             })?;
+        if let Err(e) = merge::check_merged(&d.doc, kind, KeyPolicy::Keep) {
+            return Ok(Err(e));
+        }
         // Changes whose dependencies have not arrived wait inside automerge and are not saved;
         // the next exchange brings them again with what they depend on.
         let after = RecordView::read(kind, &d.doc, &rc.id)?;
@@ -732,7 +763,7 @@ impl Store {
                 heal::acknowledge_whole(tx, &rc.id, bytes)?;
             }
         }
-        Ok(changed.then_some(kind))
+        Ok(Ok(changed.then_some(kind)))
     }
 
     /// Rebuilds every projection row from the documents (after a migration that changed them).

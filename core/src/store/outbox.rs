@@ -266,8 +266,13 @@ impl Store {
         Ok(())
     }
 
-    /// Applies changes the server sent; records with nothing waiting become acknowledged.
-    pub fn apply_pulled(&self, records: &[RecordChanges], now: Timestamp) -> Result<Vec<RecordId>> {
+    /// Applies changes the server sent; records with nothing waiting become acknowledged. A
+    /// record over the limits is set aside (not applied) and the rest apply.
+    pub fn apply_pulled(
+        &self,
+        records: &[RecordChanges],
+        now: Timestamp,
+    ) -> Result<super::Applied> {
         self.apply_records(records, true, now)
     }
 

@@ -27,6 +27,9 @@ mod photos;
 pub const PHOTO_REFUSED: &str = "photo_refused";
 /// [`RefusedRecord::code`] of a record whose photo's file is missing on this device.
 pub const PHOTO_MISSING: &str = "photo_missing";
+/// [`RefusedRecord::code`] of a record received from the server and set aside, not applied,
+/// because it breaks the limits (`records::limits`); the message says which.
+pub const SET_ASIDE: &str = "set_aside";
 
 /// A request body as sent: compressed when that is worth it.
 struct RequestBody {
@@ -87,7 +90,8 @@ pub struct SyncReport {
     /// Records the server refused in this sync, with its reasons. A photo whose upload stopped
     /// is reported here too, once per record that refers to it, with the code
     /// [`PHOTO_REFUSED`] (the server would not take it) or [`PHOTO_MISSING`] (its file is gone
-    /// from this device); see `Store::blocked_photos`.
+    /// from this device); see `Store::blocked_photos`. So is a record received and set aside
+    /// because it breaks the limits ([`SET_ASIDE`]).
     pub refused: Vec<RefusedRecord>,
     /// Records still waiting to be pushed.
     pub pending: u32,
@@ -282,14 +286,24 @@ impl SyncClient {
                         s.mark_refused(&r.id, h, &r.reason, r.code == "missing_dependencies")?;
                     }
                 }
-                s.apply_pulled(&answer.pull, Timestamp::now())?;
+                let applied = s.apply_pulled(&answer.pull, Timestamp::now())?;
                 if let Some(reference) = &answer.reference {
                     s.put_reference_at(&reference.items, reference.version)?;
                 }
                 // The cursors last, with the log they belong to: everything before is durable.
-                s.save_sync_position(&answer.cursors, answer.log, !answer.more)
+                let heal_ended = s.save_sync_position(&answer.cursors, answer.log, !answer.more)?;
+                Ok((heal_ended, applied.set_aside))
             })
             .await?;
+            let (heal_ended, set_aside) = heal_ended;
+            report
+                .refused
+                .extend(set_aside.into_iter().map(|(id, reason)| RefusedRecord {
+                    id,
+                    code: SET_ASIDE.into(),
+                    reason: reason.to_string(),
+                    message: Some(reason.message()),
+                }));
             report.refused.extend(
                 refused
                     .iter()

@@ -111,7 +111,8 @@ pub struct RefusedRecord {
     pub id: RecordId,
     /// A machine-readable reason: `rules`, `out_of_scope`, `missing_dependencies` from the
     /// server; the device's client adds `photo_refused` and `photo_missing` for a record whose
-    /// photo cannot be uploaded (see `sync::client`).
+    /// photo cannot be uploaded, and `set_aside` for a record it received but did not apply
+    /// because it breaks the limits (see `sync::client`).
     pub code: String,
     /// The reason for a person, in English (for logs and older apps).
     pub reason: String,

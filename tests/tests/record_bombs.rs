@@ -1,0 +1,149 @@
+//! A hostile phone's documents (issue 12): ops bombs that take a few KB, huge lists, giant
+//! strings and keys no layout defines are refused with a reason, quickly, and the server's
+//! memory stays bounded; honest devices sync on.
+
+use std::time::{Duration, Instant};
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue};
+use gridwalk_core::RecordId;
+use gridwalk_core::store::merge::{RecordChanges, RecordData};
+use gridwalk_core::sync::wire::{self, SyncRequest, SyncResponse};
+use gridwalk_tests::{Device, TestServer, seed_households};
+
+/// Posts a push as the client does (zstd over 1 KB) and returns the answer and how long it took.
+async fn push(url: &str, token: &str, rc: RecordChanges) -> (SyncResponse, Duration) {
+    let request = SyncRequest {
+        version: wire::PROTOCOL_VERSION,
+        push: vec![rc],
+        ..Default::default()
+    };
+    let cbor = wire::to_cbor(&request);
+    let mut post = reqwest::Client::new()
+        .post(format!("{url}/v1/sync"))
+        .bearer_auth(token)
+        .header("content-type", wire::CBOR);
+    let body = if cbor.len() > 1024 {
+        post = post.header("content-encoding", "zstd");
+        zstd::encode_all(&cbor[..], 3).unwrap()
+    } else {
+        cbor
+    };
+    let started = Instant::now();
+    let resp = post.body(body).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let bytes = resp.bytes().await.unwrap();
+    (wire::from_cbor(&bytes).unwrap(), started.elapsed())
+}
+
+/// A list of `n` nulls under `key`: `n` ops in a few bytes.
+fn op_bomb(doc: &mut AutoCommit, key: &str, n: usize) {
+    let list = doc.put_object(ROOT, key, ObjType::List).unwrap();
+    doc.splice(&list, 0, 0, std::iter::repeat_n(ScalarValue::Null, n))
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bombs_are_refused_quickly_with_a_reason_and_the_server_stays_small() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let ids = seed_households(dir.path(), "C01-G01", 3);
+    let attacker = Device::sign_in(&server.url, "worker.a").await;
+    attacker.sync().await;
+    let token = attacker.client.token().unwrap().to_owned();
+    let whole = |id: &RecordId| -> Vec<u8> {
+        let bundle = attacker.store.export_changes(&Default::default()).unwrap();
+        match &bundle.records.iter().find(|r| &r.id == id).unwrap().data {
+            RecordData::Document(bytes) => bytes.clone(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let household = |id: &RecordId, data| RecordChanges {
+        id: id.clone(),
+        kind: "household".into(),
+        data,
+    };
+    let base = whole(&ids[0]);
+
+    // 1. A household holding a million ops under a key the rules never read, in about 1.4 KB.
+    let mut doc = AutoCommit::load(&base).unwrap();
+    op_bomb(&mut doc, "x", 1_000_000);
+    let million = doc.save();
+    assert!(million.len() < 4096, "{} bytes", million.len());
+    // 2. Four million ops in a few KB, as one change.
+    let mut doc = AutoCommit::load(&base).unwrap();
+    let heads = doc.get_heads();
+    op_bomb(&mut doc, "visits", 4_000_000);
+    let four_million: Vec<_> = doc
+        .get_changes(&heads)
+        .iter()
+        .map(|c| c.raw_bytes().to_vec().into())
+        .collect();
+    // 3. A huge list where the layout has one: within the ops, over the entries.
+    let mut doc = AutoCommit::load(&base).unwrap();
+    let visits = doc.get(ROOT, "visits").unwrap().unwrap().1;
+    doc.splice(
+        &visits,
+        0,
+        0,
+        std::iter::repeat_n(ScalarValue::Null, 150_000),
+    )
+    .unwrap();
+    let long_list = doc.save();
+    // 4. A giant string in a known field.
+    let mut doc = AutoCommit::load(&base).unwrap();
+    doc.put(ROOT, "notes", "长".repeat(2_000_000)).unwrap();
+    let giant_string = doc.save();
+    // 5. A key no layout defines.
+    let mut doc = AutoCommit::load(&base).unwrap();
+    doc.put(ROOT, "colour", "red").unwrap();
+    let unknown_key = doc.save();
+
+    let bombs = [
+        (RecordData::Document(million), "record.too_many_ops"),
+        (RecordData::Changes(four_million), "record.too_many_ops"),
+        (RecordData::Document(long_list), "record.list_too_long"),
+        (RecordData::Document(giant_string), "record.text_too_long"),
+        (RecordData::Document(unknown_key), "record.unknown_key"),
+    ];
+    for (data, code) in bombs {
+        let (answer, took) = push(&server.url, &token, household(&ids[0], data)).await;
+        assert!(answer.accepted.is_empty(), "{code}: accepted");
+        assert_eq!(answer.refused.len(), 1, "{code}");
+        let message = answer.refused[0].message.clone().unwrap();
+        assert_eq!(message.code, code, "{}", answer.refused[0].reason);
+        assert!(took < Duration::from_secs(5), "{code}: {took:?}");
+        eprintln!("{code}: refused in {took:?}");
+    }
+    let peak = server.peak_rss_kib();
+    eprintln!("the server's peak RSS: {} MiB", peak / 1024);
+    assert!(
+        peak < 300 * 1024,
+        "the server's peak RSS was {} MiB",
+        peak / 1024
+    );
+
+    // Nothing of it was stored or relayed: a fresh phone of the grid downloads the three
+    // households as they were, and honest devices sync on.
+    let neighbour = Device::sign_in(&server.url, "worker.a2").await;
+    let report = neighbour.sync().await;
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    for id in &ids {
+        let h = neighbour.store.household(id).unwrap();
+        assert!(h.notes.is_empty() && h.visits.is_empty());
+    }
+    let bundle = neighbour.store.export_changes(&Default::default()).unwrap();
+    for r in &bundle.records {
+        let RecordData::Document(bytes) = &r.data else {
+            panic!("whole")
+        };
+        let doc = AutoCommit::load(bytes).unwrap();
+        assert!(
+            doc.stats().num_ops < 100,
+            "{}: {} ops",
+            r.id,
+            doc.stats().num_ops
+        );
+    }
+    attacker.sync().await;
+}
