@@ -190,3 +190,60 @@ async fn expired_and_revoked_tokens_and_wrong_passwords_are_refused() {
     );
     healthy(&server.url).await;
 }
+
+/// Forged cursors cost one log line per request, never one per cursor (200,000 once wrote
+/// 49 MB of log), and a request naming more scopes than any device holds is refused whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn forged_cursors_cost_one_log_line_and_too_many_are_refused() {
+    use gridwalk_core::sync::wire::ScopeCursor;
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    seed_households(dir.path(), "C01-G01", 1);
+    let device = Device::sign_in(&server.url, "worker.a").await;
+    let token = device.client.token().unwrap().to_owned();
+    let forged = |n: usize| {
+        let mut r = request(Vec::new());
+        r.cursors = (0..n)
+            .map(|i| {
+                (
+                    format!("grid:FORGED-{i:06}"),
+                    ScopeCursor {
+                        seq: 0,
+                        snapshot_after: None,
+                        tag: None,
+                    },
+                )
+            })
+            .collect();
+        wire::to_cbor(&r)
+    };
+    let (status, _) = post(&server.url, Some(&token), forged(4000)).await;
+    assert_eq!(
+        status, 200,
+        "cursors of scopes one does not hold are ignored"
+    );
+    // The server writes its log before it answers; the test reads the server's output on a
+    // thread of its own, so wait for the first line, then let any others arrive.
+    let forged_lines = || {
+        server
+            .log()
+            .into_iter()
+            .filter(|l| l.contains("FORGED"))
+            .count()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while forged_lines() == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        forged_lines(),
+        1,
+        "one line for the request, not one per cursor"
+    );
+
+    let (status, body) = post(&server.url, Some(&token), forged(5000)).await;
+    assert_eq!(status, 400);
+    assert_eq!(body.unwrap().code, "too_many_cursors");
+    healthy(&server.url).await;
+}

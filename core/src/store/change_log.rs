@@ -127,7 +127,7 @@ impl Store {
         let pushed = match rc.data.check_limits() {
             Ok(m) => m,
             Err(LimitProblem::Limit(e)) => {
-                tracing::warn!(record = %rc.id, user = %actor.user_id, device, reason = %e, "refused a pushed record over the limits");
+                tracing::debug!(record = %rc.id, user = %actor.user_id, device, reason = %e, "refused a pushed record over the limits");
                 return Ok(PushOutcome::Refused(e.into()));
             }
             Err(LimitProblem::Malformed(reason)) => {
@@ -151,7 +151,7 @@ impl Store {
                     bytes: MAX_RECORD_BYTES.saturating_add(1),
                     max: MAX_RECORD_BYTES,
                 };
-                tracing::warn!(record = %rc.id, user = %actor.user_id, device, reason = %e, "refused a push to a record at its size limit");
+                tracing::debug!(record = %rc.id, user = %actor.user_id, device, reason = %e, "refused a push to a record at its size limit");
                 return Ok(PushOutcome::Refused(e.into()));
             }
             let mut d = match documents::load(&w.conn, &rc.id, &w.actor)? {
@@ -182,7 +182,7 @@ impl Store {
             // The record as it would be stored: within the limits, holding only keys of a
             // layout version this server knows (`records::layout`).
             if let Err(e) = check_merged(&d.doc, kind, KeyPolicy::Refuse) {
-                tracing::warn!(record = %rc.id, user = %actor.user_id, device, reason = %e, "refused a pushed record");
+                tracing::debug!(record = %rc.id, user = %actor.user_id, device, reason = %e, "refused a pushed record");
                 return Ok(PushOutcome::Refused(e.into()));
             }
             let after = match RecordView::read(kind, &d.doc, &rc.id) {
@@ -195,7 +195,7 @@ impl Store {
             if let Err(refusal) =
                 crate::rules::check_change(actor, before.as_ref(), &after, Validation::Strict)
             {
-                tracing::info!(record = %rc.id, user = %actor.user_id, %refusal, "refused a pushed change");
+                tracing::debug!(record = %rc.id, user = %actor.user_id, %refusal, "refused a pushed change");
                 return Ok(PushOutcome::Refused(refusal));
             }
             // The places the record names must agree with the reference data (the same check
@@ -204,7 +204,7 @@ impl Store {
             if let Err(e) = super::reference::Places(&w.conn).check(before.as_ref(), &after) {
                 return match e {
                     Error::Refused(refusal) => {
-                        tracing::info!(record = %rc.id, user = %actor.user_id, %refusal, "refused a pushed record's places");
+                        tracing::debug!(record = %rc.id, user = %actor.user_id, %refusal, "refused a pushed record's places");
                         Ok(PushOutcome::Refused(refusal))
                     }
                     e => Err(e),
@@ -224,7 +224,7 @@ impl Store {
                         crate::messages::Message::new("place.report_outside_grids")
                             .with("grid", &r.grid),
                     );
-                    tracing::info!(record = %rc.id, user = %actor.user_id, %refusal, "refused a report outside the reporter's grids");
+                    tracing::debug!(record = %rc.id, user = %actor.user_id, %refusal, "refused a report outside the reporter's grids");
                     return Ok(PushOutcome::Refused(refusal));
                 }
             }
@@ -234,7 +234,7 @@ impl Store {
                 match super::inspection::check_category(&w.conn, &r.category) {
                     Ok(()) => {}
                     Err(Error::Refused(refusal)) => {
-                        tracing::info!(record = %rc.id, user = %actor.user_id, %refusal, "refused a pushed report");
+                        tracing::debug!(record = %rc.id, user = %actor.user_id, %refusal, "refused a pushed report");
                         return Ok(PushOutcome::Refused(refusal));
                     }
                     Err(e) => return Err(e),
