@@ -168,7 +168,7 @@ pub fn admin(data_dir: &Path, args: &[&str]) -> std::process::Output {
 }
 
 /// The `test_server` binary, which cargo builds next to the test executables' `deps` folder.
-fn server_binary() -> PathBuf {
+pub fn server_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("the test knows where it is");
     let dir = exe
         .parent()
