@@ -156,28 +156,72 @@ async fn each_role_receives_only_the_orders_and_reports_of_its_scope() {
             .is_empty()
     );
 
-    // A company member cannot push an event for another company's order, nor forge one.
+    // A company member cannot push an event for another company's order, nor forge one. The
+    // forgeries are made against an order that is open, so the devices take them (each event
+    // is legal for the actor it claims) and only the server can refuse them.
+    let open = inspector
+        .store
+        .create_order(&inspector.actor, &order("Q1", "P01"), Timestamp::now())
+        .unwrap();
+    inspector
+        .store
+        .act_on_order(
+            &inspector.actor,
+            &open,
+            &OrderAction::Issue,
+            Timestamp::now(),
+        )
+        .unwrap();
+    assert!(inspector.sync().await.refused.is_empty());
+    company.sync().await;
     let other = Device::sign_in(&server.url, "company2").await;
     other.sync().await;
     assert!(other.store.order(&for_p01).is_err());
-    let forged = Actor::company_staff("company", "P01");
+    assert!(other.store.order(&open).is_err());
+    // Another company's staff, holding a copy of P01's order, acknowledges it in P01's name.
     let bundle = company.store.export_changes(&Default::default()).unwrap();
     other
         .store
         .apply_changes(&bundle, Timestamp::now())
         .unwrap();
-    let _ = other.store.act_on_order(
-        &forged,
-        &for_p01,
-        &OrderAction::Cancel { note: "x".into() },
-        Timestamp::now(),
-    );
+    other
+        .store
+        .act_on_order(
+            &Actor::company_staff("company", "P01"),
+            &open,
+            &OrderAction::Acknowledge,
+            Timestamp::now(),
+        )
+        .expect("the tampered phone writes the forged acknowledgement");
     let refused = other.sync().await.refused;
     assert!(
         refused
             .iter()
-            .any(|r| r.id == for_p01 && r.code == "out_of_scope"),
+            .any(|r| r.id == open && r.code == "out_of_scope"),
         "{refused:?}"
+    );
+    // P01's own staff cancel it in the inspector's name: in scope, so the rules judge it.
+    company
+        .store
+        .act_on_order(
+            &Actor::new("inspector", Role::Inspector),
+            &open,
+            &OrderAction::Cancel {
+                note: "伪造".into(),
+            },
+            Timestamp::now(),
+        )
+        .expect("the tampered phone writes the forged cancel");
+    let refused = company.sync().await.refused;
+    assert!(
+        refused.iter().any(|r| r.id == open && r.code == "rules"),
+        "a cancel signed by someone else is refused by the server's rules: {refused:?}"
+    );
+    inspector.sync().await;
+    assert_eq!(
+        inspector.store.order(&open).unwrap().state.status,
+        OrderStatus::Issued,
+        "neither forgery reached the order"
     );
 
     // Grid workers receive the orders of the compounds in their grids, and their grid's reports.
@@ -210,7 +254,6 @@ async fn each_role_receives_only_the_orders_and_reports_of_its_scope() {
     let elsewhere = Device::sign_in(&server.url, "worker.b").await;
     elsewhere.sync().await;
     assert!(elsewhere.store.report(&rid).is_err());
-    let _ = Actor::new("x", Role::Admin);
 }
 
 /// A grid worker's report reaches the compound's inspector (never its property company), who
