@@ -391,8 +391,52 @@ fn valid_concurrent_edits_are_accepted_and_old_conflicts_are_not_judged_again() 
     );
     assert_eq!(after.conflicts.len(), 1, "the premise: a conflict");
     check_change(Role::GridWorker, Some(&before), &after, Validation::Strict).unwrap();
-    // The next change (a note) leaves the existing conflict as it was: nothing new to judge.
-    check_change(Role::GridWorker, Some(&after), &after, Validation::Strict).unwrap();
+}
+
+/// A conflict holding an invalid value that is already stored (kept from before the rule, or
+/// by a ledger import that flags what it keeps) is not judged again by later edits of other
+/// fields: one bad value must not freeze the household. An edit of that field still is.
+#[test]
+fn an_old_conflict_holding_an_invalid_value_does_not_block_later_edits() {
+    let (id, rid) = (RecordId::generate(), ResidentId::generate());
+    let mut stored = base(&id, &rid);
+    let mut a = stored.fork().with_actor(ActorId::from(vec![0xffu8]));
+    let mut b = stored.fork().with_actor(ActorId::from(vec![0x01u8]));
+    raw_patch(&mut a, &id, &rid, id_patch(OTHER_VALID_ID));
+    raw_patch(&mut b, &id, &rid, id_patch(BAD_ID));
+    stored.merge(&mut a).unwrap();
+    stored.merge(&mut b).unwrap();
+    let before = view(&stored, &id);
+    assert_eq!(before.conflicts.len(), 1, "the premise: a stored conflict");
+
+    // A later edit of another field, on top of the stored conflict.
+    let mut next = stored.fork().with_actor(ActorId::from(vec![0x20u8]));
+    HouseholdWriter::new(&mut next, &id)
+        .put_field("notes", "门口有狗")
+        .unwrap();
+    let after = view(&next, &id);
+    assert_ne!(before, after, "the premise: a real change");
+    assert_eq!(
+        after.conflicts, before.conflicts,
+        "the conflict is as it was"
+    );
+    check_change(Role::GridWorker, Some(&before), &after, Validation::Strict)
+        .expect("an edit of the notes is not refused for an old conflict");
+
+    // Writing the invalid value again, though, is judged.
+    let mut again = stored.fork().with_actor(ActorId::from(vec![0x30u8]));
+    raw_patch(&mut again, &id, &rid, id_patch(BAD_ID));
+    let rewritten = view(&again, &id);
+    assert!(
+        check_change(
+            Role::GridWorker,
+            Some(&before),
+            &rewritten,
+            Validation::Strict
+        )
+        .is_err(),
+        "a new invalid ID number is refused"
+    );
 }
 
 // 4. Values stored in canonical form ---------------------------------------------------------
