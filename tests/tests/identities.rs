@@ -35,11 +35,16 @@ async fn edits_made_under_the_same_device_id_still_reach_the_phone() {
     let phone = Device::sign_in(&server.url, "worker.a").await;
     phone.sync().await;
 
-    // The same user on a second store that names the phone's device id (a restored backup of
-    // the app, a second install): before, the server left its edits out of the phone's pulls
-    // for ever, because they came "from" the phone's device id.
+    // The same user on a copy of the phone's store (the app restored from a backup onto a
+    // second phone): same device id, same automerge actor. Before, the server left its edits
+    // out of the phone's pulls for ever, because they came "from" the phone's device id.
     let twin_dir = tempfile::tempdir().unwrap();
+    phone
+        .store
+        .backup_to(&twin_dir.path().join("twin.db"))
+        .unwrap();
     let twin = Arc::new(Store::open(twin_dir.path().join("twin.db")).unwrap());
+    assert_eq!(twin.device_id().unwrap(), phone.store.device_id().unwrap());
     let mut client = SyncClient::new(&server.url).unwrap();
     client
         .login("worker.a", PASSWORD, &phone.store.device_id().unwrap())

@@ -147,3 +147,111 @@ async fn bombs_are_refused_quickly_with_a_reason_and_the_server_stays_small() {
     }
     attacker.sync().await;
 }
+
+/// Found by review (issue 12): an automerge change names its actor and sequence number, and
+/// nothing bound either to the sign-in that pushes it. A colleague of the same grid reads an
+/// honest phone's actor (its device id) off the changes every phone of the grid pulls, and
+/// pushes a harmless, rule-abiding change under that actor with the phone's *next* sequence
+/// number. The server took it; the honest phone, which made its own next change offline, then
+/// held a different change with the same (actor, seq), which automerge refuses wherever the
+/// two meet: every sync of that phone failed. Now a phone may push only its own changes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_colleague_cannot_push_under_another_phones_actor() {
+    use gridwalk_core::Timestamp;
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let ids = seed_households(dir.path(), "C01-G01", 2);
+    let honest = Device::sign_in(&server.url, "worker.a").await;
+    let attacker = Device::sign_in(&server.url, "worker.a2").await;
+    honest.sync().await;
+    honest
+        .store
+        .set_notes(
+            &honest.actor,
+            &ids[0],
+            "first visit notes",
+            Timestamp::now(),
+        )
+        .unwrap();
+    honest.sync().await;
+    attacker.sync().await;
+
+    // The attacker's copy holds the honest phone's change; its actor is the phone's device id.
+    let victim_actor = {
+        let hex = honest.store.device_id().unwrap();
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        automerge::ActorId::from(bytes)
+    };
+    let bundle = attacker.store.export_changes(&Default::default()).unwrap();
+    let RecordData::Document(bytes) = &bundle.records.iter().find(|r| r.id == ids[0]).unwrap().data
+    else {
+        panic!("whole")
+    };
+    let mut doc = AutoCommit::load(bytes).unwrap();
+    assert!(
+        doc.get_changes(&[])
+            .iter()
+            .any(|c| c.actor_id() == &victim_actor),
+        "the honest phone's actor is in the record every phone of the grid holds"
+    );
+    let heads = doc.get_heads();
+    doc.set_actor(victim_actor.clone());
+    doc.put(ROOT, "notes", "harmless words").unwrap();
+    doc.commit();
+    let forged: Vec<_> = doc
+        .get_changes(&heads)
+        .iter()
+        .map(|c| c.raw_bytes().to_vec().into())
+        .collect();
+    let token = attacker.client.token().unwrap().to_owned();
+    let (answer, _) = push(
+        &server.url,
+        &token,
+        RecordChanges {
+            id: ids[0].clone(),
+            kind: "household".into(),
+            data: RecordData::Changes(forged),
+        },
+    )
+    .await;
+    assert!(answer.accepted.is_empty(), "{answer:?}");
+    assert_eq!(
+        answer.refused[0].message.as_ref().map(|m| m.code.as_str()),
+        Some("record.foreign_author"),
+        "{answer:?}"
+    );
+
+    // Meanwhile, offline, the honest phone writes its next change of the household.
+    honest
+        .store
+        .set_notes(
+            &honest.actor,
+            &ids[0],
+            "second visit notes",
+            Timestamp::now(),
+        )
+        .unwrap();
+    let result = honest.try_sync().await;
+    assert!(
+        result.is_ok(),
+        "the honest phone can no longer sync: {:?}",
+        result.err()
+    );
+    let report = result.unwrap();
+    assert!(
+        report.refused.is_empty(),
+        "the honest phone's edit is refused: {:?}",
+        report.refused
+    );
+    // Another phone of the grid sees the honest edit.
+    let third = Device::sign_in(&server.url, "worker.a3").await;
+    third.sync().await;
+    assert_ne!(
+        third.store.household(&ids[0]).unwrap().notes,
+        "first visit notes",
+        "the honest phone's second edit never reached the server"
+    );
+}

@@ -235,17 +235,33 @@ async fn a_data_directory_copied_back_heals_both_phones_and_gets_its_photos_agai
     server.restart_with(|d| copy_back(&night, d));
     let healed = a.sync().await;
     assert!(healed.healed);
-    assert_eq!(healed.progress.records_up, 3, "{healed:?}");
+    assert_eq!(
+        healed.progress.records_up, 2,
+        "its visit and household 4 taken, B's household 5 refused: {healed:?}"
+    );
     assert_eq!(
         healed.progress.photos_up, 2,
         "the photo and its thumbnail, again"
     );
     assert!(server.log().iter().any(|l| l.contains("went back in time")));
+    // B's household, which A holds, is B's to re-send: a server copied back by hand (not by
+    // `admin restore`, which lets devices relay each other's changes for a while) takes from
+    // each phone only its own changes, so no colleague can push changes in another phone's name.
+    assert!(
+        healed.refused.iter().any(|r| r.id == h5
+            && r.message
+                .as_ref()
+                .is_some_and(|m| m.code == "record.foreign_author")),
+        "{healed:?}"
+    );
 
     let h6 = create(&b, "6");
     let healed = b.sync().await;
     assert!(healed.healed);
-    assert_eq!(healed.progress.records_up, 1);
+    assert_eq!(
+        healed.progress.records_up, 2,
+        "households 5 and 6, both B's"
+    );
     assert_eq!(
         healed.progress.photos_up, 0,
         "B asked about the thumbnail it had, and the server had it again"

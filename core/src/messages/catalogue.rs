@@ -42,6 +42,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("place.not_in", "{level:address_part} {code} 不属于{parent_level:address_part} {parent}", "{level:address_part} {code} is not in {parent_level:address_part} {parent}"),
     ("place.report_outside_grids", "只能在自己负责的网格上报事件（网格 {grid}）", "a report can only be filed in one's own grids (grid {grid})"),
     ("order.wrong_company", "小区 {compound} 由物业公司 {serving} 服务，整改单不能下发给 {company}", "compound {compound} is served by company {serving}; the order cannot go to {company}"),
+    ("record.foreign_author", "记录中含有另一台设备（{author}）所做的修改，本设备不能上传", "the record holds changes made on another device ({author}), which this device may not upload"),
     ("household.visit_id_reused", "走访记录编号重复", "a visit id is used twice"),
     ("household.review_id_reused", "复核记录编号重复", "a review id is used twice"),
     ("record.wrong_kind", "记录类型不符：需要{expected:kind}，实际是{found:kind}", "the record is a {found:kind}, not a {expected:kind}"),
@@ -137,6 +138,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     // Sync.
     ("sync.out_of_scope", "这条记录不在您的网格内，请联系督导人员", "this record is not in your grids; ask your supervisor"),
     ("sync.missing_dependencies", "服务器缺少这条记录之前的修改，应用将整条重新发送", "the server lacks earlier changes of this record; the app sends it whole"),
+    ("sync.bad_changes", "这条记录的数据无法合并，服务器未接收", "this record's data could not be merged; the server did not take it"),
     ("sync.photo_refused", "服务器拒收这张照片", "the server refused this photo"),
     ("sync.photo_missing", "照片文件已不在手机上", "the photo file is gone from this phone"),
     ("sync.log_changed", "服务器数据已恢复或更换，手机正在重新下载，并将补传服务器缺少的内容", "the server's data was restored or replaced; the phone is downloading it again and will re-send what the server lacks"),

@@ -104,11 +104,33 @@ pub struct PullPage {
 impl Store {
     /// Server: judges one record's changes pushed by `actor` from `device`, and stores them
     /// (document, projections, change log) if the rules and scopes allow. `in_scope` says
-    /// whether a scope key is one of the actor's.
+    /// whether a scope key is one of the actor's. Who authored the automerge changes is not
+    /// checked: for stores that trust each other (tools, tests); the sync server uses
+    /// [`Store::accept_pushed_by`].
     pub fn accept_pushed(
         &self,
         actor: &Actor,
         device: &str,
+        rc: &RecordChanges,
+        in_scope: &dyn Fn(&str) -> bool,
+        now: Timestamp,
+    ) -> Result<PushOutcome> {
+        self.accept_pushed_by(actor, device, None, rc, in_scope, now)
+    }
+
+    /// As [`Store::accept_pushed`], and with `author` (the pushing phone's automerge actor, in
+    /// hex: its device id) every change new to the server must be that phone's own
+    /// (`record.foreign_author`). An automerge change names its author and sequence number,
+    /// and nothing else ties them to the phone: a colleague who pushed a change under another
+    /// phone's actor with its next sequence number made that phone's next edit a duplicate
+    /// the server could never take, and its every sync fail. For [`HEAL_WINDOW`] after a
+    /// restore (`admin restore`) other phones' changes are taken too: devices then re-send
+    /// what the restored log lacks, whoever made it.
+    pub fn accept_pushed_by(
+        &self,
+        actor: &Actor,
+        device: &str,
+        author: Option<&str>,
         rc: &RecordChanges,
         in_scope: &dyn Fn(&str) -> bool,
         now: Timestamp,
@@ -184,6 +206,17 @@ impl Store {
             if let Err(e) = check_merged(&d.doc, kind, KeyPolicy::Refuse) {
                 tracing::debug!(record = %rc.id, user = %actor.user_id, device, reason = %e, "refused a pushed record");
                 return Ok(PushOutcome::Refused(e.into()));
+            }
+            if let Some(author) = author
+                && let Some(other) = foreign_author(&mut d, author)
+                && !healing(&w.conn, now)?
+            {
+                let refusal = Refusal::Rule(
+                    crate::messages::Message::new("record.foreign_author")
+                        .with("author", other.chars().take(8).collect::<String>()),
+                );
+                tracing::debug!(record = %rc.id, user = %actor.user_id, %refusal, "refused changes of another device");
+                return Ok(PushOutcome::Refused(refusal));
             }
             let after = match RecordView::read(kind, &d.doc, &rc.id) {
                 Ok(after) => after,
@@ -377,6 +410,33 @@ impl Store {
         super::log_identity::tag_cursors(&conn, &mut page.cursors)?;
         Ok(page)
     }
+}
+
+/// How long after a restore the server takes other phones' changes from a device (see
+/// [`Store::accept_pushed_by`]): devices heal on their next sync, and a phone left in a drawer
+/// for a week still counts.
+pub const HEAL_WINDOW: i64 = 14 * Timestamp::DAY_MS;
+
+/// The author (hex) of a change new to the server that is not `author`, if any.
+fn foreign_author(d: &mut StoredDoc, author: &str) -> Option<String> {
+    d.doc
+        .get_changes(&d.saved_heads)
+        .iter()
+        .map(|c| c.actor_id().to_hex_string())
+        .find(|a| a != author)
+}
+
+/// Whether the server was restored from a backup less than [`HEAL_WINDOW`] ago.
+fn healing(conn: &Connection, now: Timestamp) -> Result<bool> {
+    let at: Option<i64> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'restored_at'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(Error::storage("reading store facts"))?;
+    Ok(at.is_some_and(|at| now.0 - at < HEAL_WINDOW))
 }
 
 /// What merging a pushed record's data gave.

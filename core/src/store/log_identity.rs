@@ -219,7 +219,16 @@ impl Store {
                     readers: 1,
                 },
             )?;
-            renew_log_id(&store.writer().conn)?
+            let w = store.writer();
+            // Devices re-send what the restored log lacks, other phones' changes included
+            // (see `Store::accept_pushed_by`): allowed for a while from now.
+            w.conn
+                .execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('restored_at', ?1)",
+                    [crate::time::Timestamp::now().0],
+                )
+                .map_err(Error::storage("restoring a backup"))?;
+            renew_log_id(&w.conn)?
             // Dropped here: the writer closes last and checkpoints the WAL into the file.
         };
         // The old store's WAL belongs to the old file: left beside the new one it would be

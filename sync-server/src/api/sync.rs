@@ -101,7 +101,28 @@ pub(super) async fn sync(
                 reason: message.render(Lang::En),
                 message: Some(message),
             };
-            match store.accept_pushed(&session.actor, &session.session_id, rc, &in_scope, now)? {
+            // The phone's automerge actor is its device id (`Store::device_id`): every change
+            // new to the server must be its own.
+            let outcome = store.accept_pushed_by(
+                &session.actor,
+                &session.session_id,
+                Some(&session.device_id),
+                rc,
+                &in_scope,
+                now,
+            );
+            let outcome = match outcome {
+                // Data that does not merge is that record's problem, not the whole sync's.
+                Err(gridwalk_core::Error::InvalidChanges { reason }) => {
+                    tracing::debug!(record = %rc.id, %reason, "refused data that does not merge");
+                    response
+                        .refused
+                        .push(refuse("bad_changes", Message::new("sync.bad_changes")));
+                    continue;
+                }
+                other => other?,
+            };
+            match outcome {
                 PushOutcome::Accepted => {
                     // Photos its writer could see already go with the record (an order made
                     // from a report); a hash named by someone who never saw the photo does not.
