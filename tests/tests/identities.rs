@@ -108,3 +108,27 @@ async fn a_strangers_wrong_guesses_never_lock_the_real_user_out() {
         400
     );
 }
+
+/// Review of issue 12, part 6: the per-address lock-out counted every failed sign-in, for
+/// names that exist or not, *before* the password was checked, and then refused the right
+/// password too. Behind the TLS proxy the README asks for, every phone and browser signs in
+/// from the proxy's address, so five guesses at a made-up name by anyone lock every user out
+/// (for a second, doubling up to 15 minutes while the guesses go on). Here the stranger and the
+/// real user share one address, as they do behind the proxy (or a field office's NAT).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_strangers_guesses_from_a_shared_address_lock_every_user_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let proxy = [127, 0, 0, 9];
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in_from(&server.url, proxy, "nobody-at-all", "guess").await,
+            401
+        );
+    }
+    assert_eq!(
+        sign_in_from(&server.url, proxy, "worker.a", PASSWORD).await,
+        200,
+        "the real user, with the right password, is refused for a stranger's guesses"
+    );
+}
