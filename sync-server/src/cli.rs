@@ -60,6 +60,12 @@ struct ServeArgs {
     /// clear).
     #[arg(long, env = "GRIDWALK_SECURE_COOKIES", default_value_t = false)]
     secure_cookies: bool,
+    /// Take a request's client address from the last `X-Forwarded-For` entry: set it only
+    /// behind a proxy of your own that appends it (nginx `proxy_add_x_forwarded_for`), so the
+    /// sign-in slow-down counts each real client rather than the proxy. Without a proxy, a
+    /// client could name any address.
+    #[arg(long, env = "GRIDWALK_TRUST_FORWARDED_FOR", default_value_t = false)]
+    trust_forwarded_for: bool,
     /// Seconds a client has to send a request's whole header (and a kept-alive connection may
     /// sit idle); slower connections are closed.
     #[arg(long, env = "GRIDWALK_HEADER_TIMEOUT_SECS", default_value_t = 10)]
@@ -299,6 +305,7 @@ fn config(data_dir: PathBuf, args: &ServeArgs) -> ServerConfig {
         max_body: args.max_body_bytes,
         pull_budget: args.pull_budget_bytes,
         secure_cookies: args.secure_cookies,
+        trust_forwarded_for: args.trust_forwarded_for,
         limits: crate::connections::ConnectionLimits {
             header_read_timeout: Duration::from_secs(args.header_timeout_secs.max(1)),
             body_idle_timeout: Duration::from_secs(args.body_idle_timeout_secs.max(1)),

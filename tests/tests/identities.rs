@@ -86,15 +86,20 @@ async fn a_strangers_wrong_guesses_never_lock_the_real_user_out() {
     let server = TestServer::start(dir.path());
     let stranger = [127, 0, 0, 2];
     let mut statuses = Vec::new();
+    let started = std::time::Instant::now();
     for _ in 0..8 {
         statuses.push(sign_in_from(&server.url, stranger, "worker.a", "guess").await);
     }
-    assert_eq!(&statuses[..5], [401; 5], "{statuses:?}");
-    assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
-    // Even the right password is not checked from the stranger's address now.
+    // Checked one by one, each later one delayed, none refused.
+    assert_eq!(statuses, [401; 8], "{statuses:?}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(250 + 500),
+        "guesses past the free ones are slowed down"
+    );
+    // Even from the stranger's address (a proxy's, shared), the right password signs in.
     assert_eq!(
         sign_in_from(&server.url, stranger, "worker.a", PASSWORD).await,
-        429
+        200
     );
     // The real user, from their own address, signs in (delayed a little, never refused).
     assert_eq!(
