@@ -74,6 +74,13 @@ struct ServeArgs {
     /// (an idle timeout: a large upload on a slow phone takes as long as it keeps moving).
     #[arg(long, env = "GRIDWALK_BODY_IDLE_TIMEOUT_SECS", default_value_t = 30)]
     body_idle_timeout_secs: u64,
+    /// The lowest average rate, in bytes a second, of a request body once
+    /// `--body-rate-grace-secs` have passed (0: none): a client trickling a body is given up.
+    #[arg(long, env = "GRIDWALK_MIN_BODY_RATE", default_value_t = 1024)]
+    min_body_rate: u64,
+    /// Seconds a request body may take before its average rate is judged.
+    #[arg(long, env = "GRIDWALK_BODY_RATE_GRACE_SECS", default_value_t = 10)]
+    body_rate_grace_secs: u64,
     /// Connections served at once; further ones wait to be accepted.
     #[arg(long, env = "GRIDWALK_MAX_CONNECTIONS", default_value_t = 1024)]
     max_connections: usize,
@@ -310,6 +317,8 @@ fn config(data_dir: PathBuf, args: &ServeArgs) -> ServerConfig {
             header_read_timeout: Duration::from_secs(args.header_timeout_secs.max(1)),
             body_idle_timeout: Duration::from_secs(args.body_idle_timeout_secs.max(1)),
             max_connections: args.max_connections.max(1),
+            min_body_rate: args.min_body_rate,
+            body_rate_grace: Duration::from_secs(args.body_rate_grace_secs),
         },
         web_idle: Duration::from_secs(args.web_idle_secs.max(1)),
     }

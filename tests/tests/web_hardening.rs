@@ -398,3 +398,46 @@ async fn unauthenticated_trickled_bodies_hold_every_connection() {
         "four anonymous clients sending a byte a second keep the server from everyone else"
     );
 }
+
+/// A signed-in client gets past the token check, so a trickled body is bounded by the minimum
+/// average rate instead: a byte every 300 ms never trips the idle timeout, but once the grace
+/// has passed the body is given up and the connection freed.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_authenticated_trickled_body_is_given_up_below_the_minimum_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with_env(dir.path(), &[("GRIDWALK_BODY_RATE_GRACE_SECS", "2")]);
+    let phone = gridwalk_tests::Device::sign_in(&server.url, "worker.a").await;
+    let token = phone.client.token().unwrap().to_owned();
+    let mut s = TcpStream::connect(server.addr()).await.unwrap();
+    s.write_all(
+        format!(
+            "POST /v1/sync HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/cbor\r\nContent-Length: 1000000\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let (mut reader, mut writer) = s.into_split();
+    let started = Instant::now();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..200 {
+            if writer.write_all(b"\0").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    });
+    // Ended (an answer, an end of stream or a reset) long before the trickle would be.
+    let mut buf = [0u8; 1024];
+    let ended = tokio::time::timeout(Duration::from_secs(20), reader.read(&mut buf)).await;
+    trickle.abort();
+    assert!(
+        ended.is_ok(),
+        "a signed-in client trickling a byte every 300 ms held its request for 20 s"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "given up after the grace, not at once"
+    );
+}
