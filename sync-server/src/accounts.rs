@@ -1,6 +1,6 @@
 //! Accounts: users with roles and scopes, passwords hashed with argon2id, bearer tokens bound to
-//! a device, stored only as their SHA-256, expiring and revocable, and a slow-down after
-//! repeated failed sign-ins. Kept in `accounts.db`, apart from the records.
+//! a device, stored only as their SHA-256, expiring and revocable, and a slow-down of repeated
+//! sign-ins that delays and never refuses a correct password for a stranger's failures. Kept in `accounts.db`, apart from the records.
 
 use std::path::Path;
 use std::time::Duration;
@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 mod web_sessions;
 pub use web_sessions::WEB_DEVICE_PREFIX;
 
-/// Failed sign-ins allowed before each further one waits.
+/// Sign-in attempts (per address) or failures (per user) allowed before each further one waits.
 const FREE_FAILURES: i64 = 5;
 /// The longest a correct password is held back after its user's failures.
 const MAX_USER_DELAY: Duration = Duration::from_secs(2);
@@ -27,8 +27,13 @@ pub const MAX_USER_NAME: usize = 64;
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 /// Longest device id, in characters.
 pub const MAX_DEVICE_ID: usize = 128;
-/// The longest a client address is made to wait between failed sign-ins.
-const MAX_LOCKOUT: Duration = Duration::from_secs(15 * 60);
+/// The longest gap between two checked sign-ins from one client address past its free ones.
+const MAX_ADDR_DELAY: Duration = Duration::from_secs(2);
+/// An address's count forgets one attempt per this much time.
+const ADDR_FORGIVE_EVERY: Duration = Duration::from_secs(60);
+/// The longest an attempt is queued behind its address's earlier ones before it is refused
+/// (a flood; see [`Accounts::count_attempt`]).
+const MAX_ADDR_QUEUE: Duration = Duration::from_secs(60);
 
 /// Why an account operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +117,55 @@ pub struct IssuedToken {
     pub session: Session,
 }
 
+/// A sign-in attempt counted by [`Accounts::count_attempt`]: its password may be checked once
+/// `wait` is over.
+#[derive(Debug)]
+#[must_use]
+pub struct Attempt {
+    /// How long to wait before checking the password.
+    pub wait: Duration,
+    not_before: std::time::Instant,
+}
+
+/// Signs in from a handler: counts the attempt (a blocking task), waits its delay with
+/// `tokio::time::sleep` (holding no database connection and no thread), then checks the
+/// password (a blocking task).
+pub async fn sign_in(
+    accounts: std::sync::Arc<Accounts>,
+    user: String,
+    password: String,
+    device_id: String,
+    client: String,
+) -> Result<Result<IssuedToken, AccountError>, tokio::task::JoinError> {
+    let (a, u, p, d, c) = (
+        accounts.clone(),
+        user.clone(),
+        password.clone(),
+        device_id.clone(),
+        client.clone(),
+    );
+    let attempt = match tokio::task::spawn_blocking(move || {
+        a.count_attempt(&u, &p, &d, &c, Timestamp::now())
+    })
+    .await?
+    {
+        Ok(attempt) => attempt,
+        Err(e) => return Ok(Err(e)),
+    };
+    tokio::time::sleep(attempt.wait).await;
+    tokio::task::spawn_blocking(move || {
+        accounts.check_password(
+            attempt,
+            &user,
+            &password,
+            &device_id,
+            &client,
+            Timestamp::now(),
+        )
+    })
+    .await
+}
+
 struct Manager(std::path::PathBuf);
 
 impl r2d2::ManageConnection for Manager {
@@ -162,10 +216,12 @@ CREATE TABLE IF NOT EXISTS login_failure (
     failures        INTEGER NOT NULL,
     last_failure_at INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS login_failure_addr (
-    addr            TEXT PRIMARY KEY,
-    failures        INTEGER NOT NULL,
-    last_failure_at INTEGER NOT NULL
+DROP TABLE IF EXISTS login_failure_addr;
+CREATE TABLE IF NOT EXISTS login_addr (
+    addr     TEXT PRIMARY KEY,
+    attempts INTEGER NOT NULL,
+    last_at  INTEGER NOT NULL,
+    next_at  INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS device (
     id           TEXT PRIMARY KEY,
@@ -276,14 +332,9 @@ impl Accounts {
     }
 
     /// Checks a password and issues a token bound to `device_id`, for a request from the
-    /// client address `client` (empty when unknown).
-    ///
-    /// Guessing is slowed twice over (security issue, "sign-in"): per client address, every
-    /// attempt is counted atomically *before* the password is checked, and an address past
-    /// [`FREE_FAILURES`] waits out a growing lock-out before any password is checked again (so
-    /// ten concurrent guesses are not all evaluated); per user, failures only *delay* the next
-    /// attempt, never refuse it, so a stranger's wrong guesses cannot lock the real user out of
-    /// their own account. Nothing is stored for a user name that does not exist.
+    /// client address `client` (empty when unknown), waiting out the attempt's delay on this
+    /// thread. For callers without a runtime (tests, tools); the server's handlers use
+    /// [`sign_in`], which waits without holding a thread.
     pub fn login(
         &self,
         user: &str,
@@ -292,6 +343,42 @@ impl Accounts {
         client: &str,
         now: Timestamp,
     ) -> Result<IssuedToken, AccountError> {
+        let attempt = self.count_attempt(user, password, device_id, client, now)?;
+        std::thread::sleep(attempt.wait);
+        self.check_password(attempt, user, password, device_id, client, now)
+    }
+
+    /// Step one of a sign-in: checks the lengths, then counts the attempt against the client
+    /// address, in one IMMEDIATE transaction and *before* any password is checked, and says
+    /// how long it must wait before [`Accounts::check_password`] may look at its password.
+    ///
+    /// The slow-down (security issue 12, "sign-in") delays and never refuses for a stranger's
+    /// failures:
+    ///
+    /// * **Per client address**, every attempt counts (names that exist or not; a correct
+    ///   password takes its own count back), and the count is forgiven one attempt per
+    ///   [`ADDR_FORGIVE_EVERY`]. The first [`FREE_FAILURES`] go at once. Each further one takes
+    ///   a *slot*: the address keeps `next_at`; the attempt waits until
+    ///   `slot = max(now, next_at)` and moves `next_at` to `slot + delay`, the delay doubling
+    ///   from a quarter second to [`MAX_ADDR_DELAY`]. So concurrent guesses from one address are
+    ///   checked one per delay, in order, and a user sharing the address with a guesser (behind
+    ///   a proxy or a NAT) is delayed, never refused.
+    /// * **Per user**, failures of an existing user add a delay (a quarter second doubling to
+    ///   [`MAX_USER_DELAY`]) and never a queue, so guesses from many addresses cannot lock the
+    ///   real user out. Nothing is stored for a user name that does not exist.
+    ///
+    /// Only a flood is refused: when an address's queue would make an attempt wait more than
+    /// [`MAX_ADDR_QUEUE`], it is refused as [`AccountError::LockedOut`] with the time until the
+    /// queue has room, uncounted. That bounds what a flood costs (attempts parked for a minute
+    /// at most); an address sending one attempt at a time is never refused.
+    pub fn count_attempt(
+        &self,
+        user: &str,
+        password: &str,
+        device_id: &str,
+        client: &str,
+        now: Timestamp,
+    ) -> Result<Attempt, AccountError> {
         if user.chars().count() > MAX_USER_NAME
             || password.len() > MAX_PASSWORD_BYTES
             || device_id.chars().count() > MAX_DEVICE_ID
@@ -302,8 +389,35 @@ impl Accounts {
             )));
         }
         let mut conn = self.pool.get()?;
-        self.count_attempt(&mut conn, client, now)?;
-        let user_failures: i64 = conn
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let before: Option<(i64, i64, i64)> = tx
+            .query_row(
+                "SELECT attempts, last_at, next_at FROM login_addr WHERE addr = ?1",
+                [client],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let (attempts, last_at, next_at) = before.unwrap_or((0, now.0, 0));
+        let forgiven = (now.0 - last_at).max(0) / ADDR_FORGIVE_EVERY.as_millis() as i64;
+        let attempts = (attempts - forgiven).max(0) + 1;
+        let (slot, next_at) = if attempts > FREE_FAILURES {
+            let slot = now.0.max(next_at);
+            let queued = Duration::from_millis((slot - now.0) as u64);
+            if queued > MAX_ADDR_QUEUE {
+                let shown: String = user.chars().take(32).collect();
+                tracing::warn!(user = %shown, client, "refused a sign-in: too many queued from the address");
+                return Err(AccountError::LockedOut(queued - MAX_ADDR_QUEUE));
+            }
+            (slot, slot + addr_delay(attempts).as_millis() as i64)
+        } else {
+            (now.0, next_at)
+        };
+        tx.execute(
+            "INSERT INTO login_addr (addr, attempts, last_at, next_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (addr) DO UPDATE SET attempts = ?2, last_at = ?3, next_at = ?4",
+            params![client, attempts, now.0, next_at],
+        )?;
+        let user_failures: i64 = tx
             .query_row(
                 "SELECT failures FROM login_failure WHERE user_id = ?1",
                 [user],
@@ -311,18 +425,42 @@ impl Accounts {
             )
             .optional()?
             .unwrap_or(0);
-        if user_failures >= FREE_FAILURES {
-            // Delayed, not refused: the right password still signs the user in.
-            std::thread::sleep(user_delay(user_failures));
+        tx.commit()?;
+        let wait = Duration::from_millis((slot - now.0) as u64) + user_delay(user_failures);
+        Ok(Attempt {
+            wait,
+            not_before: std::time::Instant::now() + wait,
+        })
+    }
+
+    /// Step two of a sign-in, once the attempt's wait is over: checks the password and issues
+    /// a token. (An attempt whose wait was skipped waits the rest here.)
+    pub fn check_password(
+        &self,
+        attempt: Attempt,
+        user: &str,
+        password: &str,
+        device_id: &str,
+        client: &str,
+        now: Timestamp,
+    ) -> Result<IssuedToken, AccountError> {
+        let early = attempt
+            .not_before
+            .saturating_duration_since(std::time::Instant::now());
+        if !early.is_zero() {
+            std::thread::sleep(early);
         }
-        let stored: Option<String> = conn
+        let stored: Option<String> = self
+            .pool
+            .get()?
             .query_row(
                 "SELECT password_hash FROM user WHERE id = ?1",
                 [user],
                 |r| r.get(0),
             )
             .optional()?;
-        // Verify against a dummy hash for unknown users, so timing does not tell who exists.
+        // Verify against a dummy hash for unknown users, so timing does not tell who exists
+        // (and with no database connection held: argon2 takes a while).
         let hash = stored.clone().unwrap_or_else(|| DUMMY_HASH.to_owned());
         let ok = PasswordHash::new(&hash)
             .map(|h| {
@@ -331,6 +469,7 @@ impl Accounts {
                     .is_ok()
             })
             .unwrap_or(false);
+        let conn = self.pool.get()?;
         if !ok || stored.is_none() {
             if stored.is_some() {
                 conn.execute(
@@ -347,7 +486,7 @@ impl Accounts {
         conn.execute("DELETE FROM login_failure WHERE user_id = ?1", [user])?;
         // This attempt was not a guess: it no longer counts against the address.
         conn.execute(
-            "UPDATE login_failure_addr SET failures = MAX(failures - 1, 0) WHERE addr = ?1",
+            "UPDATE login_addr SET attempts = MAX(attempts - 1, 0) WHERE addr = ?1",
             [client],
         )?;
         // A device id belongs to the first user who signed in with it: another user naming it
@@ -383,40 +522,6 @@ impl Accounts {
             expires_at,
             session,
         })
-    }
-
-    /// Counts one sign-in attempt from `client`, atomically with reading the count, and
-    /// refuses it without counting when the address is locked out.
-    fn count_attempt(
-        &self,
-        conn: &mut Connection,
-        client: &str,
-        now: Timestamp,
-    ) -> Result<(), AccountError> {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let before: Option<(i64, i64)> = tx
-            .query_row(
-                "SELECT failures, last_failure_at FROM login_failure_addr WHERE addr = ?1",
-                [client],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some((n, last)) = before
-            && n >= FREE_FAILURES
-        {
-            let wait = lockout(n);
-            let waited = Duration::from_millis((now.0 - last).max(0) as u64);
-            if waited < wait {
-                return Err(AccountError::LockedOut(wait - waited));
-            }
-        }
-        tx.execute(
-            "INSERT INTO login_failure_addr (addr, failures, last_failure_at) VALUES (?1, 1, ?2)
-             ON CONFLICT (addr) DO UPDATE SET failures = failures + 1, last_failure_at = ?2",
-            params![client, now.0],
-        )?;
-        tx.commit()?;
-        Ok(())
     }
 
     /// The session a bearer token opens.
@@ -517,7 +622,6 @@ impl Accounts {
     }
 }
 
-/// How long the `n`th consecutive failure makes the user wait: doubling from 1 s.
 /// A user's session on a device: role, company and grants, read from the accounts file.
 fn session_of(
     conn: &Connection,
@@ -561,13 +665,18 @@ fn session_of(
 /// How long a user's next sign-in is held back after `failures` failures: a quarter second
 /// doubling to [`MAX_USER_DELAY`]. Short, because the real user waits it too.
 fn user_delay(failures: i64) -> Duration {
+    if failures < FREE_FAILURES {
+        return Duration::ZERO;
+    }
     let exp = (failures - FREE_FAILURES).clamp(0, 10) as u32;
     Duration::from_millis(250u64 << exp).min(MAX_USER_DELAY)
 }
 
-fn lockout(failures: i64) -> Duration {
-    let exp = (failures - FREE_FAILURES).clamp(0, 20) as u32;
-    Duration::from_secs(1u64 << exp).min(MAX_LOCKOUT)
+/// How long the `attempts`th attempt from an address keeps the next one back: a quarter second
+/// doubling to [`MAX_ADDR_DELAY`].
+fn addr_delay(attempts: i64) -> Duration {
+    let exp = (attempts - FREE_FAILURES - 1).clamp(0, 10) as u32;
+    Duration::from_millis(250u64 << exp).min(MAX_ADDR_DELAY)
 }
 
 /// A sign-in's server-issued identity: the first 32 hex digits of its token's hash.

@@ -60,6 +60,12 @@ struct ServeArgs {
     /// clear).
     #[arg(long, env = "GRIDWALK_SECURE_COOKIES", default_value_t = false)]
     secure_cookies: bool,
+    /// Take a request's client address from the last `X-Forwarded-For` entry: set it only
+    /// behind a proxy of your own that appends it (nginx `proxy_add_x_forwarded_for`), so the
+    /// sign-in slow-down counts each real client rather than the proxy. Without a proxy, a
+    /// client could name any address.
+    #[arg(long, env = "GRIDWALK_TRUST_FORWARDED_FOR", default_value_t = false)]
+    trust_forwarded_for: bool,
     /// Seconds a client has to send a request's whole header (and a kept-alive connection may
     /// sit idle); slower connections are closed.
     #[arg(long, env = "GRIDWALK_HEADER_TIMEOUT_SECS", default_value_t = 10)]
@@ -68,6 +74,13 @@ struct ServeArgs {
     /// (an idle timeout: a large upload on a slow phone takes as long as it keeps moving).
     #[arg(long, env = "GRIDWALK_BODY_IDLE_TIMEOUT_SECS", default_value_t = 30)]
     body_idle_timeout_secs: u64,
+    /// The lowest average rate, in bytes a second, of a request body once
+    /// `--body-rate-grace-secs` have passed (0: none): a client trickling a body is given up.
+    #[arg(long, env = "GRIDWALK_MIN_BODY_RATE", default_value_t = 1024)]
+    min_body_rate: u64,
+    /// Seconds a request body may take before its average rate is judged.
+    #[arg(long, env = "GRIDWALK_BODY_RATE_GRACE_SECS", default_value_t = 10)]
+    body_rate_grace_secs: u64,
     /// Connections served at once; further ones wait to be accepted.
     #[arg(long, env = "GRIDWALK_MAX_CONNECTIONS", default_value_t = 1024)]
     max_connections: usize,
@@ -299,10 +312,13 @@ fn config(data_dir: PathBuf, args: &ServeArgs) -> ServerConfig {
         max_body: args.max_body_bytes,
         pull_budget: args.pull_budget_bytes,
         secure_cookies: args.secure_cookies,
+        trust_forwarded_for: args.trust_forwarded_for,
         limits: crate::connections::ConnectionLimits {
             header_read_timeout: Duration::from_secs(args.header_timeout_secs.max(1)),
             body_idle_timeout: Duration::from_secs(args.body_idle_timeout_secs.max(1)),
             max_connections: args.max_connections.max(1),
+            min_body_rate: args.min_body_rate,
+            body_rate_grace: Duration::from_secs(args.body_rate_grace_secs),
         },
         web_idle: Duration::from_secs(args.web_idle_secs.max(1)),
     }

@@ -29,6 +29,9 @@ pub struct ServerConfig {
     /// Whether the web session cookie is marked `Secure` (served over TLS, or behind a TLS
     /// proxy).
     pub secure_cookies: bool,
+    /// Whether the client address (which the sign-in slow-down counts) is the last
+    /// `X-Forwarded-For` entry: only behind the server's own proxy, which sets it.
+    pub trust_forwarded_for: bool,
     /// Header-read and body idle timeouts, and the cap on connections served at once.
     pub limits: ConnectionLimits,
     /// How long a web session may go unused before it is signed out (apart from the token's
@@ -95,6 +98,7 @@ pub async fn serve(config: &ServerConfig, data: Data) -> Result<(), Box<dyn std:
         max_body: config.max_body,
         pull_budget: config.pull_budget,
         secure_cookies: config.secure_cookies,
+        trust_forwarded_for: config.trust_forwarded_for,
         web: crate::web::Web::new(),
     });
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

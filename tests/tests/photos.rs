@@ -549,3 +549,60 @@ async fn a_worker_moved_to_another_grid_loses_the_old_grids_photo_files() {
         .await
         .unwrap();
 }
+
+/// An honest upload over a weak signal, 50 KB/s (the server's minimum average body rate is
+/// 1 KB/s after 10 s), is taken whole: 1 MB here, 20 s, well past the grace. The photo is a
+/// pipeline JPEG with padding after its end, which the header check does not read.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_at_fifty_kilobytes_a_second_is_taken_whole() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let ids = seed_households(dir.path(), "C01-G01", 1);
+    let a = Device::sign_in(&server.url, "worker.a").await;
+    a.sync().await;
+    let taken = take(&a, &ids[0], "portrait_1.jpg");
+    let mut bytes = bytes_of(&a, &taken.full);
+    bytes.resize(1 << 20, 0);
+    let hash = gridwalk_core::photos::content_hash(&bytes);
+    visit_with(
+        &a,
+        &ids[0],
+        vec![PhotoRef {
+            full: hash.clone(),
+            thumb: taken.thumb.clone(),
+            ..taken.clone()
+        }],
+    );
+    a.sync().await;
+    let mut s = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    s.write_all(
+        format!(
+            "PUT /v1/photos/{hash} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: image/jpeg\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            a.client.token().unwrap(),
+            bytes.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    // 5 KB every 100 ms.
+    for chunk in bytes.chunks(5 * 1024) {
+        s.write_all(chunk).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(started.elapsed() >= std::time::Duration::from_secs(15));
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let got = reqwest::Client::new()
+        .get(format!("{}/v1/photos/{hash}", server.url))
+        .bearer_auth(a.client.token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status().as_u16(), 200);
+    assert_eq!(got.bytes().await.unwrap().len(), bytes.len());
+}

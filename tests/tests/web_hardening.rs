@@ -345,3 +345,99 @@ async fn an_idle_web_session_is_signed_out() {
             .any(|l| l.contains("signed out an idle web session"))
     );
 }
+
+/// Review of issue 12, part 7: the body idle timeout is reset by every frame and the
+/// sync and photo bodies are read whole before the bearer token is looked at, so a client with
+/// no account that trickles one byte a second into `POST /v1/sync` holds its connection for as
+/// long as it likes. At the cap (1024 by default; 4 here) a few such clients are the only ones
+/// served and everyone else waits in the listen queue: the cap turns a slow-loris into a
+/// denial of service. (A minimum average rate, or the token checked before the body is read,
+/// and a cap per address would keep an honest 50 KB/s upload working.)
+#[tokio::test(flavor = "multi_thread")]
+async fn unauthenticated_trickled_bodies_hold_every_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with_env(
+        dir.path(),
+        &[
+            ("GRIDWALK_MAX_CONNECTIONS", "4"),
+            ("GRIDWALK_HEADER_TIMEOUT_SECS", "2"),
+            ("GRIDWALK_BODY_IDLE_TIMEOUT_SECS", "2"),
+        ],
+    );
+    let addr = server.addr();
+    let mut tricklers = Vec::new();
+    for _ in 0..4 {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(
+            b"POST /v1/sync HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/cbor\r\n\
+              Content-Length: 1000000\r\n\r\n",
+        )
+        .await
+        .unwrap();
+        tricklers.push(tokio::spawn(async move {
+            for _ in 0..30 {
+                if s.write_all(b"\0").await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }));
+    }
+    // Three idle timeouts later, an honest client is still not served.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(4))
+        .build()
+        .unwrap();
+    let answer = client.get(format!("{}/health", server.url)).send().await;
+    for t in &tricklers {
+        t.abort();
+    }
+    assert!(
+        answer.is_ok_and(|r| r.status().as_u16() == 200),
+        "four anonymous clients sending a byte a second keep the server from everyone else"
+    );
+}
+
+/// A signed-in client gets past the token check, so a trickled body is bounded by the minimum
+/// average rate instead: a byte every 300 ms never trips the idle timeout, but once the grace
+/// has passed the body is given up and the connection freed.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_authenticated_trickled_body_is_given_up_below_the_minimum_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with_env(dir.path(), &[("GRIDWALK_BODY_RATE_GRACE_SECS", "2")]);
+    let phone = gridwalk_tests::Device::sign_in(&server.url, "worker.a").await;
+    let token = phone.client.token().unwrap().to_owned();
+    let mut s = TcpStream::connect(server.addr()).await.unwrap();
+    s.write_all(
+        format!(
+            "POST /v1/sync HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/cbor\r\nContent-Length: 1000000\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let (mut reader, mut writer) = s.into_split();
+    let started = Instant::now();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..200 {
+            if writer.write_all(b"\0").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    });
+    // Ended (an answer, an end of stream or a reset) long before the trickle would be.
+    let mut buf = [0u8; 1024];
+    let ended = tokio::time::timeout(Duration::from_secs(20), reader.read(&mut buf)).await;
+    trickle.abort();
+    assert!(
+        ended.is_ok(),
+        "a signed-in client trickling a byte every 300 ms held its request for 20 s"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "given up after the grace, not at once"
+    );
+}

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
+use axum::http::HeaderMap;
 use axum::{Extension, Json};
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
-use gridwalk_core::Timestamp;
 use gridwalk_core::sync::wire::{LoginRequest, LoginResponse};
 
 use super::{ApiError, AppState};
@@ -14,10 +14,12 @@ use super::{ApiError, AppState};
 pub(super) async fn login(
     State(app): State<Arc<AppState>>,
     client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    // The address the connection came from (absent when served without connect info).
-    let client = client.map(|c| c.0.0.ip().to_string()).unwrap_or_default();
+    // The address the connection came from (absent when served without connect info), or the
+    // one the server's proxy names.
+    let client = super::client_address(app.trust_forwarded_for, client.map(|c| c.0.0), &headers);
     let Json(req) = body.map_err(|e| ApiError::bad_request("malformed_body", e.body_text()))?;
     if req.device_id.trim().is_empty() {
         return Err(ApiError::bad_request(
@@ -25,16 +27,14 @@ pub(super) async fn login(
             "device_id is required",
         ));
     }
-    let accounts = app.accounts.clone();
-    let issued = tokio::task::spawn_blocking(move || {
-        accounts.login(
-            &req.username,
-            &req.password,
-            &req.device_id,
-            &client,
-            Timestamp::now(),
-        )
-    })
+    // Counted first, then delayed without holding a connection or a thread, then checked.
+    let issued = crate::accounts::sign_in(
+        app.accounts.clone(),
+        req.username,
+        req.password,
+        req.device_id,
+        client,
+    )
     .await??;
     Ok(Json(LoginResponse {
         token: issued.token,

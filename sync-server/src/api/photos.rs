@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gridwalk_core::photos::is_content_hash;
@@ -63,9 +63,15 @@ pub(super) async fn put(
     State(app): State<Arc<AppState>>,
     Path(hash): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Result<Response, ApiError> {
+    // The token from the headers before the body is read: an anonymous client is answered at
+    // once, whatever it is sending (and however slowly).
     let session = session(&app, &headers).await?;
+    let body = match Bytes::from_request(request, &app).await {
+        Ok(body) => body,
+        Err(rejection) => return Ok(rejection.into_response()),
+    };
     let app2 = app.clone();
     tokio::task::spawn_blocking(move || -> Result<Response, ApiError> {
         let mine = check_access(&app2, &session, &hash)?;

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gridwalk_core::Timestamp;
@@ -30,10 +30,16 @@ const MAX_CURSORS: usize = 4096;
 pub(super) async fn sync(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Result<Response, ApiError> {
     let started = std::time::Instant::now();
+    // The token from the headers before the body is read: an anonymous client is answered at
+    // once, whatever it is sending (and however slowly).
     let session = session(&app, &headers).await?;
+    let body = match Bytes::from_request(request, &app).await {
+        Ok(body) => body,
+        Err(rejection) => return Ok(rejection.into_response()),
+    };
     let probe: VersionProbe = wire::from_cbor(&body).map_err(|e| {
         ApiError::bad_request(
             "malformed_body",

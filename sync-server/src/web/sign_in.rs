@@ -8,8 +8,8 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use gridwalk_core::RecordId;
 use gridwalk_core::messages::{Lang, Message};
-use gridwalk_core::{RecordId, Timestamp};
 use minijinja::context;
 
 use super::{csrf, lang, render};
@@ -89,20 +89,20 @@ pub(super) async fn login(
             return login_page(&app, &lang, StatusCode::FORBIDDEN, Some(why));
         }
     };
-    // The address the connection came from (absent when served without connect info).
-    let client = client.map(|c| c.0.0.ip().to_string()).unwrap_or_default();
-    let accounts = app.accounts.clone();
+    // The address the connection came from (absent when served without connect info), or the
+    // one the server's proxy names.
+    let client =
+        crate::api::client_address(app.trust_forwarded_for, client.map(|c| c.0.0), &headers);
     // A fresh device id per sign-in: a token is bound to it, and nobody can guess it.
     let device = format!("{WEB_DEVICE_PREFIX}{}", RecordId::generate());
-    let result = tokio::task::spawn_blocking(move || {
-        accounts.login(
-            &form.username,
-            &form.password,
-            &device,
-            &client,
-            Timestamp::now(),
-        )
-    })
+    // Counted first, then delayed without holding a connection or a thread, then checked.
+    let result = crate::accounts::sign_in(
+        app.accounts.clone(),
+        form.username,
+        form.password,
+        device,
+        client,
+    )
     .await;
     match result {
         Ok(Ok(issued)) => {
