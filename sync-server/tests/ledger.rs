@@ -48,31 +48,36 @@ fn every_bad_row_is_listed_with_its_reason_before_anything_is_written() {
         .iter()
         .map(|b| (b.line, b.reason.to_string()))
         .collect();
-    assert_eq!(bad.len(), 4, "{bad:#?}");
+    assert_eq!(bad.len(), 2, "{bad:#?}");
     assert!(
-        bad[0].0 == 4 && bad[0].1.contains("check digit"),
+        bad[0].0 == 5 && bad[0].1.contains("phone number"),
         "{:?}",
         bad[0]
     );
     assert!(
-        bad[1].0 == 5 && bad[1].1.contains("phone number"),
+        bad[1].0 == 7 && bad[1].1.contains("no building B9"),
         "{:?}",
         bad[1]
     );
+    // What a person must check at the door is imported, and listed.
+    let to_check: Vec<(usize, String)> = preview
+        .to_check
+        .iter()
+        .map(|b| (b.line, b.reason.to_string()))
+        .collect();
     assert!(
-        bad[2].0 == 6 && bad[2].1.contains("same person as line 2"),
-        "{:?}",
-        bad[2]
+        to_check[0].0 == 4 && to_check[0].1.contains("check digit"),
+        "{to_check:?}"
     );
     assert!(
-        bad[3].0 == 7 && bad[3].1.contains("no building B9"),
-        "{:?}",
-        bad[3]
+        to_check[1].0 == 6 && to_check[1].1.contains("as line 2 but in another household"),
+        "{to_check:?}"
     );
     assert!(
         preview
             .bad
             .iter()
+            .chain(&preview.to_check)
             .all(|b| !b.reason.to_json().contains("19491231")),
         "ID numbers masked"
     );
@@ -89,22 +94,28 @@ fn every_bad_row_is_listed_with_its_reason_before_anything_is_written() {
     // The commit creates the households of the good rows.
     let admin = Actor::new("admin", Role::Admin);
     let ids = import::commit(&data.store, &admin, &preview).unwrap();
-    assert_eq!(ids.len(), 3, "101 (two residents), 201 (empty), 202");
+    assert_eq!(
+        ids.len(),
+        5,
+        "101 (two residents), 102, 104, 201 (empty), 202"
+    );
     let list = data.store.list_households(&grid, 0, 100).unwrap();
-    assert_eq!((list.household_count, list.resident_count), (3, 3));
-    // A second import of the same ledger finds everyone already registered.
+    assert_eq!((list.household_count, list.resident_count), (5, 5));
+    // A second import of the same ledger changes nothing.
     let again = import::preview(
         import::read_csv(LEDGER.as_bytes()).unwrap(),
         &data.store,
         None,
     )
     .unwrap();
-    assert!(again.bad.iter().any(|b| {
-        b.line == 2
-            && b.reason
-                .to_string()
-                .contains("already registered in household B1-1-101")
-    }));
+    assert_eq!(again.count(import::Status::Unchanged), 5);
+    assert_eq!(
+        again.count(import::Status::New) + again.count(import::Status::Changed),
+        0
+    );
+    import::commit(&data.store, &admin, &again).unwrap();
+    let list = data.store.list_households(&grid, 0, 100).unwrap();
+    assert_eq!((list.household_count, list.resident_count), (5, 5));
 }
 
 #[test]
@@ -123,13 +134,24 @@ fn xlsx_ledgers_read_like_csv_and_exports_read_back() {
     )
     .unwrap();
     assert_eq!(from_xlsx.bad, from_csv.bad);
-    assert_eq!(from_xlsx.households, from_csv.households);
+    assert_eq!(from_xlsx.to_check, from_csv.to_check);
+    let news = |p: &import::Preview| {
+        p.households
+            .iter()
+            .map(|h| h.new.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(news(&from_xlsx), news(&from_csv));
 
     let admin = Actor::new("admin", Role::Admin);
     import::commit(&data.store, &admin, &from_csv).unwrap();
     let scopes = vec!["grid:C01-G01".to_owned()];
     let residents = export::rows(&data.store, &admin, &scopes, export::Table::Residents).unwrap();
-    assert_eq!(residents.len(), 1 + 3);
+    assert_eq!(
+        residents.len(),
+        1 + 5 + 1,
+        "header, five residents, the empty dwelling"
+    );
     assert!(
         residents
             .iter()
