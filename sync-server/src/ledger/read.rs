@@ -87,6 +87,8 @@ pub fn csv_table(bytes: &[u8]) -> Result<Table, LedgerError> {
         .from_reader(text.as_bytes());
     let mut table = Table::default();
     let mut record = csv::StringRecord::new();
+    let (mut line, mut counted) = (1, 0);
+    let bytecount = |b: &[u8]| b.iter().filter(|c| **c == b'\n').count();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
@@ -104,7 +106,18 @@ pub fn csv_table(bytes: &[u8]) -> Result<Table, LedgerError> {
         if table.rows.len() > MAX_ROWS + HEADER_SEARCH_ROWS {
             return Err(too_many());
         }
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        // The line the record starts on, counted from its byte offset (quoted fields may hold
+        // line breaks, so records and lines differ).
+        // (After a CRLF the reader may place the record on its `\n`: skip line ends.)
+        let mut byte = record
+            .position()
+            .map_or(0, |p| p.byte() as usize)
+            .min(text.len());
+        while matches!(text.as_bytes().get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        line += bytecount(&text.as_bytes()[counted..byte]);
+        counted = byte;
         let cells = record.iter().take(MAX_COLUMNS).map(Cell::text).collect();
         table.rows.push((line, cells));
     }
