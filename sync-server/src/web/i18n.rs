@@ -82,7 +82,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("field", "项目", "Field"),
     ("old", "原值", "Was"),
     ("template", "导入模板", "Import template"),
-    ("bad_rows_file", "问题行（XLSX，含原因）", "Bad rows (XLSX, with reasons)"),
+    (
+        "bad_rows_file",
+        "问题行（XLSX，含原因）",
+        "Bad rows (XLSX, with reasons)",
+    ),
     ("line", "行号", "Line"),
     ("reason", "原因", "Reason"),
     ("commit", "确认导入", "Import the good rows"),
