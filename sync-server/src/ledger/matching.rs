@@ -249,9 +249,9 @@ pub fn plan(
     Ok(out)
 }
 
-fn load<'a>(
+fn load(
     store: &Store,
-    loaded: &'a mut HashMap<RecordId, Household>,
+    loaded: &mut HashMap<RecordId, Household>,
     id: &RecordId,
 ) -> Result<Household, LedgerError> {
     if let Some(h) = loaded.get(id) {
