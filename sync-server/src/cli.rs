@@ -110,6 +110,18 @@ enum AdminCommand {
         #[arg(long = "scope")]
         scopes: Vec<ScopeGrant>,
     },
+    /// Preview a ledger (台账, CSV or XLSX) as USER would on the ledger page; with --commit,
+    /// write it the same way.
+    ImportLedger {
+        /// The ledger file.
+        file: std::path::PathBuf,
+        /// Whose area the import is judged and written in.
+        #[arg(long = "as")]
+        as_user: String,
+        /// Write the previewed changes.
+        #[arg(long)]
+        commit: bool,
+    },
     /// Revoke every token of a user.
     RevokeTokens {
         /// Login name.
@@ -365,6 +377,11 @@ fn admin(cmd: AdminCommand, data: &crate::server::Data) -> Result<(), Box<dyn st
             let n = data.accounts.revoke_tokens(&username, Timestamp::now())?;
             println!("revoked {n} token(s) of {username}");
         }
+        AdminCommand::ImportLedger {
+            file,
+            as_user,
+            commit,
+        } => import_ledger(data, &file, &as_user, commit)?,
         AdminCommand::AddCommunity(a) => place(ReferenceKind::Community, a)?,
         AdminCommand::AddGrid(a) => place(ReferenceKind::Grid, a)?,
         AdminCommand::AddCompound(a) => place(ReferenceKind::Compound, a)?,
@@ -374,6 +391,86 @@ fn admin(cmd: AdminCommand, data: &crate::server::Data) -> Result<(), Box<dyn st
         AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => {
             unreachable!("backup and restore do not open the data directory first")
         }
+    }
+    Ok(())
+}
+
+/// `admin import-ledger`: the ledger page's preview and commit, from the command line.
+fn import_ledger(
+    data: &crate::server::Data,
+    file: &std::path::Path,
+    user: &str,
+    commit: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use crate::ledger::import::{self, Status};
+    use gridwalk_core::messages::Lang;
+    let session = data.accounts.session_of_user(user, "cli:import-ledger")?;
+    let grids: Vec<String> = crate::scope::scopes_of(&session, &data.store)?
+        .iter()
+        .filter_map(|s| s.strip_prefix("grid:"))
+        .map(str::to_owned)
+        .collect();
+    let area = (session.actor.role != Role::Admin).then_some(grids.as_slice());
+    let bytes = std::fs::read(file)?;
+    let started = std::time::Instant::now();
+    let is_xlsx = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let ledger = if is_xlsx {
+        import::read_xlsx(&bytes)
+    } else {
+        import::read_csv(&bytes)
+    }
+    .map_err(|e| e.message().render(Lang::ZhCn))?;
+    let preview =
+        import::preview(ledger, &data.store, area).map_err(|e| e.message().render(Lang::ZhCn))?;
+    println!(
+        "rows {} · households {} (new {}, changed {}, unchanged {}) · residents {} · moved here {} · to check {} · bad rows {} · places to create {} · {:.2?}",
+        preview.rows,
+        preview.households.len(),
+        preview.count(Status::New),
+        preview.count(Status::Changed),
+        preview.count(Status::Unchanged),
+        preview.residents(),
+        preview.moved(),
+        preview.to_check.len(),
+        preview.bad.len(),
+        preview.created.len(),
+        started.elapsed()
+    );
+    for w in &preview.warnings {
+        println!("warning: {}", w.render(Lang::ZhCn));
+    }
+    if !preview.ignored.is_empty() {
+        println!("ignored columns: {}", preview.ignored.join("、"));
+    }
+    for c in &preview.created {
+        println!("create {} {} ({})", c.kind.as_str(), c.name, c.id);
+    }
+    for b in preview.bad.iter().take(import::SHOWN_BAD_ROWS) {
+        println!(
+            "bad line {}: {} — {}",
+            b.line,
+            b.who,
+            b.reason.render(Lang::ZhCn)
+        );
+    }
+    for b in preview.to_check.iter().take(import::SHOWN_BAD_ROWS) {
+        println!(
+            "check line {}: {} — {}",
+            b.line,
+            b.who,
+            b.reason.render(Lang::ZhCn)
+        );
+    }
+    if commit {
+        let ids = import::commit(&data.store, &session.actor, &preview)
+            .map_err(|e| e.message().render(Lang::ZhCn))?;
+        println!(
+            "committed: {} households written in {:.2?}",
+            ids.len(),
+            started.elapsed()
+        );
     }
     Ok(())
 }

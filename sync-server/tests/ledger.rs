@@ -48,31 +48,36 @@ fn every_bad_row_is_listed_with_its_reason_before_anything_is_written() {
         .iter()
         .map(|b| (b.line, b.reason.to_string()))
         .collect();
-    assert_eq!(bad.len(), 4, "{bad:#?}");
+    assert_eq!(bad.len(), 2, "{bad:#?}");
     assert!(
-        bad[0].0 == 4 && bad[0].1.contains("check digit"),
+        bad[0].0 == 5 && bad[0].1.contains("phone number"),
         "{:?}",
         bad[0]
     );
     assert!(
-        bad[1].0 == 5 && bad[1].1.contains("phone number"),
+        bad[1].0 == 7 && bad[1].1.contains("no building B9"),
         "{:?}",
         bad[1]
     );
+    // What a person must check at the door is imported, and listed.
+    let to_check: Vec<(usize, String)> = preview
+        .to_check
+        .iter()
+        .map(|b| (b.line, b.reason.to_string()))
+        .collect();
     assert!(
-        bad[2].0 == 6 && bad[2].1.contains("same person as line 2"),
-        "{:?}",
-        bad[2]
+        to_check[0].0 == 4 && to_check[0].1.contains("check digit"),
+        "{to_check:?}"
     );
     assert!(
-        bad[3].0 == 7 && bad[3].1.contains("no building B9"),
-        "{:?}",
-        bad[3]
+        to_check[1].0 == 6 && to_check[1].1.contains("as line 2 but in another household"),
+        "{to_check:?}"
     );
     assert!(
         preview
             .bad
             .iter()
+            .chain(&preview.to_check)
             .all(|b| !b.reason.to_json().contains("19491231")),
         "ID numbers masked"
     );
@@ -89,22 +94,28 @@ fn every_bad_row_is_listed_with_its_reason_before_anything_is_written() {
     // The commit creates the households of the good rows.
     let admin = Actor::new("admin", Role::Admin);
     let ids = import::commit(&data.store, &admin, &preview).unwrap();
-    assert_eq!(ids.len(), 3, "101 (two residents), 201 (empty), 202");
+    assert_eq!(
+        ids.len(),
+        5,
+        "101 (two residents), 102, 104, 201 (empty), 202"
+    );
     let list = data.store.list_households(&grid, 0, 100).unwrap();
-    assert_eq!((list.household_count, list.resident_count), (3, 3));
-    // A second import of the same ledger finds everyone already registered.
+    assert_eq!((list.household_count, list.resident_count), (5, 5));
+    // A second import of the same ledger changes nothing.
     let again = import::preview(
         import::read_csv(LEDGER.as_bytes()).unwrap(),
         &data.store,
         None,
     )
     .unwrap();
-    assert!(again.bad.iter().any(|b| {
-        b.line == 2
-            && b.reason
-                .to_string()
-                .contains("already registered in household B1-1-101")
-    }));
+    assert_eq!(again.count(import::Status::Unchanged), 5);
+    assert_eq!(
+        again.count(import::Status::New) + again.count(import::Status::Changed),
+        0
+    );
+    import::commit(&data.store, &admin, &again).unwrap();
+    let list = data.store.list_households(&grid, 0, 100).unwrap();
+    assert_eq!((list.household_count, list.resident_count), (5, 5));
 }
 
 #[test]
@@ -123,13 +134,24 @@ fn xlsx_ledgers_read_like_csv_and_exports_read_back() {
     )
     .unwrap();
     assert_eq!(from_xlsx.bad, from_csv.bad);
-    assert_eq!(from_xlsx.households, from_csv.households);
+    assert_eq!(from_xlsx.to_check, from_csv.to_check);
+    let news = |p: &import::Preview| {
+        p.households
+            .iter()
+            .map(|h| h.new.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(news(&from_xlsx), news(&from_csv));
 
     let admin = Actor::new("admin", Role::Admin);
     import::commit(&data.store, &admin, &from_csv).unwrap();
     let scopes = vec!["grid:C01-G01".to_owned()];
     let residents = export::rows(&data.store, &admin, &scopes, export::Table::Residents).unwrap();
-    assert_eq!(residents.len(), 1 + 3);
+    assert_eq!(
+        residents.len(),
+        1 + 5 + 1,
+        "header, five residents, the empty dwelling"
+    );
     assert!(
         residents
             .iter()
@@ -255,4 +277,356 @@ fn exported_csv_cells_never_run_as_formulas() {
     let text = String::from_utf8(csv).unwrap();
     assert!(text.contains("'=HYPERLINK") && text.contains("'@SUM") && text.contains("张三"));
     assert!(!text.contains("'张三"));
+}
+
+fn shared(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/ledgers")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn shared_ledger_id_numbers_in_number_cells_are_flagged_never_stored() {
+    let (_d, data) = data();
+    let preview = import::preview(
+        import::read_xlsx(&shared("ledger_id_as_number.xlsx")).unwrap(),
+        &data.store,
+        None,
+    )
+    .unwrap();
+    let lines: Vec<(usize, &str)> = preview
+        .bad
+        .iter()
+        .map(|b| (b.line, b.reason.code.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [(2, "ledger.digits_lost"), (3, "ledger.digits_lost")],
+        "{:#?}",
+        preview.bad
+    );
+    assert!(
+        preview.bad[0]
+            .reason
+            .to_string()
+            .contains("format the column as text")
+    );
+    assert_eq!(preview.residents(), 1, "row 4 is taken");
+    let admin = Actor::new("admin", Role::Admin);
+    import::commit(&data.store, &admin, &preview).unwrap();
+    for lost in ["640106198503011000", "640105196208141000"] {
+        assert!(data.store.households_of_id_number(lost).unwrap().is_empty());
+    }
+}
+
+#[test]
+fn shared_ledger_merged_address_cells_belong_to_every_row() {
+    let (_d, data) = data();
+    let preview = import::preview(
+        import::read_xlsx(&shared("ledger_merged.xlsx")).unwrap(),
+        &data.store,
+        None,
+    )
+    .unwrap();
+    assert!(preview.bad.is_empty(), "{:#?}", preview.bad);
+    assert_eq!((preview.households.len(), preview.residents()), (2, 5));
+}
+
+#[test]
+fn shared_ledger_in_gbk_reads_like_utf8() {
+    let (_d, data) = data();
+    let read = |name| {
+        import::preview(import::read_csv(&shared(name)).unwrap(), &data.store, None).unwrap()
+    };
+    let gbk = read("ledger_gbk.csv");
+    let utf8 = read("ledger_same_in_utf8.csv");
+    assert!(gbk.bad.is_empty(), "{:#?}", gbk.bad);
+    assert_eq!((gbk.households.len(), gbk.residents()), (2, 3));
+    let news = |p: &import::Preview| {
+        p.households
+            .iter()
+            .map(|h| h.new.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(news(&gbk), news(&utf8));
+    assert!(format!("{:?}", news(&gbk)).contains("杨建华"));
+}
+
+#[test]
+fn shared_ledger_header_variants_are_recognised() {
+    let (_d, data) = data();
+    let ledger = import::read_csv(&shared("ledger_header_variants.csv")).unwrap();
+    assert!(ledger.ignored.is_empty(), "{:?}", ledger.ignored);
+    let preview = import::preview(ledger, &data.store, None).unwrap();
+    assert!(preview.warnings.is_empty(), "{:?}", preview.warnings);
+    let flagged: Vec<(usize, &str)> = preview
+        .bad
+        .iter()
+        .chain(&preview.to_check)
+        .map(|b| (b.line, b.reason.code.as_str()))
+        .collect();
+    assert!(flagged.contains(&(3, "ledger.to_check")), "{flagged:?}");
+    assert!(
+        flagged.contains(&(5, "ledger.duplicate_in_file")),
+        "{flagged:?}"
+    );
+    assert!(
+        preview.bad[0]
+            .reason
+            .to_string()
+            .contains("same person as line 4"),
+        "{:?}",
+        preview.bad
+    );
+    let tags = format!("{:?}", preview.households);
+    assert!(
+        tags.contains("ElderlyAlone") && tags.contains("0951"),
+        "{tags}"
+    );
+
+    // Without an ID number column the preview says so.
+    let without = "社区,网格,小区,楼栋,单元,房号,姓名,证件类型,手机\n\
+                   C01,C01-G01,Q1,B1,1,101,张三,居民身份证,13800138000\n";
+    let ledger = import::read_csv(without.as_bytes()).unwrap();
+    assert_eq!(ledger.ignored, ["证件类型"]);
+    let preview = import::preview(ledger, &data.store, None).unwrap();
+    assert_eq!(preview.warnings.len(), 1);
+    assert!(
+        preview.warnings[0]
+            .to_string()
+            .contains("no ID number column"),
+        "{:?}",
+        preview.warnings
+    );
+}
+
+/// A ledger as an office keeps it: a title row, places by name (some that do not exist yet),
+/// 身份证号码 and 联系电话, building spellings, values in the usual words, vacant houses as rows
+/// without a person.
+fn office_ledger() -> String {
+    "书香苑社区居民信息台账（2026年11月）\n\
+     填报单位：书香苑社区居委会,,,,,,,,,,,,,\n\
+     序号,社区,网格,小区,楼栋,单元,房号,房屋用途,居民姓名,身份证号码,联系电话,关系,户籍性质,重点人群\n\
+     1,阳光社区,第一网格,阳光花园,1号楼,1,101,自住,张三,110101198503070013,13800138000,本人,本地,\n\
+     2,阳光社区,第1网格,阳光花园,1栋,1,101,自住,李梅,110105199001010029,13912345678,妻子,本地,\n\
+     3,阳光社区,第1网格,阳光花园,2#,1,102,出租,王五,110105194912310021,,户主,外地,独居\n\
+     4,阳光社区,第1网格,盈北苑1期小区,1幢,2,201,空置,,,,,,\n\
+     5,阳光社区,第1网格,盈北苑1期小区,3号楼,2,202,商铺,,,,,,\n\
+     6,阳光社区,第1网格,盈北苑1期小区,3号楼,2,203,自住,周八,11010519491231002X,010-6552 9988,户主,户籍,独居老人、低保\n\
+     7,阳光社区,第1网格,盈北苑1期小区,3号楼,2,203,自住,周小八,,,儿子,户籍,\n"
+        .to_owned()
+}
+
+#[test]
+fn an_office_ledger_imports_fully_creating_its_places_and_reimports_unchanged() {
+    let (_d, data) = data();
+    let admin = Actor::new("admin", Role::Admin);
+    let read = || import::read_csv(office_ledger().as_bytes()).unwrap();
+    let ledger = read();
+    assert_eq!(ledger.header_line, 3);
+    assert_eq!(ledger.ignored, ["序号"]);
+    let preview = import::preview(ledger, &data.store, None).unwrap();
+    assert!(preview.bad.is_empty(), "{:#?}", preview.bad);
+    assert_eq!(preview.rows, 7);
+    let created: Vec<(&str, &str)> = preview
+        .created
+        .iter()
+        .map(|i| (i.kind.as_str(), i.name.as_str()))
+        .collect();
+    assert_eq!(
+        created,
+        [
+            ("compound", "盈北苑1期小区"),
+            ("building", "1幢"),
+            ("building", "3号楼")
+        ],
+        "1号楼 and 1栋 are B1, 2# is B2; the new compound's buildings are created"
+    );
+    assert_eq!(preview.count(import::Status::New), 5);
+    assert_eq!(preview.residents(), 5);
+    import::commit(&data.store, &admin, &preview).unwrap();
+    let grid = AddressScope::Grid("C01-G01".into());
+    let list = data.store.list_households(&grid, 0, 100).unwrap();
+    assert_eq!((list.household_count, list.resident_count), (5, 5));
+    let wang = data
+        .store
+        .search_residents("王五", 5)
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
+    let h = data.store.household(&wang.household_id).unwrap();
+    assert_eq!(h.address.building, "B2");
+    assert_eq!(format!("{:?}", h.residents[0].registration), "Migrant");
+    assert_eq!(format!("{:?}", h.residents[0].tags), "{ElderlyAlone}");
+
+    let again = import::preview(read(), &data.store, None).unwrap();
+    assert!(again.created.is_empty() && again.bad.is_empty());
+    assert_eq!(
+        again.count(import::Status::Unchanged),
+        5,
+        "{:#?}",
+        again.households
+    );
+
+    // Export → import: unchanged, row for row.
+    let scopes = vec!["grid:C01-G01".to_owned()];
+    let rows = export::rows(&data.store, &admin, &scopes, export::Table::Residents).unwrap();
+    assert!(
+        rows.iter().any(|r| r.contains(&"阳光花园".to_owned())),
+        "names, not codes"
+    );
+    assert!(
+        rows.iter().any(|r| r.contains(&"流动".to_owned())),
+        "Chinese values"
+    );
+    for bytes in [
+        export::to_xlsx(&rows, "台账").unwrap(),
+        export::to_csv(&rows),
+    ] {
+        let ledger = import::read_xlsx(&bytes)
+            .or_else(|_| import::read_csv(&bytes))
+            .unwrap();
+        let back = import::preview(ledger, &data.store, None).unwrap();
+        assert!(
+            back.bad.is_empty() && back.created.is_empty(),
+            "{:#?}",
+            back.bad
+        );
+        assert_eq!(
+            back.count(import::Status::Unchanged),
+            5,
+            "{:#?}",
+            back.households
+        );
+    }
+}
+
+#[test]
+fn an_edited_reimport_shows_each_change_and_moves_people() {
+    let (_d, data) = data();
+    let admin = Actor::new("admin", Role::Admin);
+    let preview = import::preview(
+        import::read_csv(office_ledger().as_bytes()).unwrap(),
+        &data.store,
+        None,
+    )
+    .unwrap();
+    import::commit(&data.store, &admin, &preview).unwrap();
+    // 张三's phone changes, 王五 moves to 102 → 103 (a new household), 周小八 becomes 子女 of
+    // another registration.
+    let edited = office_ledger()
+        .replace("13800138000", "13800138001")
+        .replace("2#,1,102,出租,王五", "2#,1,103,出租,王五")
+        .replace("周小八,,,儿子,户籍", "周小八,,,儿子,流动");
+    let preview = import::preview(
+        import::read_csv(edited.as_bytes()).unwrap(),
+        &data.store,
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        preview.count(import::Status::Changed),
+        2,
+        "{:#?}",
+        preview.households
+    );
+    assert_eq!(preview.count(import::Status::New), 1);
+    assert_eq!(preview.moved(), 1);
+    let changes: Vec<(String, &str, String, String)> = preview
+        .households
+        .iter()
+        .flat_map(|h| &h.changes)
+        .map(|c| (c.who.clone(), c.field, c.old.clone(), c.new.clone()))
+        .collect();
+    assert!(changes.contains(&(
+        "张三".into(),
+        "phone",
+        "13800138000".into(),
+        "13800138001".into()
+    )));
+    assert!(changes.contains(&(
+        "周小八".into(),
+        "registration",
+        "户籍".into(),
+        "流动".into()
+    )));
+    import::commit(&data.store, &admin, &preview).unwrap();
+    let grid = AddressScope::Grid("C01-G01".into());
+    let list = data.store.list_households(&grid, 0, 100).unwrap();
+    assert_eq!(
+        (list.household_count, list.resident_count),
+        (6, 5),
+        "王五 left 102"
+    );
+    let again = import::preview(
+        import::read_csv(edited.as_bytes()).unwrap(),
+        &data.store,
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        again.count(import::Status::Unchanged),
+        6 - 1,
+        "{:#?}",
+        again.households
+    );
+}
+
+#[test]
+fn unknown_values_are_refused_with_what_is_allowed() {
+    let (_d, data) = data();
+    let ledger = "社区,网格,小区,楼栋,单元,房号,房屋用途,姓名,与户主关系\n\
+                  C01,C01-G01,Q1,B1,1,101,自住,张三,邻居\n\
+                  C01,C01-G01,Q1,B1,1,102,仓库,李四,户主\n";
+    let preview = import::preview(
+        import::read_csv(ledger.as_bytes()).unwrap(),
+        &data.store,
+        None,
+    )
+    .unwrap();
+    let reasons: Vec<String> = preview
+        .bad
+        .iter()
+        .map(|b| b.reason.render(gridwalk_core::messages::Lang::ZhCn))
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons[0].contains("邻居") && reasons[0].contains("配偶"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].contains("仓库") && reasons[1].contains("经营"),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn a_supervisor_creates_places_only_in_their_grids() {
+    let (_d, data) = data();
+    let ledger = "社区,网格,小区,楼栋,单元,房号,姓名\n\
+                  阳光社区,第一网格,新小区,1号楼,1,101,张三\n\
+                  阳光社区,第九网格,阳光花园,1号楼,1,102,李四\n\
+                  和平社区,第一网格,和平里,1号楼,1,103,王五\n";
+    let area = ["C01-G01".to_owned()];
+    let preview = import::preview(
+        import::read_csv(ledger.as_bytes()).unwrap(),
+        &data.store,
+        Some(&area),
+    )
+    .unwrap();
+    let codes: Vec<(usize, &str)> = preview
+        .bad
+        .iter()
+        .map(|b| (b.line, b.reason.code.as_str()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (3, "ledger.create_outside_area"),
+            (4, "ledger.create_outside_area")
+        ]
+    );
+    assert_eq!(preview.created.len(), 2, "the compound and its building");
 }

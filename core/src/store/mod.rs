@@ -81,6 +81,22 @@ impl From<automerge::AutomergeError> for EditError {
 pub use merge::{ChangeBundle, StoreHeads};
 pub use notify::{ChangeEvent, ChangeListener, Origin, Subscription};
 
+/// What a ledger import changes in one existing household ([`Store::update_household_from_ledger`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LedgerUpdate {
+    /// The new house use, when it changed.
+    pub house_use: Option<HouseUse>,
+    /// Residents whose profile changed: the patch, and special groups to add and to remove.
+    pub changed: Vec<(ResidentId, ResidentPatch, Option<TagChange>)>,
+    /// Residents to add.
+    pub added: Vec<NewResident>,
+    /// Residents who moved out (to another household of the ledger).
+    pub moved_out: Vec<ResidentId>,
+}
+
+/// Special groups to add and to remove.
+pub type TagChange = (Vec<SpecialGroup>, Vec<SpecialGroup>);
+
 /// What applying received records did.
 #[derive(Debug, Default)]
 pub struct Applied {
@@ -351,6 +367,60 @@ impl Store {
         Ok(ids)
     }
 
+    /// A ledger import's changes to one existing household, in one write: its house use,
+    /// residents changed (profile and special groups), added and moved out. Values are judged
+    /// as a ledger's are (`Validation::Ledger`: an invalid ID number is kept and becomes a
+    /// finding); the import has normalised them already.
+    pub fn update_household_from_ledger(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+        update: &LedgerUpdate,
+        now: Timestamp,
+    ) -> Result<()> {
+        let added = update
+            .added
+            .iter()
+            .map(|r| {
+                Ok((
+                    ResidentId::generate(),
+                    normalise_resident(r, Validation::Ledger)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.edit_record_with(
+            actor,
+            id,
+            RecordKind::Household,
+            now,
+            Validation::Ledger,
+            |doc, _| {
+                let mut w = HouseholdWriter::new(doc, id);
+                if let Some(house_use) = &update.house_use {
+                    w.set_house_use(house_use)?;
+                }
+                for (rid, patch, tags) in &update.changed {
+                    w.patch_resident(rid, patch)?;
+                    if let Some((on, off)) = tags {
+                        for t in on {
+                            w.set_tag(rid, t, true)?;
+                        }
+                        for t in off {
+                            w.set_tag(rid, t, false)?;
+                        }
+                    }
+                }
+                for (rid, r) in &added {
+                    w.add_resident(rid, r)?;
+                }
+                for rid in &update.moved_out {
+                    w.set_moved_out(rid, true, now)?;
+                }
+                Ok(())
+            },
+        )
+    }
+
     /// Changes the house use.
     pub fn set_house_use(
         &self,
@@ -493,6 +563,19 @@ impl Store {
         now: Timestamp,
         edit: impl FnOnce(&mut automerge::AutoCommit, &RecordView) -> Result<T, EditError>,
     ) -> Result<T> {
+        self.edit_record_with(actor, id, kind, now, Validation::Strict, edit)
+    }
+
+    /// [`Store::edit_record`] judging new values with `validation`.
+    fn edit_record_with<T>(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+        kind: RecordKind,
+        now: Timestamp,
+        validation: Validation,
+        edit: impl FnOnce(&mut automerge::AutoCommit, &RecordView) -> Result<T, EditError>,
+    ) -> Result<T> {
         let out = {
             let mut guard = self.writer();
             let w = &mut *guard;
@@ -509,7 +592,7 @@ impl Store {
                 Err(EditError::Refused(r)) => return Err(r.into()),
             };
             let after = RecordView::read(kind, &d.doc, id)?;
-            crate::rules::check_change(actor, Some(&before), &after, Validation::Strict)?;
+            crate::rules::check_change(actor, Some(&before), &after, validation)?;
             crate::rules::clock::check_new_events_not_ahead(Some(&before), &after, now)?;
             reference::Places(&w.conn).check(Some(&before), &after)?;
             d.doc.commit_with(commit_options(now));

@@ -351,6 +351,26 @@ impl Store {
             .map_err(Error::storage("looking up an ID number"))
     }
 
+    /// The households where an active resident holds this ID number (valid or not), with
+    /// their grid: what a ledger import matches a resident who moved against.
+    pub fn households_of_id_number(&self, id_number: &str) -> Result<Vec<(RecordId, String)>> {
+        let reader = self.reader();
+        let mut st = reader
+            .prepare_cached(
+                "SELECT DISTINCT h.id, h.grid_id FROM resident r
+                 JOIN household h ON h.id = r.household_id
+                 WHERE r.id_number = ?1 AND r.moved_out = 0",
+            )
+            .map_err(Error::storage("looking up an ID number"))?;
+        let rows = st
+            .query_map([id_number], |r| {
+                Ok((RecordId::from_string(r.get::<_, String>(0)?), r.get(1)?))
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(Error::storage("looking up an ID number"))?;
+        Ok(rows)
+    }
+
     /// Visits recorded in `grid` since `since`.
     ///
     /// Visits dated more than a day after `now` (a phone's clock ahead) are not counted.

@@ -6,7 +6,11 @@ use gridwalk_core::store::inspection::OrderFilter;
 use gridwalk_core::store::queries::AddressScope;
 use gridwalk_core::{Actor, Store, Timestamp};
 
-use super::LedgerError;
+use gridwalk_core::records::household::Address;
+use gridwalk_core::records::reference::ReferenceKind;
+
+use super::headers::COLUMNS;
+use super::{LedgerError, values};
 
 /// What to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,88 +40,74 @@ pub fn rows(
         .collect();
     let mut out: Vec<Vec<String>> = Vec::new();
     let s = |v: &str| v.to_owned();
+    let names: std::collections::HashMap<(ReferenceKind, String), String> = store
+        .all_reference_items()?
+        .into_iter()
+        .map(|i| ((i.kind, i.id), i.name))
+        .collect();
+    let name = |kind: ReferenceKind, code: &str| {
+        names
+            .get(&(kind, code.to_owned()))
+            .cloned()
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let place = |a: &Address| {
+        vec![
+            name(ReferenceKind::Community, &a.community),
+            name(ReferenceKind::Grid, &a.grid),
+            name(ReferenceKind::Compound, &a.compound),
+            name(ReferenceKind::Building, &a.building),
+            a.unit.clone(),
+            a.room.clone(),
+        ]
+    };
     match table {
         Table::Households => {
-            out.push(
-                [
-                    "网格",
-                    "小区",
-                    "楼栋",
-                    "单元",
-                    "房号",
-                    "房屋用途",
-                    "户主",
-                    "人数",
-                    "最近走访",
-                ]
-                .map(s)
-                .to_vec(),
-            );
-            for g in &grids {
-                for h in store
-                    .list_households(&AddressScope::Grid((*g).into()), 0, u32::MAX)?
-                    .households
-                {
-                    out.push(vec![
-                        h.grid,
-                        h.compound,
-                        h.building,
-                        h.unit,
-                        h.room,
-                        h.house_use.as_str().into(),
-                        h.head_name,
-                        h.resident_count.to_string(),
-                        h.last_visit_at.map(date).unwrap_or_default(),
-                    ]);
-                }
-            }
-        }
-        Table::Residents => {
-            out.push(
-                [
-                    "网格",
-                    "楼栋",
-                    "单元",
-                    "房号",
-                    "姓名",
-                    "身份证号",
-                    "电话",
-                    "与户主关系",
-                    "户籍类型",
-                    "特殊人群",
-                    "已迁出",
-                ]
-                .map(s)
-                .to_vec(),
-            );
+            let mut header: Vec<String> = COLUMNS[..7].iter().map(|c| c.header().into()).collect();
+            header.extend(["户主", "人数", "最近走访"].map(s));
+            out.push(header);
             for g in &grids {
                 for summary in store
                     .list_households(&AddressScope::Grid((*g).into()), 0, u32::MAX)?
                     .households
                 {
                     let h = store.household(&summary.id)?;
-                    for r in &h.residents {
-                        out.push(vec![
-                            h.address.grid.clone(),
-                            h.address.building.clone(),
-                            h.address.unit.clone(),
-                            h.address.room.clone(),
+                    let mut row = place(&h.address);
+                    row.push(values::house_use_zh(&h.house_use));
+                    row.push(summary.head_name);
+                    row.push(summary.resident_count.to_string());
+                    row.push(summary.last_visit_at.map(date).unwrap_or_default());
+                    out.push(row);
+                }
+            }
+        }
+        Table::Residents => {
+            out.push(COLUMNS.iter().map(|c| c.header().to_owned()).collect());
+            for g in &grids {
+                for summary in store
+                    .list_households(&AddressScope::Grid((*g).into()), 0, u32::MAX)?
+                    .households
+                {
+                    let h = store.household(&summary.id)?;
+                    let mut dwelling = place(&h.address);
+                    dwelling.push(values::house_use_zh(&h.house_use));
+                    if h.active_residents().next().is_none() {
+                        // A dwelling without a person is a row without a name, so it comes back.
+                        dwelling.extend(std::iter::repeat_n(String::new(), 6));
+                        out.push(dwelling);
+                        continue;
+                    }
+                    for r in h.active_residents() {
+                        let mut row = dwelling.clone();
+                        row.extend([
                             r.name.clone(),
                             r.id_number.clone().unwrap_or_default(),
                             r.phone.clone().unwrap_or_default(),
-                            r.relation.as_str().into(),
-                            r.registration.as_str().into(),
-                            r.tags
-                                .iter()
-                                .map(|t| t.as_str())
-                                .collect::<Vec<_>>()
-                                .join("、"),
-                            if r.moved_out {
-                                "是".into()
-                            } else {
-                                String::new()
-                            },
+                            values::relation_zh(&r.relation),
+                            values::registration_zh(&r.registration),
+                            values::tags_zh(&r.tags),
                         ]);
+                        out.push(row);
                     }
                 }
             }

@@ -1,322 +1,341 @@
-//! Reading a ledger, judging every row, and creating the households of the good rows.
+//! Importing a ledger: reading it, judging every row, and writing what changed. A row that
+//! cannot be placed (no address, outside the area, digits the spreadsheet destroyed, a value
+//! with no meaning) is refused; a problem a person must check at the door (a wrong check digit,
+//! the same ID number in two households) is imported and becomes a finding. Rows match
+//! existing households by address and residents by ID number (or name), so importing the same
+//! file twice changes nothing.
 
 use std::collections::{BTreeMap, HashMap};
 
 use gridwalk_core::messages::Message;
-use gridwalk_core::records::household::{
-    Address, HouseUse, NewHousehold, NewResident, Registration, Relation, SpecialGroup,
-};
+use gridwalk_core::records::household::{Address, HouseUse, NewHousehold, NewResident};
+use gridwalk_core::records::reference::ReferenceItem;
 use gridwalk_core::rules::household::Validation;
-use gridwalk_core::rules::{id_number, phone, places, text};
+use gridwalk_core::rules::{id_number, phone, places as place_rules, text};
 use gridwalk_core::{Actor, RecordId, Store, Timestamp};
 use serde::Serialize;
 
-use super::LedgerError;
+pub use super::headers::{Column, Ledger, RawRow};
+pub use super::matching::{Change, Planned, Status};
+use super::places::{Area, Places};
+use super::read::CellKind;
+use super::{LedgerError, headers, matching, read, values};
 
-/// Columns, by field: Chinese header, English header.
-const COLUMNS: [(&str, &str); 13] = [
-    ("社区", "community"),
-    ("网格", "grid"),
-    ("小区", "compound"),
-    ("楼栋", "building"),
-    ("单元", "unit"),
-    ("房号", "room"),
-    ("房屋用途", "house_use"),
-    ("姓名", "name"),
-    ("身份证号", "id_number"),
-    ("电话", "phone"),
-    ("与户主关系", "relation"),
-    ("户籍类型", "registration"),
-    ("特殊人群", "tags"),
-];
+/// Bad rows the preview shows one by one; the rest are counted (and all are in the download).
+pub const SHOWN_BAD_ROWS: usize = 300;
 
-/// One row as read: the 13 fields in [`COLUMNS`] order, trimmed, and its line number.
-#[derive(Debug, Clone)]
-pub struct RawRow {
-    /// Line in the file (the header is line 1).
-    pub line: usize,
-    /// Field values.
-    pub fields: [String; 13],
+/// Reads a CSV ledger: UTF-8 (with or without BOM), GB18030/GBK, UTF-16 with BOM.
+pub fn read_csv(bytes: &[u8]) -> Result<Ledger, LedgerError> {
+    headers::map(read::csv_table(bytes)?)
 }
 
-impl RawRow {
-    fn get(&self, english: &str) -> &str {
-        let i = COLUMNS
-            .iter()
-            .position(|(_, e)| *e == english)
-            .expect("known column");
-        &self.fields[i]
-    }
+/// Reads the first sheet of an XLSX ledger.
+pub fn read_xlsx(bytes: &[u8]) -> Result<Ledger, LedgerError> {
+    headers::map(read::xlsx_table(bytes)?)
 }
 
-/// A row the import will not take, and why.
+/// A row the import will not take, or takes with a finding, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BadRow {
-    /// Line in the file.
+    /// The line the spreadsheet shows.
     pub line: usize,
     /// The person or dwelling it is about.
     pub who: String,
-    /// Why it is refused, as a message to render in the reader's language.
+    /// Why, as a message to render in the reader's language.
     pub reason: Message,
+}
+
+/// A household as the good rows of the file describe it.
+#[derive(Debug, Clone)]
+pub struct FileHousehold {
+    /// Its address, in codes.
+    pub address: Address,
+    /// Its house use (from its first row).
+    pub house_use: HouseUse,
+    /// Its residents with the line of each.
+    pub residents: Vec<(usize, NewResident)>,
 }
 
 /// What an import would do, before anything is written.
 #[derive(Debug, Clone)]
 pub struct Preview {
-    /// Rows read.
+    /// Data rows read.
     pub rows: usize,
-    /// Bad rows, in file order.
+    /// Refused rows, in file order.
     pub bad: Vec<BadRow>,
-    /// The households the good rows make.
-    pub households: Vec<NewHousehold>,
+    /// Rows imported with a finding to check at the door.
+    pub to_check: Vec<BadRow>,
+    /// Missing columns whose fields are left as they are.
+    pub warnings: Vec<Message>,
+    /// Headers not read.
+    pub ignored: Vec<String>,
+    /// Places the import creates.
+    pub created: Vec<ReferenceItem>,
+    /// Every household the file names, with what happens to it.
+    pub households: Vec<Planned>,
 }
 
 impl Preview {
     /// Residents in the good rows.
     pub fn residents(&self) -> usize {
-        self.households.iter().map(|h| h.residents.len()).sum()
+        self.households.iter().map(|h| h.residents).sum()
+    }
+
+    /// Households with this status.
+    pub fn count(&self, status: Status) -> usize {
+        self.households
+            .iter()
+            .filter(|h| h.status == status)
+            .count()
+    }
+
+    /// Residents who move here from another household.
+    pub fn moved(&self) -> usize {
+        self.households.iter().map(|h| h.moves.len()).sum()
     }
 }
 
-fn rows_from_table(table: Vec<Vec<String>>) -> Result<Vec<RawRow>, LedgerError> {
-    let mut lines = table.into_iter();
-    let header = lines.next().unwrap_or_default();
-    let mut index = [usize::MAX; 13];
-    for (slot, (zh, en)) in index.iter_mut().zip(COLUMNS) {
-        if let Some(i) = header.iter().position(|h| {
-            let h = h.trim().trim_start_matches('\u{feff}');
-            h == zh || h.eq_ignore_ascii_case(en)
-        }) {
-            *slot = i;
-        }
-    }
-    for (i, (zh, en)) in COLUMNS.iter().enumerate().take(8) {
-        if index[i] == usize::MAX {
-            let _ = zh;
-            return Err(LedgerError::MissingColumn(en));
-        }
-    }
-    Ok(lines
-        .enumerate()
-        .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
-        .map(|(n, cells)| RawRow {
-            line: n + 2,
-            fields: index.map(|i| cells.get(i).map(|c| text::clean(c)).unwrap_or_default()),
-        })
-        .collect())
-}
-
-/// Reads a CSV ledger (UTF-8, with a header row).
-pub fn read_csv(bytes: &[u8]) -> Result<Vec<RawRow>, LedgerError> {
-    let unreadable = |e: csv::Error| LedgerError::Unreadable {
-        format: "CSV",
-        reason: e.to_string(),
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
-    let table = reader
-        .records()
-        .map(|r| r.map(|rec| rec.iter().map(str::to_owned).collect::<Vec<_>>()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(unreadable)?;
-    rows_from_table(table)
-}
-
-/// Reads the first sheet of an XLSX ledger.
-pub fn read_xlsx(bytes: &[u8]) -> Result<Vec<RawRow>, LedgerError> {
-    use calamine::{Reader, Xlsx};
-    let unreadable = |reason: String| LedgerError::Unreadable {
-        format: "XLSX",
-        reason,
-    };
-    let mut book: Xlsx<_> =
-        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| unreadable("the workbook has no sheet".into()))?
-        .map_err(|e| unreadable(e.to_string()))?;
-    let table = range
-        .rows()
-        .map(|row| row.iter().map(|c| c.to_string()).collect())
-        .collect();
-    rows_from_table(table)
-}
-
-fn house_use(s: &str) -> HouseUse {
-    match s {
-        "自住" | "" => HouseUse::OwnerOccupied,
-        "出租" => HouseUse::Rented,
-        "空置" => HouseUse::Vacant,
-        "经营" => HouseUse::Business,
-        other => HouseUse::parse(other),
-    }
-}
-
-fn relation(s: &str) -> Relation {
-    match s {
-        "户主" | "本人" => Relation::Head,
-        "配偶" => Relation::Spouse,
-        "子女" | "子" | "女" => Relation::Child,
-        "父母" | "父亲" | "母亲" => Relation::Parent,
-        "孙辈" | "孙子" | "孙女" => Relation::Grandchild,
-        "租户" => Relation::Tenant,
-        "其他" | "" => Relation::Relative,
-        other => Relation::parse(other),
-    }
-}
-
-fn registration(s: &str) -> Registration {
-    match s {
-        "户籍" | "" => Registration::Local,
-        "流动" => Registration::Migrant,
-        "境外" => Registration::Foreign,
-        other => Registration::parse(other),
-    }
-}
-
-fn tags(s: &str) -> std::collections::BTreeSet<SpecialGroup> {
-    s.split(['、', ',', '，', ';', ' '])
-        .filter(|t| !t.is_empty())
-        .map(|t| match t {
-            "独居老人" => SpecialGroup::ElderlyAlone,
-            "残疾人" => SpecialGroup::Disabled,
-            "低保户" | "低保" => SpecialGroup::LowIncome,
-            "退役军人" => SpecialGroup::Veteran,
-            "留守儿童" => SpecialGroup::LeftBehindChild,
-            other => SpecialGroup::parse(other),
-        })
-        .collect()
-}
-
-/// Judges every row against the rules and the server's records: required address, known
-/// building, valid ID number, a phone that is one, and the same person not registered twice
-/// (in the file, or in a household already on the server). With `area`, a row of a grid outside
-/// it is a bad row too: a supervisor imports only into their own grids.
-pub fn preview(
-    rows: Vec<RawRow>,
-    store: &Store,
-    area: Option<&[String]>,
-) -> Result<Preview, LedgerError> {
-    // The same place rules the store applies to every write, indexed once for the whole file.
-    let places = places::PlaceIndex::new(store.all_reference_items()?);
-    let today = gridwalk_core::Timestamp::now().china_date();
+/// Judges every row, places it (planning the places to create) and matches it against the
+/// households already stored. With `area`, only the importer's grids are written to.
+pub fn preview(ledger: Ledger, store: &Store, area: Area<'_>) -> Result<Preview, LedgerError> {
+    let reference = store.all_reference_items()?;
+    let mut places = Places::new(&reference);
+    let today = Timestamp::now().china_date();
     let mut bad = Vec::new();
-    let mut seen_ids: HashMap<String, usize> = HashMap::new();
-    let mut households: BTreeMap<Address, NewHousehold> = BTreeMap::new();
-    let total = rows.len();
-    for row in rows {
-        let address = Address {
-            community: row.get("community").into(),
-            grid: row.get("grid").into(),
-            compound: row.get("compound").into(),
-            building: row.get("building").into(),
-            unit: row.get("unit").into(),
-            room: row.get("room").into(),
+    let mut to_check = Vec::new();
+    let total = ledger.rows.len();
+    // First pass: places (so the place index knows every place the file creates).
+    let mut placed = Vec::with_capacity(total);
+    for row in &ledger.rows {
+        let who = who(row);
+        let parts = [
+            Column::Community,
+            Column::Grid,
+            Column::Compound,
+            Column::Building,
+            Column::Unit,
+            Column::Room,
+        ];
+        let refuse = |reason| BadRow {
+            line: row.line,
+            who: who.clone(),
+            reason,
         };
-        let name = row.get("name").to_owned();
-        let who = if name.is_empty() {
-            address.label()
-        } else {
-            name.clone()
-        };
-        let mut refuse = |reason: Message| {
-            bad.push(BadRow {
-                line: row.line,
-                who: who.clone(),
-                reason,
-            })
-        };
-        if let Some((field, _)) = address.parts().iter().find(|(_, v)| v.is_empty()) {
-            refuse(Message::new("ledger.address_missing").with("field", field));
+        if let Some(c) = parts.iter().find(|c| row.get(**c).is_empty()) {
+            bad.push(refuse(
+                Message::new("ledger.address_missing").with("field", c.code()),
+            ));
             continue;
         }
-        if area.is_some_and(|grids| !grids.contains(&address.grid)) {
-            refuse(Message::new("ledger.outside_area").with("grid", &address.grid));
+        if let Some(c) = [Column::Unit, Column::Room]
+            .into_iter()
+            .find(|c| row.kind(*c) == CellKind::Date)
+        {
+            bad.push(refuse(
+                Message::new("ledger.became_date")
+                    .with("column", c.code())
+                    .with("value", row.get(c)),
+            ));
             continue;
         }
-        if let Err(refusal) = places::check_address(&places, &address) {
-            refuse(refusal.message());
+        let names = [
+            row.get(Column::Community),
+            row.get(Column::Grid),
+            row.get(Column::Compound),
+            row.get(Column::Building),
+        ];
+        match places.resolve(names, area) {
+            Ok([community, grid, compound, building]) => placed.push((
+                row,
+                Address {
+                    community,
+                    grid,
+                    compound,
+                    building,
+                    unit: text::identifier(row.get(Column::Unit)),
+                    room: text::identifier(row.get(Column::Room)),
+                },
+            )),
+            Err(reason) => bad.push(refuse(reason)),
+        }
+    }
+    let index = place_rules::PlaceIndex::new(reference.iter().chain(&places.created).cloned());
+    // Second pass: values.
+    let mut households: BTreeMap<Address, FileHousehold> = BTreeMap::new();
+    let mut seen_ids: HashMap<String, (usize, Address)> = HashMap::new();
+    for (row, address) in placed {
+        let who = who(row);
+        let line = row.line;
+        let refuse = |reason| BadRow {
+            line,
+            who: who.clone(),
+            reason,
+        };
+        if let Err(refusal) = place_rules::check_address(&index, &address) {
+            bad.push(refuse(refusal.message()));
             continue;
         }
-        let mut id = text::identifier(row.get("id_number")).to_ascii_uppercase();
-        if !id.is_empty() {
-            match id_number::parse_on(&id, today) {
-                Ok(parsed) => id = parsed.number,
-                Err(problem) => {
-                    refuse(problem.message(&id_number::mask(&id)));
-                    continue;
+        let judged = judge(row, today).and_then(|(resident, house_use, finding)| {
+            let id = resident.as_ref().and_then(|r| r.id_number.clone());
+            if let Some(id) = id {
+                if let Some((first, other)) = seen_ids.get(&id) {
+                    let masked = id_number::mask(&id);
+                    if *other == address {
+                        return Err(Message::new("ledger.duplicate_in_file")
+                            .with("line", first)
+                            .with("masked", masked));
+                    }
+                    to_check.push(refuse(
+                        Message::new("ledger.same_id_elsewhere")
+                            .with("line", first)
+                            .with("masked", masked),
+                    ));
+                } else {
+                    seen_ids.insert(id, (line, address.clone()));
                 }
             }
-            if let Some(first) = seen_ids.get(&id) {
-                refuse(
-                    Message::new("ledger.duplicate_in_file")
-                        .with("line", first)
-                        .with("masked", id_number::mask(&id)),
-                );
+            Ok((resident, house_use, finding))
+        });
+        let (resident, house_use, finding) = match judged {
+            Ok(j) => j,
+            Err(reason) => {
+                bad.push(refuse(reason));
                 continue;
             }
-            if let Some(label) = store.household_of_id_number(&id)? {
-                refuse(
-                    Message::new("ledger.already_registered")
-                        .with("household", label)
-                        .with("masked", id_number::mask(&id)),
-                );
-                continue;
-            }
-        }
-        let mut phone_number = text::identifier(row.get("phone"));
-        if !phone_number.is_empty() {
-            match phone::parse(&phone_number) {
-                Ok(parsed) => phone_number = parsed.digits().to_owned(),
-                Err(problem) => {
-                    refuse(problem.message(&phone::mask(&phone_number)));
-                    continue;
-                }
-            }
-        }
-        // Only a row that is taken claims its ID number: a later, correct row for the same
-        // person is then not called a duplicate of a refused one.
-        if !id.is_empty() {
-            seen_ids.insert(id.clone(), row.line);
+        };
+        if let Some(problem) = finding {
+            to_check.push(refuse(
+                Message::new("ledger.to_check").with_message("problem", &problem),
+            ));
         }
         let household = households
             .entry(address.clone())
-            .or_insert_with(|| NewHousehold {
+            .or_insert_with(|| FileHousehold {
                 address,
-                house_use: house_use(row.get("house_use")),
-                notes: String::new(),
+                house_use,
                 residents: Vec::new(),
             });
-        if !name.is_empty() {
-            household.residents.push(NewResident {
-                name,
-                id_number: (!id.is_empty()).then_some(id),
-                phone: (!phone_number.is_empty()).then_some(phone_number),
-                relation: relation(row.get("relation")),
-                registration: registration(row.get("registration")),
-                tags: tags(row.get("tags")),
-            });
+        if let Some(r) = resident {
+            household.residents.push((line, r));
         }
     }
+    let households = matching::plan(
+        store,
+        households.into_values().collect(),
+        area,
+        &ledger,
+        &mut bad,
+    )?;
+    bad.sort_by_key(|b| b.line);
     Ok(Preview {
         rows: total,
         bad,
-        households: households.into_values().collect(),
+        to_check,
+        warnings: ledger.warnings(),
+        ignored: ledger.ignored.clone(),
+        created: places.created,
+        households,
     })
 }
 
-/// Creates the households of the good rows, for sync to the devices of their grids.
+fn who(row: &RawRow) -> String {
+    let name = row.get(Column::Name);
+    if name.is_empty() {
+        format!(
+            "{}-{}-{}",
+            row.get(Column::Building),
+            row.get(Column::Unit),
+            row.get(Column::Room)
+        )
+    } else {
+        name.to_owned()
+    }
+}
+
+/// One row's resident (none for a dwelling without a person), house use, and a problem to
+/// check at the door; or why the row is refused.
+type Judged = (Option<NewResident>, HouseUse, Option<Message>);
+
+fn judge(row: &RawRow, today: time::Date) -> Result<Judged, Message> {
+    let house_use = values::house_use(row.get(Column::HouseUse))?;
+    let name = row.get(Column::Name);
+    if name.is_empty() {
+        return Ok((None, house_use, None));
+    }
+    let mut finding = None;
+    let mut id = text::identifier(row.get(Column::IdNumber)).to_ascii_uppercase();
+    if !id.is_empty() {
+        if row.kind(Column::IdNumber) == CellKind::Number {
+            return Err(Message::new("ledger.digits_lost").with("masked", id_number::mask(&id)));
+        }
+        match id_number::parse_on(&id, today) {
+            Ok(parsed) => id = parsed.number,
+            Err(problem) => finding = Some(problem.message(&id_number::mask(&id))),
+        }
+    }
+    let mut phone_number = text::identifier(row.get(Column::Phone));
+    if !phone_number.is_empty() {
+        let parsed =
+            phone::parse(&phone_number).map_err(|p| p.message(&phone::mask(&phone_number)))?;
+        if row.kind(Column::Phone) == CellKind::Number && !phone::is_mobile(parsed.digits()) {
+            return Err(Message::new("ledger.phone_digits_lost")
+                .with("masked", phone::mask(parsed.digits())));
+        }
+        phone_number = parsed.digits().to_owned();
+    }
+    let resident = NewResident {
+        name: name.to_owned(),
+        id_number: (!id.is_empty()).then_some(id),
+        phone: (!phone_number.is_empty()).then_some(phone_number),
+        relation: values::relation(row.get(Column::Relation))?,
+        registration: values::registration(row.get(Column::Registration))?,
+        tags: values::tags(row.get(Column::Tags))?,
+    };
+    Ok((Some(resident), house_use, finding))
+}
+
+/// Writes the preview: the places to create first (the store's place rules need them), then new
+/// households, then the changes to existing ones (residents who moved leave their old
+/// household last). Returns the households written.
 pub fn commit(
     store: &Store,
     actor: &Actor,
     preview: &Preview,
 ) -> Result<Vec<RecordId>, LedgerError> {
-    Ok(store.import_households(
-        actor,
-        &preview.households,
-        Validation::Strict,
-        Timestamp::now(),
-    )?)
+    let now = Timestamp::now();
+    if !preview.created.is_empty() {
+        store.add_reference(&preview.created)?;
+    }
+    let new: Vec<NewHousehold> = preview
+        .households
+        .iter()
+        .filter_map(|h| h.new.clone())
+        .collect();
+    let mut ids = store.import_households(actor, &new, Validation::Ledger, now)?;
+    for h in &preview.households {
+        if let (Some(id), Status::Changed) = (&h.existing, h.status) {
+            store.update_household_from_ledger(actor, id, &h.update, now)?;
+            ids.push(id.clone());
+        }
+    }
+    let mut leaving: BTreeMap<&RecordId, Vec<_>> = BTreeMap::new();
+    for (from, resident) in preview.households.iter().flat_map(|h| &h.moves) {
+        leaving.entry(from).or_default().push(resident.clone());
+    }
+    for (from, residents) in leaving {
+        let update = gridwalk_core::store::LedgerUpdate {
+            moved_out: residents,
+            ..Default::default()
+        };
+        store.update_household_from_ledger(actor, from, &update, now)?;
+    }
+    tracing::info!(
+        user = %actor.user_id,
+        created_places = preview.created.len(),
+        new = preview.count(Status::New),
+        changed = preview.count(Status::Changed),
+        unchanged = preview.count(Status::Unchanged),
+        "ledger committed"
+    );
+    Ok(ids)
 }

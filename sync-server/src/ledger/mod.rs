@@ -2,14 +2,21 @@
 //! anything is written, and export of households, residents and orders as CSV or XLSX.
 //!
 //! A ledger has one row per resident (or one row with no name for an empty dwelling); rows with
-//! the same address are one household. Headers may be Chinese or English:
+//! the same address are one household. Headers are recognised under the names offices give
+//! them (`headers`), places by code or name (`places`), coded values in the usual words
+//! (`values`); an import updates what is stored (`matching`) rather than appending to it.
 //!
 //! | 社区 community | 网格 grid | 小区 compound | 楼栋 building | 单元 unit | 房号 room |
-//! | 房屋用途 house_use | 姓名 name | 身份证号 id_number | 电话 phone | 与户主关系 relation |
+//! | 房屋用途 house_use | 姓名 name | 身份证号码 id_number | 联系电话 phone | 与户主关系 relation |
 //! | 户籍类型 registration | 特殊人群 tags |
 
 pub mod export;
+pub mod headers;
 pub mod import;
+pub mod matching;
+pub mod places;
+pub mod read;
+pub mod values;
 
 /// Why a ledger file cannot be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +32,9 @@ pub enum LedgerError {
     /// A required column is missing.
     #[error("the ledger has no {0} column")]
     MissingColumn(&'static str),
+    /// More rows than [`read::MAX_ROWS`].
+    #[error("the ledger has more than {0} rows")]
+    TooManyRows(usize),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] gridwalk_core::Error),
@@ -41,6 +51,7 @@ impl LedgerError {
             LedgerError::MissingColumn(column) => {
                 Message::new("ledger.missing_column").with("column", column)
             }
+            LedgerError::TooManyRows(max) => Message::new("ledger.too_many_rows").with("max", max),
             LedgerError::Store(e) => e.message(),
         }
     }

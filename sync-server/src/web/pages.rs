@@ -588,11 +588,30 @@ pub(super) async fn ledger_preview(
         Err(e) => return Err(p.bad_ledger(&app, e.message())),
     };
     let upload = gridwalk_core::RecordId::generate().to_string();
+    let lang = p.language();
+    let listed = |rows: &[import::BadRow]| {
+        rows.iter()
+            .take(import::SHOWN_BAD_ROWS)
+            .map(|b| context! { line => b.line, who => b.who, reason => b.reason.render(lang) })
+            .collect::<Vec<_>>()
+    };
+    let changes: Vec<_> = preview
+        .households
+        .iter()
+        .flat_map(|h| &h.changes)
+        .take(import::SHOWN_BAD_ROWS)
+        .map(|c| context! { who => c.who, field => c.field, old => c.old, new => c.new })
+        .collect();
     let view = context! {
         rows => preview.rows, households => preview.households.len(), residents => preview.residents(),
-        bad => preview.bad.iter().map(|b| context! {
-            line => b.line, who => b.who, reason => b.reason.render(p.language()),
-        }).collect::<Vec<_>>(),
+        new => preview.count(import::Status::New), changed => preview.count(import::Status::Changed),
+        unchanged => preview.count(import::Status::Unchanged), moved => preview.moved(),
+        bad_count => preview.bad.len(), bad => listed(&preview.bad),
+        to_check_count => preview.to_check.len(), to_check => listed(&preview.to_check),
+        warnings => preview.warnings.iter().map(|w| w.render(lang)).collect::<Vec<_>>(),
+        ignored => preview.ignored.clone(),
+        created => preview.created.iter().map(|i| context! { kind => i.kind.as_str(), name => i.name, code => i.id }).collect::<Vec<_>>(),
+        changes => changes,
         upload => upload,
     };
     let owner = p.session.actor.user_id.clone();

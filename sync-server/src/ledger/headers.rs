@@ -1,0 +1,268 @@
+//! Headers as offices write them: each column under several names (身份证号, 身份证号码,
+//! 公民身份号码, 证件号码 …), full width or half, with spaces or a trailing required-mark `*`,
+//! below title rows. The header row is the row among the first ones that names the most
+//! known columns.
+
+use gridwalk_core::messages::Message;
+use gridwalk_core::rules::text;
+
+use super::LedgerError;
+use super::read::{Cell, CellKind, HEADER_SEARCH_ROWS, Table};
+
+/// The columns of a ledger, in the order exports write them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Column {
+    /// 社区.
+    Community,
+    /// 网格.
+    Grid,
+    /// 小区.
+    Compound,
+    /// 楼栋.
+    Building,
+    /// 单元.
+    Unit,
+    /// 房号.
+    Room,
+    /// 房屋用途.
+    HouseUse,
+    /// 姓名.
+    Name,
+    /// 身份证号码.
+    IdNumber,
+    /// 联系电话.
+    Phone,
+    /// 与户主关系.
+    Relation,
+    /// 户籍类型.
+    Registration,
+    /// 特殊人群.
+    Tags,
+}
+
+/// Every column, in export order.
+pub const COLUMNS: [Column; 13] = [
+    Column::Community,
+    Column::Grid,
+    Column::Compound,
+    Column::Building,
+    Column::Unit,
+    Column::Room,
+    Column::HouseUse,
+    Column::Name,
+    Column::IdNumber,
+    Column::Phone,
+    Column::Relation,
+    Column::Registration,
+    Column::Tags,
+];
+
+impl Column {
+    /// The code of the column, as messages name it (`column.<code>` is its term).
+    pub fn code(self) -> &'static str {
+        match self {
+            Column::Community => "community",
+            Column::Grid => "grid",
+            Column::Compound => "compound",
+            Column::Building => "building",
+            Column::Unit => "unit",
+            Column::Room => "room",
+            Column::HouseUse => "house_use",
+            Column::Name => "name",
+            Column::IdNumber => "id_number",
+            Column::Phone => "phone",
+            Column::Relation => "relation",
+            Column::Registration => "registration",
+            Column::Tags => "tags",
+        }
+    }
+
+    /// The header exports write, first of [`Column::names`].
+    pub fn header(self) -> &'static str {
+        self.names()[0]
+    }
+
+    /// The names offices give the column (normalised: no spaces, half width).
+    pub fn names(self) -> &'static [&'static str] {
+        match self {
+            Column::Community => &["社区", "社区名称", "所属社区", "社区(村)", "村(社区)"],
+            Column::Grid => &["网格", "网格名称", "所属网格", "网格编号"],
+            Column::Compound => &["小区", "小区名称", "所属小区", "小区(院落)", "院落"],
+            Column::Building => &["楼栋", "楼号", "楼栋号", "楼幢", "幢号", "栋号"],
+            Column::Unit => &["单元", "单元号"],
+            Column::Room => &["房号", "门牌号", "室号", "房间号", "户室号"],
+            Column::HouseUse => &["房屋用途", "房屋性质", "房屋类型", "房屋状态"],
+            Column::Name => &["姓名", "居民姓名", "人员姓名"],
+            Column::IdNumber => &[
+                "身份证号码",
+                "身份证号",
+                "公民身份号码",
+                "证件号码",
+                "身份证",
+                "证件号",
+            ],
+            Column::Phone => &[
+                "联系电话",
+                "电话",
+                "手机",
+                "手机号码",
+                "手机号",
+                "联系方式",
+                "电话号码",
+            ],
+            Column::Relation => &["与户主关系", "关系", "与户主的关系"],
+            Column::Registration => &["户籍类型", "户籍性质", "人员类型", "户口性质", "户籍"],
+            Column::Tags => &["特殊人群", "重点人群", "人员类别", "人群类别"],
+        }
+    }
+
+    /// Which column a header names, if any: its names, or its English code.
+    pub fn recognise(header: &str) -> Option<Column> {
+        let h = normalise(header);
+        if h.is_empty() {
+            return None;
+        }
+        COLUMNS
+            .into_iter()
+            .find(|c| c.code() == h || c.names().contains(&h.as_str()))
+    }
+}
+
+/// A header as compared: NFKC (full width folded), no spaces, no trailing required-mark `*`,
+/// ASCII lower case.
+fn normalise(header: &str) -> String {
+    let h: String = text::identifier(header)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    h.trim_end_matches('*')
+        .trim_start_matches('*')
+        .to_ascii_lowercase()
+}
+
+/// One data row: its line, and the value and cell kind of each column (empty when absent).
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    /// The line number the spreadsheet shows.
+    pub line: usize,
+    /// The cells, in [`COLUMNS`] order, text cleaned by `rules::text::clean`.
+    pub cells: [Cell; 13],
+}
+
+impl RawRow {
+    /// The text of a column.
+    pub fn get(&self, column: Column) -> &str {
+        &self.cells[column as usize].text
+    }
+
+    /// The kind of cell a column's value came from.
+    pub fn kind(&self, column: Column) -> CellKind {
+        self.cells[column as usize].kind
+    }
+}
+
+/// A ledger read: its rows, the columns found and those ignored.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    /// The data rows, below the header.
+    pub rows: Vec<RawRow>,
+    /// The line of the header row.
+    pub header_line: usize,
+    /// The columns found.
+    pub found: Vec<Column>,
+    /// Headers no column is known by, as written: their cells are not read.
+    pub ignored: Vec<String>,
+}
+
+impl Ledger {
+    /// Whether the file has this column.
+    pub fn has(&self, column: Column) -> bool {
+        self.found.contains(&column)
+    }
+
+    /// Warnings about missing columns that leave fields as they are (ID number, phone, …).
+    pub fn warnings(&self) -> Vec<Message> {
+        [Column::IdNumber, Column::Phone]
+            .into_iter()
+            .filter(|c| !self.has(*c))
+            .map(|c| Message::new("ledger.column_not_found").with("column", c.code()))
+            .collect()
+    }
+}
+
+/// The columns without which no row can be placed or named.
+const REQUIRED: [Column; 7] = [
+    Column::Community,
+    Column::Grid,
+    Column::Compound,
+    Column::Building,
+    Column::Unit,
+    Column::Room,
+    Column::Name,
+];
+
+/// Finds the header row within the first [`HEADER_SEARCH_ROWS`] rows (the one naming most
+/// columns) and maps every row below it.
+pub fn map(table: Table) -> Result<Ledger, LedgerError> {
+    let mut best: Option<(usize, usize)> = None;
+    for (i, (_, cells)) in table.rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
+        let mut seen = Vec::new();
+        for c in cells {
+            if let Some(col) = Column::recognise(&c.text)
+                && !seen.contains(&col)
+            {
+                seen.push(col);
+            }
+        }
+        if seen.len() > best.map_or(0, |(_, n)| n) {
+            best = Some((i, seen.len()));
+        }
+    }
+    let Some((header_index, _)) = best else {
+        return Err(LedgerError::MissingColumn(Column::Community.code()));
+    };
+    let mut rows = table.rows.into_iter().skip(header_index);
+    let (header_line, header) = rows.next().expect("the header row");
+    let mut index: [Option<usize>; 13] = [None; 13];
+    let mut ignored = Vec::new();
+    for (i, cell) in header.iter().enumerate() {
+        match Column::recognise(&cell.text) {
+            Some(col) if index[col as usize].is_none() => index[col as usize] = Some(i),
+            Some(_) => ignored.push(text::clean(&cell.text)),
+            None if !cell.text.trim().is_empty() => ignored.push(text::clean(&cell.text)),
+            None => {}
+        }
+    }
+    if let Some(missing) = REQUIRED.iter().find(|c| index[**c as usize].is_none()) {
+        return Err(LedgerError::MissingColumn(missing.code()));
+    }
+    let found = COLUMNS
+        .into_iter()
+        .filter(|c| index[*c as usize].is_some())
+        .collect();
+    let rows = rows
+        .filter_map(|(line, cells)| {
+            let mapped = index.map(|i| {
+                i.and_then(|i| cells.get(i))
+                    .map(|c| Cell {
+                        text: text::clean(&c.text),
+                        kind: c.kind,
+                    })
+                    .unwrap_or_default()
+            });
+            mapped.iter().any(|c| !c.text.is_empty()).then_some(RawRow {
+                line,
+                cells: mapped,
+            })
+        })
+        .collect::<Vec<_>>();
+    if rows.len() > super::read::MAX_ROWS {
+        return Err(LedgerError::TooManyRows(super::read::MAX_ROWS));
+    }
+    Ok(Ledger {
+        rows,
+        header_line,
+        found,
+        ignored,
+    })
+}

@@ -1,0 +1,258 @@
+//! A row's places by code or by name: 书香苑社区 / 第1网格 / 盈北苑1期小区 / 1号楼 match the
+//! reference data by display name (full or half width, spaces, 第一 or 第1, 1号楼 = 1栋 = 1幢 =
+//! 1# = 1号), or by code. A name the reference data lacks is a place to create, with a
+//! generated code, inside the importer's area; a code it lacks is a typo and refused.
+
+use std::collections::{HashMap, HashSet};
+
+use gridwalk_core::messages::Message;
+use gridwalk_core::records::reference::{ReferenceItem, ReferenceKind};
+use gridwalk_core::rules::text;
+
+/// The importer's area: `None` for an administrator (everything, and may create communities and
+/// grids), or the grids a supervisor keeps.
+pub type Area<'a> = Option<&'a [String]>;
+
+/// The reference data indexed for matching, and the places the ledger creates.
+pub struct Places {
+    codes: HashSet<(ReferenceKind, String)>,
+    by_name: HashMap<(ReferenceKind, String, String), String>,
+    compound_grid: HashMap<String, Option<String>>,
+    /// Places to create on commit, in the order they were first named.
+    pub created: Vec<ReferenceItem>,
+}
+
+const LEVELS: [(ReferenceKind, &str); 4] = [
+    (ReferenceKind::Community, "community"),
+    (ReferenceKind::Grid, "grid"),
+    (ReferenceKind::Compound, "compound"),
+    (ReferenceKind::Building, "building"),
+];
+
+/// A Chinese numeral up to 99 as digits (一 → 1, 十二 → 12, 二十 → 20); other text unchanged.
+fn chinese_numerals(s: &str) -> String {
+    let digit = |c: char| "零一二三四五六七八九".chars().position(|d| d == c);
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let start = i;
+        while i < chars.len() && (digit(chars[i]).is_some() || chars[i] == '十') {
+            i += 1;
+        }
+        if i == start {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let run = &chars[start..i];
+        let value = match run.iter().position(|c| *c == '十') {
+            Some(p) if run.iter().filter(|c| **c == '十').count() == 1 => {
+                let tens = if p == 0 {
+                    1
+                } else {
+                    digit(run[0]).unwrap_or(1)
+                };
+                let ones = run.get(p + 1).and_then(|c| digit(*c)).unwrap_or(0);
+                (p <= 1 && run.len() <= p + 2).then_some(tens * 10 + ones)
+            }
+            Some(_) => None,
+            None if run.len() == 1 => digit(run[0]),
+            None => None,
+        };
+        match value {
+            Some(v) => out.push_str(&v.to_string()),
+            None => out.extend(run),
+        }
+    }
+    out
+}
+
+/// A place name as compared: NFKC, no spaces, ASCII lower case, Chinese numerals as digits;
+/// for a building, its number alone (1号楼, 1栋, 1幢, 1#, 1号, 1# 楼 → 1).
+pub fn normalise_name(kind: ReferenceKind, name: &str) -> String {
+    let s: String = text::identifier(name)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let mut s = chinese_numerals(&s);
+    if kind == ReferenceKind::Building {
+        loop {
+            let t = ["号楼", "栋", "幢", "#", "号", "楼", "座"]
+                .iter()
+                .find_map(|suffix| s.strip_suffix(suffix))
+                .map(str::to_owned);
+            match t {
+                Some(t) if !t.is_empty() => s = t,
+                _ => break,
+            }
+        }
+    }
+    s
+}
+
+/// Whether a value is shaped like one of our codes (B9, C01-G01): a code the reference data
+/// lacks is refused as unknown rather than created.
+fn looks_like_code(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+impl Places {
+    /// Indexes the reference data.
+    pub fn new(items: &[ReferenceItem]) -> Places {
+        let mut places = Places {
+            codes: HashSet::new(),
+            by_name: HashMap::new(),
+            compound_grid: HashMap::new(),
+            created: Vec::new(),
+        };
+        for item in items {
+            places.index(item);
+        }
+        places
+    }
+
+    fn index(&mut self, item: &ReferenceItem) {
+        self.codes.insert((item.kind, item.id.clone()));
+        let parent = item.parent_id.clone().unwrap_or_default();
+        self.by_name
+            .entry((item.kind, parent, normalise_name(item.kind, &item.name)))
+            .or_insert_with(|| item.id.clone());
+        if item.kind == ReferenceKind::Compound {
+            self.compound_grid
+                .insert(item.id.clone(), item.grid_id.clone());
+        }
+    }
+
+    fn find(&self, kind: ReferenceKind, parent: &str, value: &str) -> Option<String> {
+        let code = text::identifier(value);
+        if self.codes.contains(&(kind, code.clone())) {
+            return Some(code);
+        }
+        self.by_name
+            .get(&(kind, parent.to_owned(), normalise_name(kind, value)))
+            .cloned()
+    }
+
+    fn new_code(&self, kind: ReferenceKind, prefix: &str, hint: Option<&str>) -> String {
+        if let Some(hint) = hint {
+            let code = format!("{prefix}{hint}");
+            if !self.codes.contains(&(kind, code.clone())) {
+                return code;
+            }
+        }
+        (1..)
+            .map(|n| format!("{prefix}{n:02}"))
+            .find(|c| !self.codes.contains(&(kind, c.clone())))
+            .expect("a free code")
+    }
+
+    /// The codes of a row's community, grid, compound and building, planning the places it
+    /// names that do not exist yet; or why the row cannot be placed.
+    pub fn resolve(&mut self, names: [&str; 4], area: Area<'_>) -> Result<[String; 4], Message> {
+        let mut codes: [String; 4] = Default::default();
+        for (level, (kind, part)) in LEVELS.into_iter().enumerate() {
+            let value = names[level];
+            // Grids are named within their community, compounds too, buildings within their
+            // compound; codes anywhere.
+            let parent = match kind {
+                ReferenceKind::Building => codes[2].clone(),
+                ReferenceKind::Community => String::new(),
+                _ => codes[0].clone(),
+            };
+            if let Some(code) = self.find(kind, &parent, value) {
+                if kind == ReferenceKind::Grid && area.is_some_and(|a| !a.contains(&code)) {
+                    return Err(Message::new("ledger.outside_area").with("grid", &code));
+                }
+                codes[level] = code;
+                continue;
+            }
+            let code = text::identifier(value);
+            if looks_like_code(&code) {
+                if kind == ReferenceKind::Grid && area.is_some_and(|a| !a.contains(&code)) {
+                    return Err(Message::new("ledger.outside_area").with("grid", &code));
+                }
+                return Err(Message::new("place.unknown")
+                    .with("level", part)
+                    .with("code", &code));
+            }
+            if area.is_some() && matches!(kind, ReferenceKind::Community | ReferenceKind::Grid) {
+                return Err(Message::new("ledger.create_outside_area")
+                    .with("level", part)
+                    .with("name", value));
+            }
+            let name = text::clean(value);
+            let item = match kind {
+                ReferenceKind::Community => {
+                    ReferenceItem::new(kind, &self.new_code(kind, "C", None), None, &name)
+                }
+                ReferenceKind::Grid => ReferenceItem::new(
+                    kind,
+                    &self.new_code(kind, &format!("{}-G", codes[0]), None),
+                    Some(&codes[0]),
+                    &name,
+                ),
+                ReferenceKind::Compound => ReferenceItem::new(
+                    kind,
+                    &self.new_code(kind, &format!("{}-Q", codes[0]), None),
+                    Some(&codes[0]),
+                    &name,
+                )
+                .in_grid(&codes[1]),
+                _ => {
+                    let number = normalise_name(kind, value);
+                    let hint = number.chars().all(|c| c.is_ascii_digit()).then_some(number);
+                    let item = ReferenceItem::new(
+                        kind,
+                        &self.new_code(kind, &format!("{}-B", codes[2]), hint.as_deref()),
+                        Some(&codes[2]),
+                        &name,
+                    );
+                    let compound_grid = self.compound_grid.get(&codes[2]).cloned().flatten();
+                    if compound_grid.as_deref() == Some(codes[1].as_str()) {
+                        item
+                    } else {
+                        item.in_grid(&codes[1])
+                    }
+                }
+            };
+            codes[level] = item.id.clone();
+            self.index(&item);
+            self.created.push(item);
+        }
+        Ok(codes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn building_spellings_are_one_number() {
+        for s in [
+            "1号楼",
+            "1栋",
+            "1幢",
+            "1#",
+            "1号",
+            "１号楼",
+            " 1 # ",
+            "一号楼",
+        ] {
+            assert_eq!(normalise_name(ReferenceKind::Building, s), "1", "{s}");
+        }
+        assert_eq!(normalise_name(ReferenceKind::Grid, "第一网格"), "第1网格");
+        assert_eq!(
+            normalise_name(ReferenceKind::Grid, "第十二网格"),
+            "第12网格"
+        );
+        assert_eq!(
+            normalise_name(ReferenceKind::Compound, "盈北苑 1期"),
+            "盈北苑1期"
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! Coded values as offices write them (独居 for 独居老人, 儿子 for 子女, 外地 for 流动, 商铺 for
+//! 经营), and as exports write them (the Chinese term). An unknown value is refused with the
+//! values allowed, never stored as an unknown code.
+
+use std::collections::BTreeSet;
+
+use gridwalk_core::messages::Message;
+use gridwalk_core::records::household::{
+    HouseUse, Registration, Relation, SpecialGroup, VisitPurpose,
+};
+use gridwalk_core::rules::text;
+
+/// A value with no meaning in its column: the message names the column, the value and what is
+/// allowed.
+fn unknown(column: &str, value: &str, allowed: &[&str]) -> Message {
+    Message::new("ledger.unknown_value")
+        .with("column", column)
+        .with("value", value)
+        .with("allowed", allowed.join("、"))
+}
+
+fn key(s: &str) -> String {
+    text::identifier(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// 房屋用途. Empty is 自住.
+pub fn house_use(s: &str) -> Result<HouseUse, Message> {
+    Ok(match key(s).as_str() {
+        "" | "自住" | "自用" | "自有" | "居住" | "自居" | "owner_occupied" => {
+            HouseUse::OwnerOccupied
+        }
+        "出租" | "租住" | "租赁" | "出租房" | "出租屋" | "rented" => HouseUse::Rented,
+        "空置" | "空房" | "闲置" | "无人居住" | "空置房" | "vacant" => {
+            HouseUse::Vacant
+        }
+        "经营" | "商铺" | "商用" | "门面" | "店铺" | "办公" | "商业" | "经营性" | "business" => {
+            HouseUse::Business
+        }
+        _ => return Err(unknown("house_use", s, &["自住", "出租", "空置", "经营"])),
+    })
+}
+
+/// 与户主关系. Empty is 其他亲属.
+pub fn relation(s: &str) -> Result<Relation, Message> {
+    Ok(match key(s).as_str() {
+        "户主" | "本人" | "户主本人" | "head" => Relation::Head,
+        "配偶" | "妻" | "妻子" | "丈夫" | "夫" | "夫妻" | "spouse" => Relation::Spouse,
+        "子女" | "子" | "女" | "儿子" | "女儿" | "长子" | "次子" | "长女" | "次女" | "独子"
+        | "独女" | "养子" | "养女" | "child" => Relation::Child,
+        "父母" | "父亲" | "母亲" | "父" | "母" | "parent" => Relation::Parent,
+        "孙辈" | "孙子" | "孙女" | "外孙" | "外孙女" | "grandchild" => {
+            Relation::Grandchild
+        }
+        "租户" | "租客" | "承租人" | "tenant" => Relation::Tenant,
+        "" | "其他" | "其他亲属" | "亲属" | "兄弟" | "姐妹" | "兄" | "弟" | "姐" | "妹"
+        | "儿媳" | "女婿" | "岳父" | "岳母" | "公公" | "婆婆" | "祖父" | "祖母" | "外祖父"
+        | "外祖母" | "relative" => Relation::Relative,
+        _ => {
+            return Err(unknown(
+                "relation",
+                s,
+                &["户主", "配偶", "子女", "父母", "孙辈", "租户", "其他亲属"],
+            ));
+        }
+    })
+}
+
+/// 户籍类型. Empty is 户籍.
+pub fn registration(s: &str) -> Result<Registration, Message> {
+    Ok(match key(s).as_str() {
+        "" | "户籍" | "本地" | "常住" | "户籍人口" | "本地户籍" | "常住人口" | "local" => {
+            Registration::Local
+        }
+        "流动" | "外地" | "外来" | "流动人口" | "暂住" | "外来人口" | "暂住人口" | "migrant" => {
+            Registration::Migrant
+        }
+        "境外" | "外籍" | "境外人员" | "外国人" | "外籍人员" | "foreign" => {
+            Registration::Foreign
+        }
+        _ => {
+            return Err(unknown("registration", s, &["户籍", "流动", "境外"]));
+        }
+    })
+}
+
+/// 特殊人群: several, separated by 、 , ， ; ； / or spaces. 无 and — are none.
+pub fn tags(s: &str) -> Result<BTreeSet<SpecialGroup>, Message> {
+    let mut out = BTreeSet::new();
+    for t in s.split(['、', ',', '，', ';', '；', '/', ' ', '　']) {
+        let tag = match key(t).as_str() {
+            "" | "无" | "-" | "—" | "否" => continue,
+            "独居老人" | "独居" | "空巢独居" | "独居老年人" | "elderly_alone" => {
+                SpecialGroup::ElderlyAlone
+            }
+            "残疾人" | "残疾" | "残障" | "disabled" => SpecialGroup::Disabled,
+            "低保户" | "低保" | "低保对象" | "low_income" => SpecialGroup::LowIncome,
+            "退役军人" | "退伍军人" | "军人" | "veteran" => SpecialGroup::Veteran,
+            "留守儿童" | "left_behind_child" => SpecialGroup::LeftBehindChild,
+            _ => {
+                return Err(unknown(
+                    "tags",
+                    t,
+                    &["独居老人", "残疾人", "低保户", "退役军人", "留守儿童"],
+                ));
+            }
+        };
+        out.insert(tag);
+    }
+    Ok(out)
+}
+
+/// 走访目的 (visit purpose). Empty is 日常走访.
+pub fn visit_purpose(s: &str) -> Result<VisitPurpose, Message> {
+    Ok(match key(s).as_str() {
+        "" | "日常走访" | "日常" | "走访" | "routine" => VisitPurpose::Routine,
+        "信息核实" | "核实" | "核查" | "verification" => VisitPurpose::Verification,
+        "关怀" | "慰问" | "关爱" | "care" => VisitPurpose::Care,
+        "矛盾调解" | "调解" | "mediation" => VisitPurpose::Mediation,
+        _ => {
+            return Err(unknown(
+                "visit_purpose",
+                s,
+                &["日常走访", "信息核实", "关怀", "矛盾调解"],
+            ));
+        }
+    })
+}
+
+/// The Chinese word exports write for a house use (what [`house_use`] reads back).
+pub fn house_use_zh(v: &HouseUse) -> String {
+    zh("house_use", v.as_str())
+}
+
+/// The Chinese word exports write for a relation.
+pub fn relation_zh(v: &Relation) -> String {
+    zh("relation", v.as_str())
+}
+
+/// The Chinese word exports write for a registration.
+pub fn registration_zh(v: &Registration) -> String {
+    zh("registration", v.as_str())
+}
+
+/// The Chinese words exports write for special groups, joined by 、.
+pub fn tags_zh(v: &BTreeSet<SpecialGroup>) -> String {
+    v.iter()
+        .map(|t| zh("special_group", t.as_str()))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+fn zh(prefix: &str, code: &str) -> String {
+    gridwalk_core::messages::term(prefix, code, gridwalk_core::messages::Lang::ZhCn)
+}
