@@ -238,6 +238,9 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal: a log file or the journal gets plain text
+        // that `grep` finds.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     match cli.command {
