@@ -262,6 +262,13 @@ pub fn household(grid: &str, room: &str) -> NewHousehold {
     }
 }
 
+/// The automerge actor a store writes under: its device id, read back as an actor. What a
+/// tampered phone must use for the server to take its changes as its own.
+pub fn device_actor(store: &Store) -> automerge::ActorId {
+    automerge::ActorId::try_from(store.device_id().unwrap().as_str())
+        .expect("a device id is an actor in hex")
+}
+
 /// A phone: its own store file, signed in as one user.
 pub struct Device {
     /// The store.

@@ -30,11 +30,7 @@ fn document(store: &Store, id: &RecordId) -> AutoCommit {
 fn write_as_newer_app(store: &Store, id: &RecordId, key: &str, value: &str) {
     let mut doc = document(store, id);
     // Written as the phone writes: under its own actor (its device id), as the server requires.
-    let actor: Vec<u8> = (0..store.device_id().unwrap().len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&store.device_id().unwrap()[i..i + 2], 16).unwrap())
-        .collect();
-    doc.set_actor(automerge::ActorId::from(actor));
+    doc.set_actor(gridwalk_tests::device_actor(store));
     let heads = doc.get_heads();
     doc.put(ROOT, key, value).unwrap();
     doc.commit();

@@ -177,14 +177,7 @@ async fn a_colleague_cannot_push_under_another_phones_actor() {
     attacker.sync().await;
 
     // The attacker's copy holds the honest phone's change; its actor is the phone's device id.
-    let victim_actor = {
-        let hex = honest.store.device_id().unwrap();
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
-        automerge::ActorId::from(bytes)
-    };
+    let victim_actor = gridwalk_tests::device_actor(&honest.store);
     let bundle = attacker.store.export_changes(&Default::default()).unwrap();
     let RecordData::Document(bytes) = &bundle.records.iter().find(|r| r.id == ids[0]).unwrap().data
     else {

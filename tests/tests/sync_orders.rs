@@ -358,12 +358,8 @@ async fn the_server_refuses_company_staff_rewriting_an_orders_issuer() {
     let bundle = company.store.export_changes(&Default::default()).unwrap();
     let rc = bundle.records.iter().find(|r| r.id == oid).unwrap();
     // Written as the tampered phone writes: under its own actor (its device id).
-    let hex = company.store.device_id().unwrap();
-    let actor: Vec<u8> = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect();
-    let mut doc = automerge::AutoCommit::new().with_actor(automerge::ActorId::from(actor));
+    let mut doc =
+        automerge::AutoCommit::new().with_actor(gridwalk_tests::device_actor(&company.store));
     rc.data.apply_to(&mut doc).unwrap();
     gridwalk_core::records::order::write_new(
         &mut doc,
