@@ -181,7 +181,49 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Every end-to-end test checks the promise that the server's logs carry no ID number
+        // and no mobile number (README, "Security"): whatever the test did, its server's log
+        // is scanned here.
+        if !std::thread::panicking()
+            && let Some(line) = self.log().iter().find(|l| personal_data_in(l))
+        {
+            panic!("the server logged personal data: {line}");
+        }
     }
+}
+
+/// Whether `line` holds a valid resident ID number or a mobile number, as a run of digits
+/// (an `X` may end an ID number) standing on its own: not inside a hex id or a longer number.
+pub fn personal_data_in(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() || (i > 0 && bytes[i - 1].is_ascii_alphanumeric()) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        let mut end = i;
+        if end - start == 17 && matches!(bytes.get(end), Some(b'X' | b'x')) {
+            end += 1;
+        }
+        if bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric()) {
+            i = end;
+            continue;
+        }
+        let run = &line[start..end];
+        let id = run.len() == 18 && gridwalk_core::rules::id_number::parse(run).is_ok();
+        let mobile =
+            run.len() == 11 && run.starts_with('1') && matches!(run.as_bytes()[1], b'3'..=b'9');
+        if id || mobile {
+            return true;
+        }
+        i = end.max(i);
+    }
+    false
 }
 
 /// The test district: community C01 with grids C01-G01 and C01-G02, one compound each, and a

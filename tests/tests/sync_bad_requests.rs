@@ -265,3 +265,24 @@ async fn forged_cursors_cost_one_log_line_and_too_many_are_refused() {
     assert_eq!(body.unwrap().code, "too_many_cursors");
     healthy(&server.url).await;
 }
+
+/// The log scan every `TestServer` runs when dropped finds what it must and nothing else.
+#[test]
+fn the_log_scan_finds_id_numbers_and_mobiles_and_not_ids_or_times() {
+    use gridwalk_tests::personal_data_in;
+    assert!(personal_data_in(
+        "refused resident 11010519491231002X for grid"
+    ));
+    assert!(personal_data_in("phone=13800138000"));
+    assert!(personal_data_in("\"13912345678\""));
+    for clean in [
+        "device=fb7486031f396490b6b2138dac08343d",
+        "2026-11-30T20:58:50.088201Z WARN refused pushed records",
+        "log_id=1701234567890123 seq=13800138000123",
+        "masked 110105********002X",
+        "phone 138****8000",
+        "record 01a22e3bd9527559ad6b2a96d9f3c525",
+    ] {
+        assert!(!personal_data_in(clean), "{clean}");
+    }
+}
