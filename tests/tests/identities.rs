@@ -142,3 +142,50 @@ async fn a_strangers_guesses_from_a_shared_address_lock_every_user_out() {
         "the real user, with the right password, is refused for a stranger's guesses"
     );
 }
+
+/// Tokens are kept only as their SHA-256 (README, "Security"): a copy of `accounts.db` signs
+/// nobody in. Read from the file the running server writes.
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_are_stored_only_as_their_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let phone = Device::sign_in(&server.url, "worker.a").await;
+    let token = phone.client.token().unwrap().to_owned();
+    let db = rusqlite::Connection::open(dir.path().join("accounts.db")).unwrap();
+    let mut cells = Vec::new();
+    for table in ["token"] {
+        let mut st = db.prepare(&format!("SELECT * FROM {table}")).unwrap();
+        let columns = st.column_count();
+        let rows = st
+            .query_map([], |r| {
+                Ok((0..columns)
+                    .map(|i| {
+                        r.get::<_, rusqlite::types::Value>(i)
+                            .map(|v| format!("{v:?}"))
+                            .unwrap_or_default()
+                    })
+                    .collect::<Vec<_>>())
+            })
+            .unwrap();
+        for row in rows {
+            cells.extend(row.unwrap());
+        }
+    }
+    assert!(!cells.is_empty(), "the sign-in wrote a token row");
+    assert!(
+        cells.iter().all(|c| !c.contains(&token)),
+        "the token itself is stored"
+    );
+    let hashed = {
+        use std::fmt::Write;
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(token.as_bytes());
+        digest.iter().fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+    };
+    assert!(
+        cells.iter().any(|c| c.contains(&hashed)),
+        "its SHA-256 is what is kept"
+    );
+}
