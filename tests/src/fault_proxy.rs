@@ -34,8 +34,15 @@ pub enum Fault {
 pub struct FaultCounts {
     /// Requests seen.
     pub connections: AtomicU64,
-    /// Requests cut, delayed or replayed.
+    /// Requests for which a fault was drawn (a fault drawn for a request that ends before its
+    /// cut point never fires: see the counts below for what happened).
     pub faults: AtomicU64,
+    /// Requests or responses actually cut off part-way.
+    pub cuts: AtomicU64,
+    /// Requests actually held back.
+    pub delays: AtomicU64,
+    /// Requests actually sent a second time.
+    pub replays: AtomicU64,
     /// Bytes from clients to the server, as on the wire (compressed, with HTTP headers).
     pub bytes_up: AtomicU64,
     /// Bytes from the server to clients, as on the wire.
@@ -203,9 +210,11 @@ async fn handle(
                 (st.fault, cut)
             };
             if let Fault::Delay(d) = fault {
+                counts.delays.fetch_add(1, Ordering::Relaxed);
                 tokio::time::sleep(d).await;
             }
             if let Some(keep) = cut {
+                counts.cuts.fetch_add(1, Ordering::Relaxed);
                 let _ = sw.write_all(&buf[..keep]).await;
                 return;
             }
@@ -241,9 +250,11 @@ async fn handle(
                 (cut, replay)
             };
             if let Some(request) = replay {
+                down_counts.replays.fetch_add(1, Ordering::Relaxed);
                 tokio::spawn(replay_request(upstream, request));
             }
             if let Some(keep) = cut {
+                down_counts.cuts.fetch_add(1, Ordering::Relaxed);
                 let _ = cw.write_all(&buf[..keep]).await;
                 return;
             }

@@ -73,11 +73,23 @@ async fn every_edit_arrives_exactly_once_through_a_faulty_network() {
             .unwrap();
         failures += sync_until_done(&a, 200).await;
     }
+    // Faults that fired, not faults drawn: a cut drawn for a request shorter than its cut
+    // point never happens.
+    let fired = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+    let (cuts, delays, replays) = (
+        fired(&proxy.counts.cuts),
+        fired(&proxy.counts.delays),
+        fired(&proxy.counts.replays),
+    );
+    eprintln!(
+        "{} requests, {} faults drawn: {cuts} cuts, {delays} delays, {replays} replays fired; \
+         {failures} syncs failed",
+        fired(&proxy.counts.connections),
+        fired(&proxy.counts.faults)
+    );
     assert!(
-        proxy.counts.faults.load(Ordering::Relaxed) >= 10 && failures > 0,
-        "the proxy broke {} of {} connections, {failures} syncs failed",
-        proxy.counts.faults.load(Ordering::Relaxed),
-        proxy.counts.connections.load(Ordering::Relaxed)
+        cuts >= 3 && failures > 0 && delays + replays > 0,
+        "too few faults fired: {cuts} cuts, {delays} delays, {replays} replays, {failures} failed syncs"
     );
 
     // Straight to the server: every visit, once; every new household, once.
