@@ -96,7 +96,7 @@ test("overdue orders can be filtered", async () => {
   await page.screenshot({ path: join(shots, "orders-overdue.png"), fullPage: true });
 });
 
-test("a spreadsheet with bad rows lists every one of them", async () => {
+test("a spreadsheet with new places, good, to-check and bad rows; re-uploaded, unchanged", async () => {
   const page = await signIn("zhang.supervisor", "supervisor-demo");
   const file = join(data, "台账.csv");
   writeFileSync(file, [
@@ -105,6 +105,8 @@ test("a spreadsheet with bad rows lists every one of them", async () => {
     "C01,C01-G01,C01-Q01,C01-Q01-B01,9,902,自住,孙二,110105194912310021,",
     "C01,C01-G01,C01-Q01,C01-Q01-B01,9,903,自住,李三,,abc",
     "C01,C01-G01,C01-Q01,NO-SUCH-BUILDING,9,904,自住,周四,,",
+    // A building the office names that the reference data does not have yet: created.
+    "C01,C01-G01,C01-Q01,99号楼,1,101,自住,吴五,,",
   ].join("\n"));
   await page.goto(`${base}/web/ledger`);
   await page.setInputFiles("#file", file);
@@ -116,12 +118,22 @@ test("a spreadsheet with bad rows lists every one of them", async () => {
   const toCheck = await page.$$eval("#bad-rows tr.check", (trs) => trs.map((tr) => tr.textContent));
   assert.equal(toCheck.length, 1, toCheck.join("\n"));
   assert.match(toCheck.join("\n"), /校验位错误/);
-  assert.match(await page.textContent("#counts"), /新增: 2/);
+  assert.match(await page.textContent("#counts"), /新增: 3 /);
+  assert.match(await page.textContent("#created"), /99号楼/);
   assert.match(reasons.join("\n"), /楼栋 NO-SUCH-BUILDING 不存在/);
   assert.doesNotMatch(reasons.join("\n"), /check digit|bad phone|unknown building/);
   await page.screenshot({ path: join(shots, "ledger-preview.png"), fullPage: true });
-  await Promise.all([page.waitForURL(/committed=2/), page.click("#commit")]);
-  assert.match(await page.textContent("#committed"), /2/);
+  await Promise.all([page.waitForURL(/committed=3/), page.click("#commit")]);
+  assert.match(await page.textContent("#committed"), /: 3$/);
+  // The same file again changes nothing.
+  await page.goto(`${base}/web/ledger`);
+  await page.setInputFiles("#file", file);
+  await Promise.all([page.waitForURL(`${base}/web/ledger/preview`), page.click("#preview")]);
+  const counts = await page.textContent("#counts");
+  assert.match(counts, /新增: 0 /, counts);
+  assert.match(counts, /无变化: 3 /, counts);
+  assert.equal(await page.$("#created"), null, "nothing to create the second time");
+  await page.screenshot({ path: join(shots, "ledger-reupload.png"), fullPage: true });
 });
 
 test("another area's supervisor is refused", async () => {
