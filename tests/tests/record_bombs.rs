@@ -248,3 +248,75 @@ async fn a_colleague_cannot_push_under_another_phones_actor() {
         "the honest phone's second edit never reached the server"
     );
 }
+
+/// Found by review (issue 12): a record's history counts toward its limits and is never
+/// compacted, so one colleague filling a household of the grid to one op short of
+/// `MAX_RECORD_OPS` with rule-abiding changes (each overwriting `notes` ~20,000 times) froze it
+/// for everyone. Now a user adds at most `MAX_USER_DAILY_RECORD_OPS` to one record a day: the
+/// filler is refused, and the household's own worker writes on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_colleague_cannot_spend_a_households_ops_in_a_day() {
+    use gridwalk_core::Timestamp;
+    use gridwalk_core::records::limits::{MAX_CHANGE_OPS, MAX_RECORD_OPS};
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let ids = seed_households(dir.path(), "C01-G01", 1);
+    let attacker = Device::sign_in(&server.url, "worker.a2").await;
+    let honest = Device::sign_in(&server.url, "worker.a").await;
+    attacker.sync().await;
+    honest.sync().await;
+    let bundle = attacker.store.export_changes(&Default::default()).unwrap();
+    let RecordData::Document(bytes) = &bundle.records.iter().find(|r| r.id == ids[0]).unwrap().data
+    else {
+        panic!("whole")
+    };
+    // Written under the attacker's own actor: the server takes only a phone's own changes.
+    let mut doc = AutoCommit::load(bytes)
+        .unwrap()
+        .with_actor(gridwalk_tests::device_actor(&attacker.store));
+    let start = doc.get_heads();
+    let target = MAX_RECORD_OPS as usize - 1;
+    while (doc.stats().num_ops as usize) < target {
+        let n = (target - doc.stats().num_ops as usize).min(MAX_CHANGE_OPS as usize - 1);
+        for j in 0..n {
+            doc.put(ROOT, "notes", format!("{}", j % 10)).unwrap();
+        }
+        doc.put(ROOT, "notes", "").unwrap();
+        doc.commit();
+    }
+    let changes: Vec<_> = doc
+        .get_changes(&start)
+        .iter()
+        .map(|c| c.raw_bytes().to_vec().into())
+        .collect();
+    let token = attacker.client.token().unwrap().to_owned();
+    let (answer, _) = push(
+        &server.url,
+        &token,
+        RecordChanges {
+            id: ids[0].clone(),
+            kind: "household".into(),
+            data: RecordData::Changes(changes),
+        },
+    )
+    .await;
+    assert!(answer.accepted.is_empty(), "{answer:?}");
+    assert_eq!(
+        answer.refused[0].message.as_ref().map(|m| m.code.as_str()),
+        Some("record.daily_budget"),
+        "{answer:?}"
+    );
+
+    // The household's own worker writes a note, as on every visit.
+    honest
+        .store
+        .set_notes(
+            &honest.actor,
+            &ids[0],
+            "独居老人，需每周探访",
+            Timestamp::now(),
+        )
+        .unwrap();
+    let report = honest.sync().await;
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+}

@@ -43,6 +43,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("place.report_outside_grids", "只能在自己负责的网格上报事件（网格 {grid}）", "a report can only be filed in one's own grids (grid {grid})"),
     ("order.wrong_company", "小区 {compound} 由物业公司 {serving} 服务，整改单不能下发给 {company}", "compound {compound} is served by company {serving}; the order cannot go to {company}"),
     ("record.foreign_author", "记录中含有另一台设备（{author}）所做的修改，本设备不能上传", "the record holds changes made on another device ({author}), which this device may not upload"),
+    ("record.daily_budget", "今天对这条记录的修改过多（{ops} 项操作，每人每天最多 {max} 项），请明天再同步", "too many changes to this record today ({ops} operations; at most {max} per person a day); sync again tomorrow"),
     ("household.visit_id_reused", "走访记录编号重复", "a visit id is used twice"),
     ("household.review_id_reused", "复核记录编号重复", "a review id is used twice"),
     ("record.wrong_kind", "记录类型不符：需要{expected:kind}，实际是{found:kind}", "the record is a {found:kind}, not a {expected:kind}"),

@@ -28,6 +28,13 @@ pub const MAX_CHANGE_BYTES: u64 = 1024 * 1024;
 /// Ops in one record, its whole history: daily visits for 10 years are about 150,000.
 pub const MAX_RECORD_OPS: u64 = 200_000;
 
+/// Ops one user may add to one record in a day (server; see `Store::accept_pushed_by`). A
+/// busy day on one household (a new household of 30 residents, a dozen visits with photos) is
+/// about 1,000. History is never compacted, so without this one colleague could spend a
+/// record's [`MAX_RECORD_OPS`] in one sync and freeze it for everyone; with it, that takes
+/// weeks of daily, logged abuse.
+pub const MAX_USER_DAILY_RECORD_OPS: u64 = 10_000;
+
 /// Changes in one record's history: one per write, so daily visits and their edits for 10
 /// years are under 10,000.
 pub const MAX_RECORD_CHANGES: u64 = 50_000;

@@ -16,7 +16,7 @@ use super::{Origin, Store, commit_options};
 use crate::error::{Error, Result};
 use crate::ids::RecordId;
 use crate::records::layout::KeyPolicy;
-use crate::records::limits::MAX_RECORD_BYTES;
+use crate::records::limits::{MAX_RECORD_BYTES, MAX_USER_DAILY_RECORD_OPS};
 use crate::records::measure::MeasureError;
 use crate::records::view::RecordView;
 use crate::records::{RecordError, RecordKind};
@@ -273,12 +273,30 @@ impl Store {
                     Err(e) => return Err(e),
                 }
             }
+            // The ops this push adds, against the pusher's budget for the record today.
+            let added: u64 = d
+                .doc
+                .get_changes(&d.saved_heads)
+                .iter()
+                .map(|c| c.len() as u64)
+                .sum();
+            let day = now.0.div_euclid(Timestamp::DAY_MS);
+            let spent = ops_spent(&w.conn, &rc.id, &actor.user_id, day)?;
+            if spent + added > MAX_USER_DAILY_RECORD_OPS && !healing(&w.conn, now)? {
+                tracing::warn!(record = %rc.id, user = %actor.user_id, ops = spent + added, "a user's pushes to one record passed the day's budget");
+                return Ok(PushOutcome::Refused(Refusal::Rule(
+                    crate::messages::Message::new("record.daily_budget")
+                        .with("ops", spent + added)
+                        .with("max", MAX_USER_DAILY_RECORD_OPS),
+                )));
+            }
             d.doc.commit_with(commit_options(now));
             let tx = w
                 .conn
                 .transaction()
                 .map_err(Error::storage("starting a write"))?;
             let changed = self.persist(&tx, &mut d, before.as_ref(), &after, device, now)?;
+            spend_ops(&tx, &rc.id, &actor.user_id, day, added)?;
             tx.commit()
                 .map_err(Error::storage("committing a pushed change"))?;
             changed
@@ -424,6 +442,34 @@ fn foreign_author(d: &mut StoredDoc, author: &str) -> Option<String> {
         .iter()
         .map(|c| c.actor_id().to_hex_string())
         .find(|a| a != author)
+}
+
+/// The ops `user` added to `record` on `day` (days since 1970, UTC).
+fn ops_spent(conn: &Connection, record: &RecordId, user: &str, day: i64) -> Result<u64> {
+    conn.prepare_cached(
+        "SELECT ops FROM record_ops_by_user WHERE record_id = ?1 AND user_id = ?2 AND day = ?3",
+    )
+    .and_then(|mut st| {
+        st.query_row(params![record.as_str(), user, day], |r| r.get::<_, i64>(0))
+            .optional()
+    })
+    .map(|o| o.unwrap_or(0).max(0) as u64)
+    .map_err(Error::storage("reading a user's ops budget"))
+}
+
+/// Adds `ops` to what `user` added to `record` on `day`, and forgets earlier days of it.
+fn spend_ops(conn: &Connection, record: &RecordId, user: &str, day: i64, ops: u64) -> Result<()> {
+    let err = || Error::storage("writing a user's ops budget");
+    conn.prepare_cached("DELETE FROM record_ops_by_user WHERE record_id = ?1 AND day < ?2")
+        .and_then(|mut st| st.execute(params![record.as_str(), day]))
+        .map_err(err())?;
+    conn.prepare_cached(
+        "INSERT INTO record_ops_by_user (record_id, user_id, day, ops) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (record_id, user_id, day) DO UPDATE SET ops = ops + ?4",
+    )
+    .and_then(|mut st| st.execute(params![record.as_str(), user, day, ops as i64]))
+    .map_err(err())?;
+    Ok(())
 }
 
 /// Whether the server was restored from a backup less than [`HEAL_WINDOW`] ago.

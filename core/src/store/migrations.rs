@@ -105,6 +105,11 @@ pub const MIGRATIONS: &[Migration] = &[
         // Server state, filled from the photos stored so far: no projection changes.
         reproject: false,
     },
+    Migration {
+        version: 15,
+        sql: include_str!("migrations/0015_record_ops_by_user.sql"),
+        reproject: false,
+    },
 ];
 
 /// The version a fresh database ends at.
