@@ -782,10 +782,12 @@ pub(super) async fn export(
     );
     let time = file_time(Timestamp::now());
     let area = area_name(&app, &p)?;
-    let disposition = attachment(
-        &format!("{name}_{time}.{ext}"),
-        &format!("{title}_{area}_{time}.{ext}"),
-    );
+    let full_name = if area.is_empty() {
+        format!("{title}_{time}.{ext}")
+    } else {
+        format!("{title}_{area}_{time}.{ext}")
+    };
+    let disposition = attachment(&format!("{name}_{time}.{ext}"), &full_name);
     Ok(download(mime, disposition, body))
 }
 
