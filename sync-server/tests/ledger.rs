@@ -630,3 +630,201 @@ fn a_supervisor_creates_places_only_in_their_grids() {
     );
     assert_eq!(preview.created.len(), 2, "the compound and its building");
 }
+
+/// A workbook's first sheet as calamine reads it.
+fn calamine_sheet(xlsx: &[u8]) -> calamine::Range<calamine::Data> {
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+    book.worksheet_range_at(0).unwrap().unwrap()
+}
+
+/// One part of an XLSX (a zip of XML files), as text.
+fn xlsx_part(xlsx: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut part = String::new();
+    zip.by_name(name)
+        .unwrap()
+        .read_to_string(&mut part)
+        .unwrap();
+    part
+}
+
+fn text(cell: &calamine::Data) -> String {
+    match cell {
+        calamine::Data::String(s) => s.clone(),
+        calamine::Data::Empty => String::new(),
+        other => panic!("a cell that is not text: {other:?}"),
+    }
+}
+
+#[test]
+fn the_bad_rows_download_holds_each_refused_row_with_its_reason_in_chinese() {
+    use gridwalk_core::messages::Lang;
+    let (_d, data) = data();
+    let ledger = format!(
+        "{LEDGER}C01,C01-G01,Q1,B9,3,301,自住,吴九,110101198503070013,13912345678,户主,户籍,\n"
+    );
+    let preview = import::preview(
+        import::read_csv(ledger.as_bytes()).unwrap(),
+        &data.store,
+        None,
+    )
+    .unwrap();
+    assert_eq!(preview.bad.len(), 3, "{:#?}", preview.bad);
+    let xlsx = export::bad_rows_xlsx(&preview).unwrap();
+    let sheet = calamine_sheet(&xlsx);
+    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(text).collect()).collect();
+    let mut header = export::ledger_header();
+    header.push("原因".into());
+    assert_eq!(rows[0], header);
+    assert_eq!(rows.len(), 1 + preview.bad.len());
+    for (bad, row) in preview.bad.iter().zip(&rows[1..]) {
+        assert_eq!(row[7], bad.who, "each bad row in file order");
+        let reason = bad.reason.render(Lang::ZhCn);
+        assert_eq!(row[13], reason);
+        assert!(
+            reason
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{reason}"
+        );
+    }
+    assert_eq!(rows[1][9], "138-abc", "the row as the file had it");
+    // The ID number and the phone are text cells, in a column formatted as text.
+    assert_eq!(rows[3][8], "110101198503070013");
+    assert_eq!(rows[3][9], "13912345678");
+    // Fixed and uploaded again, it reads as a ledger (the 原因 column ignored).
+    let again = import::read_xlsx(&xlsx).unwrap();
+    assert_eq!(again.rows.len(), 3);
+    assert_eq!(again.ignored, vec!["原因".to_owned()]);
+}
+
+#[test]
+fn xlsx_exports_write_id_numbers_and_phones_as_text_under_a_bold_frozen_filtered_header() {
+    let (_d, data) = data();
+    let preview = import::preview(
+        import::read_csv(LEDGER.as_bytes()).unwrap(),
+        &data.store,
+        None,
+    )
+    .unwrap();
+    let admin = Actor::new("admin", Role::Admin);
+    import::commit(&data.store, &admin, &preview).unwrap();
+    let scopes = vec!["grid:C01-G01".to_owned()];
+    let residents = export::rows(&data.store, &admin, &scopes, export::Table::Residents).unwrap();
+    let xlsx = export::to_xlsx(&residents, "居民台账").unwrap();
+    let sheet = calamine_sheet(&xlsx);
+    let ids: Vec<&calamine::Data> = sheet.rows().skip(1).map(|r| &r[8]).collect();
+    let mut full = 0;
+    for id in &ids {
+        match id {
+            calamine::Data::String(s) => {
+                assert_eq!(s.chars().count(), 18, "{s}");
+                full += 1;
+            }
+            calamine::Data::Empty => {}
+            other => panic!("an ID number that is not a text cell: {other:?}"),
+        }
+    }
+    assert_eq!(full, 5, "{ids:?}");
+    for row in sheet.rows().skip(1) {
+        assert!(
+            matches!(&row[9], calamine::Data::String(_) | calamine::Data::Empty),
+            "{:?}",
+            row[9]
+        );
+    }
+    // calamine does not read formats: the sheet's XML says what it does.
+    let xml = xlsx_part(&xlsx, "xl/worksheets/sheet1.xml");
+    assert!(
+        xml.contains(r#"<pane ySplit="1""#) && xml.contains(r#"state="frozen""#),
+        "{xml}"
+    );
+    assert!(xml.contains("<autoFilter ref=\"A1:M"), "{xml}");
+    assert!(
+        xml.contains("<cols>") && xml.contains("customWidth=\"1\""),
+        "{xml}"
+    );
+    let styles = xlsx_part(&xlsx, "xl/styles.xml");
+    assert!(styles.contains("<b/>"), "a bold font: {styles}");
+    assert!(
+        styles.contains(r#"formatCode="@""#),
+        "a text format: {styles}"
+    );
+}
+
+#[test]
+fn the_template_reimports_as_its_one_example_row_and_offers_the_accepted_words() {
+    let (_d, data) = data();
+    let example = export::template_example(
+        "阳光社区".into(),
+        "第一网格".into(),
+        "阳光花园".into(),
+        "1号楼".into(),
+    );
+    let xlsx = export::template_xlsx(&example).unwrap();
+    let preview = import::preview(import::read_xlsx(&xlsx).unwrap(), &data.store, None).unwrap();
+    assert_eq!(preview.rows, 1);
+    assert!(preview.bad.is_empty(), "{:#?}", preview.bad);
+    assert!(preview.to_check.is_empty(), "{:#?}", preview.to_check);
+    assert_eq!(preview.residents(), 1);
+    assert!(preview.created.is_empty(), "{:#?}", preview.created);
+    let xml = xlsx_part(&xlsx, "xl/worksheets/sheet1.xml");
+    for list in [
+        "自住,出租,空置,经营",
+        "户主,配偶,子女,父母,孙辈,租户,其他亲属",
+        "户籍,流动,境外",
+        "独居老人,残疾人,低保户,退役军人,留守儿童",
+    ] {
+        assert!(
+            xml.contains(&format!("<formula1>\"{list}\"</formula1>")),
+            "{list}: {xml}"
+        );
+    }
+    // Each word offered is one the importer reads.
+    for w in gridwalk_server::ledger::values::HOUSE_USES {
+        gridwalk_server::ledger::values::house_use(w).unwrap();
+    }
+    for w in gridwalk_server::ledger::values::RELATIONS {
+        gridwalk_server::ledger::values::relation(w).unwrap();
+    }
+    for w in gridwalk_server::ledger::values::REGISTRATIONS {
+        gridwalk_server::ledger::values::registration(w).unwrap();
+    }
+    for w in gridwalk_server::ledger::values::SPECIAL_GROUPS {
+        assert_eq!(gridwalk_server::ledger::values::tags(w).unwrap().len(), 1);
+    }
+}
+
+#[test]
+fn a_small_xlsx_with_a_cell_in_column_xfd_reads_only_its_used_cells() {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in export::ledger_header().iter().enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    let row = export::template_example(
+        "阳光社区".into(),
+        "第一网格".into(),
+        "阳光花园".into(),
+        "1号楼".into(),
+    );
+    for (c, v) in row.iter().enumerate() {
+        ws.write_string(1, c as u16, v).unwrap();
+    }
+    ws.write_string(1_048_575, 16_383, "XFD").unwrap();
+    let xlsx = book.save_to_buffer().unwrap();
+    assert!(xlsx.len() < 9 * 1024, "{} bytes", xlsx.len());
+    let started = std::time::Instant::now();
+    let table = gridwalk_server::ledger::read::xlsx_table(&xlsx).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(table.rows.len(), 2, "the far cell is not a row");
+    assert!(table.rows.iter().all(|(_, cells)| cells.len() <= 13));
+    let ledger = import::read_xlsx(&xlsx).unwrap();
+    assert_eq!(ledger.rows.len(), 1);
+}

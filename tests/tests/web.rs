@@ -164,6 +164,39 @@ async fn supervisors_see_their_area_and_only_their_area() {
         .next()
         .unwrap()
         .to_owned();
+    // The refused rows as an XLSX to fix and upload again: 李三 and 周四, each with the reason
+    // in Chinese; for the supervisor who uploaded it only.
+    let download = |who: &Browser, path: String| {
+        who.http
+            .get(format!("{}{path}", who.base))
+            .header("cookie", &who.cookie)
+            .send()
+    };
+    let resp = download(&me, format!("/web/ledger/bad-rows/{upload}"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let disposition = resp.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.contains("filename*=UTF-8''"), "{disposition}");
+    let sheet = first_sheet(&resp.bytes().await.unwrap());
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(rows[0].last().unwrap(), "原因");
+    assert_eq!((rows[1][7].as_str(), rows[1][9].as_str()), ("李三", "abc"));
+    assert!(rows[1][13].contains("电话号码"), "{rows:?}");
+    assert_eq!(rows[2][7], "周四");
+    assert!(rows[2][13].contains("楼栋 B7 不存在"), "{rows:?}");
+    let (stranger, _) = Browser::sign_in(&server.url, "supervisor2").await;
+    let resp = download(&stranger, format!("/web/ledger/bad-rows/{upload}"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404, "another supervisor's preview");
     let resp = me
         .http
         .post(format!("{}/web/ledger/commit", me.base))
@@ -176,6 +209,36 @@ async fn supervisors_see_their_area_and_only_their_area() {
     assert_eq!(resp.headers()["location"], "/web/ledger?committed=2");
     let (_, export) = me.get("/web/export/residents.csv").await;
     assert!(export.contains("钱一") && export.contains("110101198503070013"));
+    let resp = download(&me, "/web/export/residents.xlsx".into())
+        .await
+        .unwrap();
+    let disposition = resp.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    // 居民台账_<area>_<time>.xlsx, percent-encoded.
+    assert!(
+        disposition.contains("filename*=UTF-8''%E5%B1%85%E6%B0%91%E5%8F%B0%E8%B4%A6_")
+            && disposition.ends_with(".xlsx"),
+        "{disposition}"
+    );
+    let sheet = first_sheet(&resp.bytes().await.unwrap());
+    assert!(sheet.rows().any(|r| matches!(&r[8],
+        calamine::Data::String(id) if id == "110101198503070013")));
+    let (status, _) = me.get("/web/ledger/template.xlsx").await;
+    assert_eq!(status, 200);
+    let exported: Vec<String> = server
+        .log()
+        .into_iter()
+        .filter(|l| l.contains("ledger exported"))
+        .collect();
+    assert!(exported.len() >= 3, "{exported:?}");
+    assert!(
+        exported
+            .iter()
+            .all(|l| !l.contains("110101198503070013") && !l.contains("钱一")),
+        "the log says who exported what, never the data"
+    );
 
     // Another area's supervisor is refused, page by page; a grid worker gets no pages at all.
     let (other, _) = Browser::sign_in(&server.url, "supervisor2").await;
@@ -293,4 +356,11 @@ async fn the_session_cookie_is_secure_when_served_over_tls() {
         );
         assert_eq!(cookie.contains("; Secure"), secure, "{cookie}");
     }
+}
+
+/// The first sheet of an XLSX download, as calamine reads it.
+fn first_sheet(bytes: &[u8]) -> calamine::Range<calamine::Data> {
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    book.worksheet_range_at(0).unwrap().unwrap()
 }

@@ -188,19 +188,179 @@ fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The table as an XLSX workbook of one sheet.
+/// The table as an XLSX workbook of one sheet, for an office to work in: every cell a text
+/// cell (ID numbers and phones never numbers, so no digit is lost), their columns formatted as
+/// text so what is typed there stays text, a bold header row frozen above an autofilter, and
+/// each column as wide as its widest value.
 pub fn to_xlsx(rows: &[Vec<String>], sheet: &str) -> Result<Vec<u8>, LedgerError> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let ws = book.add_worksheet();
-    let fail = |e: rust_xlsxwriter::XlsxError| LedgerError::Unreadable {
+    ws.set_name(sheet).map_err(fail)?;
+    write_sheet(ws, rows)?;
+    book.save_to_buffer().map_err(fail)
+}
+
+fn fail(e: rust_xlsxwriter::XlsxError) -> LedgerError {
+    LedgerError::Unreadable {
         format: "XLSX",
         reason: e.to_string(),
+    }
+}
+
+/// Columns whose values are digits that must stay text (身份证号码, 联系电话).
+fn is_digits_column(header: &str) -> bool {
+    matches!(
+        super::headers::Column::recognise(header),
+        Some(super::headers::Column::IdNumber | super::headers::Column::Phone)
+    )
+}
+
+/// The width of a value in a spreadsheet's character units: CJK and full-width characters
+/// count two.
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| if (c as u32) < 0x1100 { 1 } else { 2 })
+        .sum()
+}
+
+/// Writes rows (the first is the header) as text cells with the office formatting of
+/// [`to_xlsx`].
+fn write_sheet(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    rows: &[Vec<String>],
+) -> Result<(), LedgerError> {
+    use rust_xlsxwriter::{Format, FormatAlign};
+    let header_format = Format::new().set_bold().set_align(FormatAlign::Center);
+    let text = Format::new().set_num_format("@");
+    let Some(header) = rows.first() else {
+        return Ok(());
     };
-    ws.set_name(sheet).map_err(fail)?;
-    for (r, row) in rows.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate() {
-            ws.write_string(r as u32, c as u16, cell).map_err(fail)?;
+    let digits: Vec<bool> = header.iter().map(|h| is_digits_column(h)).collect();
+    for (c, is_digits) in digits.iter().enumerate() {
+        let widest = rows
+            .iter()
+            .filter_map(|r| r.get(c))
+            .map(|v| width(v))
+            .max()
+            .unwrap_or(0);
+        ws.set_column_width(c as u16, (widest + 2).clamp(6, 50) as f64)
+            .map_err(fail)?;
+        if *is_digits {
+            ws.set_column_format(c as u16, &text).map_err(fail)?;
         }
     }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            if r == 0 {
+                ws.write_string_with_format(0, c as u16, cell, &header_format)
+            } else if digits.get(c).copied().unwrap_or(false) {
+                ws.write_string_with_format(r as u32, c as u16, cell, &text)
+            } else {
+                ws.write_string(r as u32, c as u16, cell)
+            }
+            .map_err(fail)?;
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(fail)?;
+    let last_row = rows.len().saturating_sub(1).max(1) as u32;
+    ws.autofilter(0, 0, last_row, header.len().saturating_sub(1) as u16)
+        .map_err(fail)?;
+    Ok(())
+}
+
+/// The header of a ledger as the import reads it and exports write it.
+pub fn ledger_header() -> Vec<String> {
+    COLUMNS.iter().map(|c| c.header().to_owned()).collect()
+}
+
+/// The rows a preview refused, as an XLSX to fix and upload again: each row as the file had it,
+/// in the import's column layout, with a last column 原因 giving why, in Chinese (several
+/// reasons for one line are joined by ；). The importer ignores the 原因 column.
+pub fn bad_rows_xlsx(preview: &super::import::Preview) -> Result<Vec<u8>, LedgerError> {
+    use gridwalk_core::messages::Lang;
+    let mut header = ledger_header();
+    header.push(REASON.to_owned());
+    let mut rows = vec![header];
+    let mut reasons: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
+    for b in &preview.bad {
+        reasons
+            .entry(b.line)
+            .or_default()
+            .push(b.reason.render(Lang::ZhCn));
+    }
+    for (line, reasons) in reasons {
+        let mut row = preview
+            .refused
+            .get(&line)
+            .cloned()
+            .unwrap_or_else(|| vec![String::new(); COLUMNS.len()]);
+        row.push(reasons.join("；"));
+        rows.push(row);
+    }
+    to_xlsx(&rows, "待修改")
+}
+
+/// The header of the column [`bad_rows_xlsx`] adds.
+pub const REASON: &str = "原因";
+
+/// Rows of the template that carry the drop-down lists (the example row and those below it).
+const TEMPLATE_ROWS: u32 = 2000;
+
+/// A ledger template: the header in the import's column layout, one example row (`example`, in
+/// [`COLUMNS`] order), and drop-down lists of the words the importer accepts for the coded
+/// columns (房屋用途, 与户主关系, 户籍类型, 特殊人群). The example is an ordinary row: left in,
+/// it imports as one resident (offices overwrite it with their first row).
+pub fn template_xlsx(example: &[String]) -> Result<Vec<u8>, LedgerError> {
+    use super::headers::Column;
+    use rust_xlsxwriter::{DataValidation, DataValidationErrorStyle};
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("台账").map_err(fail)?;
+    write_sheet(ws, &[ledger_header(), example.to_vec()])?;
+    let lists: [(Column, &[&str]); 4] = [
+        (Column::HouseUse, &values::HOUSE_USES),
+        (Column::Relation, &values::RELATIONS),
+        (Column::Registration, &values::REGISTRATIONS),
+        (Column::Tags, &values::SPECIAL_GROUPS),
+    ];
+    for (column, words) in lists {
+        let mut validation = DataValidation::new()
+            .allow_list_strings(words)
+            .map_err(fail)?;
+        if column == Column::Tags {
+            // Several groups are written 独居老人、残疾人: the list offers one, a warning
+            // lets the office keep several.
+            validation = validation.set_error_style(DataValidationErrorStyle::Warning);
+        }
+        let c = column as u16;
+        ws.add_data_validation(1, c, TEMPLATE_ROWS, c, &validation)
+            .map_err(fail)?;
+    }
     book.save_to_buffer().map_err(fail)
+}
+
+/// The template's example row at a place: 张三, head of a household living there, with a valid
+/// ID number and mobile number.
+pub fn template_example(
+    community: String,
+    grid: String,
+    compound: String,
+    building: String,
+) -> Vec<String> {
+    let mut row = vec![community, grid, compound, building];
+    row.extend(
+        [
+            "1",
+            "101",
+            "自住",
+            "张三",
+            "110101198503070013",
+            "13800138000",
+            "户主",
+            "户籍",
+            "",
+        ]
+        .map(str::to_owned),
+    );
+    row
 }

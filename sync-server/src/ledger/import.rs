@@ -73,6 +73,9 @@ pub struct Preview {
     pub created: Vec<ReferenceItem>,
     /// Every household the file names, with what happens to it.
     pub households: Vec<Planned>,
+    /// The cells of each refused line, by line, in [`headers::COLUMNS`] order (for the file of
+    /// bad rows to fix and upload again).
+    pub refused: BTreeMap<usize, Vec<String>>,
 }
 
 impl Preview {
@@ -227,6 +230,12 @@ pub fn preview(ledger: Ledger, store: &Store, area: Area<'_>) -> Result<Preview,
         &mut bad,
     )?;
     bad.sort_by_key(|b| b.line);
+    let refused = ledger
+        .rows
+        .iter()
+        .filter(|r| bad.binary_search_by_key(&r.line, |b| b.line).is_ok())
+        .map(|r| (r.line, r.cells.iter().map(|c| c.text.clone()).collect()))
+        .collect();
     Ok(Preview {
         rows: total,
         bad,
@@ -235,6 +244,7 @@ pub fn preview(ledger: Ledger, store: &Store, area: Area<'_>) -> Result<Preview,
         ignored: ledger.ignored.clone(),
         created: places.created,
         households,
+        refused,
     })
 }
 

@@ -27,6 +27,15 @@ fn key(s: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// The words exports write for 房屋用途 (and the template's drop-down offers).
+pub const HOUSE_USES: [&str; 4] = ["自住", "出租", "空置", "经营"];
+/// The words for 与户主关系.
+pub const RELATIONS: [&str; 7] = ["户主", "配偶", "子女", "父母", "孙辈", "租户", "其他亲属"];
+/// The words for 户籍类型.
+pub const REGISTRATIONS: [&str; 3] = ["户籍", "流动", "境外"];
+/// The words for 特殊人群 (one each; several are joined by 、).
+pub const SPECIAL_GROUPS: [&str; 5] = ["独居老人", "残疾人", "低保户", "退役军人", "留守儿童"];
+
 /// 房屋用途. Empty is 自住.
 pub fn house_use(s: &str) -> Result<HouseUse, Message> {
     Ok(match key(s).as_str() {
@@ -40,7 +49,7 @@ pub fn house_use(s: &str) -> Result<HouseUse, Message> {
         "经营" | "商铺" | "商用" | "门面" | "店铺" | "办公" | "商业" | "经营性" | "business" => {
             HouseUse::Business
         }
-        _ => return Err(unknown("house_use", s, &["自住", "出租", "空置", "经营"])),
+        _ => return Err(unknown("house_use", s, &HOUSE_USES)),
     })
 }
 
@@ -60,11 +69,7 @@ pub fn relation(s: &str) -> Result<Relation, Message> {
         | "儿媳" | "女婿" | "岳父" | "岳母" | "公公" | "婆婆" | "祖父" | "祖母" | "外祖父"
         | "外祖母" | "relative" => Relation::Relative,
         _ => {
-            return Err(unknown(
-                "relation",
-                s,
-                &["户主", "配偶", "子女", "父母", "孙辈", "租户", "其他亲属"],
-            ));
+            return Err(unknown("relation", s, &RELATIONS));
         }
     })
 }
@@ -82,7 +87,7 @@ pub fn registration(s: &str) -> Result<Registration, Message> {
             Registration::Foreign
         }
         _ => {
-            return Err(unknown("registration", s, &["户籍", "流动", "境外"]));
+            return Err(unknown("registration", s, &REGISTRATIONS));
         }
     })
 }
@@ -101,11 +106,7 @@ pub fn tags(s: &str) -> Result<BTreeSet<SpecialGroup>, Message> {
             "退役军人" | "退伍军人" | "军人" | "veteran" => SpecialGroup::Veteran,
             "留守儿童" | "left_behind_child" => SpecialGroup::LeftBehindChild,
             _ => {
-                return Err(unknown(
-                    "tags",
-                    t,
-                    &["独居老人", "残疾人", "低保户", "退役军人", "留守儿童"],
-                ));
+                return Err(unknown("tags", t, &SPECIAL_GROUPS));
             }
         };
         out.insert(tag);

@@ -72,6 +72,16 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("moved_here", "迁入", "Moved here"),
     ("to_check", "导入后待核实", "Imported, to check"),
     ("ignored_columns", "未导入的列", "Columns ignored"),
+    (
+        "download_bad_rows",
+        "下载未导入的行（改正后重新上传）",
+        "Download the refused rows (fix them and upload again)",
+    ),
+    (
+        "ledger_template",
+        "下载台账模板",
+        "Download a ledger template",
+    ),
     ("will_be_created", "将新建", "Will be created"),
     ("community", "社区", "Community"),
     ("building", "楼栋", "Building"),

@@ -112,6 +112,8 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/web/ledger", get(pages::ledger))
         .route("/web/ledger/preview", post(pages::ledger_preview))
         .route("/web/ledger/commit", post(pages::ledger_commit))
+        .route("/web/ledger/bad-rows/{upload}", get(pages::ledger_bad_rows))
+        .route("/web/ledger/template.xlsx", get(pages::ledger_template))
         .route("/web/export/{file}", get(pages::export))
         .route("/web/photos/{hash}", get(pages::photo))
         .layer(axum::middleware::from_fn_with_state(

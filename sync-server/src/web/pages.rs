@@ -675,6 +675,73 @@ pub(super) async fn ledger_commit(
     }
 }
 
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// China time as a file name carries it: `20261130-2130`.
+fn file_time(t: Timestamp) -> String {
+    minute(t).replace(['-', ':'], "").replace(' ', "-")
+}
+
+/// A download's Content-Disposition (RFC 6266): an ASCII `filename` for old clients and the
+/// real name as `filename*=UTF-8''…`, percent-encoded.
+fn attachment(ascii: &str, name: &str) -> String {
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+fn download(mime: &str, disposition: String, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The name of the reader's area for a file name: the communities of their grids (else their
+/// grids, else their compounds), joined by 、.
+fn area_name(app: &AppState, p: &Page) -> Result<String, Response> {
+    let items = app.store.all_reference_items().map_err(failed)?;
+    let item = |kind: ReferenceKind, id: &str| {
+        items.iter().find(|i| i.kind == kind && i.id == id).cloned()
+    };
+    let mut names: Vec<String> = Vec::new();
+    for g in p.grids() {
+        let name = item(ReferenceKind::Grid, &g)
+            .and_then(|g| g.parent_id)
+            .and_then(|c| item(ReferenceKind::Community, &c))
+            .map_or(g, |c| c.name);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    if names.is_empty() {
+        names = p
+            .compounds()
+            .iter()
+            .map(|c| item(ReferenceKind::Compound, c).map_or(c.clone(), |i| i.name))
+            .collect();
+    }
+    // Nothing that would end the name or leave the download folder.
+    let name: String = names
+        .join("、")
+        .chars()
+        .filter(|c| !c.is_control() && !"/\\:*?\"<>|".contains(*c))
+        .take(40)
+        .collect();
+    Ok(name)
+}
+
 pub(super) async fn export(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -682,10 +749,10 @@ pub(super) async fn export(
 ) -> PageResult {
     let p = page(&app, &headers, &HashMap::new()).await?;
     let (name, ext) = file.rsplit_once('.').unwrap_or((&file, ""));
-    let table = match name {
-        "households" => export::Table::Households,
-        "residents" => export::Table::Residents,
-        "orders" => export::Table::Orders,
+    let (table, title) = match name {
+        "households" => (export::Table::Households, "住户台账"),
+        "residents" => (export::Table::Residents, "居民台账"),
+        "orders" => (export::Table::Orders, "整改工单"),
         _ => {
             return Err(p.not_found(&app, Message::new("web.no_such_file").with("file", &file)));
         }
@@ -700,23 +767,114 @@ pub(super) async fn export(
             .map_err(failed)?;
     let (body, mime) = match ext {
         "csv" => (export::to_csv(&rows), "text/csv; charset=utf-8"),
-        "xlsx" => (
-            export::to_xlsx(&rows, name).map_err(failed)?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
+        "xlsx" => (export::to_xlsx(&rows, title).map_err(failed)?, XLSX),
         _ => {
             return Err(p.not_found(&app, Message::new("web.no_such_file").with("file", &file)));
         }
     };
-    let disposition = format!("attachment; filename=\"{file}\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime.to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        body,
-    )
-        .into_response())
+    // Every export of personal data leaves a trace: who, what, how many rows; never the data.
+    tracing::info!(
+        user = %p.session.actor.user_id,
+        table = name,
+        format = ext,
+        rows = rows.len().saturating_sub(1),
+        "ledger exported"
+    );
+    let time = file_time(Timestamp::now());
+    let area = area_name(&app, &p)?;
+    let full_name = if area.is_empty() {
+        format!("{title}_{time}.{ext}")
+    } else {
+        format!("{title}_{area}_{time}.{ext}")
+    };
+    let disposition = attachment(&format!("{name}_{time}.{ext}"), &full_name);
+    Ok(download(mime, disposition, body))
+}
+
+/// The refused rows of the reader's own preview as an XLSX to fix and upload again.
+pub(super) async fn ledger_bad_rows(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(upload): Path<String>,
+) -> PageResult {
+    let p = page(&app, &headers, &HashMap::new()).await?;
+    // The preview is copied out so the workbook is written off the lock and the async threads.
+    let preview = {
+        let uploads = app.web.uploads.lock().unwrap_or_else(|e| e.into_inner());
+        uploads
+            .get(&upload)
+            .filter(|u| {
+                u.owner == p.session.actor.user_id && u.at.elapsed() < PendingImport::LIFETIME
+            })
+            .map(|u| u.preview.clone())
+    };
+    let Some(preview) = preview else {
+        return Err(p.not_found(&app, Message::new("web.preview_expired")));
+    };
+    let count = preview.refused.len();
+    let body = tokio::task::spawn_blocking(move || export::bad_rows_xlsx(&preview))
+        .await
+        .map_err(failed)?
+        .map_err(failed)?;
+    tracing::info!(
+        user = %p.session.actor.user_id,
+        table = "bad_rows",
+        format = "xlsx",
+        rows = count,
+        "ledger exported"
+    );
+    let time = file_time(Timestamp::now());
+    let disposition = attachment(
+        &format!("bad_rows_{time}.xlsx"),
+        &format!("台账待修改_{time}.xlsx"),
+    );
+    Ok(download(XLSX, disposition, body))
+}
+
+/// A ledger template whose example row lies in the reader's area (their first grid, its
+/// community, a compound and building there if the reference data has them).
+pub(super) async fn ledger_template(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> PageResult {
+    let p = page(&app, &headers, &HashMap::new()).await?;
+    let items = app.store.all_reference_items().map_err(failed)?;
+    let find =
+        |kind: ReferenceKind,
+         pred: &dyn Fn(&gridwalk_core::records::reference::ReferenceItem) -> bool| {
+            items.iter().find(|i| i.kind == kind && pred(i)).cloned()
+        };
+    let grid = p
+        .grids()
+        .first()
+        .and_then(|g| find(ReferenceKind::Grid, &|i| &i.id == g));
+    let community = grid.as_ref().and_then(|g| {
+        find(ReferenceKind::Community, &|i| {
+            Some(&i.id) == g.parent_id.as_ref()
+        })
+    });
+    let compound = grid.as_ref().and_then(|g| {
+        find(ReferenceKind::Compound, &|i| {
+            i.grid_id.as_ref() == Some(&g.id)
+        })
+    });
+    let building = compound.as_ref().and_then(|c| {
+        find(ReferenceKind::Building, &|i| {
+            i.parent_id.as_ref() == Some(&c.id)
+        })
+    });
+    let name = |i: Option<gridwalk_core::records::reference::ReferenceItem>, or: &str| {
+        i.map_or(or.to_owned(), |i| i.name)
+    };
+    let example = export::template_example(
+        name(community, "阳光社区"),
+        name(grid, "第一网格"),
+        name(compound, "阳光花园"),
+        name(building, "1号楼"),
+    );
+    let body = export::template_xlsx(&example).map_err(failed)?;
+    let disposition = attachment("ledger_template.xlsx", "台账模板.xlsx");
+    Ok(download(XLSX, disposition, body))
 }
 
 pub(super) async fn photo(
