@@ -116,6 +116,11 @@ impl SyncClient {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
+            // The server closes a connection idle for its header timeout (10 s by default);
+            // a pooled connection kept longer is one the server may close just as a request
+            // goes out on it ("connection closed before message completed"). Let idle
+            // connections go first.
+            .pool_idle_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| Error::Network {
                 reason: e.to_string(),
