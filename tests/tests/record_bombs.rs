@@ -148,6 +148,26 @@ async fn bombs_are_refused_quickly_with_a_reason_and_the_server_stays_small() {
     attacker.sync().await;
 }
 
+/// The phone's copy of household `id`, as an automerge document a tampered app could edit.
+fn phones_copy(device: &Device, id: &RecordId) -> AutoCommit {
+    let bundle = device.store.export_changes(&Default::default()).unwrap();
+    let RecordData::Document(bytes) = &bundle.records.iter().find(|r| &r.id == id).unwrap().data
+    else {
+        panic!("a record the other side lacks goes whole")
+    };
+    AutoCommit::load(bytes).unwrap()
+}
+
+/// The changes of `doc` since `heads`, as a push carries them.
+fn changes_since(doc: &mut AutoCommit, heads: &[automerge::ChangeHash]) -> RecordData {
+    RecordData::Changes(
+        doc.get_changes(heads)
+            .iter()
+            .map(|c| c.raw_bytes().to_vec().into())
+            .collect(),
+    )
+}
+
 /// Found by review (issue 12): an automerge change names its actor and sequence number, and
 /// nothing bound either to the sign-in that pushes it. A colleague of the same grid reads an
 /// honest phone's actor (its device id) off the changes every phone of the grid pulls, and
@@ -178,12 +198,7 @@ async fn a_colleague_cannot_push_under_another_phones_actor() {
 
     // The attacker's copy holds the honest phone's change; its actor is the phone's device id.
     let victim_actor = gridwalk_tests::device_actor(&honest.store);
-    let bundle = attacker.store.export_changes(&Default::default()).unwrap();
-    let RecordData::Document(bytes) = &bundle.records.iter().find(|r| r.id == ids[0]).unwrap().data
-    else {
-        panic!("whole")
-    };
-    let mut doc = AutoCommit::load(bytes).unwrap();
+    let mut doc = phones_copy(&attacker, &ids[0]);
     assert!(
         doc.get_changes(&[])
             .iter()
@@ -194,11 +209,7 @@ async fn a_colleague_cannot_push_under_another_phones_actor() {
     doc.set_actor(victim_actor.clone());
     doc.put(ROOT, "notes", "harmless words").unwrap();
     doc.commit();
-    let forged: Vec<_> = doc
-        .get_changes(&heads)
-        .iter()
-        .map(|c| c.raw_bytes().to_vec().into())
-        .collect();
+    let forged = changes_since(&mut doc, &heads);
     let token = attacker.client.token().unwrap().to_owned();
     let (answer, _) = push(
         &server.url,
@@ -206,7 +217,7 @@ async fn a_colleague_cannot_push_under_another_phones_actor() {
         RecordChanges {
             id: ids[0].clone(),
             kind: "household".into(),
-            data: RecordData::Changes(forged),
+            data: forged,
         },
     )
     .await;
@@ -265,15 +276,9 @@ async fn a_colleague_cannot_spend_a_households_ops_in_a_day() {
     let honest = Device::sign_in(&server.url, "worker.a").await;
     attacker.sync().await;
     honest.sync().await;
-    let bundle = attacker.store.export_changes(&Default::default()).unwrap();
-    let RecordData::Document(bytes) = &bundle.records.iter().find(|r| r.id == ids[0]).unwrap().data
-    else {
-        panic!("whole")
-    };
     // Written under the attacker's own actor: the server takes only a phone's own changes.
-    let mut doc = AutoCommit::load(bytes)
-        .unwrap()
-        .with_actor(gridwalk_tests::device_actor(&attacker.store));
+    let mut doc =
+        phones_copy(&attacker, &ids[0]).with_actor(gridwalk_tests::device_actor(&attacker.store));
     let start = doc.get_heads();
     let target = MAX_RECORD_OPS as usize - 1;
     while (doc.stats().num_ops as usize) < target {
@@ -284,11 +289,7 @@ async fn a_colleague_cannot_spend_a_households_ops_in_a_day() {
         doc.put(ROOT, "notes", "").unwrap();
         doc.commit();
     }
-    let changes: Vec<_> = doc
-        .get_changes(&start)
-        .iter()
-        .map(|c| c.raw_bytes().to_vec().into())
-        .collect();
+    let changes = changes_since(&mut doc, &start);
     let token = attacker.client.token().unwrap().to_owned();
     let (answer, _) = push(
         &server.url,
@@ -296,7 +297,7 @@ async fn a_colleague_cannot_spend_a_households_ops_in_a_day() {
         RecordChanges {
             id: ids[0].clone(),
             kind: "household".into(),
-            data: RecordData::Changes(changes),
+            data: changes,
         },
     )
     .await;
