@@ -192,15 +192,15 @@ impl Store {
             {
                 return Ok(PushOutcome::OutOfScope);
             }
-            match merge_untrusted(&rc.data, &mut d) {
-                Ok(Merged::Whole) => {}
+            let new = match merge_untrusted(&rc.data, &mut d) {
+                Ok(Merged::Whole(new)) => new,
                 Ok(Merged::MissingDependencies) => return Ok(PushOutcome::MissingDependencies),
                 Err(reason) => {
                     return Err(Error::InvalidChanges {
                         reason: format!("record {}: {reason}", rc.id),
                     });
                 }
-            }
+            };
             // The record as it would be stored: within the limits, holding only keys of a
             // layout version this server knows (`records::layout`).
             if let Err(e) = check_merged(&d.doc, kind, KeyPolicy::Refuse) {
@@ -208,7 +208,7 @@ impl Store {
                 return Ok(PushOutcome::Refused(e.into()));
             }
             if let Some(author) = author
-                && let Some(other) = foreign_author(&mut d, author)
+                && let Some(other) = new.authors.iter().find(|a| *a != author)
                 && !healing(&w.conn, now)?
             {
                 let refusal = Refusal::Rule(
@@ -274,12 +274,7 @@ impl Store {
                 }
             }
             // The ops this push adds, against the pusher's budget for the record today.
-            let added: u64 = d
-                .doc
-                .get_changes(&d.saved_heads)
-                .iter()
-                .map(|c| c.len() as u64)
-                .sum();
+            let added = new.ops;
             let day = now.0.div_euclid(Timestamp::DAY_MS);
             let spent = ops_spent(&w.conn, &rc.id, &actor.user_id, day)?;
             if spent + added > MAX_USER_DAILY_RECORD_OPS && !healing(&w.conn, now)? {
@@ -435,15 +430,6 @@ impl Store {
 /// for a week still counts.
 pub const HEAL_WINDOW: i64 = 14 * Timestamp::DAY_MS;
 
-/// The author (hex) of a change new to the server that is not `author`, if any.
-fn foreign_author(d: &mut StoredDoc, author: &str) -> Option<String> {
-    d.doc
-        .get_changes(&d.saved_heads)
-        .iter()
-        .map(|c| c.actor_id().to_hex_string())
-        .find(|a| a != author)
-}
-
 /// The ops `user` added to `record` on `day` (days since 1970, UTC).
 fn ops_spent(conn: &Connection, record: &RecordId, user: &str, day: i64) -> Result<u64> {
     conn.prepare_cached(
@@ -487,8 +473,8 @@ fn healing(conn: &Connection, now: Timestamp) -> Result<bool> {
 
 /// What merging a pushed record's data gave.
 enum Merged {
-    /// The data merged and the document is whole.
-    Whole,
+    /// The data merged and the document is whole; what the changes new to the server are.
+    Whole(NewChanges),
     /// Changes arrived whose dependencies the document lacks.
     MissingDependencies,
 }
@@ -498,6 +484,14 @@ enum Merged {
 /// itself panic (the fuzz target `pushed_changes` found a change whose dependency graph makes
 /// `get_changes` unwrap an error); that is caught here, at the one place untrusted data enters,
 /// and answered as invalid data, so one bad record never fails a whole sync.
+/// The changes a push adds to the server's copy, read once for every check that needs them.
+struct NewChanges {
+    /// Their authors' actor ids, in hex.
+    authors: Vec<String>,
+    /// Their ops, counted against the pusher's daily budget.
+    ops: u64,
+}
+
 fn merge_untrusted(data: &RecordData, d: &mut StoredDoc) -> std::result::Result<Merged, String> {
     let doc = &mut d.doc;
     let saved = d.saved_heads.clone();
@@ -506,8 +500,14 @@ fn merge_untrusted(data: &RecordData, d: &mut StoredDoc) -> std::result::Result<
         if !doc.get_missing_deps(&[]).is_empty() {
             return Ok(Merged::MissingDependencies);
         }
-        doc.get_changes(&saved);
-        Ok(Merged::Whole)
+        let changes = doc.get_changes(&saved);
+        let mut authors: Vec<String> = changes
+            .iter()
+            .map(|c| c.actor_id().to_hex_string())
+            .collect();
+        authors.dedup();
+        let ops = changes.iter().map(|c| c.len() as u64).sum();
+        Ok(Merged::Whole(NewChanges { authors, ops }))
     }))
     .unwrap_or_else(|_| Err("automerge could not read the data".into()))
 }
