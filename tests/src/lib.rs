@@ -153,6 +153,35 @@ impl TestServer {
     pub fn log(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
     }
+
+    /// Waits until a line of the server's output satisfies `line`, for at most 30 s (the log
+    /// is read on a thread of its own, so a line written before an answer may arrive after
+    /// it). Returns whether one did.
+    pub async fn wait_for_log(&self, line: impl Fn(&str) -> bool) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if self.log.lock().unwrap().iter().any(|l| line(l)) {
+                return true;
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Ends every token `user` holds now, by writing their expiry into the server's `accounts.db`
+/// (running or not), as time would: deterministic where a short lifetime and a sleep are not.
+/// Returns how many tokens it ended.
+pub fn expire_tokens(data_dir: &Path, user: &str) -> usize {
+    let db = rusqlite::Connection::open(data_dir.join("accounts.db")).unwrap();
+    db.busy_timeout(Duration::from_secs(10)).unwrap();
+    db.execute(
+        "UPDATE token SET expires_at = ?1 WHERE user_id = ?2",
+        rusqlite::params![gridwalk_core::Timestamp::now().0 - 1, user],
+    )
+    .unwrap()
 }
 
 /// Runs `gridwalk-server --data-dir <data_dir> admin <args…>` and returns its output.

@@ -156,19 +156,11 @@ async fn a_photo_taken_offline_arrives_byte_identical_and_a_cut_upload_completes
         "{err:?}"
     );
     // The server's output is read on a thread of its own: give the line a moment to arrive.
-    let logged = || {
+    assert!(
         server
-            .log()
-            .iter()
-            .any(|l| l.contains("refused a photo outside the user's scope"))
-    };
-    for _ in 0..50 {
-        if logged() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(logged());
+            .wait_for_log(|l| l.contains("refused a photo outside the user's scope"))
+            .await
+    );
 
     // On the phone that took it, the photo stays while the record refers to it.
     assert_eq!(a.store.clean_up_photos().unwrap(), 0);

@@ -181,18 +181,16 @@ async fn nobody_sees_or_writes_outside_their_scope() {
     // One line per request, naming the user and how many records (the four of grid B it
     // holds) were out of scope (the
     // server's output is read on another thread: wait for it, with a deadline).
-    let logged = || {
-        server.log().iter().any(|l| {
-            l.contains("refused pushed records")
-                && l.contains("worker.a")
-                && l.contains("out_of_scope=4")
-        })
+    let logged = |l: &str| {
+        l.contains("refused pushed records")
+            && l.contains("worker.a")
+            && l.contains("out_of_scope=4")
     };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !logged() && std::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert!(logged(), "the attempt is logged: {:#?}", server.log());
+    assert!(
+        server.wait_for_log(logged).await,
+        "the attempt is logged: {:#?}",
+        server.log()
+    );
     // A new household in grid B made by worker A is refused too.
     let sneaky = a
         .store
@@ -237,17 +235,14 @@ async fn nobody_sees_or_writes_outside_their_scope() {
         "nothing of grid B"
     );
     assert!(!answer.cursors.contains_key("grid:C01-G02"));
-    let logged = || {
+    assert!(
         server
-            .log()
-            .iter()
-            .any(|l| l.contains("ignored cursors of scopes outside") && l.contains("C01-G02"))
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !logged() && std::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert!(logged(), "the forged cursor is logged");
+            .wait_for_log(
+                |l| l.contains("ignored cursors of scopes outside") && l.contains("C01-G02")
+            )
+            .await,
+        "the forged cursor is logged"
+    );
 
     // The inspector gets no households, so never a resident's ID number.
     let inspector = Device::sign_in(&server.url, "inspector").await;

@@ -3,8 +3,9 @@
 // "N passed, M failed" and exits non-zero on a failure.
 import java.io.File
 import java.nio.file.Files
-import kotlinx.coroutines.async
-import kotlinx.coroutines.delay
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withTimeoutOrNull
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
@@ -141,15 +142,53 @@ fun main() {
 
             a.io { setNotes(actorA, id, "A 的备注", now()) }
             sessionA.sync(a, null)
-            val heard = async {
-                withTimeout(10_000) { b.changes().first() }
+            // The Flow registers its listener when collection starts, on another coroutine:
+            // wait until it hears a local write (made until heard, with a deadline), rather
+            // than for a fixed time a loaded machine could outrun.
+            val heard = Channel<RecordChange>(Channel.UNLIMITED)
+            val collecting = launch { b.changes().collect { heard.send(it) } }
+            val actorB = Actor("worker.b", Role.GRID_WORKER, null)
+            val probe = b.io { createHousehold(actorB, newHousehold("402"), now()) }
+            withTimeout(10_000) {
+                while (withTimeoutOrNull(50) { heard.receive() } == null) {
+                    b.io { setNotes(actorB, probe, "probe ${now()}", now()) }
+                }
             }
-            delay(200)
+            while (heard.tryReceive().isSuccess) {}
             sessionB.sync(b, null)
-            val change: RecordChange = heard.await()
-            check(change.merged && change.recordIds == listOf(id)) { change.toString() }
+            val change: RecordChange = withTimeout(10_000) {
+                var c = heard.receive()
+                while (!c.merged || id !in c.recordIds) c = heard.receive()
+                c
+            }
+            collecting.cancel()
+            check(change.merged) { change.toString() }
             check(b.household(id).notes == "A 的备注")
         }
+    }
+
+    test("a listener that throws never fails a write") {
+        val s = store("throwing")
+        var thrown = 0
+        val heard = mutableListOf<List<String>>()
+        val throwing = s.subscribe(object : ChangeListener {
+            override fun onChange(recordIds: List<String>, merged: Boolean) {
+                thrown += 1
+                throw IllegalStateException("a bug in the app's listener")
+            }
+        })
+        val after = s.subscribe(object : ChangeListener {
+            override fun onChange(recordIds: List<String>, merged: Boolean) {
+                heard.add(recordIds)
+            }
+        })
+        val id = s.createHousehold(worker, newHousehold("305"), now())
+        s.setNotes(worker, id, "写入不受影响", now())
+        check(thrown == 2) { "the throwing listener was called for each write: $thrown" }
+        check(heard == listOf(listOf(id), listOf(id))) { "the listener after it heard both: $heard" }
+        check(s.household(id).notes == "写入不受影响")
+        throwing.cancel()
+        after.cancel()
     }
 
     test("a wrong password is a typed exception") {

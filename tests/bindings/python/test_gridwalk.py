@@ -48,6 +48,17 @@ class Recorder(gw.ChangeListener):
         self.changed.set()
 
 
+class Throwing(gw.ChangeListener):
+    """A listener whose code has a bug: it raises on every change."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def on_change(self, record_ids, merged):
+        self.calls += 1
+        raise RuntimeError("a bug in the app's listener")
+
+
 class Progress(gw.SyncProgressListener):
     def __init__(self):
         self.seen = []
@@ -174,6 +185,24 @@ class BindingsTest(unittest.TestCase):
         count = len(recorder.events)
         b.set_notes(actor_b, hid, "B", now_ms())
         self.assertEqual(len(recorder.events), count, "a cancelled listener hears nothing")
+
+    def test_a_listener_that_raises_never_fails_a_write_or_a_sync(self):
+        a, b = self.store("throw-a"), self.store("throw-b")
+        session_a, actor_a = self.sign_in(a, "worker.a")
+        session_b, _ = self.sign_in(b, "worker.b")
+        throwing, after = Throwing(), Recorder()
+        handles = [a.subscribe(throwing), a.subscribe(after), b.subscribe(Throwing())]
+        hid = a.create_household(actor_a, household("411"), now_ms())
+        a.set_notes(actor_a, hid, "写入不受影响", now_ms())
+        self.assertEqual(throwing.calls, 2, "the raising listener was called for each write")
+        self.assertEqual(len(after.events), 2, "the listener after it still heard both")
+        self.assertEqual(a.household(hid).notes, "写入不受影响", "both writes stand")
+        # A sync whose merge calls a raising listener still completes and stores what it pulled.
+        self.assertEqual(asyncio.run(session_a.sync(a, None)).pending, 0)
+        asyncio.run(session_b.sync(b, None))
+        self.assertEqual(b.household(hid).notes, "写入不受影响")
+        for h in handles:
+            h.cancel()
 
     def test_an_order_goes_through_its_lifecycle_and_refuses_what_it_must(self):
         store = self.store("orders")
