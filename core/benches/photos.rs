@@ -8,9 +8,18 @@
 //!
 //! Then every bomb of the photo tests (`tests/photo_make`): how long the pipeline takes to
 //! refuse it (median of many runs) and the peak memory of a process that refuses it once.
+//!
+//! vipsthumbnail must be installed (`scripts/install-test-tools` installs libvips-tools): without
+//! it there is no comparison, and the bench fails rather than print figures beside nothing.
+//! Goals (BENCHMARKS.md): within 1.5× of vipsthumbnail's time on every photo; every bomb refused
+//! in under 50 ms by a process peaking under 100 MB. `GRIDWALK_BENCH_QUICK=1` runs fewer rounds.
 
+#[path = "common/goals.rs"]
+mod goals;
 #[path = "../tests/photo_make/mod.rs"]
 mod photo_make;
+
+use goals::Goals;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,7 +33,10 @@ const PHOTOS: [&str; 3] = [
     "phone_iphone6_gps.jpg",
     "phone_jolla.jpg",
 ];
-const RUNS: usize = 15;
+/// Runs per photo (5 in quick mode).
+fn runs() -> usize {
+    if Goals::quick() { 5 } else { 15 }
+}
 /// Refusing a bomb takes microseconds: many runs for a stable median.
 const BOMB_RUNS: usize = 201;
 
@@ -40,6 +52,12 @@ fn median(mut v: Vec<Duration>) -> Duration {
 /// Peak resident memory of a child run, from /proc (VmHWM), in MB.
 fn peak_of(mut cmd: Command) -> f64 {
     let out = cmd.output().expect("child runs");
+    assert!(
+        out.status.success(),
+        "the measuring child failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM_kB="))
@@ -59,13 +77,18 @@ fn vips_peak(path: &Path, out: &Path) -> f64 {
         .arg(format!("{}[Q=80,strip]", out.display()))
         .output();
     match res {
-        Ok(o) => String::from_utf8_lossy(&o.stderr)
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stderr)
             .lines()
             .last()
             .and_then(|l| l.trim().parse::<f64>().ok())
             .map(|kb| kb / 1024.0)
             .unwrap_or(f64::NAN),
-        Err(_) => f64::NAN,
+        Ok(o) => panic!(
+            "/usr/bin/time vipsthumbnail failed ({}): {}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => panic!("/usr/bin/time could not run (Debian package time): {e}"),
     }
 }
 
@@ -94,7 +117,15 @@ fn main() {
     let vips = Command::new("vipsthumbnail")
         .arg("--version")
         .output()
-        .is_ok();
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        vips,
+        "vipsthumbnail is not installed (Debian package libvips-tools; scripts/install-test-tools \
+         installs it): the bench compares against it and has nothing to say without it"
+    );
+    let mut goals = Goals::new();
+    #[allow(non_snake_case)]
+    let RUNS = runs();
     let out_dir = tempfile::tempdir().unwrap();
     // A 12-megapixel photo (4000×3000, the top of the range phones take), made from a real one.
     let twelve = out_dir.path().join("synthetic_12mp.jpg");
@@ -115,6 +146,7 @@ fn main() {
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     let mut paths: Vec<PathBuf> = PHOTOS.iter().map(|n| photos_dir().join(n)).collect();
     paths.push(twelve.clone());
+    let mut ratios = Vec::new();
     for path in paths {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let bytes = std::fs::read(&path).unwrap();
@@ -156,6 +188,9 @@ fn main() {
         } else {
             (None, 0)
         };
+        if let Some(t) = theirs_t {
+            ratios.push((name.clone(), ours_t.as_secs_f64() / t.as_secs_f64()));
+        }
         let mut child = Command::new(std::env::current_exe().unwrap());
         child.args(["--one", path.to_str().unwrap()]);
         let our_peak = peak_of(child);
@@ -184,14 +219,20 @@ fn main() {
             vips_size / 1024,
         );
     }
-    if !vips {
-        println!("vipsthumbnail is not installed (Debian package libvips-tools): no comparison");
+    for (name, ratio) in &ratios {
+        goals.at_most(
+            &format!("{name}: time against vipsthumbnail"),
+            *ratio,
+            1.5,
+            "×",
+        );
     }
-    bombs();
+    bombs(&mut goals);
+    goals.finish();
 }
 
 /// How fast, and at what memory, each bomb is refused.
-fn bombs() {
+fn bombs(goals: &mut Goals) {
     println!();
     println!(
         "bombs: refused by the pipeline, median of {BOMB_RUNS} runs; peak of a process refusing one"
@@ -207,13 +248,22 @@ fn bombs() {
             times.push(t.elapsed());
             code = refused.err().map_or("accepted", |e| e.code());
         }
+        assert_ne!(code, "accepted", "{name}: a bomb was accepted");
         let mut child = Command::new(std::env::current_exe().unwrap());
         child.args(["--bomb", &index.to_string()]);
         let peak = peak_of(child);
+        let time = median(times);
         println!(
             "| {name} | {} | `{code}` | {:.1} µs | {peak:.1} |",
             bytes.len(),
-            median(times).as_secs_f64() * 1e6
+            time.as_secs_f64() * 1e6
         );
+        goals.at_most(
+            &format!("{name}: refused in"),
+            time.as_secs_f64() * 1e3,
+            50.0,
+            "ms",
+        );
+        goals.at_most(&format!("{name}: process peak"), peak, 100.0, "MB");
     }
 }

@@ -3,12 +3,18 @@
 //!
 //! Criterion measures the list, search, open and apply operations; the durable edit's p50 and
 //! p99 and the file size per household are measured directly and printed at the end, since
-//! criterion reports means and medians, not tail latencies.
+//! criterion reports means and medians, not tail latencies. Every read is first checked to
+//! find what it should, and the goals in BENCHMARKS.md are checked at the end (`goals`); with
+//! `GRIDWALK_BENCH_QUICK=1` only the goals are measured (`scripts/bench-check`).
+
+#[path = "common/goals.rs"]
+mod goals;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion};
+use goals::Goals;
 use gridwalk_core::demo::{self, CommunitySpec};
 use gridwalk_core::records::household::{NewVisit, VisitPurpose};
 use gridwalk_core::rules::household::Validation;
@@ -187,6 +193,56 @@ fn edit_percentiles(f: &Fixture) {
     );
 }
 
+/// Checks that each read finds what it should, then holds it to its goal in BENCHMARKS.md.
+fn goal_checks(f: &Fixture, goals: &mut Goals) {
+    let path = copy_of(f, "goals.db");
+    let scope = AddressScope::Building(f.building.clone());
+    goals.time_ms("cold open to first list", 20, 50.0, || {
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store
+                .list_households(&scope, 0, 100)
+                .unwrap()
+                .household_count,
+            50
+        );
+    });
+    let store = Store::open(&path).unwrap();
+    let building = store.list_households(&scope, 0, 100).unwrap();
+    assert_eq!(building.households.len(), 50, "a building of 50 households");
+    goals.time_ms("list one building", 50, 5.0, || {
+        store.list_households(&scope, 0, 100).unwrap();
+    });
+    let grid = AddressScope::Grid("C01-G01".into());
+    let page = store.list_households(&grid, 0, 100).unwrap();
+    assert_eq!(page.households.len(), 100, "a full first page of the grid");
+    assert!(page.household_count > 500, "{}", page.household_count);
+    goals.time_ms("list first page of a grid", 50, 5.0, || {
+        store.list_households(&grid, 0, 100).unwrap();
+    });
+    for (what, query, least) in [
+        ("search by part of a name (建国)", "建国", 1),
+        ("search by pinyin initials (zs)", "zs", 10),
+        ("search by one pinyin initial (w)", "w", 50),
+        ("search by last digits of ID or phone (0013)", "0013", 1),
+    ] {
+        let hits = store.search_residents(query, 50).unwrap();
+        assert!(hits.len() >= least, "{what}: {} hits", hits.len());
+        goals.time_ms(what, 30, 5.0, || {
+            store.search_residents(query, 50).unwrap();
+        });
+    }
+    assert!(!store.needs_checking("C01-G01", NOW).unwrap().is_empty());
+    // The durable edit: p50 of 300 visits, each committed with fsync.
+    let mut n = 0;
+    goals.time_ms("durable edit p50", 300, 2.0, || {
+        n += 1;
+        store
+            .record_visit(&worker(), &f.ids[(n * 7919) % f.ids.len()], &visit(n), NOW)
+            .unwrap();
+    });
+}
+
 fn file_size(path: &Path, households: usize) {
     let bytes = std::fs::metadata(path).unwrap().len();
     println!(
@@ -198,6 +254,12 @@ fn file_size(path: &Path, households: usize) {
 
 fn main() {
     let f = fixture();
+    let mut goals = Goals::new();
+    if Goals::quick() {
+        goal_checks(&f, &mut goals);
+        goals.finish();
+        return;
+    }
     file_size(&f.template, f.ids.len());
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
@@ -207,4 +269,6 @@ fn main() {
     writes(&mut c, &f);
     c.final_summary();
     edit_percentiles(&f);
+    goal_checks(&f, &mut goals);
+    goals.finish();
 }

@@ -4,12 +4,18 @@
 //! Measures: a new device's first sync of 5,000 households (time, wire bytes, client peak
 //! memory, in a child process of its own); a sync with nothing new at 500 and at 5,000 records
 //! in scope (round trips, wire bytes each way, server time); a sync after 10 edits; and 200
-//! simulated devices syncing with nothing new, concurrently.
+//! simulated devices syncing with nothing new, concurrently. Each step first checks its work
+//! (records pulled, child exited 0, answers 200) and the goals of BENCHMARKS.md are checked at
+//! the end; `GRIDWALK_BENCH_QUICK=1` (`scripts/bench-check`) runs fewer rounds.
+
+#[path = "../../core/benches/common/goals.rs"]
+mod goals;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use goals::Goals;
 use gridwalk_core::demo::{self, CommunitySpec};
 use gridwalk_core::records::household::{NewVisit, VisitPurpose};
 use gridwalk_core::rules::household::Validation;
@@ -102,7 +108,33 @@ async fn run() {
         .unwrap();
     let (up1, down1) = wire(&proxy);
     let child = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the first-sync child failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     println!("initial sync, 5,000 households: {} ", child.trim());
+    let mut goals = Goals::new();
+    let field = |key: &str| -> f64 {
+        child
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix(key))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {key} in the child's output: {child}"))
+    };
+    assert_eq!(
+        field("records="),
+        5000.0,
+        "the new device pulled every household"
+    );
+    goals.at_most("first sync of 5,000 households", field("secs="), 5.0, "s");
+    goals.at_most(
+        "first sync: bytes down against the compacted documents",
+        (down1 - down0) as f64 / compacted as f64,
+        2.0,
+        "×",
+    );
     println!(
         "  wire: {:.2} MB down, {:.1} KB up; compacted documents on the server: {:.2} MB; ratio {:.2}",
         (down1 - down0) as f64 / 1e6,
@@ -118,7 +150,7 @@ async fn run() {
         let first = device.sync().await;
         assert_eq!(first.progress.records_down as usize, n);
         let (u0, d0) = wire(&proxy);
-        let rounds = 200;
+        let rounds = if Goals::quick() { 20 } else { 200 };
         let started = Instant::now();
         let mut trips = 0;
         for _ in 0..rounds {
@@ -126,7 +158,7 @@ async fn run() {
         }
         let client_ms = started.elapsed().as_secs_f64() * 1000.0 / rounds as f64;
         let (u1, d1) = wire(&proxy);
-        let server_ms = server_times(&proxy.url(), &device, 200).await;
+        let server_ms = server_times(&proxy.url(), &device, rounds as usize).await;
         println!(
             "nothing new, {n} records in scope: {:.2} round trips, {} B up, {} B down on the wire per sync; client {client_ms:.2} ms, server p50 {:.3} ms p99 {:.3} ms",
             trips as f64 / rounds as f64,
@@ -134,6 +166,24 @@ async fn run() {
             (d1 - d0) / rounds,
             server_ms.0,
             server_ms.1
+        );
+        goals.at_most(
+            &format!("nothing new, {n} records: round trips"),
+            trips as f64 / rounds as f64,
+            1.0,
+            "",
+        );
+        goals.at_most(
+            &format!("nothing new, {n} records: bytes up"),
+            ((u1 - u0) / rounds) as f64,
+            1024.0,
+            "B",
+        );
+        goals.at_most(
+            &format!("nothing new, {n} records: bytes down"),
+            ((d1 - d0) / rounds) as f64,
+            1024.0,
+            "B",
         );
     }
 
@@ -173,6 +223,11 @@ async fn run() {
     let pull = b.sync().await;
     let pull_ms = started.elapsed().as_secs_f64() * 1000.0;
     let (u2, d2) = wire(&proxy);
+    assert_eq!(push.pending, 0, "the 10 edits went up");
+    assert_eq!(
+        pull.progress.records_down, 10,
+        "the other device pulled the 10 records"
+    );
     println!(
         "after 10 edits: push {} round trip(s), {} B up, {} B down, {push_ms:.1} ms; other device pulls {} records, {} B up, {} B down, {pull_ms:.1} ms",
         push.progress.round_trips,
@@ -184,7 +239,9 @@ async fn run() {
     );
 
     // 4. 200 devices, each up to date, syncing with nothing new at once, straight to the server.
-    concurrent_idle(&server.url, &a, 200, Duration::from_secs(5)).await;
+    let seconds = if Goals::quick() { 2 } else { 5 };
+    concurrent_idle(&server.url, &a, 200, Duration::from_secs(seconds)).await;
+    goals.finish();
 }
 
 fn num_cpus() -> usize {
@@ -313,7 +370,7 @@ fn initial_sync_child(url: &str, user: &str) {
             .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned())
             .unwrap_or_default();
         println!(
-            "{} records in {secs:.2} s, {} round trips, client peak memory (VmHWM) {:.1} MB",
+            "records={} secs={secs:.2} round_trips={} client peak memory (VmHWM) {:.1} MB",
             report.progress.records_down,
             report.progress.round_trips,
             hwm.parse::<f64>().unwrap_or(0.0) / 1024.0
