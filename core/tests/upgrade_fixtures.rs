@@ -18,13 +18,13 @@ use gridwalk_core::rules::order::OrderStatus;
 use gridwalk_core::rules::report::ReportStatus;
 use gridwalk_core::store::change_log::PushOutcome;
 use gridwalk_core::store::migrations::latest_version;
-use gridwalk_core::store::photos::PhotoState;
+use gridwalk_core::store::photos::{PhotoState, UploadBlock};
 use gridwalk_core::store::{StoreKind, StoreOptions};
 use gridwalk_core::{RecordId, Store, Timestamp};
 use rusqlite::Connection;
 
 /// Every fixture, oldest first. A new migration adds its own (ARCHITECTURE.md, "Migrations").
-const FIXTURES: &[&str] = &["schema-06"];
+const FIXTURES: &[&str] = &["schema-06", "schema-14"];
 
 /// What the generators write, as they write it (scripts/fixtures/era-*.rs).
 const UNSENT_NOTES: &str = "未发送的备注";
@@ -62,7 +62,13 @@ impl Fixture {
         RecordId::from_string(self.manifest[key].clone())
     }
     fn hashes(&self, key: &str) -> Vec<String> {
-        self.manifest[key].split(' ').map(str::to_owned).collect()
+        self.manifest
+            .get(key)
+            .map(|v| v.split(' ').map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+    fn ids(&self, key: &str) -> BTreeSet<RecordId> {
+        self.hashes(key).into_iter().map(RecordId::from_string).collect()
     }
 }
 
@@ -108,7 +114,7 @@ fn device_state(path: &Path) -> Vec<String> {
         let mut rows: Vec<String> = st
             .query_map([], |r| {
                 Ok((0..n)
-                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .map(|i| cell(r.get_ref(i).unwrap()))
                     .collect::<Vec<_>>()
                     .join(" | "))
             })
@@ -119,6 +125,18 @@ fn device_state(path: &Path) -> Vec<String> {
         out.extend(rows);
     }
     out
+}
+
+/// A cell as text a reader can compare: text as itself, blobs in hex.
+fn cell(v: rusqlite::types::ValueRef<'_>) -> String {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null => "NULL".into(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(f) => f.to_string(),
+        ValueRef::Text(t) => format!("{:?}", String::from_utf8_lossy(t)),
+        ValueRef::Blob(b) => b.iter().map(|x| format!("{x:02x}")).collect(),
+    }
 }
 
 fn server(dir: &Path) -> Store {
@@ -175,8 +193,10 @@ fn check_fixture(fx: &Fixture) {
         .into_iter()
         .map(|o| o.changes.id)
         .collect();
-    assert_eq!(outbox, BTreeSet::from([acked.clone(), unsent.clone()]), "{name}: outbox");
-    assert_eq!(device.pending_count().unwrap(), 2, "{name}");
+    let expected_outbox = fx.ids("outbox");
+    assert!(expected_outbox.contains(&acked) && expected_outbox.contains(&unsent));
+    assert_eq!(outbox, expected_outbox, "{name}: outbox");
+    assert_eq!(device.pending_count().unwrap() as usize, outbox.len(), "{name}");
     let status = device.sync_status().unwrap();
     assert_eq!(status.refused, vec![(refused.clone(), REFUSAL.to_owned())], "{name}");
     assert!(status.last_success_at.is_some(), "{name}: last sync kept");
@@ -196,6 +216,15 @@ fn check_fixture(fx: &Fixture) {
         expected,
         "{name}: cursors kept"
     );
+    for (scope, c) in &cursors {
+        // Servers before schema 11 sent no tag: none is made up.
+        let tag = fx.manifest.get(&format!("cursor_tag.{scope}"));
+        assert_eq!(
+            format!("{:?}", c.tag),
+            tag.map_or("None", String::as_str),
+            "{name}: {scope} tag"
+        );
+    }
 
     // Photos: uploaded ones stay uploaded; the queue is intact, and every file on the device
     // is readable with the hash it is named by.
@@ -214,11 +243,40 @@ fn check_fixture(fx: &Fixture) {
     to_upload.sort();
     assert_eq!(to_upload, ready, "{name}: upload queue");
 
-    // Thumbnails the device lacks: still listed and asked for.
+    // A photo the server refused: still blocked, with its reason and record, not waiting.
+    let blocked = fx.hashes("photo.blocked");
+    if let [full, thumb] = &blocked[..] {
+        let listed = device.blocked_photos().unwrap();
+        assert_eq!(listed.len(), 1, "{name}");
+        assert_eq!(
+            (&listed[0].hash, listed[0].block, &listed[0].reason[..], &listed[0].records),
+            (full, UploadBlock::Refused, "403 forbidden", &vec![fx.id("household.blocked")]),
+            "{name}: refused photo"
+        );
+        assert!(!device.photos_to_upload().unwrap().contains(full));
+        for hash in [full, thumb] {
+            let bytes = device.photo_bytes(hash).unwrap().expect("kept");
+            assert_eq!(&content_hash(&bytes), hash, "{name}");
+        }
+    } else {
+        assert!(device.blocked_photos().unwrap().is_empty());
+    }
+
+    // Thumbnails the device lacks: still listed, and asked for when their back-off allows.
     let order_thumb = fx.hashes("photo.order")[1].clone();
     assert_eq!(device.missing_thumbnails().unwrap(), vec![order_thumb.clone()], "{name}");
+    let ask_from = fx
+        .manifest
+        .get("thumb.retry_at")
+        .map_or(NOW, |t| Timestamp(t.parse().unwrap()));
+    if ask_from != NOW {
+        assert!(
+            device.thumbnails_to_download(Timestamp(ask_from.0 - 1)).unwrap().is_empty(),
+            "{name}: the back-off of a miss is kept"
+        );
+    }
     assert_eq!(
-        device.thumbnails_to_download(NOW).unwrap(),
+        device.thumbnails_to_download(ask_from).unwrap(),
         vec![order_thumb.clone()],
         "{name}"
     );
@@ -247,11 +305,16 @@ fn check_fixture(fx: &Fixture) {
             "{name}: visit photos"
         );
     }
+    if let [full, thumb] = &blocked[..] {
+        let h = device.household(&fx.id("household.blocked")).unwrap();
+        let p = &h.visits[0].photos[0];
+        assert_eq!([&p.full, &p.thumb], [full, thumb], "{name}");
+    }
     let conn = Connection::open(&path).unwrap();
     let visit_rows: i64 = conn
         .query_row("SELECT COUNT(*) FROM visit WHERE photos = 1", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(visit_rows, 3, "{name}: visit list");
+    assert_eq!(visit_rows, 3 + blocked.len() as i64 / 2, "{name}: visit list");
     drop(conn);
 
     // Projections: equal to a fresh rebuild by today's code.
@@ -290,7 +353,11 @@ fn check_fixture(fx: &Fixture) {
     all_queued.sort();
     let mut to_upload = device.photos_to_upload().unwrap();
     to_upload.sort();
+    // The refused photo too, its record being acknowledged anew.
+    all_queued.extend(blocked.first().cloned());
+    all_queued.sort();
     assert_eq!(to_upload, all_queued, "{name}: the unsent visit's photos go after it");
+    assert!(device.blocked_photos().unwrap().is_empty(), "{name}");
 
     // The kept cursors pull only what the server took since: the order, cancelled.
     let page = server
