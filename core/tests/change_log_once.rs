@@ -25,7 +25,11 @@ fn a_repeated_push_adds_no_entry_and_the_schema_refuses_a_second_one() {
     let server = server_store(&dir);
     let (_d, device) = temp_store();
     let id = device
-        .create_household(&worker(), &household("B01", "101", vec![resident("张伟", None, None)]), NOW)
+        .create_household(
+            &worker(),
+            &household("B01", "101", vec![resident("张伟", None, None)]),
+            NOW,
+        )
         .unwrap();
     let push = |out: &gridwalk_core::store::outbox::Outgoing, at: Timestamp| {
         assert_eq!(
@@ -42,10 +46,16 @@ fn a_repeated_push_adds_no_entry_and_the_schema_refuses_a_second_one() {
 
     // The same push again (an acknowledgement lost on the way back): nothing new.
     push(&first, Timestamp(NOW.0 + 1000));
-    assert_eq!(entries(&server), after_first, "a repeated push adds no entry");
+    assert_eq!(
+        entries(&server),
+        after_first,
+        "a repeated push adds no entry"
+    );
 
     // An edit, pushed twice, and the stale first push once more: only the edit's changes.
-    device.mark_acknowledged(&[(id.clone(), first.heads.clone())]).unwrap();
+    device
+        .mark_acknowledged(&[(id.clone(), first.heads.clone())])
+        .unwrap();
     device.set_notes(&worker(), &id, "第二次", NOW).unwrap();
     let second = device.outbox(1 << 20).unwrap().remove(0);
     push(&second, Timestamp(NOW.0 + 2000));
@@ -57,7 +67,11 @@ fn a_repeated_push_adds_no_entry_and_the_schema_refuses_a_second_one() {
     let mut unique = after_second.clone();
     unique.sort();
     unique.dedup();
-    assert_eq!(unique.len(), after_second.len(), "no (record, scope, change) twice");
+    assert_eq!(
+        unique.len(),
+        after_second.len(),
+        "no (record, scope, change) twice"
+    );
 
     // The schema: a second entry for one (record, scope, change) is refused outright.
     let conn = Connection::open(server.path()).unwrap();

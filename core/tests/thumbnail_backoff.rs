@@ -14,7 +14,11 @@ const MINUTE: i64 = 60_000;
 fn a_missing_thumbnail_is_asked_for_again_after_5_10_20_minutes_and_at_most_daily() {
     let (_d, store) = temp_store();
     let id = store
-        .create_household(&worker(), &household("B01", "101", vec![resident("张伟", None, None)]), NOW)
+        .create_household(
+            &worker(),
+            &household("B01", "101", vec![resident("张伟", None, None)]),
+            NOW,
+        )
         .unwrap();
     let thumb = "b".repeat(64);
     let mut visit = visit_at(NOW);
@@ -27,7 +31,12 @@ fn a_missing_thumbnail_is_asked_for_again_after_5_10_20_minutes_and_at_most_dail
         location: None,
     }];
     store.record_visit(&worker(), &id, &visit, NOW).unwrap();
-    let asked = |at: i64| !store.thumbnails_to_download(Timestamp(at)).unwrap().is_empty();
+    let asked = |at: i64| {
+        !store
+            .thumbnails_to_download(Timestamp(at))
+            .unwrap()
+            .is_empty()
+    };
     assert!(asked(NOW.0), "never missed: asked for at once");
 
     // Waits after the 1st, 2nd, ... miss: 5 min doubling, capped at a day from the 10th on.
@@ -58,10 +67,14 @@ fn a_missing_thumbnail_is_asked_for_again_after_5_10_20_minutes_and_at_most_dail
     }
 
     // A refresh forgets the misses: asked for now, and the next miss waits 5 minutes again.
-    store.record_thumbnail_miss(&thumb, 403, Timestamp(now)).unwrap();
+    store
+        .record_thumbnail_miss(&thumb, 403, Timestamp(now))
+        .unwrap();
     assert!(!asked(now));
     store.retry_missing_thumbnails().unwrap();
     assert!(asked(now), "a refresh asks again at once");
-    store.record_thumbnail_miss(&thumb, 404, Timestamp(now)).unwrap();
+    store
+        .record_thumbnail_miss(&thumb, 404, Timestamp(now))
+        .unwrap();
     assert!(!asked(now + 5 * MINUTE - 1) && asked(now + 5 * MINUTE));
 }

@@ -40,7 +40,9 @@ struct Fixture {
 
 impl Fixture {
     fn copy(name: &'static str) -> Fixture {
-        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
         let dir = tempfile::tempdir().unwrap();
         copy_dir(&src, dir.path());
         let manifest = std::fs::read_to_string(dir.path().join("manifest.txt"))
@@ -68,7 +70,10 @@ impl Fixture {
             .unwrap_or_default()
     }
     fn ids(&self, key: &str) -> BTreeSet<RecordId> {
-        self.hashes(key).into_iter().map(RecordId::from_string).collect()
+        self.hashes(key)
+            .into_iter()
+            .map(RecordId::from_string)
+            .collect()
     }
 }
 
@@ -99,12 +104,30 @@ fn device_state(path: &Path) -> Vec<String> {
     };
     let mut out = Vec::new();
     for (table, sql) in [
-        ("document", "SELECT id, kind, heads, acked_heads, refused_heads, refusal FROM document"),
-        ("sync_cursor", "SELECT scope, seq, snapshot_after FROM sync_cursor"),
-        ("sync_status", "SELECT id, last_success_at, last_error_at, last_error FROM sync_status"),
-        ("photo", "SELECT hash, role, width, height, bytes, owner_record, uploaded, created_at FROM photo"),
-        ("thumbnail_miss", "SELECT hash, status, misses, retry_at FROM thumbnail_miss"),
-        ("meta", "SELECT key, value FROM meta WHERE key IN ('actor', 'device_id')"),
+        (
+            "document",
+            "SELECT id, kind, heads, acked_heads, refused_heads, refusal FROM document",
+        ),
+        (
+            "sync_cursor",
+            "SELECT scope, seq, snapshot_after FROM sync_cursor",
+        ),
+        (
+            "sync_status",
+            "SELECT id, last_success_at, last_error_at, last_error FROM sync_status",
+        ),
+        (
+            "photo",
+            "SELECT hash, role, width, height, bytes, owner_record, uploaded, created_at FROM photo",
+        ),
+        (
+            "thumbnail_miss",
+            "SELECT hash, status, misses, retry_at FROM thumbnail_miss",
+        ),
+        (
+            "meta",
+            "SELECT key, value FROM meta WHERE key IN ('actor', 'device_id')",
+        ),
     ] {
         if !has(table) {
             continue;
@@ -172,13 +195,21 @@ fn check_fixture(fx: &Fixture) {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, latest_version(), "{name}: upgraded to the latest schema");
+    assert_eq!(
+        version,
+        latest_version(),
+        "{name}: upgraded to the latest schema"
+    );
     assert_eq!(
         device_state(&path),
         old_state,
         "{name}: acknowledgements, refusals, cursors, sync status and photos kept as they were"
     );
-    assert_eq!(device.device_id().unwrap(), fx.manifest["device_id"], "{name}");
+    assert_eq!(
+        device.device_id().unwrap(),
+        fx.manifest["device_id"],
+        "{name}"
+    );
 
     // Unsent changes: still unsent; the refused one still refused, with its reason.
     let (acked, queued, refused, unsent) = (
@@ -196,9 +227,17 @@ fn check_fixture(fx: &Fixture) {
     let expected_outbox = fx.ids("outbox");
     assert!(expected_outbox.contains(&acked) && expected_outbox.contains(&unsent));
     assert_eq!(outbox, expected_outbox, "{name}: outbox");
-    assert_eq!(device.pending_count().unwrap() as usize, outbox.len(), "{name}");
+    assert_eq!(
+        device.pending_count().unwrap() as usize,
+        outbox.len(),
+        "{name}"
+    );
     let status = device.sync_status().unwrap();
-    assert_eq!(status.refused, vec![(refused.clone(), REFUSAL.to_owned())], "{name}");
+    assert_eq!(
+        status.refused,
+        vec![(refused.clone(), REFUSAL.to_owned())],
+        "{name}"
+    );
     assert!(status.last_success_at.is_some(), "{name}: last sync kept");
     assert_eq!(household_notes(&device, &acked), UNSENT_NOTES);
     assert_eq!(household_notes(&device, &refused), REFUSED_NOTES);
@@ -212,7 +251,10 @@ fn check_fixture(fx: &Fixture) {
         .collect();
     assert!(!expected.is_empty());
     assert_eq!(
-        cursors.iter().map(|(s, c)| (s.clone(), c.seq)).collect::<BTreeMap<_, _>>(),
+        cursors
+            .iter()
+            .map(|(s, c)| (s.clone(), c.seq))
+            .collect::<BTreeMap<_, _>>(),
         expected,
         "{name}: cursors kept"
     );
@@ -233,9 +275,16 @@ fn check_fixture(fx: &Fixture) {
     for hash in uploaded.iter().chain(&queue) {
         let bytes = device.photo_bytes(hash).unwrap().expect("the file is kept");
         assert_eq!(&content_hash(&bytes), hash, "{name}");
-        assert!(matches!(device.photo(hash).unwrap(), PhotoState::Local(_)), "{name}");
+        assert!(
+            matches!(device.photo(hash).unwrap(), PhotoState::Local(_)),
+            "{name}"
+        );
     }
-    assert_eq!(device.photos_pending_upload().unwrap() as usize, queue.len(), "{name}");
+    assert_eq!(
+        device.photos_pending_upload().unwrap() as usize,
+        queue.len(),
+        "{name}"
+    );
     // The photos of the acknowledged household go now; those of the unsent one after it.
     let mut ready = queue[..2].to_vec();
     ready.sort();
@@ -249,8 +298,18 @@ fn check_fixture(fx: &Fixture) {
         let listed = device.blocked_photos().unwrap();
         assert_eq!(listed.len(), 1, "{name}");
         assert_eq!(
-            (&listed[0].hash, listed[0].block, &listed[0].reason[..], &listed[0].records),
-            (full, UploadBlock::Refused, "403 forbidden", &vec![fx.id("household.blocked")]),
+            (
+                &listed[0].hash,
+                listed[0].block,
+                &listed[0].reason[..],
+                &listed[0].records
+            ),
+            (
+                full,
+                UploadBlock::Refused,
+                "403 forbidden",
+                &vec![fx.id("household.blocked")]
+            ),
             "{name}: refused photo"
         );
         assert!(!device.photos_to_upload().unwrap().contains(full));
@@ -264,14 +323,21 @@ fn check_fixture(fx: &Fixture) {
 
     // Thumbnails the device lacks: still listed, and asked for when their back-off allows.
     let order_thumb = fx.hashes("photo.order")[1].clone();
-    assert_eq!(device.missing_thumbnails().unwrap(), vec![order_thumb.clone()], "{name}");
+    assert_eq!(
+        device.missing_thumbnails().unwrap(),
+        vec![order_thumb.clone()],
+        "{name}"
+    );
     let ask_from = fx
         .manifest
         .get("thumb.retry_at")
         .map_or(NOW, |t| Timestamp(t.parse().unwrap()));
     if ask_from != NOW {
         assert!(
-            device.thumbnails_to_download(Timestamp(ask_from.0 - 1)).unwrap().is_empty(),
+            device
+                .thumbnails_to_download(Timestamp(ask_from.0 - 1))
+                .unwrap()
+                .is_empty(),
             "{name}: the back-off of a miss is kept"
         );
     }
@@ -312,9 +378,15 @@ fn check_fixture(fx: &Fixture) {
     }
     let conn = Connection::open(&path).unwrap();
     let visit_rows: i64 = conn
-        .query_row("SELECT COUNT(*) FROM visit WHERE photos = 1", [], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM visit WHERE photos = 1", [], |r| {
+            r.get(0)
+        })
         .unwrap();
-    assert_eq!(visit_rows, 3 + blocked.len() as i64 / 2, "{name}: visit list");
+    assert_eq!(
+        visit_rows,
+        3 + blocked.len() as i64 / 2,
+        "{name}: visit list"
+    );
     drop(conn);
 
     // Projections: equal to a fresh rebuild by today's code.
@@ -323,10 +395,17 @@ fn check_fixture(fx: &Fixture) {
     std::fs::copy(&path, &rebuilt).unwrap();
     Connection::open(&rebuilt)
         .unwrap()
-        .execute("INSERT INTO meta (key, value) VALUES ('needs_reproject', 1)", [])
+        .execute(
+            "INSERT INTO meta (key, value) VALUES ('needs_reproject', 1)",
+            [],
+        )
         .unwrap();
     drop(Store::open(&rebuilt).unwrap());
-    assert_eq!(projection_dump(&path), projection_dump(&rebuilt), "{name}: projections");
+    assert_eq!(
+        projection_dump(&path),
+        projection_dump(&rebuilt),
+        "{name}: projections"
+    );
 
     // The unsent changes push (to the fixture's server, upgraded too) with the same content.
     let device = Store::open(&path).unwrap();
@@ -335,10 +414,18 @@ fn check_fixture(fx: &Fixture) {
     for out in device.outbox(1 << 20).unwrap() {
         let id = out.changes.id.clone();
         let outcome = server
-            .accept_pushed(&worker(), &fx.manifest["device_id"], &out.changes, &|_| true, now)
+            .accept_pushed(
+                &worker(),
+                &fx.manifest["device_id"],
+                &out.changes,
+                &|_| true,
+                now,
+            )
             .unwrap();
         assert_eq!(outcome, PushOutcome::Accepted, "{name}: {id}");
-        device.mark_acknowledged(&[(id.clone(), out.heads)]).unwrap();
+        device
+            .mark_acknowledged(&[(id.clone(), out.heads)])
+            .unwrap();
         let (RecordView::Household(on_server), RecordView::Household(here)) =
             (server.record(&id).unwrap(), device.record(&id).unwrap())
         else {
@@ -348,7 +435,11 @@ fn check_fixture(fx: &Fixture) {
     }
     assert_eq!(household_notes(&server, &acked), UNSENT_NOTES);
     assert_eq!(device.pending_count().unwrap(), 0, "{name}");
-    assert_eq!(device.sync_status().unwrap().refused.len(), 1, "{name}: still refused");
+    assert_eq!(
+        device.sync_status().unwrap().refused.len(),
+        1,
+        "{name}: still refused"
+    );
     let mut all_queued = queue.clone();
     all_queued.sort();
     let mut to_upload = device.photos_to_upload().unwrap();
@@ -356,7 +447,10 @@ fn check_fixture(fx: &Fixture) {
     // The refused photo too, its record being acknowledged anew.
     all_queued.extend(blocked.first().cloned());
     all_queued.sort();
-    assert_eq!(to_upload, all_queued, "{name}: the unsent visit's photos go after it");
+    assert_eq!(
+        to_upload, all_queued,
+        "{name}: the unsent visit's photos go after it"
+    );
     assert!(device.blocked_photos().unwrap().is_empty(), "{name}");
 
     // The kept cursors pull only what the server took since: the order, cancelled.
@@ -369,7 +463,11 @@ fn check_fixture(fx: &Fixture) {
         )
         .unwrap();
     let pulled: Vec<RecordId> = page.records.iter().map(|r| r.id.clone()).collect();
-    assert_eq!(pulled, vec![fx.id("order")], "{name}: no download from the start");
+    assert_eq!(
+        pulled,
+        vec![fx.id("order")],
+        "{name}: no download from the start"
+    );
     device.apply_pulled(&page.records, now).unwrap();
     device.set_sync_cursors(&page.cursors).unwrap();
     assert_eq!(
