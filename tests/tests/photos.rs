@@ -337,6 +337,101 @@ async fn a_refused_or_lost_photo_does_not_stop_the_sync_and_is_not_sent_again() 
     );
 }
 
+/// A photo the server refused (its record was out of the worker's scope) is tried again once
+/// a record referring to it is acknowledged anew: the household comes back into the grid, the
+/// refused visit is pushed again and accepted, and that sync uploads the photo, which a
+/// colleague of the grid then receives.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_photo_goes_up_once_its_record_is_acknowledged_anew() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let ids = seed_households(dir.path(), "C01-G01", 1);
+    let a = Device::sign_in(&server.url, "worker.a").await;
+    a.sync().await;
+
+    // While the worker is offline, a supervisor moves the household to the other grid.
+    let supervisor = Device::sign_in(&server.url, "supervisor").await;
+    supervisor.sync().await;
+    let home = supervisor.store.household(&ids[0]).unwrap().address;
+    let mut away = home.clone();
+    away.grid = "C01-G02".into();
+    away.compound = "Q2".into();
+    away.building = "B3".into();
+    supervisor
+        .store
+        .set_address(&supervisor.actor, &ids[0], &away, Timestamp::now())
+        .unwrap();
+    assert!(supervisor.sync().await.refused.is_empty());
+
+    let taken = take(&a, &ids[0], "portrait_3.jpg");
+    visit_with(&a, &ids[0], vec![taken.clone()]);
+    let report = a.sync().await;
+    assert!(
+        report
+            .refused
+            .iter()
+            .any(|r| r.id == ids[0] && r.code == PHOTO_REFUSED),
+        "{:?}",
+        report.refused
+    );
+    let blocked = |d: &Device| -> Vec<String> {
+        let mut b: Vec<String> = d
+            .store
+            .blocked_photos()
+            .unwrap()
+            .into_iter()
+            .map(|b| b.hash)
+            .collect();
+        b.sort();
+        b
+    };
+    let mut both = vec![taken.full.clone(), taken.thumb.clone()];
+    both.sort();
+    assert_eq!(blocked(&a), both, "refused and set aside");
+
+    // Refused again and again while the household is away: a later sync sends nothing.
+    let report = a.sync().await;
+    assert_eq!(report.progress.photos_up, 0);
+    assert_eq!(blocked(&a), both, "not retried before an acknowledgement");
+
+    // The household comes back into the worker's grid. The next sync pulls that (the record's
+    // heads move past the refused ones, so the visit waits to be sent again); the photo stays
+    // set aside until the server takes the record.
+    supervisor
+        .store
+        .set_address(&supervisor.actor, &ids[0], &home, Timestamp::now())
+        .unwrap();
+    assert!(supervisor.sync().await.refused.is_empty());
+    let report = a.sync().await;
+    assert_eq!(report.progress.records_down, 1);
+    assert_eq!(
+        a.store.pending_count().unwrap(),
+        1,
+        "the visit waits to be sent again"
+    );
+    assert_eq!(blocked(&a), both);
+
+    // The sync after pushes the visit, now accepted, and uploads the photo in the same sync.
+    let report = a.sync().await;
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    assert_eq!(report.progress.records_up, 1);
+    assert_eq!(
+        report.progress.photos_up, 2,
+        "the photo and its thumbnail went up"
+    );
+    assert!(blocked(&a).is_empty());
+    assert_eq!(a.store.photos_pending_upload().unwrap(), 0);
+    assert_eq!(
+        a.store.pending_count().unwrap(),
+        0,
+        "the visit is acknowledged"
+    );
+
+    let b = Device::sign_in(&server.url, "worker.a2").await;
+    b.sync().await;
+    assert_eq!(bytes_of(&b, &taken.thumb), bytes_of(&a, &taken.thumb));
+}
+
 /// A record of one's own may name any hash; the bytes uploaded under it must still be a JPEG
 /// the pipeline could have made (security issue: "any bytes are stored as a photo and served as
 /// `image/jpeg`"). Judged from the header: a PNG claiming 20000×20000 is refused without being
