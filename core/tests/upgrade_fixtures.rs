@@ -188,7 +188,12 @@ fn check_fixture(fx: &Fixture) {
     let name = fx.name;
     let path = fx.device_path();
     let old_state = device_state(&path);
-    assert!(!old_state.is_empty());
+    assert!(
+        !old_state.is_empty(),
+        "{name}: no device state read from {} (is the fixture's device.db committed? *.db files \
+         are ignored except under core/tests/fixtures)",
+        path.display()
+    );
 
     let device = Store::open(&path).unwrap();
     let version: u32 = Connection::open(&path)
