@@ -61,7 +61,10 @@ fn armed() -> Option<&'static (String, u64)> {
         .get_or_init(|| {
             let value = std::env::var(ENV).ok()?;
             Some(match value.rsplit_once(':') {
-                Some((point, pass)) => (point.to_owned(), pass.parse().expect("GRIDWALK_KILL_AT=<point>:<pass>")),
+                Some((point, pass)) => (
+                    point.to_owned(),
+                    pass.parse().expect("GRIDWALK_KILL_AT=<point>:<pass>"),
+                ),
                 None => (value, 1),
             })
         })

@@ -67,9 +67,16 @@ fn threads_writing_one_store_at_once_lose_nothing() {
             let h = s.household(id).unwrap();
             let have: Vec<String> = h.visits.iter().map(|v| v.id.to_string()).collect();
             let unique: BTreeSet<&String> = have.iter().collect();
-            assert_eq!(unique.len(), have.len(), "{what}: a visit of {id} is there twice");
-            let want: BTreeSet<&String> =
-                written.iter().filter(|(h, _)| h == id).map(|(_, v)| v).collect();
+            assert_eq!(
+                unique.len(),
+                have.len(),
+                "{what}: a visit of {id} is there twice"
+            );
+            let want: BTreeSet<&String> = written
+                .iter()
+                .filter(|(h, _)| h == id)
+                .map(|(_, v)| v)
+                .collect();
             assert_eq!(unique, want, "{what}: the visits of {id}");
         }
     };

@@ -148,7 +148,10 @@ fn abandoned(request: &[u8]) -> (String, usize) {
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .map_or(0, |head| request.len() - head - 4);
-    (String::from_utf8_lossy(&request[..line_end]).into_owned(), body)
+    (
+        String::from_utf8_lossy(&request[..line_end]).into_owned(),
+        body,
+    )
 }
 
 fn draw(rate: f64) -> Fault {
@@ -203,7 +206,11 @@ async fn handle(
                 Ok(0) | Err(_) => {
                     let st = up_state.lock().unwrap();
                     if !st.answered && !st.request.is_empty() {
-                        counts.abandoned.lock().unwrap().push(abandoned(&st.request));
+                        counts
+                            .abandoned
+                            .lock()
+                            .unwrap()
+                            .push(abandoned(&st.request));
                     }
                     break;
                 }

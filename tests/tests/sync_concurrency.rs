@@ -34,7 +34,11 @@ fn visit(notes: &str) -> NewVisit {
 fn server_heads(server: &TestServer, id: &RecordId) -> Vec<u8> {
     rusqlite::Connection::open(server.data_dir.join("records.db"))
         .unwrap()
-        .query_row("SELECT heads FROM document WHERE id = ?1", [id.as_str()], |r| r.get(0))
+        .query_row(
+            "SELECT heads FROM document WHERE id = ?1",
+            [id.as_str()],
+            |r| r.get(0),
+        )
         .unwrap()
 }
 
@@ -55,7 +59,12 @@ async fn two_phones_push_the_same_household_at_the_same_instant() {
         // Each edits the household offline, then both push on the same signal.
         for (n, p) in phones.iter().enumerate() {
             p.store
-                .record_visit(&p.actor, &id, &visit(&format!("round {round} phone {n}")), Timestamp::now())
+                .record_visit(
+                    &p.actor,
+                    &id,
+                    &visit(&format!("round {round} phone {n}")),
+                    Timestamp::now(),
+                )
                 .unwrap();
         }
         let barrier = Arc::new(tokio::sync::Barrier::new(phones.len()));
@@ -81,7 +90,11 @@ async fn two_phones_push_the_same_household_at_the_same_instant() {
                 }
                 Err(e) => panic!("round {round}: {e}"),
             };
-            assert!(report.refused.is_empty(), "round {round}: {:?}", report.refused);
+            assert!(
+                report.refused.is_empty(),
+                "round {round}: {:?}",
+                report.refused
+            );
             assert_eq!(report.pending, 0, "round {round}");
             phones.push(p);
         }
@@ -91,7 +104,11 @@ async fn two_phones_push_the_same_household_at_the_same_instant() {
         }
         let expected = server_heads(&server, &id);
         for (n, p) in phones.iter().enumerate() {
-            assert_eq!(p.store.stored_heads(&id).unwrap(), Some(expected.clone()), "round {round} phone {n}");
+            assert_eq!(
+                p.store.stored_heads(&id).unwrap(),
+                Some(expected.clone()),
+                "round {round} phone {n}"
+            );
             let h = p.store.household(&id).unwrap();
             for other in 0..phones.len() {
                 let notes = format!("round {round} phone {other}");
@@ -118,7 +135,11 @@ async fn the_admin_command_writes_accounts_while_the_server_serves() {
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
                 let d = Device::sign_in(&url, ["worker.a", "worker.a2"][served as usize % 2]).await;
                 d.store
-                    .create_household(&d.actor, &gridwalk_tests::household("C01-G01", &format!("busy-{served}")), Timestamp::now())
+                    .create_household(
+                        &d.actor,
+                        &gridwalk_tests::household("C01-G01", &format!("busy-{served}")),
+                        Timestamp::now(),
+                    )
                     .unwrap();
                 let report = d.sync().await;
                 assert!(report.refused.is_empty(), "{report:?}");
@@ -167,7 +188,11 @@ async fn the_admin_command_writes_accounts_while_the_server_serves() {
         let store = Store::open(dir.path().join(format!("check{n}.db"))).unwrap();
         let mut client = SyncClient::new(&server.url).unwrap();
         let login = client
-            .login(&format!("new.worker{n}"), PASSWORD, &store.device_id().unwrap())
+            .login(
+                &format!("new.worker{n}"),
+                PASSWORD,
+                &store.device_id().unwrap(),
+            )
             .await
             .unwrap();
         assert_eq!(login.role, Role::GridWorker);
@@ -229,7 +254,9 @@ fn candidates(who: usize) -> Vec<OrderAction> {
             OrderAction::Verify,
             reopen(&["item-1"]),
             reopen(&["item-2"]),
-            OrderAction::Cancel { note: "撤销".into() },
+            OrderAction::Cancel {
+                note: "撤销".into(),
+            },
         ]
     }
 }
@@ -340,13 +367,29 @@ async fn run_case(
                 let known = event_ids(&phone.store);
                 match phone.store.act_on_order(&phone.actor, &id, action, now()) {
                     Ok(()) => {
-                        let new: Vec<String> =
-                            event_ids(&phone.store).difference(&known).cloned().collect();
+                        let new: Vec<String> = event_ids(&phone.store)
+                            .difference(&known)
+                            .cloned()
+                            .collect();
                         let [new] = &new[..] else {
                             return Err(format!("one act appended {new:?}"));
                         };
-                        let kind = phone.store.order(&id).unwrap().order.events.into_iter().find(|e| &e.id == new).unwrap().kind;
-                        acts.push(Act { replica: *r, id: new.clone(), kind, known });
+                        let kind = phone
+                            .store
+                            .order(&id)
+                            .unwrap()
+                            .order
+                            .events
+                            .into_iter()
+                            .find(|e| &e.id == new)
+                            .unwrap()
+                            .kind;
+                        acts.push(Act {
+                            replica: *r,
+                            id: new.clone(),
+                            kind,
+                            known,
+                        });
                     }
                     // Illegal at this moment on this phone: the rules say so before any push.
                     Err(Error::Refused(Refusal::Rule(_))) => {}
@@ -361,7 +404,8 @@ async fn run_case(
     let mut raced = false;
     for (i, a) in acts.iter().enumerate() {
         for b in &acts[i + 1..] {
-            let concurrent = a.replica != b.replica && !a.known.contains(&b.id) && !b.known.contains(&a.id);
+            let concurrent =
+                a.replica != b.replica && !a.known.contains(&b.id) && !b.known.contains(&a.id);
             if concurrent && (decisive(&a.kind) || decisive(&b.kind)) {
                 let mut kinds = [a.kind.clone(), b.kind.clone()];
                 kinds.sort();
@@ -380,7 +424,10 @@ async fn run_case(
         }
     }
     let server = server_heads(&fleet.server, &id);
-    let states: Vec<_> = phones.iter().map(|p| p.store.order(&id).unwrap().state).collect();
+    let states: Vec<_> = phones
+        .iter()
+        .map(|p| p.store.order(&id).unwrap().state)
+        .collect();
     for (n, p) in phones.iter().enumerate() {
         if p.store.sync_status().unwrap().pending != 0 {
             return Err(format!("phone {n} still has changes pending"));
@@ -389,7 +436,10 @@ async fn run_case(
             return Err(format!("phone {n} differs from the server"));
         }
         if states[n] != states[0] {
-            return Err(format!("phones differ:\n{:#?}\n{:#?}", states[n], states[0]));
+            return Err(format!(
+                "phones differ:\n{:#?}\n{:#?}",
+                states[n], states[0]
+            ));
         }
     }
     // The state the server holds is one the rules accept: a verified or cancelled order ends
@@ -408,7 +458,10 @@ async fn run_case(
         _ => !counted.iter().any(|k| *k == "verify" || *k == "cancel"),
     };
     if !ok {
-        return Err(format!("{:?} with counted events {counted:?}", state.status));
+        return Err(format!(
+            "{:?} with counted events {counted:?}",
+            state.status
+        ));
     }
     // Every event made and not refused by the server is in the one history, once.
     let history: Vec<&str> = state.history.iter().map(|e| e.event.id.as_str()).collect();
@@ -429,7 +482,13 @@ fn concurrent_order_events_are_judged_by_the_server_and_every_phone_converges() 
                 .unwrap();
         let grant: ScopeGrant = "district:D01".parse().unwrap();
         data.accounts
-            .add_user("inspector2", "二号督查", Role::Inspector, PASSWORD, &[grant])
+            .add_user(
+                "inspector2",
+                "二号督查",
+                Role::Inspector,
+                PASSWORD,
+                &[grant],
+            )
             .unwrap();
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -452,16 +511,23 @@ fn concurrent_order_events_are_judged_by_the_server_and_every_phone_converges() 
         ..Config::default()
     });
     runner
-        .run(&(0..3usize, prop::collection::vec(step(), 4..16)), |(answered, steps)| {
-            runtime
-                .block_on(run_case(&fleet, answered, &steps, &mut tally.borrow_mut()))
-                .map_err(TestCaseError::fail)
-        })
+        .run(
+            &(0..3usize, prop::collection::vec(step(), 4..16)),
+            |(answered, steps)| {
+                runtime
+                    .block_on(run_case(&fleet, answered, &steps, &mut tally.borrow_mut()))
+                    .map_err(TestCaseError::fail)
+            },
+        )
         .unwrap();
     let tally = tally.into_inner();
     let races: u32 = tally.races.values().sum();
     let between = |a: &str, b: &str| {
-        let key = if a <= b { (a.to_owned(), b.to_owned()) } else { (b.to_owned(), a.to_owned()) };
+        let key = if a <= b {
+            (a.to_owned(), b.to_owned())
+        } else {
+            (b.to_owned(), a.to_owned())
+        };
         tally.races.get(&key).copied().unwrap_or(0)
     };
     eprintln!(
@@ -469,8 +535,24 @@ fn concurrent_order_events_are_judged_by_the_server_and_every_phone_converges() 
         tally.cases, tally.cases_with_race, tally.races, tally.refused
     );
     // The schedules hold the races the rules are for, not only quiet sequences.
-    assert!(tally.cases_with_race * 3 >= tally.cases, "too few cases with a race");
-    assert!(between("reopen", "verify") >= 3, "too few verify/reopen races");
-    assert!(between("answer", "cancel") + between("cancel", "reopen") + between("cancel", "verify") + between("cancel", "cancel") >= 3, "too few races with a cancel");
-    assert!(between("answer", "verify") + between("answer", "reopen") >= 3, "too few answer races");
+    assert!(
+        tally.cases_with_race * 3 >= tally.cases,
+        "too few cases with a race"
+    );
+    assert!(
+        between("reopen", "verify") >= 3,
+        "too few verify/reopen races"
+    );
+    assert!(
+        between("answer", "cancel")
+            + between("cancel", "reopen")
+            + between("cancel", "verify")
+            + between("cancel", "cancel")
+            >= 3,
+        "too few races with a cancel"
+    );
+    assert!(
+        between("answer", "verify") + between("answer", "reopen") >= 3,
+        "too few answer races"
+    );
 }

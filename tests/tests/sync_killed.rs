@@ -118,15 +118,23 @@ fn run_child(url: &str, store: &Path, token: &str, point: &str, pass: u32) -> Wr
             _ => panic!("unexpected line {line:?}"),
         }
     }
-    assert!(!written.synced, "{point}:{pass}: the sync ended before the kill");
-    assert_eq!(written.photos.len(), 2, "{point}:{pass}: the child wrote its day's work");
+    assert!(
+        !written.synced,
+        "{point}:{pass}: the sync ended before the kill"
+    );
+    assert_eq!(
+        written.photos.len(),
+        2,
+        "{point}:{pass}: the child wrote its day's work"
+    );
     written
 }
 
 /// One phone killed at `point` (its `pass`-th passage), restarted and synced: every promise.
 async fn killed_at(point: &str, pass: u32) {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_with_env(dir.path(), &[("GRIDWALK_PULL_BUDGET_BYTES", PULL_BUDGET)]);
+    let server =
+        TestServer::start_with_env(dir.path(), &[("GRIDWALK_PULL_BUDGET_BYTES", PULL_BUDGET)]);
     let seeded = seed_households(dir.path(), "C01-G01", SEEDED);
 
     // The phone signs in and downloads its grid, then goes offline.
@@ -140,7 +148,10 @@ async fn killed_at(point: &str, pass: u32) {
             .await
             .unwrap();
         let first = client.sync(store, &|_| {}).await.unwrap();
-        assert!(first.progress.round_trips >= 10, "the download takes many pages");
+        assert!(
+            first.progress.round_trips >= 10,
+            "the download takes many pages"
+        );
         client.token().unwrap().to_owned()
     };
     // Meanwhile a colleague visits many households: the phone pulls these in the killed sync.
@@ -148,7 +159,12 @@ async fn killed_at(point: &str, pass: u32) {
     peer.sync().await;
     for (n, id) in seeded.iter().cycle().take(PEER_VISITS).enumerate() {
         peer.store
-            .record_visit(&peer.actor, id, &visit(&format!("同事走访 {n}")), Timestamp::now())
+            .record_visit(
+                &peer.actor,
+                id,
+                &visit(&format!("同事走访 {n}")),
+                Timestamp::now(),
+            )
             .unwrap();
     }
     peer.sync().await;
@@ -156,7 +172,12 @@ async fn killed_at(point: &str, pass: u32) {
     // The child talks to the server through a proxy that passes everything and notes the
     // requests it gave up part-way.
     let proxy = FaultProxy::start(server.addr(), 0.0).await;
-    let (url, path, t, p) = (proxy.url(), phone_path.clone(), token.clone(), point.to_owned());
+    let (url, path, t, p) = (
+        proxy.url(),
+        phone_path.clone(),
+        token.clone(),
+        point.to_owned(),
+    );
     let written = tokio::task::spawn_blocking(move || run_child(&url, &path, &t, &p, pass))
         .await
         .unwrap();
@@ -168,11 +189,12 @@ async fn killed_at(point: &str, pass: u32) {
             .find(|(line, _)| line.starts_with("PUT /v1/photos/"))
             .unwrap_or_else(|| panic!("{point}:{pass}: no upload was cut: {abandoned:?}"));
         let hash = &cut.0["PUT /v1/photos/".len()..cut.0.len() - " HTTP/1.1".len()];
-        let size = std::fs::metadata(
-            phone_path.with_file_name("device.db.photos").join(hash),
-        )
-        .map(|m| m.len() as usize);
-        eprintln!("{point}:{pass}: {} of {size:?} bytes of photo {hash} sent", cut.1);
+        let size = std::fs::metadata(phone_path.with_file_name("device.db.photos").join(hash))
+            .map(|m| m.len() as usize);
+        eprintln!(
+            "{point}:{pass}: {} of {size:?} bytes of photo {hash} sent",
+            cut.1
+        );
         assert!(
             cut.1 > 0 && size.as_ref().is_ok_and(|size| cut.1 < *size),
             "{point}:{pass}: the upload was cut part-way: {cut:?} of {size:?}"
@@ -183,7 +205,11 @@ async fn killed_at(point: &str, pass: u32) {
     let store = Arc::new(Store::open(&phone_path).unwrap());
     let client = SyncClient::with_token(&server.url, &token).unwrap();
     let report = client.sync(store.clone(), &|_| {}).await.unwrap();
-    assert!(report.refused.is_empty(), "{point}:{pass}: {:?}", report.refused);
+    assert!(
+        report.refused.is_empty(),
+        "{point}:{pass}: {:?}",
+        report.refused
+    );
     assert_eq!(report.pending, 0, "{point}:{pass}");
     assert_eq!(store.photos_pending_upload().unwrap(), 0, "{point}:{pass}");
 
@@ -208,13 +234,20 @@ async fn killed_at(point: &str, pass: u32) {
     // no more; each visit is in its household once; the colleague's visits came down once.
     for id in &written.households {
         let visits = written.visits.get(id).map_or(0, Vec::len) as i64;
-        assert_eq!(log_entries(&server, id), 1 + visits, "{point}:{pass}: log of {id}");
+        assert_eq!(
+            log_entries(&server, id),
+            1 + visits,
+            "{point}:{pass}: log of {id}"
+        );
     }
     for (id, vids) in &written.visits {
         let h = store.household(id).unwrap();
         for vid in vids {
             let n = h.visits.iter().filter(|v| v.id.as_str() == vid).count();
-            assert_eq!(n, 1, "{point}:{pass}: visit {vid} of {id} is there {n} times");
+            assert_eq!(
+                n, 1,
+                "{point}:{pass}: visit {vid} of {id} is there {n} times"
+            );
         }
     }
     let peer_visits: usize = store
@@ -232,7 +265,10 @@ async fn killed_at(point: &str, pass: u32) {
                 .count()
         })
         .sum();
-    assert_eq!(peer_visits, PEER_VISITS, "{point}:{pass}: the colleague's visits");
+    assert_eq!(
+        peer_visits, PEER_VISITS,
+        "{point}:{pass}: the colleague's visits"
+    );
 
     // The cursors are right: a further sync moves nothing, and one new change comes down once.
     let again = client.sync(store.clone(), &|_| {}).await.unwrap();
@@ -243,7 +279,12 @@ async fn killed_at(point: &str, pass: u32) {
     );
     peer.sync().await;
     peer.store
-        .record_visit(&peer.actor, &seeded[0], &visit("同事走访 最后"), Timestamp::now())
+        .record_visit(
+            &peer.actor,
+            &seeded[0],
+            &visit("同事走访 最后"),
+            Timestamp::now(),
+        )
         .unwrap();
     peer.sync().await;
     let last = client.sync(store.clone(), &|_| {}).await.unwrap();

@@ -48,7 +48,10 @@ async fn main() {
         .into_iter()
         .map(|h| h.id)
         .collect();
-    assert!(!pulled.is_empty(), "the device synced before it works offline");
+    assert!(
+        !pulled.is_empty(),
+        "the device synced before it works offline"
+    );
 
     let mut made = Vec::new();
     for n in 0..NEW_HOUSEHOLDS {
@@ -67,7 +70,12 @@ async fn main() {
             &made[rng.random_range(0..made.len())]
         };
         let vid = store
-            .record_visit(&actor, id, &visit(format!("离线走访 {n}"), Vec::new()), Timestamp::now())
+            .record_visit(
+                &actor,
+                id,
+                &visit(format!("离线走访 {n}"), Vec::new()),
+                Timestamp::now(),
+            )
             .expect("visit");
         writeln!(out, "visit {id} {vid}").unwrap();
     }
