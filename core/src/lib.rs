@@ -18,6 +18,7 @@
 pub mod demo;
 pub mod error;
 pub mod ids;
+pub mod kill_point;
 pub mod messages;
 pub mod photos;
 pub mod records;

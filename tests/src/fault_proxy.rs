@@ -47,6 +47,9 @@ pub struct FaultCounts {
     pub bytes_up: AtomicU64,
     /// Bytes from the server to clients, as on the wire.
     pub bytes_down: AtomicU64,
+    /// Requests the client gave up part-way (closed its connection before the answer): the
+    /// request line and the bytes of its body that got through. A phone that died mid-upload.
+    pub abandoned: std::sync::Mutex<Vec<(String, usize)>>,
 }
 
 /// A running proxy.
@@ -135,6 +138,22 @@ fn halfway(request: &[u8]) -> Option<usize> {
     Some(head_end + length / 2)
 }
 
+/// A request given up part-way: its request line and the bytes of its body that came.
+fn abandoned(request: &[u8]) -> (String, usize) {
+    let line_end = request
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .unwrap_or(request.len());
+    let body = request
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(0, |head| request.len() - head - 4);
+    (
+        String::from_utf8_lossy(&request[..line_end]).into_owned(),
+        body,
+    )
+}
+
 fn draw(rate: f64) -> Fault {
     let mut rng = rand::rng();
     if !rng.random_bool(rate) {
@@ -184,7 +203,17 @@ async fn handle(
         let mut buf = vec![0u8; 16 * 1024];
         loop {
             let n = match cr.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
+                Ok(0) | Err(_) => {
+                    let st = up_state.lock().unwrap();
+                    if !st.answered && !st.request.is_empty() {
+                        counts
+                            .abandoned
+                            .lock()
+                            .unwrap()
+                            .push(abandoned(&st.request));
+                    }
+                    break;
+                }
                 Ok(n) => n,
             };
             let (fault, cut) = {

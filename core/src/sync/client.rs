@@ -18,6 +18,7 @@ use super::wire::{
 };
 use crate::error::{Error, Result};
 use crate::ids::RecordId;
+use crate::kill_point;
 use crate::store::Store;
 use crate::time::Timestamp;
 
@@ -237,6 +238,7 @@ impl SyncClient {
             if body.compressed {
                 post = post.header(reqwest::header::CONTENT_ENCODING, "zstd");
             }
+            kill_point::reached("sync.before_request");
             let sent_at = Timestamp::now();
             let resp = post
                 .body(body.bytes.clone())
@@ -280,6 +282,8 @@ impl SyncClient {
             let s = store.clone();
             let refused = answer.refused.clone();
             let heal_ended = blocking(move || {
+                // The server has taken the push; nothing of its answer is recorded yet.
+                kill_point::reached("sync.answer_received");
                 let acks: Vec<(RecordId, Vec<u8>)> = answer
                     .accepted
                     .iter()
@@ -291,12 +295,16 @@ impl SyncClient {
                         s.mark_refused(&r.id, h, &r.reason, r.code == "missing_dependencies")?;
                     }
                 }
+                kill_point::reached("sync.acks_recorded");
                 let applied = s.apply_pulled(&answer.pull, Timestamp::now())?;
                 if let Some(reference) = &answer.reference {
                     s.put_reference_at(&reference.items, reference.version)?;
                 }
+                kill_point::reached("sync.before_cursor_save");
                 // The cursors last, with the log they belong to: everything before is durable.
                 let heal_ended = s.save_sync_position(&answer.cursors, answer.log, !answer.more)?;
+                // Between pulled pages: this one is durable, the next not asked for.
+                kill_point::reached("sync.round_done");
                 Ok((heal_ended, applied.set_aside))
             })
             .await?;

@@ -63,7 +63,7 @@ impl SyncClient {
                 .put(format!("{}/v1/photos/{hash}", self.base_url))
                 .bearer_auth(token)
                 .header(reqwest::header::CONTENT_TYPE, "image/jpeg")
-                .body(bytes)
+                .body(upload_body(bytes))
                 .send()
                 .await
                 .map_err(network)?;
@@ -222,6 +222,16 @@ impl SyncClient {
         blocking(move || s.save_photo(&h, role, &bytes, true)).await?;
         Ok(n)
     }
+}
+
+/// A photo's bytes as a request body; in the crash tests (feature `failpoints`, point
+/// `photo.mid_upload` armed) one that dies half-way through.
+fn upload_body(bytes: Vec<u8>) -> reqwest::Body {
+    #[cfg(feature = "failpoints")]
+    if crate::kill_point::is_armed("photo.mid_upload") {
+        return crate::kill_point::body_dying_half_way(bytes, "photo.mid_upload");
+    }
+    reqwest::Body::from(bytes)
 }
 
 /// The server's answer to a stored photo.
