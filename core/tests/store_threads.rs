@@ -1,6 +1,11 @@
 //! Several threads writing one store at once (the app's screens and its background sync share
 //! one handle), some to the same household: every write is there once, none fails with
-//! SQLITE_BUSY, and the outbox carries all of them.
+//! SQLITE_BUSY, and the outbox carries all of them. The same with a handle per thread (two
+//! handles on one file: an admin command beside the server, or an app that opened its store
+//! twice): before every write transaction took the file's write lock at its start and read the
+//! record inside it, a write failed with "database is locked", and with the lock taken late,
+//! two handles reused one automerge sequence number and the household could no longer be read
+//! ("duplicate seq").
 
 mod common;
 
@@ -15,6 +20,23 @@ const VISITS: usize = 40;
 
 #[test]
 fn threads_writing_one_store_at_once_lose_nothing() {
+    threads_write(Handles::Shared);
+}
+
+#[test]
+fn threads_writing_through_their_own_handles_lose_nothing() {
+    threads_write(Handles::PerThread);
+}
+
+#[derive(Clone, Copy)]
+enum Handles {
+    /// One `Store` for every thread, as the FFI object is.
+    Shared,
+    /// A `Store::open` of the same file per thread.
+    PerThread,
+}
+
+fn threads_write(handles: Handles) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("device.db");
     let shared = {
@@ -24,12 +46,13 @@ fn threads_writing_one_store_at_once_lose_nothing() {
             .unwrap()
     };
     let barrier = Arc::new(Barrier::new(THREADS));
-    // One handle shared by every thread, as the app holds it (the FFI object is one `Store`).
-    // Separate handles on one file are not safe yet: see the report of issue 13, part 4.
     let store = Arc::new(Store::open(&path).unwrap());
     let threads: Vec<_> = (0..THREADS)
         .map(|t| {
-            let store = store.clone();
+            let store = match handles {
+                Handles::Shared => store.clone(),
+                Handles::PerThread => Arc::new(Store::open(&path).unwrap()),
+            };
             let (shared, barrier) = (shared.clone(), barrier.clone());
             std::thread::spawn(move || {
                 barrier.wait();

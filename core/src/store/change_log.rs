@@ -163,11 +163,18 @@ impl Store {
         let changed = {
             let mut guard = self.writer();
             let w = &mut *guard;
+            // Transaction first: the record is read under the file's write lock (see
+            // `Store::edit_record`), so an admin command writing beside the server cannot
+            // slip a change in between.
+            let tx = w
+                .conn
+                .transaction()
+                .map_err(Error::storage("starting a write"))?;
             // What the record already holds, history included (values overwritten since are
             // kept too), with what is pushed: within the record's bytes, measured before loading.
             let room = MAX_RECORD_BYTES.saturating_sub(pushed.bytes);
             if let Err(MeasureError::Inflates { .. }) =
-                documents::measure_stored(&w.conn, &rc.id, room)?
+                documents::measure_stored(&tx, &rc.id, room)?
             {
                 let e = RecordError::TooLarge {
                     bytes: MAX_RECORD_BYTES.saturating_add(1),
@@ -176,7 +183,7 @@ impl Store {
                 tracing::debug!(record = %rc.id, user = %actor.user_id, device, reason = %e, "refused a push to a record at its size limit");
                 return Ok(PushOutcome::Refused(e.into()));
             }
-            let mut d = match documents::load(&w.conn, &rc.id, &w.actor)? {
+            let mut d = match documents::load(&tx, &rc.id, &w.actor)? {
                 Some(d) => d,
                 None => StoredDoc::new(&rc.kind, &w.actor),
             };
@@ -209,7 +216,7 @@ impl Store {
             }
             if let Some(author) = author
                 && let Some(other) = new.authors.iter().find(|a| *a != author)
-                && !healing(&w.conn, now)?
+                && !healing(&tx, now)?
             {
                 let refusal = Refusal::Rule(
                     crate::messages::Message::new("record.foreign_author")
@@ -234,7 +241,7 @@ impl Store {
             // The places the record names must agree with the reference data (the same check
             // the device makes): a record cannot put itself, and so its writer, into a compound
             // of another grid.
-            if let Err(e) = super::reference::Places(&w.conn).check(before.as_ref(), &after) {
+            if let Err(e) = super::reference::Places(&tx).check(before.as_ref(), &after) {
                 return match e {
                     Error::Refused(refusal) => {
                         tracing::debug!(record = %rc.id, user = %actor.user_id, %refusal, "refused a pushed record's places");
@@ -264,7 +271,7 @@ impl Store {
             // A new report's category must be one the district configured: the same check the
             // device makes before filing.
             if let (RecordView::Report(r), None) = (&after, &before) {
-                match super::inspection::check_category(&w.conn, &r.category) {
+                match super::inspection::check_category(&tx, &r.category) {
                     Ok(()) => {}
                     Err(Error::Refused(refusal)) => {
                         tracing::debug!(record = %rc.id, user = %actor.user_id, %refusal, "refused a pushed report");
@@ -276,8 +283,8 @@ impl Store {
             // The ops this push adds, against the pusher's budget for the record today.
             let added = new.ops;
             let day = now.0.div_euclid(Timestamp::DAY_MS);
-            let spent = ops_spent(&w.conn, &rc.id, &actor.user_id, day)?;
-            if spent + added > MAX_USER_DAILY_RECORD_OPS && !healing(&w.conn, now)? {
+            let spent = ops_spent(&tx, &rc.id, &actor.user_id, day)?;
+            if spent + added > MAX_USER_DAILY_RECORD_OPS && !healing(&tx, now)? {
                 tracing::warn!(record = %rc.id, user = %actor.user_id, ops = spent + added, "a user's pushes to one record passed the day's budget");
                 return Ok(PushOutcome::Refused(Refusal::Rule(
                     crate::messages::Message::new("record.daily_budget")
@@ -286,10 +293,6 @@ impl Store {
                 )));
             }
             d.doc.commit_with(commit_options(now));
-            let tx = w
-                .conn
-                .transaction()
-                .map_err(Error::storage("starting a write"))?;
             let changed = self.persist(&tx, &mut d, before.as_ref(), &after, device, now)?;
             spend_ops(&tx, &rc.id, &actor.user_id, day, added)?;
             tx.commit()

@@ -349,7 +349,13 @@ impl Store {
         {
             let mut guard = self.writer();
             let w = &mut *guard;
-            let mut rd = documents::load(&w.conn, report, &w.actor)?
+            // Transaction first: the report is read under the file's write lock (see
+            // `Store::edit_record`).
+            let tx = w
+                .conn
+                .transaction()
+                .map_err(Error::storage("starting a write"))?;
+            let mut rd = documents::load(&tx, report, &w.actor)?
                 .filter(|d| d.kind == RecordKind::Report.as_str())
                 .ok_or_else(|| not_found_kind(RecordKind::Report, report))?;
             let report_before = RecordView::read(RecordKind::Report, &rd.doc, report)?;
@@ -379,10 +385,6 @@ impl Store {
 
             rd.doc.commit_with(commit_options(now));
             od.doc.commit_with(commit_options(now));
-            let tx = w
-                .conn
-                .transaction()
-                .map_err(Error::storage("starting a write"))?;
             self.persist(&tx, &mut od, None, &order_after, "", now)?;
             self.persist(&tx, &mut rd, Some(&report_before), &report_after, "", now)?;
             tx.commit().map_err(Error::storage("committing a write"))?;

@@ -162,7 +162,7 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
-    let conn =
+    let mut conn =
         Connection::open_with_flags(path, flags).map_err(Error::storage("opening the store"))?;
     // FULL: a commit is on disk (WAL synced) before it returns; NORMAL could lose the last
     // writes when the phone loses power.
@@ -173,6 +173,13 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection> {
     )
     .map_err(Error::storage("configuring the store"))?;
     conn.set_prepared_statement_cache_capacity(64);
+    // Every write transaction takes the file's write lock when it begins, so a document read
+    // inside it is the latest one even with another handle or process writing the file (an
+    // admin command beside the server; a second handle an app opened by mistake). Deferred,
+    // the read would see an older snapshot and the write fail, or worse, follow a stale copy.
+    if !read_only {
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
+    }
     Ok(conn)
 }
 
@@ -579,7 +586,14 @@ impl Store {
         let out = {
             let mut guard = self.writer();
             let w = &mut *guard;
-            let mut d = documents::load(&w.conn, id, &w.actor)?
+            // The transaction first (IMMEDIATE: the file's write lock), then the document: read
+            // under the lock, a record another handle or process just wrote is seen, and the
+            // change made here follows it instead of reusing its sequence number.
+            let tx = w
+                .conn
+                .transaction()
+                .map_err(Error::storage("starting a write"))?;
+            let mut d = documents::load(&tx, id, &w.actor)?
                 .filter(|d| d.kind == kind.as_str())
                 .ok_or_else(|| not_found_kind(kind, id))?;
             let before = RecordView::read(kind, &d.doc, id)?;
@@ -594,12 +608,8 @@ impl Store {
             let after = RecordView::read(kind, &d.doc, id)?;
             crate::rules::check_change(actor, Some(&before), &after, validation)?;
             crate::rules::clock::check_new_events_not_ahead(Some(&before), &after, now)?;
-            reference::Places(&w.conn).check(Some(&before), &after)?;
+            reference::Places(&tx).check(Some(&before), &after)?;
             d.doc.commit_with(commit_options(now));
-            let tx = w
-                .conn
-                .transaction()
-                .map_err(Error::storage("starting a write"))?;
             self.persist(&tx, &mut d, Some(&before), &after, "", now)?;
             tx.commit().map_err(Error::storage("committing a write"))?;
             out
