@@ -2,6 +2,7 @@
 //! a device, stored only as their SHA-256, expiring and revocable, and a slow-down of repeated
 //! sign-ins that delays and never refuses a correct password for a stranger's failures. Kept in `accounts.db`, apart from the records.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -553,6 +554,16 @@ impl Accounts {
             self.use_web_session(&conn, token, last_used_at, now)?;
         }
         session_of(&conn, &user, device_id, session_id_of(token))
+    }
+
+    /// Every user's display name, by user id: what the pages show where records hold a user id.
+    pub fn display_names(&self) -> Result<HashMap<String, String>, AccountError> {
+        Ok(self
+            .pool
+            .get()?
+            .prepare("SELECT id, display_name FROM user")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<HashMap<_, _>, _>>()?)
     }
 
     /// What `user` would be signed in as on `device_id`: their role and grants, without a token.

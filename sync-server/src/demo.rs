@@ -103,7 +103,14 @@ fn seed_orders_and_reports(
         if served.is_empty() {
             continue;
         }
-        let staff = Actor::company_staff(format!("{company}.staff"), *company);
+        // The first company's staff member is the demo's company user; the others get
+        // accounts of their own below, so every event names a person.
+        let staff_id = if c == 0 {
+            "sunshine.staff".to_owned()
+        } else {
+            format!("{company}.staff")
+        };
+        let staff = Actor::company_staff(staff_id, *company);
         for n in 0..12usize {
             // Stage: 0 draft, 1 issued, 2 acknowledged, 3 answered, 4 reopened, 5+ verified.
             let (late, stage, reopen) = match c {
@@ -402,6 +409,17 @@ fn seed(data: &Data, households: usize) -> Result<(), Box<dyn std::error::Error>
             .collect::<Result<Vec<_>, _>>()?;
         data.accounts
             .add_user(login, name, *role, password, &grants)?;
+    }
+    // The other companies' staff who answered orders: named, with a password nobody knows.
+    for (code, name) in COMPANIES.iter().skip(1) {
+        let short = name.split("物业").next().unwrap_or(name);
+        data.accounts.add_user(
+            &format!("{code}.staff"),
+            &format!("{short}物业 值班员"),
+            Role::CompanyStaff,
+            &format!("{:032x}", rand::rng().random::<u128>()),
+            &[format!("company:{code}").parse::<ScopeGrant>()?],
+        )?;
     }
     println!(
         "seeded the demo district: {} households in 2 communities, {} users, in {:.1?}",

@@ -167,6 +167,9 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("web.no_such_record", "未找到这条记录（{id}）", "there is no such record ({id})"),
     ("web.no_such_file", "未找到文件 {file}", "there is no file {file}"),
     ("web.upload_failed", "上传失败，请重试", "the upload failed; try again"),
+    ("web.address", "{compound} {building} {unit}单元 {room}室", "{compound}, {building}, unit {unit}, room {room}"),
+    ("web.never_visited", "从未走访", "never visited"),
+    ("web.no_such_person", "未找到此人", "there is no such person"),
     ("web.choose_ledger_file", "请选择 CSV 或 XLSX 格式的台账文件", "choose a CSV or XLSX file"),
     ("web.preview_expired", "预览已过期，请重新上传文件", "this preview has expired; upload the file again"),
     ("web.photo_not_uploaded", "照片尚未上传", "the photo is not uploaded yet"),
@@ -272,6 +275,18 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("event_done.close", "关闭", "closed"),
     ("event_done.send_back", "退回", "sent back"),
     ("event_done.escalate", "转整改单", "escalated"),
+    // Terms: visit purposes.
+    ("purpose.routine", "日常走访", "routine visit"),
+    ("purpose.verification", "信息核实", "verification"),
+    ("purpose.care", "关爱帮扶", "care"),
+    ("purpose.mediation", "矛盾调解", "mediation"),
+    // Terms: how serious an order's item is, and where it stands.
+    ("severity.minor", "一般", "minor"),
+    ("severity.major", "较重", "major"),
+    ("severity.critical", "严重", "critical"),
+    ("item_state.open", "待整改", "open"),
+    ("item_state.answered", "已回复", "answered"),
+    ("item_state.reopened", "已退回", "sent back"),
     // Terms: statuses.
     ("order_status.draft", "草稿", "draft"),
     ("order_status.issued", "已下发", "issued"),

@@ -111,6 +111,14 @@ pub struct WorkerVisit {
     pub household_id: RecordId,
     /// Its building-unit-room.
     pub address_label: String,
+    /// Its compound code.
+    pub compound: String,
+    /// Its building code.
+    pub building: String,
+    /// Its unit, as written.
+    pub unit: String,
+    /// Its room, as written.
+    pub room: String,
     /// When.
     pub at: Timestamp,
     /// Why.
@@ -396,7 +404,8 @@ impl Store {
         let conn = self.reader();
         let mut st = conn
             .prepare_cached(
-                "SELECT v.household_id, h.building_id || '-' || h.unit || '-' || h.room, v.at, v.purpose, v.notes
+                "SELECT v.household_id, h.building_id || '-' || h.unit || '-' || h.room, v.at, v.purpose, v.notes,
+                        h.compound_id, h.building_id, h.unit, h.room
                  FROM visit v JOIN household h ON h.id = v.household_id
                  WHERE v.worker = ?1 AND v.grid_id = ?2 ORDER BY v.at DESC LIMIT ?3",
             )
@@ -411,6 +420,10 @@ impl Store {
                         at: Timestamp(r.get(2)?),
                         purpose: r.get(3)?,
                         notes: r.get(4)?,
+                        compound: r.get(5)?,
+                        building: r.get(6)?,
+                        unit: r.get(7)?,
+                        room: r.get(8)?,
                     })
                 })
                 .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())

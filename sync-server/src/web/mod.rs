@@ -6,6 +6,7 @@
 
 pub mod csrf;
 mod i18n;
+mod names;
 mod pages;
 mod sign_in;
 

@@ -20,6 +20,7 @@ use gridwalk_core::store::queries::AddressScope;
 use gridwalk_core::{RecordId, Timestamp};
 use minijinja::context;
 
+use super::names::Names;
 use super::{PendingImport, csrf, error_page, lang, render, supervisor};
 use crate::accounts::Session;
 use crate::api::AppState;
@@ -54,6 +55,8 @@ struct Page {
     scopes: Vec<String>,
     /// The session's form token, for the hidden field of every form (see `csrf`).
     csrf: String,
+    /// Names for the codes records hold.
+    names: Names,
 }
 
 impl Page {
@@ -78,8 +81,17 @@ impl Page {
         Lang::from_tag(&self.lang)
     }
 
+    /// Who is signed in, by name.
     fn user(&self) -> Option<&str> {
-        Some(&self.session.actor.user_id)
+        Some(&self.session.display_name)
+    }
+
+    /// The reader's grids with their names, for the grid links of a list.
+    fn grid_links(&self) -> Vec<minijinja::Value> {
+        self.grids()
+            .into_iter()
+            .map(|g| context! { name => self.names.place(&g), code => g })
+            .collect()
     }
 
     /// The page itself, in the reader's language.
@@ -202,11 +214,13 @@ async fn page(
     let csrf = super::cookie(headers, "gw_session")
         .map(|t| csrf::for_session(&t))
         .unwrap_or_default();
+    let names = Names::load(app, Lang::from_tag(&lang)).map_err(failed)?;
     Ok(Page {
         session,
         lang,
         scopes,
         csrf,
+        names,
     })
 }
 
@@ -250,7 +264,7 @@ pub(super) async fn overview(
     }
     let devices: Vec<_> = devices_in_area(&app, &p)?
         .into_iter()
-        .map(|(id, user, at, pending)| context! { id => id, user => user, last_sync => minute(at), pending => pending })
+        .map(|(_, user, at, pending)| context! { name => p.names.person(&user), user => user, last_sync => minute(at), pending => pending })
         .collect();
     p.render(&app, "overview.html", context! { grids => grids, open_orders => open, overdue_orders => overdue, devices => devices })
 }
@@ -264,7 +278,11 @@ pub(super) async fn households(
     let grids = p.grids();
     let grid = q.get("grid").cloned().or_else(|| grids.first().cloned());
     let Some(grid) = grid else {
-        return p.render(&app, "households.html", context! { grids => grids });
+        return p.render(
+            &app,
+            "households.html",
+            context! { grids => p.grid_links() },
+        );
     };
     if !grids.contains(&grid) {
         return Err(p.refuse(&app, "households of another grid"));
@@ -279,9 +297,12 @@ pub(super) async fn households(
         .iter()
         .map(|h| {
             context! {
-                id => h.id.to_string(), building => h.building, unit => h.unit, room => h.room,
-                head => h.head_name, residents => h.resident_count,
-                last_visit => h.last_visit_at.map(day), findings => h.finding_count,
+                id => h.id.to_string(),
+                address => p.names.address(&h.compound, &h.building, &h.unit, &h.room),
+                head => if h.head_name.is_empty() { super::names::NOTHING.to_owned() } else { h.head_name.clone() },
+                residents => h.resident_count,
+                last_visit => p.names.last_visit(h.last_visit_at), never => h.last_visit_at.is_none(),
+                findings => h.finding_count,
             }
         })
         .collect();
@@ -290,7 +311,8 @@ pub(super) async fn households(
         &app,
         "households.html",
         context! {
-            grids => grids, grid => grid, households => rows, count => list.household_count,
+            grids => p.grid_links(), grid_name => p.names.place(&grid), grid => grid,
+            households => rows, count => list.household_count,
             residents => list.resident_count,
             prev => page_no.checked_sub(1), next => more.then_some(page_no + 1),
         },
@@ -317,8 +339,8 @@ pub(super) async fn household(
                 name => r.name, moved_out => r.moved_out,
                 id_number => r.id_number.as_deref().map(id_number::mask).unwrap_or_default(),
                 phone => r.phone.as_deref().map(phone::mask).unwrap_or_default(),
-                relation => r.relation.as_str(),
-                tags => r.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(" "),
+                relation => p.names.term("relation", r.relation.as_str()),
+                tags => r.tags.iter().map(|t| p.names.term("special_group", t.as_str())).collect::<Vec<_>>().join("、"),
             }
         })
         .collect();
@@ -328,11 +350,18 @@ pub(super) async fn household(
         .rev()
         .map(|v| {
             let photos: Vec<_> = v.photos.iter().map(|ph| context! { full => ph.full, thumb => ph.thumb }).collect();
-            context! { at => minute(v.at), worker => v.worker, purpose => v.purpose.as_str(), notes => v.notes, photos => photos }
+            context! {
+                at => minute(v.at), worker => v.worker, worker_name => p.names.person(&v.worker),
+                purpose => p.names.term("purpose", v.purpose.as_str()), notes => v.notes, photos => photos,
+            }
         })
         .collect();
-    let label = format!("{} {}", h.address.compound, h.address.label());
-    p.render(&app, "household.html", context! { h => minijinja::Value::from_serialize(&h), label => label, house_use => h.house_use.as_str(), residents => residents, visits => visits })
+    let a = &h.address;
+    let label = p.names.address(&a.compound, &a.building, &a.unit, &a.room);
+    p.render(&app, "household.html", context! {
+        label => label, grid => p.names.place(&a.grid), compound => p.names.place(&a.compound),
+        house_use => p.names.term("house_use", h.house_use.as_str()), residents => residents, visits => visits,
+    })
 }
 
 pub(super) async fn findings(
@@ -344,7 +373,7 @@ pub(super) async fn findings(
     let grids = p.grids();
     let grid = q.get("grid").cloned().or_else(|| grids.first().cloned());
     let Some(grid) = grid else {
-        return p.render(&app, "findings.html", context! { grids => grids });
+        return p.render(&app, "findings.html", context! { grids => p.grid_links() });
     };
     if !grids.contains(&grid) {
         return Err(p.refuse(&app, "findings of another grid"));
@@ -353,15 +382,42 @@ pub(super) async fn findings(
         .store
         .needs_checking(&grid, Timestamp::now())
         .map_err(failed)?;
+    // Each finding's household by its address, from the grid's list.
+    let addresses: HashMap<String, String> = app
+        .store
+        .list_households(&AddressScope::Grid(grid.clone()), 0, u32::MAX)
+        .map_err(failed)?
+        .households
+        .into_iter()
+        .map(|h| {
+            let label = p.names.address(&h.compound, &h.building, &h.unit, &h.room);
+            (h.id.to_string(), label)
+        })
+        .collect();
     let rows: Vec<_> = list
         .iter()
-        .map(|f| context! { kind => f.kind.as_str(), household_id => f.household_id, detail => f.detail.render(p.language()) })
+        .map(|f| {
+            context! {
+                kind => f.kind.as_str(), household_id => f.household_id,
+                household => addresses.get(&f.household_id).cloned().unwrap_or_else(|| super::names::NOTHING.to_owned()),
+                detail => named_detail(&f.detail, addresses.get(&f.household_id)).render(p.language()),
+            }
+        })
         .collect();
     p.render(
         &app,
         "findings.html",
-        context! { grids => grids, grid => grid, findings => rows },
+        context! { grids => p.grid_links(), grid => grid, grid_name => p.names.place(&grid), findings => rows },
     )
+}
+
+/// A finding's detail with the household's address by name: the stored message names it by
+/// its codes (the phone has no names for every place when it decides a finding).
+fn named_detail(detail: &Message, address: Option<&String>) -> Message {
+    match address {
+        Some(a) if detail.params.contains_key("address") => detail.clone().with("address", a),
+        _ => detail.clone(),
+    }
 }
 
 pub(super) async fn orders(
@@ -402,8 +458,9 @@ pub(super) async fn orders(
         .iter()
         .map(|o| {
             context! {
-                id => o.id.to_string(), title => o.title, compound => o.compound, company => o.company,
-                status => o.status.as_str(), overdue => o.overdue, deadline => day(o.deadline),
+                id => o.id.to_string(), title => o.title, compound => p.names.place(&o.compound),
+                company => p.names.place(&o.company),
+                status => p.names.term("order_status", o.status.as_str()), overdue => o.overdue, deadline => day(o.deadline),
                 items => format!("{}/{}", o.items_answered, o.items_total),
             }
         })
@@ -419,7 +476,10 @@ pub(super) async fn orders(
     p.render(
         &app,
         "orders.html",
-        context! { orders => rows, statuses => statuses },
+        context! {
+            orders => rows,
+            statuses => statuses.iter().map(|s| context! { code => s, name => p.names.term("order_status", s) }).collect::<Vec<_>>(),
+        },
     )
 }
 
@@ -445,8 +505,8 @@ pub(super) async fn order(
         .zip(&detail.state.items)
         .map(|(i, (_, state))| {
             context! {
-                description => i.description, severity => i.severity.as_str(),
-                state => format!("{state:?}").to_lowercase(),
+                description => i.description, severity => p.names.term("severity", i.severity.as_str()),
+                state => p.names.term("item_state", &format!("{state:?}").to_lowercase()),
                 photos => i.before_photos.iter().map(|ph| ph.thumb.clone()).collect::<Vec<_>>(),
             }
         })
@@ -457,7 +517,7 @@ pub(super) async fn order(
         .iter()
         .map(|e| {
             context! {
-                at => minute(e.event.at), by => e.event.by, kind => e.event.kind, note => e.event.note,
+                at => minute(e.event.at), by => p.names.person(&e.event.by), kind => p.names.term("event", &e.event.kind), note => e.event.note,
                 counted => e.counted, reason => e.reason.as_ref().map(|r| r.render(p.language())),
                 photos => e.event.photos.iter().map(|ph| ph.thumb.clone()).collect::<Vec<_>>(),
             }
@@ -465,7 +525,8 @@ pub(super) async fn order(
         .collect();
     let overdue = gridwalk_core::rules::order::is_overdue(o, &detail.state, Timestamp::now());
     p.render(&app, "order.html", context! {
-            title => o.title, status => detail.state.status.as_str(), overdue => overdue, company => o.company,
+            title => o.title, status => p.names.term("order_status", detail.state.status.as_str()), overdue => overdue,
+            company => p.names.place(&o.company), compound => p.names.place(&o.compound),
             deadline => day(o.deadline), items => items, history => history,
         })
 }
@@ -506,6 +567,9 @@ pub(super) async fn worker(
     Query(q): Params,
 ) -> PageResult {
     let p = page(&app, &headers, &q).await?;
+    if !p.names.knows_person(&user) {
+        return Err(p.not_found(&app, Message::new("web.no_such_person")));
+    }
     let grids = p.grids();
     let rows: Vec<_> = app
         .store
@@ -514,15 +578,16 @@ pub(super) async fn worker(
         .into_iter()
         .map(|v| {
             context! {
-                household => v.household_id.to_string(), label => v.address_label, at => minute(v.at),
-                purpose => v.purpose, notes => v.notes,
+                household => v.household_id.to_string(),
+                label => p.names.address(&v.compound, &v.building, &v.unit, &v.room), at => minute(v.at),
+                purpose => p.names.term("purpose", &v.purpose), notes => v.notes,
             }
         })
         .collect();
     p.render(
         &app,
         "worker.html",
-        context! { worker => user, visits => rows },
+        context! { worker => p.names.person(&user), visits => rows },
     )
 }
 
