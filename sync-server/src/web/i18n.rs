@@ -3,6 +3,10 @@
 /// (key, Chinese, English).
 const WORDS: &[(&str, &str, &str)] = &[
     ("app", "网格通 督导平台", "Gridwalk supervision"),
+    ("app_short", "网格通", "Gridwalk"),
+    ("app_long", "督导平台", "supervision"),
+    ("main_nav", "主导航", "Main"),
+    ("breadcrumbs", "当前位置", "You are here"),
     ("overview", "总览", "Overview"),
     ("households", "住户", "Households"),
     ("household", "住户", "Household"),

@@ -157,8 +157,18 @@ pub(crate) fn render(
     let l = lang.to_owned();
     let mut env = app.web.env.clone();
     env.add_function("t", move |key: String| i18n::word(&l, &key));
+    // The part of the site a page belongs to, marked in the navigation.
+    let section = match template {
+        "households.html" | "household.html" => "households",
+        "findings.html" => "findings",
+        "orders.html" | "order.html" => "orders",
+        "ratings.html" => "ratings",
+        "ledger.html" => "ledger",
+        "overview.html" | "worker.html" => "overview",
+        _ => "",
+    };
     let page = env.get_template(template).and_then(|t| {
-        t.render(minijinja::context! { lang => lang, user => user, csrf => csrf, ..ctx })
+        t.render(minijinja::context! { lang => lang, user => user, csrf => csrf, section => section, ..ctx })
     });
     match page {
         Ok(html) => {

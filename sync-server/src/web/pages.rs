@@ -359,7 +359,7 @@ pub(super) async fn household(
     let a = &h.address;
     let label = p.names.address(&a.compound, &a.building, &a.unit, &a.room);
     p.render(&app, "household.html", context! {
-        label => label, grid => p.names.place(&a.grid), compound => p.names.place(&a.compound),
+        label => label, grid => p.names.place(&a.grid), grid_code => a.grid, compound => p.names.place(&a.compound),
         house_use => p.names.term("house_use", h.house_use.as_str()), residents => residents, visits => visits,
     })
 }
