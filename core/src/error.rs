@@ -97,6 +97,8 @@ pub enum Error {
         code: String,
         /// The server's explanation.
         message: String,
+        /// How long the server asked to be left alone (`Retry-After`, seconds), when it said.
+        retry_after_secs: Option<u64>,
     },
 
     /// The local database failed. The last acknowledged write is still there.
@@ -148,6 +150,7 @@ impl Error {
                 status,
                 code,
                 message,
+                ..
             } => Message::new("error.server")
                 .with("status", status)
                 .with("code", code)
