@@ -11,7 +11,7 @@ use crate::rules::Refusal;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Why a core operation failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The rules refused the change: an invalid value, a missing field, or a role that may not
     /// change this field. Nothing was written.
@@ -101,6 +101,11 @@ pub enum Error {
         retry_after_secs: Option<u64>,
     },
 
+    /// The sync engine was stopped (the app stopped it or dropped it) before this sync could
+    /// run or finish. Nothing was lost: sync again with a new engine.
+    #[error("the sync engine was stopped")]
+    SyncStopped,
+
     /// The local database failed. The last acknowledged write is still there.
     #[error("local storage failed while {context}: {reason}")]
     Storage {
@@ -155,6 +160,7 @@ impl Error {
                 .with("status", status)
                 .with("code", code)
                 .with("message", message),
+            Error::SyncStopped => Message::new("sync.stopped"),
             Error::Storage { context, reason } => Message::new("error.storage")
                 .with("context", context)
                 .with("reason", reason),

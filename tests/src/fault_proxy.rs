@@ -47,6 +47,21 @@ pub struct FaultCounts {
     pub bytes_up: AtomicU64,
     /// Bytes from the server to clients, as on the wire.
     pub bytes_down: AtomicU64,
+    /// Requests sent and not answered yet, over all connections.
+    pub in_flight: AtomicU64,
+    /// The most requests that were in flight at once.
+    pub max_in_flight: AtomicU64,
+}
+
+impl FaultCounts {
+    fn request_started(&self) {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+    }
+
+    fn request_ended(&self) {
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A running proxy.
@@ -179,6 +194,8 @@ async fn handle(
         answered: true,
     }));
     let up_state = state.clone();
+    let end_state = state.clone();
+    let end_counts = counts.clone();
     let counts_down = counts.clone();
     let up = async move {
         let mut buf = vec![0u8; 16 * 1024];
@@ -198,6 +215,7 @@ async fn handle(
                         counts.faults.fetch_add(1, Ordering::Relaxed);
                     }
                     counts.connections.fetch_add(1, Ordering::Relaxed);
+                    counts.request_started();
                 }
                 let before = st.request.len();
                 st.request.extend_from_slice(&buf[..n]);
@@ -238,6 +256,9 @@ async fn handle(
                 let mut st = down_state.lock().unwrap();
                 let first = !st.answered;
                 st.answered = true;
+                if first {
+                    down_counts.request_ended();
+                }
                 let before = st.response_bytes;
                 st.response_bytes += n;
                 let cut = match st.fault {
@@ -271,6 +292,12 @@ async fn handle(
     tokio::select! {
         _ = up => {}
         _ = down => {}
+    }
+    // A request the connection ended without answering is no longer in flight.
+    let mut st = end_state.lock().unwrap();
+    if !st.answered {
+        st.answered = true;
+        end_counts.request_ended();
     }
 }
 

@@ -11,8 +11,12 @@ use rusqlite::{Connection, params};
 use crate::error::{Error, Result};
 use crate::sync::wire::DownloadLeft;
 
+/// The CBOR framing of one record in an answer besides its id, kind and data (map keys,
+/// headers): about what `wire::to_cbor` writes.
+const FRAMING: u64 = 24;
+
 /// Records of `scope` with an id after `after` (its first download's position), and their
-/// stored bytes (snapshot plus chunks saved since).
+/// bytes in an answer: stored size (snapshot plus chunks saved since), id, kind and framing.
 pub(crate) fn left_in_scope(conn: &Connection, scope: &str, after: &str) -> Result<DownloadLeft> {
     // The same lists, in the same order, as `change_log::records_in_scope`.
     let ids = match scope.split_once(':') {
@@ -28,7 +32,8 @@ pub(crate) fn left_in_scope(conn: &Connection, scope: &str, after: &str) -> Resu
         _ => return Ok(DownloadLeft::default()),
     };
     let sql = format!(
-        "SELECT COUNT(*), COALESCE(SUM(length(d.snapshot) + d.chunk_bytes), 0)
+        "SELECT COUNT(*), COALESCE(SUM(length(d.snapshot) + d.chunk_bytes
+                                       + length(d.id) + length(d.kind) + {FRAMING}), 0)
          FROM ({ids}) r JOIN document d ON d.id = r.id"
     );
     let code = scope.split_once(':').map(|(_, c)| c).unwrap_or_default();
