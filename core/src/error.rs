@@ -11,7 +11,7 @@ use crate::rules::Refusal;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Why a core operation failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The rules refused the change: an invalid value, a missing field, or a role that may not
     /// change this field. Nothing was written.
@@ -97,7 +97,14 @@ pub enum Error {
         code: String,
         /// The server's explanation.
         message: String,
+        /// How long the server asked to be left alone (`Retry-After`, seconds), when it said.
+        retry_after_secs: Option<u64>,
     },
+
+    /// The sync engine was stopped (the app stopped it or dropped it) before this sync could
+    /// run or finish. Nothing was lost: sync again with a new engine.
+    #[error("the sync engine was stopped")]
+    SyncStopped,
 
     /// The local database failed. The last acknowledged write is still there.
     #[error("local storage failed while {context}: {reason}")]
@@ -148,10 +155,12 @@ impl Error {
                 status,
                 code,
                 message,
+                ..
             } => Message::new("error.server")
                 .with("status", status)
                 .with("code", code)
                 .with("message", message),
+            Error::SyncStopped => Message::new("sync.stopped"),
             Error::Storage { context, reason } => Message::new("error.storage")
                 .with("context", context)
                 .with("reason", reason),

@@ -106,6 +106,16 @@ pub enum GridwalkError {
         /// The text in Simplified Chinese.
         reason: String,
     },
+    /// The sync engine was stopped before this sync could run or finish.
+    #[error("{reason}")]
+    SyncStopped {
+        /// `sync.stopped`.
+        code: String,
+        /// Named parameters (none).
+        params: HashMap<String, String>,
+        /// The text in Simplified Chinese.
+        reason: String,
+    },
     /// Local storage failed, or received data could not be read.
     #[error("{reason}")]
     Storage {
@@ -171,6 +181,11 @@ impl From<gridwalk_core::Error> for GridwalkError {
             },
             E::Server { status, .. } => GridwalkError::Server {
                 status,
+                code,
+                params,
+                reason,
+            },
+            E::SyncStopped => GridwalkError::SyncStopped {
                 code,
                 params,
                 reason,

@@ -6,6 +6,7 @@
 //!
 //! * [`store::GridwalkStore`]: the device store (households, search, findings, photos).
 //! * [`sync::SyncSession`]: sign in and sync (async, on tokio).
+//! * [`engine::SyncEngine`]: the sync engine of a session, its state for a listener.
 //! * [`listeners`]: foreign listeners with handles that stop them (changes, sync progress).
 //! * [`logging`]: Rust logs forwarded to the app's logger.
 //! * [`error::GridwalkError`]: the one error type, a typed exception on the other side,
@@ -14,6 +15,7 @@
 
 uniffi::setup_scaffolding!();
 
+pub mod engine;
 pub mod error;
 pub mod inspection;
 pub mod listeners;

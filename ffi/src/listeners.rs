@@ -1,10 +1,12 @@
-//! Foreign listeners, and the handle that stops one (the matrix-rust-sdk pattern: a listener
-//! plus a task handle).
+//! Foreign listeners (changes, sync progress, the sync engine's state), and the handle that
+//! stops one (the matrix-rust-sdk pattern: a listener plus a task handle).
 
 use std::sync::{Arc, Mutex};
 
 use gridwalk_core::store::{ChangeEvent, Origin, Subscription};
+use gridwalk_core::sync::engine::StatusListener;
 
+use crate::engine::SyncEngineStatus;
 use crate::types::SyncProgress;
 
 /// Implemented by the app: told which records changed after each committed write.
@@ -21,16 +23,36 @@ pub trait SyncProgressListener: Send + Sync {
     fn on_progress(&self, progress: SyncProgress);
 }
 
+/// Implemented by the app: told the sync engine's state, first as it is and then at every
+/// change (states that follow faster than the listener returns are skipped to the newest).
+#[uniffi::export(foreign)]
+pub trait SyncStateListener: Send + Sync {
+    /// The engine's state now.
+    fn on_state(&self, status: SyncEngineStatus);
+}
+
+/// What a handle stops: a store subscription or a sync engine listener.
+enum Listening {
+    Changes(Subscription),
+    EngineStates(StatusListener),
+}
+
 /// Stops a listener. Dropping it stops the listener too.
 #[derive(uniffi::Object)]
 pub struct ListenerHandle {
-    subscription: Mutex<Option<Subscription>>,
+    subscription: Mutex<Option<Listening>>,
 }
 
 impl ListenerHandle {
     pub(crate) fn new(subscription: Subscription) -> Arc<Self> {
         Arc::new(ListenerHandle {
-            subscription: Mutex::new(Some(subscription)),
+            subscription: Mutex::new(Some(Listening::Changes(subscription))),
+        })
+    }
+
+    pub(crate) fn of_engine(listener: StatusListener) -> Arc<Self> {
+        Arc::new(ListenerHandle {
+            subscription: Mutex::new(Some(Listening::EngineStates(listener))),
         })
     }
 }
@@ -48,7 +70,10 @@ impl ListenerHandle {
             .unwrap_or_else(|p| p.into_inner())
             .take()
         {
-            s.cancel();
+            match s {
+                Listening::Changes(s) => s.cancel(),
+                Listening::EngineStates(l) => l.cancel(),
+            }
         }
     }
 }

@@ -3,7 +3,9 @@
 use std::sync::{Arc, Mutex};
 
 use gridwalk_core::sync::client::SyncClient;
+use gridwalk_core::sync::engine::{EngineConfig, SyncEngine as CoreEngine};
 
+use crate::engine::{SyncEngine, SyncEngineConfig};
 use crate::error::{GridwalkError, Result};
 use crate::listeners::SyncProgressListener;
 use crate::store::GridwalkStore;
@@ -81,6 +83,19 @@ impl SyncSession {
             .await
             .map_err(GridwalkError::from)?;
         Ok(report.into())
+    }
+
+    /// Starts the sync engine for this session over `store` (once per signed-in session):
+    /// it syncs at once, after local writes, on a timer and on the app's triggers.
+    /// `config` none: the defaults (2 s debounce, 15 min timer, backoff from 5 s to 15 min).
+    pub async fn start_engine(
+        &self,
+        store: Arc<GridwalkStore>,
+        config: Option<SyncEngineConfig>,
+    ) -> Result<Arc<SyncEngine>> {
+        let config = config.map(EngineConfig::from).unwrap_or_default();
+        let engine = CoreEngine::start(store.inner.clone(), self.client(), config)?;
+        Ok(SyncEngine::new(engine))
     }
 
     /// Downloads a full photo; returns its path on the device.

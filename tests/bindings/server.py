@@ -13,12 +13,10 @@ PASSWORD = "binding-test-pw"
 
 
 class TestServer:
-    def __init__(self):
+    def __init__(self, env=None):
         self.dir = tempfile.TemporaryDirectory()
-        data = self.dir.name
-
-        def admin(*args):
-            subprocess.run([str(SERVER), "--data-dir", data, "admin", *args], check=True, capture_output=True)
+        self.env = dict(env or {})
+        admin = self.admin
 
         admin("add-community", "--code", "C01", "--name", "阳光社区")
         admin("add-grid", "--code", "C01-G01", "--name", "第一网格", "--parent", "C01")
@@ -27,10 +25,17 @@ class TestServer:
         for user in ("worker.a", "worker.b"):
             admin("add-user", "--username", user, "--name", user, "--role", "grid_worker",
                   "--password", PASSWORD, "--scope", "grid:C01-G01")
+        self.serve("127.0.0.1:0")
+
+    def admin(self, *args):
+        subprocess.run([str(SERVER), "--data-dir", self.dir.name, "admin", *args], check=True,
+                       capture_output=True)
+
+    def serve(self, listen):
         self.proc = subprocess.Popen(
-            [str(SERVER), "--data-dir", data, "serve", "--listen", "127.0.0.1:0"],
+            [str(SERVER), "--data-dir", self.dir.name, "serve", "--listen", listen],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            env={**os.environ, "RUST_LOG": "warn"},
+            env={**os.environ, "RUST_LOG": "warn", **self.env},
         )
         for line in self.proc.stdout:
             m = re.search(r"listening on (http://\S+)", line)
@@ -39,6 +44,18 @@ class TestServer:
                 break
         else:
             raise RuntimeError("the server did not start")
+
+    def kill(self):
+        """Kills the server (SIGKILL); its data and port are kept for `restart`."""
+        self.proc.kill()
+        self.proc.wait()
+
+    def restart(self):
+        """Starts it again on the same data and port."""
+        self.serve(self.url.removeprefix("http://"))
+
+    def revoke_tokens(self, user):
+        self.admin("revoke-tokens", "--username", user)
 
     def stop(self):
         self.proc.kill()

@@ -50,6 +50,21 @@ pub struct FaultCounts {
     /// Requests the client gave up part-way (closed its connection before the answer): the
     /// request line and the bytes of its body that got through. A phone that died mid-upload.
     pub abandoned: std::sync::Mutex<Vec<(String, usize)>>,
+    /// Requests sent and not answered yet, over all connections.
+    pub in_flight: AtomicU64,
+    /// The most requests that were in flight at once.
+    pub max_in_flight: AtomicU64,
+}
+
+impl FaultCounts {
+    fn request_started(&self) {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+    }
+
+    fn request_ended(&self) {
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A running proxy.
@@ -198,6 +213,8 @@ async fn handle(
         answered: true,
     }));
     let up_state = state.clone();
+    let end_state = state.clone();
+    let end_counts = counts.clone();
     let counts_down = counts.clone();
     let up = async move {
         let mut buf = vec![0u8; 16 * 1024];
@@ -227,6 +244,7 @@ async fn handle(
                         counts.faults.fetch_add(1, Ordering::Relaxed);
                     }
                     counts.connections.fetch_add(1, Ordering::Relaxed);
+                    counts.request_started();
                 }
                 let before = st.request.len();
                 st.request.extend_from_slice(&buf[..n]);
@@ -267,6 +285,9 @@ async fn handle(
                 let mut st = down_state.lock().unwrap();
                 let first = !st.answered;
                 st.answered = true;
+                if first {
+                    down_counts.request_ended();
+                }
                 let before = st.response_bytes;
                 st.response_bytes += n;
                 let cut = match st.fault {
@@ -300,6 +321,12 @@ async fn handle(
     tokio::select! {
         _ = up => {}
         _ = down => {}
+    }
+    // A request the connection ended without answering is no longer in flight.
+    let mut st = end_state.lock().unwrap();
+    if !st.answered {
+        st.answered = true;
+        end_counts.request_ended();
     }
 }
 

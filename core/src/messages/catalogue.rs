@@ -161,6 +161,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("sync.log_changed", "服务器数据已恢复或更换，手机正在重新下载，并将补传服务器缺少的内容", "the server's data was restored or replaced; the phone is downloading it again and will re-send what the server lacks"),
     ("sync.server_went_back", "服务器数据已回退（从备份恢复），手机正在重新下载，并将补传服务器缺少的内容", "the server went back in time (restored from a backup); the phone is downloading again and will re-send what the server lacks"),
     ("sync.clock_off", "手机时间与服务器相差约 {minutes} 分钟，请校准手机时间", "the phone's clock is off by about {minutes} minutes; please correct it"),
+    // The sync engine's states (sync::engine).
+    ("sync.signed_out", "登录已失效，同步已停止；请重新登录，未同步的修改仍保存在本机", "you were signed out and syncing stopped; sign in again, unsent changes are kept on this device"),
+    ("sync.server_busy", "服务器繁忙，{seconds} 秒后自动重试", "the server is busy; the app tries again in {seconds} s"),
+    ("sync.server_error", "服务器出错（{status}），数据已保存在本机，稍后自动重试", "the server failed ({status}); everything is kept on this device and the app tries again later"),
+    ("sync.stopped", "同步已停止", "syncing was stopped"),
     // The supervisors' pages.
     ("web.outside_area", "这不在您的管辖范围内", "this is outside your area"),
     ("web.supervisors_only", "这些页面仅供督导人员使用", "these pages are for supervisors"),

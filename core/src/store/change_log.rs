@@ -99,6 +99,8 @@ pub struct PullPage {
     pub cursors: BTreeMap<String, ScopeCursor>,
     /// Whether the byte budget ran out before everything was sent.
     pub more: bool,
+    /// While a scope's first download is under way: what of it is still to come.
+    pub download_left: Option<crate::sync::wire::DownloadLeft>,
 }
 
 impl Store {
@@ -341,11 +343,20 @@ impl Store {
                     tag: None,
                 },
             };
+            let downloading = cursor.snapshot_after.is_some();
+            if downloading {
+                // Counted below once this page has taken its share.
+                page.download_left.get_or_insert_default();
+            }
             if page.more {
                 // Out of budget: keep what the device has; a scope it has nothing of starts
                 // from the beginning next time.
                 if let Some(c) = cursors.get(scope) {
                     page.cursors.insert(scope.clone(), c.clone());
+                }
+                if let Some(after) = &cursor.snapshot_after {
+                    let left = super::download_left::left_in_scope(&conn, scope, after)?;
+                    super::download_left::add(&mut page.download_left, left);
                 }
                 continue;
             }
@@ -418,6 +429,10 @@ impl Store {
                 if !full {
                     break;
                 }
+            }
+            if let Some(after) = &cursor.snapshot_after {
+                let left = super::download_left::left_in_scope(&conn, scope, after)?;
+                super::download_left::add(&mut page.download_left, left);
             }
             page.cursors.insert(scope.clone(), cursor);
         }

@@ -11,6 +11,7 @@
 
 pub mod change_log;
 mod documents;
+mod download_left;
 mod findings_query;
 mod forget;
 pub mod heal;

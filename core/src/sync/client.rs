@@ -81,6 +81,27 @@ pub struct SyncProgress {
     pub photos_up: u32,
     /// Thumbnails downloaded.
     pub photos_down: u32,
+    /// What the sync is doing now.
+    #[serde(default)]
+    pub phase: SyncPhase,
+    /// Records and bytes of first downloads still to come, as the server's last answer said;
+    /// none when no scope is being downloaded whole (or the server is older than this).
+    #[serde(default)]
+    pub download_left: Option<wire::DownloadLeft>,
+}
+
+/// The part of a sync under way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SyncPhase {
+    /// Before the server's first answer.
+    #[default]
+    Starting,
+    /// Pushing and pulling changes.
+    Records,
+    /// Downloading a scope whole for the first time (the totals are known).
+    Downloading,
+    /// Uploading photos and downloading thumbnails.
+    Photos,
 }
 
 /// How a sync ended.
@@ -265,6 +286,7 @@ impl SyncClient {
                 status: 200,
                 code: "malformed_response".into(),
                 message: reason,
+                retry_after_secs: None,
             })?;
 
             if let Some(sample) = ClockSample::of(answer.server_time, sent_at, received_at) {
@@ -275,6 +297,11 @@ impl SyncClient {
             report.progress.bytes_down += bytes.len() as u64;
             report.progress.records_up += answer.accepted.len() as u64;
             report.progress.records_down += answer.pull.len() as u64;
+            report.progress.download_left = answer.download_left;
+            report.progress.phase = match answer.download_left {
+                Some(_) => SyncPhase::Downloading,
+                None => SyncPhase::Records,
+            };
 
             let more_to_push = pushed_bytes >= PUSH_BUDGET || !answer.refused.is_empty();
             let more = answer.more;
@@ -341,6 +368,8 @@ impl SyncClient {
         // 5,000 households) that writes only when something is to go.
         let s = store.clone();
         blocking(move || s.forget_out_of_scope(&scopes_now)).await?;
+        report.progress.phase = SyncPhase::Photos;
+        report.progress.download_left = None;
         self.upload_photos(&store, &token, &mut report, on_progress)
             .await?;
         self.download_thumbnails(&store, &token, &mut report, on_progress)
@@ -392,6 +421,7 @@ async fn check(resp: reqwest::Response) -> Result<reqwest::Response> {
             status: code,
             code: body.code,
             message: body.message,
+            retry_after_secs: retry_after,
         },
     })
 }

@@ -154,6 +154,23 @@ pub struct SyncResponse {
     /// works out how far its own clock is off.
     #[serde(default)]
     pub server_time: i64,
+    /// While a first download of some scope is under way (this answer included): what of it
+    /// is still to come after this answer, so the device can show a real progress bar. None
+    /// when no scope is being downloaded whole, and from servers older than this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_left: Option<DownloadLeft>,
+}
+
+/// Records and bytes of the first downloads still to come (see [`SyncResponse::download_left`]).
+///
+/// Counted from the server's lists and the stored sizes of the documents, without reading a
+/// document: `bytes` is their stored size, close to what they weigh in the answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DownloadLeft {
+    /// Records still to come.
+    pub records: u64,
+    /// Their stored bytes.
+    pub bytes: u64,
 }
 
 /// An error answer (JSON), with a stable code for programs and a message for people.
@@ -176,4 +193,56 @@ pub fn to_cbor<T: Serialize>(value: &T) -> Vec<u8> {
 /// Decodes a CBOR message.
 pub fn from_cbor<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, String> {
     ciborium::from_reader(bytes).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The answer as servers and apps before [`SyncResponse::download_left`] knew it.
+    #[derive(Debug, Serialize, Deserialize)]
+    struct OldSyncResponse {
+        version: u32,
+        accepted: Vec<RecordId>,
+        refused: Vec<RefusedRecord>,
+        pull: Vec<RecordChanges>,
+        cursors: BTreeMap<String, ScopeCursor>,
+        more: bool,
+        reference: Option<ReferenceUpdate>,
+        log: u64,
+        server_time: i64,
+    }
+
+    #[test]
+    fn download_totals_are_optional_both_ways() {
+        // An older server's answer reads as one without totals.
+        let old = OldSyncResponse {
+            version: PROTOCOL_VERSION,
+            accepted: vec![],
+            refused: vec![],
+            pull: vec![],
+            cursors: BTreeMap::new(),
+            more: true,
+            reference: None,
+            log: 7,
+            server_time: 1,
+        };
+        let read: SyncResponse = from_cbor(&to_cbor(&old)).unwrap();
+        assert_eq!(read.download_left, None);
+        assert!(read.more);
+        // An older app reads a new answer, totals and all.
+        let new = SyncResponse {
+            more: true,
+            log: 7,
+            download_left: Some(DownloadLeft {
+                records: 4800,
+                bytes: 1_200_000,
+            }),
+            ..Default::default()
+        };
+        let read: OldSyncResponse = from_cbor(&to_cbor(&new)).unwrap();
+        assert_eq!((read.log, read.more), (7, true));
+        let back: SyncResponse = from_cbor(&to_cbor(&new)).unwrap();
+        assert_eq!(back.download_left, new.download_left);
+    }
 }

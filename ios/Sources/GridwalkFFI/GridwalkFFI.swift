@@ -2031,6 +2031,227 @@ public func FfiConverterTypeLogger_lower(_ value: Logger) -> UInt64 {
 
 
 /**
+ * The running sync engine of one signed-in session (`SyncSession::start_engine`). It stops
+ * when stopped, signed out, or destroyed.
+ */
+public protocol SyncEngineProtocol: AnyObject, Sendable {
+    
+    /**
+     * The app came to the foreground: sync now.
+     */
+    func foreground() 
+    
+    /**
+     * The network is back: sync now, without waiting out the backoff.
+     */
+    func networkAvailable() 
+    
+    /**
+     * The state now.
+     */
+    func status()  -> SyncEngineStatus
+    
+    /**
+     * Stops the engine; a sync under way stops where it is and resumes with the next engine.
+     */
+    func stop() 
+    
+    /**
+     * Tells `listener` the state now and every change of it, until the handle is cancelled.
+     */
+    func subscribe(listener: SyncStateListener)  -> ListenerHandle
+    
+    /**
+     * Syncs now, or joins the sync under way, and returns its report.
+     */
+    func syncNow() async throws  -> SyncReport
+    
+}
+/**
+ * The running sync engine of one signed-in session (`SyncSession::start_engine`). It stops
+ * when stopped, signed out, or destroyed.
+ */
+open class SyncEngine: SyncEngineProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_gridwalk_ffi_fn_clone_syncengine(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_gridwalk_ffi_fn_free_syncengine(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The app came to the foreground: sync now.
+     */
+open func foreground()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_syncengine_foreground(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The network is back: sync now, without waiting out the backoff.
+     */
+open func networkAvailable()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_syncengine_network_available(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The state now.
+     */
+open func status() -> SyncEngineStatus  {
+    return try!  FfiConverterTypeSyncEngineStatus_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_syncengine_status(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Stops the engine; a sync under way stops where it is and resumes with the next engine.
+     */
+open func stop()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_syncengine_stop(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Tells `listener` the state now and every change of it, until the handle is cancelled.
+     */
+open func subscribe(listener: SyncStateListener) -> ListenerHandle  {
+    return try!  FfiConverterTypeListenerHandle_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_syncengine_subscribe(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSyncStateListener_lower(listener),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Syncs now, or joins the sync under way, and returns its report.
+     */
+open func syncNow()async throws  -> SyncReport  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_gridwalk_ffi_fn_method_syncengine_sync_now(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_gridwalk_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_gridwalk_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_gridwalk_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeSyncReport_lift,
+            errorHandler: FfiConverterTypeGridwalkError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncEngine: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = SyncEngine
+
+    public static func lift(_ handle: UInt64) throws -> SyncEngine {
+        return SyncEngine(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: SyncEngine) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncEngine {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SyncEngine, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncEngine_lift(_ handle: UInt64) throws -> SyncEngine {
+    return try FfiConverterTypeSyncEngine.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncEngine_lower(_ value: SyncEngine) -> UInt64 {
+    return FfiConverterTypeSyncEngine.lower(value)
+}
+
+
+
+
+
+
+/**
  * Implemented by the app: told how a sync is going after every round trip.
  */
 public protocol SyncProgressListener: AnyObject, Sendable {
@@ -2256,6 +2477,13 @@ public protocol SyncSessionProtocol: AnyObject, Sendable {
     func login(username: String, password: String, deviceId: String) async throws  -> Session
     
     /**
+     * Starts the sync engine for this session over `store` (once per signed-in session):
+     * it syncs at once, after local writes, on a timer and on the app's triggers.
+     * `config` none: the defaults (2 s debounce, 15 min timer, backoff from 5 s to 15 min).
+     */
+    func startEngine(store: GridwalkStore, config: SyncEngineConfig?) async throws  -> SyncEngine
+    
+    /**
      * Pushes everything pending and pulls everything new; `listener` hears progress.
      */
     func sync(store: GridwalkStore, listener: SyncProgressListener?) async throws  -> SyncReport
@@ -2369,6 +2597,27 @@ open func login(username: String, password: String, deviceId: String)async throw
 }
     
     /**
+     * Starts the sync engine for this session over `store` (once per signed-in session):
+     * it syncs at once, after local writes, on a timer and on the app's triggers.
+     * `config` none: the defaults (2 s debounce, 15 min timer, backoff from 5 s to 15 min).
+     */
+open func startEngine(store: GridwalkStore, config: SyncEngineConfig?)async throws  -> SyncEngine  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_gridwalk_ffi_fn_method_syncsession_start_engine(
+                        self.uniffiCloneHandle(),FfiConverterTypeGridwalkStore_lower(store),FfiConverterOptionTypeSyncEngineConfig.lower(config)
+                )
+            },
+            pollFunc: ffi_gridwalk_ffi_rust_future_poll_u64,
+            completeFunc: ffi_gridwalk_ffi_rust_future_complete_u64,
+            freeFunc: ffi_gridwalk_ffi_rust_future_free_u64,
+            liftFunc: FfiConverterTypeSyncEngine_lift,
+            errorHandler: FfiConverterTypeGridwalkError_lift
+        )
+}
+    
+    /**
      * Pushes everything pending and pulls everything new; `listener` hears progress.
      */
 open func sync(store: GridwalkStore, listener: SyncProgressListener?)async throws  -> SyncReport  {
@@ -2430,6 +2679,218 @@ public func FfiConverterTypeSyncSession_lift(_ handle: UInt64) throws -> SyncSes
 #endif
 public func FfiConverterTypeSyncSession_lower(_ value: SyncSession) -> UInt64 {
     return FfiConverterTypeSyncSession.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Implemented by the app: told the sync engine's state, first as it is and then at every
+ * change (states that follow faster than the listener returns are skipped to the newest).
+ */
+public protocol SyncStateListener: AnyObject, Sendable {
+    
+    /**
+     * The engine's state now.
+     */
+    func onState(status: SyncEngineStatus) 
+    
+}
+/**
+ * Implemented by the app: told the sync engine's state, first as it is and then at every
+ * change (states that follow faster than the listener returns are skipped to the newest).
+ */
+open class SyncStateListenerImpl: SyncStateListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_gridwalk_ffi_fn_clone_syncstatelistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_gridwalk_ffi_fn_free_syncstatelistener(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The engine's state now.
+     */
+open func onState(status: SyncEngineStatus)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_syncstatelistener_on_state(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSyncEngineStatus_lower(status),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceSyncStateListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceSyncStateListener = UniffiVTableCallbackInterfaceSyncStateListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeSyncStateListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface SyncStateListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeSyncStateListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface SyncStateListener: handle missing in uniffiClone")
+            }
+        },
+        onState: { (
+            uniffiHandle: UInt64,
+            status: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeSyncStateListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onState(
+                     status: try FfiConverterTypeSyncEngineStatus_lift(status)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceSyncStateListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceSyncStateListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitSyncStateListener() {
+    uniffi_gridwalk_ffi_fn_init_callback_vtable_syncstatelistener(UniffiCallbackInterfaceSyncStateListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncStateListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<SyncStateListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = SyncStateListener
+
+    public static func lift(_ handle: UInt64) throws -> SyncStateListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return SyncStateListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: SyncStateListener) -> UInt64 {
+         if let rustImpl = value as? SyncStateListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncStateListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SyncStateListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncStateListener_lift(_ handle: UInt64) throws -> SyncStateListener {
+    return try FfiConverterTypeSyncStateListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncStateListener_lower(_ value: SyncStateListener) -> UInt64 {
+    return FfiConverterTypeSyncStateListener.lower(value)
 }
 
 
@@ -5661,6 +6122,194 @@ public func FfiConverterTypeSession_lower(_ value: Session) -> RustBuffer {
 
 
 /**
+ * When the engine syncs and how it waits after failures (milliseconds).
+ */
+public struct SyncEngineConfig: Equatable, Hashable {
+    /**
+     * How long after the last of a burst of local writes it syncs.
+     */
+    public var debounceMs: UInt64
+    /**
+     * How long after a successful sync it syncs again anyway.
+     */
+    public var intervalMs: UInt64
+    /**
+     * The wait after a first failure; it doubles with every failure in a row.
+     */
+    public var backoffFirstMs: UInt64
+    /**
+     * The longest wait between tries.
+     */
+    public var backoffMaxMs: UInt64
+    /**
+     * Each wait is shortened by a random part of itself up to this fraction.
+     */
+    public var jitter: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * How long after the last of a burst of local writes it syncs.
+         */debounceMs: UInt64 = UInt64(2000), 
+        /**
+         * How long after a successful sync it syncs again anyway.
+         */intervalMs: UInt64 = UInt64(900000), 
+        /**
+         * The wait after a first failure; it doubles with every failure in a row.
+         */backoffFirstMs: UInt64 = UInt64(5000), 
+        /**
+         * The longest wait between tries.
+         */backoffMaxMs: UInt64 = UInt64(900000), 
+        /**
+         * Each wait is shortened by a random part of itself up to this fraction.
+         */jitter: Double = Double(0.25)) {
+        self.debounceMs = debounceMs
+        self.intervalMs = intervalMs
+        self.backoffFirstMs = backoffFirstMs
+        self.backoffMaxMs = backoffMaxMs
+        self.jitter = jitter
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SyncEngineConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncEngineConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncEngineConfig {
+        return
+            try SyncEngineConfig(
+                debounceMs: FfiConverterUInt64.read(from: &buf), 
+                intervalMs: FfiConverterUInt64.read(from: &buf), 
+                backoffFirstMs: FfiConverterUInt64.read(from: &buf), 
+                backoffMaxMs: FfiConverterUInt64.read(from: &buf), 
+                jitter: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SyncEngineConfig, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.debounceMs, into: &buf)
+        FfiConverterUInt64.write(value.intervalMs, into: &buf)
+        FfiConverterUInt64.write(value.backoffFirstMs, into: &buf)
+        FfiConverterUInt64.write(value.backoffMaxMs, into: &buf)
+        FfiConverterDouble.write(value.jitter, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncEngineConfig_lift(_ buf: RustBuffer) throws -> SyncEngineConfig {
+    return try FfiConverterTypeSyncEngineConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncEngineConfig_lower(_ value: SyncEngineConfig) -> RustBuffer {
+    return FfiConverterTypeSyncEngineConfig.lower(value)
+}
+
+
+/**
+ * The engine's state with the store's sync facts.
+ */
+public struct SyncEngineStatus: Equatable, Hashable {
+    /**
+     * What the engine is doing.
+     */
+    public var state: SyncState
+    /**
+     * Records with changes the server has not confirmed.
+     */
+    public var pending: UInt32
+    /**
+     * When a sync last succeeded, ms since the epoch.
+     */
+    public var lastSuccessAt: Int64?
+    /**
+     * Server time minus this device's, ms.
+     */
+    public var clockOffsetMs: Int64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What the engine is doing.
+         */state: SyncState, 
+        /**
+         * Records with changes the server has not confirmed.
+         */pending: UInt32, 
+        /**
+         * When a sync last succeeded, ms since the epoch.
+         */lastSuccessAt: Int64?, 
+        /**
+         * Server time minus this device's, ms.
+         */clockOffsetMs: Int64?) {
+        self.state = state
+        self.pending = pending
+        self.lastSuccessAt = lastSuccessAt
+        self.clockOffsetMs = clockOffsetMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SyncEngineStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncEngineStatus: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncEngineStatus {
+        return
+            try SyncEngineStatus(
+                state: FfiConverterTypeSyncState.read(from: &buf), 
+                pending: FfiConverterUInt32.read(from: &buf), 
+                lastSuccessAt: FfiConverterOptionInt64.read(from: &buf), 
+                clockOffsetMs: FfiConverterOptionInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SyncEngineStatus, into buf: inout [UInt8]) {
+        FfiConverterTypeSyncState.write(value.state, into: &buf)
+        FfiConverterUInt32.write(value.pending, into: &buf)
+        FfiConverterOptionInt64.write(value.lastSuccessAt, into: &buf)
+        FfiConverterOptionInt64.write(value.clockOffsetMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncEngineStatus_lift(_ buf: RustBuffer) throws -> SyncEngineStatus {
+    return try FfiConverterTypeSyncEngineStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncEngineStatus_lower(_ value: SyncEngineStatus) -> RustBuffer {
+    return FfiConverterTypeSyncEngineStatus.lower(value)
+}
+
+
+/**
  * Sync progress and totals.
  */
 public struct SyncProgress: Equatable, Hashable {
@@ -6311,6 +6960,20 @@ enum GridwalkError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          */reason: String
     )
     /**
+     * The sync engine was stopped before this sync could run or finish.
+     */
+    case SyncStopped(
+        /**
+         * `sync.stopped`.
+         */code: String, 
+        /**
+         * Named parameters (none).
+         */params: [String: String], 
+        /**
+         * The text in Simplified Chinese.
+         */reason: String
+    )
+    /**
      * Local storage failed, or received data could not be read.
      */
     case Storage(
@@ -6400,7 +7063,12 @@ public struct FfiConverterTypeGridwalkError: FfiConverterRustBuffer {
             params: try FfiConverterDictionaryStringString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 10: return .Storage(
+        case 10: return .SyncStopped(
+            code: try FfiConverterString.read(from: &buf), 
+            params: try FfiConverterDictionaryStringString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 11: return .Storage(
             code: try FfiConverterString.read(from: &buf), 
             params: try FfiConverterDictionaryStringString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
@@ -6482,8 +7150,15 @@ public struct FfiConverterTypeGridwalkError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Storage(code,params,reason):
+        case let .SyncStopped(code,params,reason):
             writeInt(&buf, Int32(10))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterDictionaryStringString.write(params, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Storage(code,params,reason):
+            writeInt(&buf, Int32(11))
             FfiConverterString.write(code, into: &buf)
             FfiConverterDictionaryStringString.write(params, into: &buf)
             FfiConverterString.write(reason, into: &buf)
@@ -8021,6 +8696,260 @@ public func FfiConverterTypeSeverity_lower(_ value: Severity) -> RustBuffer {
 
 
 /**
+ * The part of a sync under way.
+ */
+
+public enum SyncPhase: Equatable, Hashable {
+    
+    /**
+     * Before the server's first answer.
+     */
+    case starting
+    /**
+     * Pushing and pulling changes.
+     */
+    case records
+    /**
+     * Downloading a scope whole for the first time (totals known).
+     */
+    case downloading
+    /**
+     * Uploading photos and downloading thumbnails.
+     */
+    case photos
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SyncPhase: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncPhase: FfiConverterRustBuffer {
+    typealias SwiftType = SyncPhase
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncPhase {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .starting
+        
+        case 2: return .records
+        
+        case 3: return .downloading
+        
+        case 4: return .photos
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SyncPhase, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .starting:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .records:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .downloading:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .photos:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncPhase_lift(_ buf: RustBuffer) throws -> SyncPhase {
+    return try FfiConverterTypeSyncPhase.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncPhase_lower(_ value: SyncPhase) -> RustBuffer {
+    return FfiConverterTypeSyncPhase.lower(value)
+}
+
+
+
+/**
+ * What the engine is doing. Times are milliseconds since the epoch.
+ */
+
+public enum SyncState: Equatable, Hashable {
+    
+    /**
+     * Nothing to do until the next write, trigger or timer.
+     */
+    case idle
+    /**
+     * A sync is running; the totals are known during a first download.
+     */
+    case syncing(
+        /**
+         * Its part under way.
+         */phase: SyncPhase, 
+        /**
+         * Records sent and received so far.
+         */recordsDone: UInt64, 
+        /**
+         * What `records_done` will reach, when known.
+         */recordsTotal: UInt64?, 
+        /**
+         * Bytes sent and received so far.
+         */bytesDone: UInt64, 
+        /**
+         * What `bytes_done` will about reach, when known.
+         */bytesTotal: UInt64?
+    )
+    /**
+     * The server could not be reached; the engine tries again at `retry_at`.
+     */
+    case offline(
+        /**
+         * When it tries again.
+         */retryAt: Int64
+    )
+    /**
+     * The last sync failed for another reason; it tries again at `retry_at`.
+     */
+    case failed(
+        /**
+         * Why (`sync.server_error`, `sync.server_busy`, `error.server`, …).
+         */message: Message, 
+        /**
+         * When it tries again.
+         */retryAt: Int64
+    )
+    /**
+     * The session is over (token expired or revoked): the engine stopped. Sign in again.
+     */
+    case signedOut(
+        /**
+         * Why (`sync.signed_out`).
+         */message: Message
+    )
+    /**
+     * The app stopped the engine.
+     */
+    case stopped
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SyncState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncState: FfiConverterRustBuffer {
+    typealias SwiftType = SyncState
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncState {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .idle
+        
+        case 2: return .syncing(phase: try FfiConverterTypeSyncPhase.read(from: &buf), recordsDone: try FfiConverterUInt64.read(from: &buf), recordsTotal: try FfiConverterOptionUInt64.read(from: &buf), bytesDone: try FfiConverterUInt64.read(from: &buf), bytesTotal: try FfiConverterOptionUInt64.read(from: &buf)
+        )
+        
+        case 3: return .offline(retryAt: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 4: return .failed(message: try FfiConverterTypeMessage.read(from: &buf), retryAt: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 5: return .signedOut(message: try FfiConverterTypeMessage.read(from: &buf)
+        )
+        
+        case 6: return .stopped
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SyncState, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .idle:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .syncing(phase,recordsDone,recordsTotal,bytesDone,bytesTotal):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeSyncPhase.write(phase, into: &buf)
+            FfiConverterUInt64.write(recordsDone, into: &buf)
+            FfiConverterOptionUInt64.write(recordsTotal, into: &buf)
+            FfiConverterUInt64.write(bytesDone, into: &buf)
+            FfiConverterOptionUInt64.write(bytesTotal, into: &buf)
+            
+        
+        case let .offline(retryAt):
+            writeInt(&buf, Int32(3))
+            FfiConverterInt64.write(retryAt, into: &buf)
+            
+        
+        case let .failed(message,retryAt):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeMessage.write(message, into: &buf)
+            FfiConverterInt64.write(retryAt, into: &buf)
+            
+        
+        case let .signedOut(message):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeMessage.write(message, into: &buf)
+            
+        
+        case .stopped:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncState_lift(_ buf: RustBuffer) throws -> SyncState {
+    return try FfiConverterTypeSyncState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncState_lower(_ value: SyncState) -> RustBuffer {
+    return FfiConverterTypeSyncState.lower(value)
+}
+
+
+
+/**
  * Why a photo's upload has stopped.
  */
 
@@ -8094,6 +9023,30 @@ public func FfiConverterTypeUploadBlock_lower(_ value: UploadBlock) -> RustBuffe
     return FfiConverterTypeUploadBlock.lower(value)
 }
 
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = UInt64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -8210,6 +9163,30 @@ fileprivate struct FfiConverterOptionTypeMessage: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeMessage.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSyncEngineConfig: FfiConverterRustBuffer {
+    typealias SwiftType = SyncEngineConfig?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSyncEngineConfig.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSyncEngineConfig.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -8835,6 +9812,24 @@ private let initializationResult: InitializationResult = {
     if (uniffi_gridwalk_ffi_checksum_func_render_message() != 15068) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_gridwalk_ffi_checksum_method_syncengine_foreground() != 59679) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_syncengine_network_available() != 599) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_syncengine_status() != 19386) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_syncengine_stop() != 55451) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_syncengine_subscribe() != 43788) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_syncengine_sync_now() != 11128) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_gridwalk_ffi_checksum_method_changelistener_on_change() != 24912) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8842,6 +9837,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_syncprogresslistener_on_progress() != 41607) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_syncstatelistener_on_state() != 5695) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_logger_log() != 17700) {
@@ -8961,6 +9959,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_gridwalk_ffi_checksum_method_syncsession_login() != 16805) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_gridwalk_ffi_checksum_method_syncsession_start_engine() != 50339) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_gridwalk_ffi_checksum_method_syncsession_sync() != 64368) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8974,6 +9975,7 @@ private let initializationResult: InitializationResult = {
     uniffiCallbackInitChangeListener()
     uniffiCallbackInitLogger()
     uniffiCallbackInitSyncProgressListener()
+    uniffiCallbackInitSyncStateListener()
     return InitializationResult.ok
 }()
 

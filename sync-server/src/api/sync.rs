@@ -172,6 +172,7 @@ pub(super) async fn sync(
         response.pull = page.records;
         response.cursors = page.cursors;
         response.more = page.more;
+        response.download_left = page.download_left;
         let reference_version = store.reference_version()?;
         if request.reference_version != reference_version {
             response.reference = Some(ReferenceUpdate {

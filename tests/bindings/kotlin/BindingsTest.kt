@@ -4,6 +4,9 @@
 import java.io.File
 import java.nio.file.Files
 import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeoutOrNull
 import kotlinx.coroutines.flow.first
@@ -13,6 +16,7 @@ import kotlinx.coroutines.withTimeout
 import org.gridwalk.RecordChange
 import org.gridwalk.SyncEvent
 import org.gridwalk.changes
+import org.gridwalk.states
 import org.gridwalk.io
 import org.gridwalk.syncWithProgress
 import org.gridwalk.ffi.*
@@ -21,16 +25,27 @@ const val PASSWORD = "binding-test-pw"
 val root: File = File(System.getProperty("gridwalk.root") ?: ".").absoluteFile
 val photos = File(root, "../shared/data/photos")
 
-class Server {
+class Server(private val env: Map<String, String> = emptyMap()) {
     val dir: File = Files.createTempDirectory("gridwalk-kt").toFile()
     private val exe = File(root, "target/debug/gridwalk-server").path
-    private val process: Process
-    val url: String
+    private lateinit var process: Process
+    lateinit var url: String
 
     private fun run(vararg args: String) {
         val p = ProcessBuilder(exe, "--data-dir", dir.path, *args).redirectErrorStream(true).start()
         p.inputStream.readAllBytes()
         check(p.waitFor() == 0) { "gridwalk-server ${args.toList()} failed" }
+    }
+
+    private fun serve(listen: String) {
+        val builder = ProcessBuilder(exe, "--data-dir", dir.path, "serve", "--listen", listen)
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+        builder.environment().putAll(env)
+        process = builder.start()
+        val reader = process.inputStream.bufferedReader()
+        url = generateSequence { reader.readLine() }
+            .mapNotNull { Regex("listening on (http://\\S+)").find(it)?.groupValues?.get(1) }
+            .first()
     }
 
     init {
@@ -42,13 +57,18 @@ class Server {
             run("admin", "add-user", "--username", user, "--name", user, "--role", "grid_worker",
                 "--password", PASSWORD, "--scope", "grid:C01-G01")
         }
-        process = ProcessBuilder(exe, "--data-dir", dir.path, "serve", "--listen", "127.0.0.1:0")
-            .redirectError(ProcessBuilder.Redirect.DISCARD).start()
-        val reader = process.inputStream.bufferedReader()
-        url = generateSequence { reader.readLine() }
-            .mapNotNull { Regex("listening on (http://\\S+)").find(it)?.groupValues?.get(1) }
-            .first()
+        serve("127.0.0.1:0")
     }
+
+    /** Kills the server (SIGKILL), keeping its data and port for [restart]. */
+    fun kill() {
+        process.destroyForcibly().waitFor()
+    }
+
+    /** Starts it again on the same data and port. */
+    fun restart() = serve(url.removePrefix("http://"))
+
+    fun revokeTokens(user: String) = run("admin", "revoke-tokens", "--username", user)
 
     fun stop() {
         process.destroyForcibly().waitFor()
@@ -199,6 +219,149 @@ fun main() {
             } catch (e: GridwalkException.Unauthorized) {
             }
         }
+    }
+
+    // The sync engine, each test with a server of its own.
+    val quick = SyncEngineConfig(debounceMs = 300uL, intervalMs = 3_600_000uL, backoffFirstMs = 200uL,
+        backoffMaxMs = 2000uL, jitter = 0.25)
+    class Phone(val store: GridwalkStore, val session: SyncSession, val actor: Actor)
+    fun phone(s: Server, name: String, user: String): Phone = runBlocking {
+        val st = store(name)
+        val session = SyncSession(s.url, null)
+        Phone(st, session, session.login(user, PASSWORD, st.deviceId()).actor)
+    }
+    /** Collects the engine's states, with when each arrived, until [block] ends. */
+    fun <T> watching(engine: SyncEngine, block: suspend (MutableList<Pair<Long, SyncEngineStatus>>) -> T): T =
+        runBlocking {
+            val seen = java.util.Collections.synchronizedList(mutableListOf<Pair<Long, SyncEngineStatus>>())
+            val job = launch(Dispatchers.Default) {
+                engine.states().collect { seen.add(System.nanoTime() to it) }
+            }
+            try { block(seen) } finally { job.cancel(); engine.stop() }
+        }
+    /** Waits (at most a minute) for a state from index [after] on that satisfies [pred]. */
+    suspend fun waitFor(seen: List<Pair<Long, SyncEngineStatus>>, what: String, after: Int = 0,
+                        pred: (SyncEngineStatus) -> Boolean): Int {
+        val deadline = System.nanoTime() + 60_000_000_000L
+        while (System.nanoTime() < deadline) {
+            val i = synchronized(seen) { (after until seen.size).firstOrNull { pred(seen[it].second) } }
+            if (i != null) return i
+            kotlinx.coroutines.delay(10)
+        }
+        error("no $what within a minute: ${synchronized(seen) { seen.lastOrNull() }}")
+    }
+    fun idleAfter(since: Long) = { s: SyncEngineStatus ->
+        s.state is SyncState.Idle && (s.lastSuccessAt ?: 0) >= since
+    }
+
+    test("the sync engine retries through a server that is down, waiting longer each time") {
+        val s = Server()
+        try {
+            val p = phone(s, "engine-down", "worker.a")
+            val id = p.store.createHousehold(p.actor, newHousehold("601"), now())
+            s.kill()
+            val started = now()
+            val engine = runBlocking { p.session.startEngine(p.store, quick) }
+            watching(engine) { seen ->
+                val tries = mutableListOf<Pair<Long, Long>>()
+                var at = 0
+                while (tries.size < 5) {
+                    val i = waitFor(seen, "a failed try", at) {
+                        val st = it.state
+                        st is SyncState.Offline && (tries.isEmpty() || st.retryAt != tries.last().second)
+                    }
+                    tries.add(seen[i].first to (seen[i].second.state as SyncState.Offline).retryAt)
+                    check(seen[i].second.pending == 1u) { "the write waits" }
+                    at = i + 1
+                }
+                val gaps = tries.zipWithNext { a, b -> b.first - a.first }
+                check(gaps.zipWithNext().all { (a, b) -> b > a }) { "the waits grow: $gaps" }
+                check(gaps[3] > gaps[0] * 4) { "backoff doubles: $gaps" }
+                s.restart()
+                val i = waitFor(seen, "a sync once the server is back", at, idleAfter(started))
+                check(seen[i].second.pending == 0u)
+            }
+            val other = phone(s, "engine-down-b", "worker.b")
+            runBlocking { other.session.sync(other.store, null) }
+            check(other.store.household(id).address.room == "601")
+        } finally { s.stop() }
+    }
+
+    test("the sync engine reports a first download's progress with totals, and calls join it") {
+        val s = Server(mapOf("GRIDWALK_PULL_BUDGET_BYTES" to "20000"))
+        try {
+            val a = phone(s, "engine-seed", "worker.a")
+            for (i in 0 until 300) a.store.createHousehold(a.actor, newHousehold("7$i"), now())
+            check(runBlocking { a.session.sync(a.store, null) }.pending == 0u)
+            val b = phone(s, "engine-new", "worker.b")
+            val started = now()
+            val engine = runBlocking { b.session.startEngine(b.store, quick) }
+            watching(engine) { seen ->
+                waitFor(seen, "the download under way") {
+                    val st = it.state
+                    st is SyncState.Syncing && st.recordsDone > 0uL
+                }
+                // Calls made while it runs join it: each gets the first download's report.
+                val reports = kotlinx.coroutines.coroutineScope {
+                    (0 until 6).map { async { engine.syncNow() } }.also {
+                        engine.networkAvailable()
+                        engine.foreground()
+                    }.awaitAll()
+                }
+                check(reports.all { it.progress.recordsDown >= 300uL }) { reports.map { it.progress.recordsDown } }
+                waitFor(seen, "the download done", 0, idleAfter(started))
+                val downloads = synchronized(seen) { seen.map { it.second.state } }
+                    .filterIsInstance<SyncState.Syncing>().filter { it.phase == SyncPhase.DOWNLOADING }
+                check(downloads.size >= 3) { "progress during the download: $downloads" }
+                check(downloads.all { it.recordsTotal == 300uL && it.bytesTotal != null }) { downloads.toString() }
+                check(downloads.first().recordsDone < 300uL && downloads.last().recordsDone == 300uL)
+            }
+        } finally { s.stop() }
+    }
+
+    test("the sync engine stops on a revoked token and says signed out") {
+        val s = Server()
+        try {
+            val p = phone(s, "engine-revoked", "worker.a")
+            val started = now()
+            val engine = runBlocking { p.session.startEngine(p.store, quick) }
+            watching(engine) { seen ->
+                waitFor(seen, "the first sync", 0, idleAfter(started))
+                s.revokeTokens("worker.a")
+                engine.foreground()
+                val i = waitFor(seen, "signed out") {
+                    it.state is SyncState.SignedOut || it.state is SyncState.Stopped
+                }
+                val st = seen[i].second.state
+                check(st is SyncState.SignedOut && st.message.code == "sync.signed_out") { st.toString() }
+                p.store.createHousehold(p.actor, newHousehold("602"), now())
+                try {
+                    engine.syncNow()
+                    error("synced after the token was revoked")
+                } catch (e: GridwalkException.Unauthorized) {
+                }
+                check(p.store.syncStatus().pending == 1u) { "the write is kept" }
+            }
+        } finally { s.stop() }
+    }
+
+    test("the sync engine syncs a local write after the debounce") {
+        val s = Server()
+        try {
+            val p = phone(s, "engine-write", "worker.a")
+            val started = now()
+            val engine = runBlocking { p.session.startEngine(p.store, quick) }
+            watching(engine) { seen ->
+                val at = waitFor(seen, "the first sync", 0, idleAfter(started)) + 1
+                p.store.createHousehold(p.actor, newHousehold("603"), now())
+                val wrote = System.nanoTime()
+                val written = now()
+                val i = waitFor(seen, "a sync", at) { it.state is SyncState.Syncing }
+                check(seen[i].first - wrote >= 300_000_000L) { "synced before the debounce" }
+                val j = waitFor(seen, "the write synced", i, idleAfter(written))
+                check(seen[j].second.pending == 0u)
+            }
+        } finally { s.stop() }
     }
 
     server.stop()

@@ -270,5 +270,162 @@ class BindingsTest(unittest.TestCase):
         self.assertTrue(any("photo taken in" in line[2] for line in LOGS.lines), LOGS.lines[-5:])
 
 
+# Short waits, so a test sees several of each in a few seconds.
+QUICK = gw.SyncEngineConfig(debounce_ms=300, interval_ms=3_600_000, backoff_first_ms=200,
+                            backoff_max_ms=2000, jitter=0.25)
+
+
+class States(gw.SyncStateListener):
+    """Every state the engine reports, with when it arrived."""
+
+    def __init__(self):
+        self.seen = []
+        self.cond = threading.Condition()
+
+    def on_state(self, status):
+        with self.cond:
+            self.seen.append((time.monotonic(), status))
+            self.cond.notify_all()
+
+    def wait(self, what, pred, after=0, timeout=60):
+        """Waits for a state from index `after` on that satisfies `pred`; returns its index."""
+        def found():
+            return next((i for i in range(after, len(self.seen)) if pred(self.seen[i][1])), None)
+        with self.cond:
+            if not self.cond.wait_for(lambda: found() is not None, timeout):
+                raise AssertionError(f"no {what} within {timeout} s: {self.seen[-1:]}")
+            return found()
+
+
+def idle_after(since_ms):
+    return lambda s: s.state.is_idle() and s.last_success_at is not None and s.last_success_at >= since_ms
+
+
+class SyncEngineTest(unittest.TestCase):
+    """The sync engine through the bindings, each test with a server of its own."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.servers = []
+
+    def tearDown(self):
+        for s in self.servers:
+            s.stop()
+        self.tmp.cleanup()
+
+    def server(self, env=None):
+        s = TestServer(env)
+        self.servers.append(s)
+        return s
+
+    def phone(self, server, name, user):
+        store = gw.GridwalkStore.open(os.path.join(self.tmp.name, f"{name}.db"))
+        session = gw.SyncSession(server.url, None)
+        actor = asyncio.run(session.login(user, PASSWORD, store.device_id())).actor
+        return store, session, actor
+
+    def start(self, session, store):
+        engine = asyncio.run(session.start_engine(store, QUICK))
+        states = States()
+        handle = engine.subscribe(states)
+        self.addCleanup(engine.stop)
+        self.addCleanup(handle.cancel)
+        return engine, states
+
+    def test_the_engine_retries_through_a_server_that_is_down(self):
+        server = self.server()
+        store, session, actor = self.phone(server, "down", "worker.a")
+        hid = store.create_household(actor, household("601"), now_ms())
+        server.kill()
+        started = now_ms()
+        engine, states = self.start(session, store)
+        tries, at = [], 0
+        while len(tries) < 5:
+            i = states.wait("a failed try", lambda s: s.state.is_offline()
+                            and (not tries or s.state.retry_at != tries[-1][1]), after=at)
+            arrived, status = states.seen[i]
+            tries.append((arrived, status.state.retry_at))
+            self.assertEqual(status.pending, 1, "the write waits")
+            at = i + 1
+        gaps = [b[0] - a[0] for a, b in zip(tries, tries[1:])]
+        for a, b in zip(gaps, gaps[1:]):
+            self.assertGreater(b, a, f"the waits grow: {gaps}")
+        self.assertGreater(gaps[3], gaps[0] * 4, f"backoff doubles: {gaps}")
+        server.restart()
+        i = states.wait("a sync once the server is back", idle_after(started), after=at)
+        self.assertEqual(states.seen[i][1].pending, 0)
+        other, other_session, _ = self.phone(server, "down-b", "worker.b")
+        asyncio.run(other_session.sync(other, None))
+        self.assertEqual(other.household(hid).address.room, "601")
+
+    def test_a_first_download_reports_progress_with_totals_and_calls_join_it(self):
+        server = self.server({"GRIDWALK_PULL_BUDGET_BYTES": "20000"})
+        a, session_a, actor_a = self.phone(server, "seed", "worker.a")
+        for i in range(300):
+            a.create_household(actor_a, household(f"7{i:03}"), now_ms())
+        self.assertEqual(asyncio.run(session_a.sync(a, None)).pending, 0)
+
+        b, session_b, _ = self.phone(server, "new", "worker.b")
+        started = now_ms()
+        engine, states = self.start(session_b, b)
+        states.wait("the download under way", lambda s: s.state.is_syncing() and s.state.records_done > 0)
+        # Calls made while it runs join it: each gets the first download's report.
+        reports = [None] * 6
+
+        def call(k):
+            reports[k] = asyncio.run(engine.sync_now())
+        threads = [threading.Thread(target=call, args=(k,)) for k in range(6)]
+        for t in threads:
+            t.start()
+        engine.network_available()
+        engine.foreground()
+        for t in threads:
+            t.join(60)
+        self.assertTrue(all(r is not None and r.progress.records_down >= 300 for r in reports),
+                        [r and r.progress.records_down for r in reports])
+        states.wait("the download done", idle_after(started))
+
+        downloads = [s.state for _, s in states.seen
+                     if s.state.is_syncing() and s.state.phase == gw.SyncPhase.DOWNLOADING]
+        self.assertGreaterEqual(len(downloads), 3, "progress during the download")
+        for d in downloads:
+            self.assertEqual(d.records_total, 300, "the total is known from the first answer on")
+            self.assertIsNotNone(d.bytes_total)
+        self.assertLess(downloads[0].records_done, 300)
+        self.assertEqual(downloads[-1].records_done, 300)
+        self.assertEqual(len(b.list_households(gw.HouseholdScope.GRID(grid="C01-G01"), 0, 1000).households), 300)
+
+    def test_the_engine_stops_on_a_revoked_token(self):
+        server = self.server()
+        store, session, actor = self.phone(server, "revoked", "worker.a")
+        started = now_ms()
+        engine, states = self.start(session, store)
+        states.wait("the first sync", idle_after(started))
+        server.revoke_tokens("worker.a")
+        engine.foreground()
+        i = states.wait("signed out", lambda s: s.state.is_signed_out() or s.state.is_stopped())
+        state = states.seen[i][1].state
+        self.assertTrue(state.is_signed_out(), state)
+        self.assertEqual(state.message.code, "sync.signed_out")
+        store.create_household(actor, household("602"), now_ms())
+        with self.assertRaises(gw.GridwalkError.Unauthorized):
+            asyncio.run(engine.sync_now())
+        self.assertTrue(engine.status().state.is_signed_out())
+        self.assertEqual(store.sync_status().pending, 1, "the write is kept")
+
+    def test_a_local_write_is_synced_after_the_debounce(self):
+        server = self.server()
+        store, session, actor = self.phone(server, "write", "worker.a")
+        started = now_ms()
+        engine, states = self.start(session, store)
+        at = states.wait("the first sync", idle_after(started)) + 1
+        hid = store.create_household(actor, household("603"), now_ms())
+        wrote, written = time.monotonic(), now_ms()
+        i = states.wait("a sync", lambda s: s.state.is_syncing(), after=at)
+        self.assertGreaterEqual(states.seen[i][0] - wrote, 0.3, "not before the debounce")
+        i = states.wait("the write synced", idle_after(written), after=i)
+        self.assertEqual(states.seen[i][1].pending, 0)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -76,6 +76,7 @@ impl SyncClient {
                     status: status @ (403 | 404),
                     code,
                     message,
+                    ..
                 }) => {
                     tracing::warn!(photo = %hash, status, code, message, "the server refused a photo");
                     self.block_photo(

@@ -1,5 +1,6 @@
 // The idiomatic Kotlin layer over the generated bindings (package org.gridwalk.ffi):
-// listeners become Flows, blocking store calls become suspend functions on Dispatchers.IO.
+// listeners become Flows (store changes, sync progress, the sync engine's state), blocking store
+// calls become suspend functions on Dispatchers.IO.
 // It decides nothing; every call goes to the core.
 package org.gridwalk
 
@@ -16,7 +17,10 @@ import org.gridwalk.ffi.GridwalkStore
 import org.gridwalk.ffi.SyncProgress
 import org.gridwalk.ffi.SyncProgressListener
 import org.gridwalk.ffi.SyncReport
+import org.gridwalk.ffi.SyncEngine
+import org.gridwalk.ffi.SyncEngineStatus
 import org.gridwalk.ffi.SyncSession
+import org.gridwalk.ffi.SyncStateListener
 
 /** Records changed by one committed write; [merged] when it came from a sync. */
 data class RecordChange(val recordIds: List<String>, val merged: Boolean)
@@ -55,6 +59,20 @@ fun SyncSession.syncWithProgress(store: GridwalkStore): Flow<SyncEvent> = channe
         }
     })
     send(SyncEvent.Done(report))
+}.buffer(Channel.UNLIMITED)
+
+/**
+ * The sync engine's state while collected: the state now, then every change (idle, syncing
+ * with progress and totals, offline, failed, signed out, stopped), with pending count, last
+ * success and clock offset. Collection ends the subscription; the engine runs on.
+ */
+fun SyncEngine.states(): Flow<SyncEngineStatus> = callbackFlow {
+    val handle = subscribe(object : SyncStateListener {
+        override fun onState(status: SyncEngineStatus) {
+            trySend(status)
+        }
+    })
+    awaitClose { handle.cancel() }
 }.buffer(Channel.UNLIMITED)
 
 /** Runs a blocking store call off the caller's thread (SQLite writes fsync). */
