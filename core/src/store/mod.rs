@@ -82,7 +82,7 @@ pub use merge::{ChangeBundle, StoreHeads};
 pub use notify::{ChangeEvent, ChangeListener, Origin, Subscription};
 
 /// What a ledger import changes in one existing household ([`Store::update_household_from_ledger`]).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LedgerUpdate {
     /// The new house use, when it changed.
     pub house_use: Option<HouseUse>,

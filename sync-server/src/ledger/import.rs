@@ -13,7 +13,7 @@ use gridwalk_core::records::reference::ReferenceItem;
 use gridwalk_core::rules::household::Validation;
 use gridwalk_core::rules::{id_number, phone, places as place_rules, text};
 use gridwalk_core::{Actor, RecordId, Store, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use super::headers::{Column, Ledger, RawRow};
 pub use super::matching::{Change, Planned, Status};
@@ -35,7 +35,7 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Ledger, LedgerError> {
 }
 
 /// A row the import will not take, or takes with a finding, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BadRow {
     /// The line the spreadsheet shows.
     pub line: usize,
@@ -56,8 +56,9 @@ pub struct FileHousehold {
     pub residents: Vec<(usize, NewResident)>,
 }
 
-/// What an import would do, before anything is written.
-#[derive(Debug, Clone)]
+/// What an import would do, before anything is written. Serialisable: previews wait for their
+/// commit in the accounts database (`accounts::previews`), not in memory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Preview {
     /// Data rows read.
     pub rows: usize,

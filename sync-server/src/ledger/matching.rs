@@ -22,7 +22,7 @@ use super::places::Area;
 use super::{LedgerError, values};
 
 /// What the import does to a household.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// No household at this address yet: created.
@@ -33,13 +33,17 @@ pub enum Status {
     Unchanged,
 }
 
+/// A column's code ([`Column::code`]); an alias, so serde does not borrow it from the input.
+pub type ColumnCode = &'static str;
+
 /// One field that changes: who, which field, old → new (as the ledger writes them).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Change {
     /// The resident (or the dwelling's address for its house use).
     pub who: String,
     /// The column that changes.
-    pub field: &'static str,
+    #[serde(deserialize_with = "super::headers::deserialize_code")]
+    pub field: ColumnCode,
     /// The stored value.
     pub old: String,
     /// The file's value.
@@ -47,7 +51,7 @@ pub struct Change {
 }
 
 /// A household of the file and what the import does to it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Planned {
     /// Its address, in codes.
     pub address: Address,
@@ -154,6 +158,7 @@ pub fn plan(
         }
         let mut matched: HashSet<ResidentId> = HashSet::new();
         let mut added = Vec::new();
+        let listed = fh.residents.len();
         for (line, r) in fh.residents {
             let current = before.as_ref().and_then(|b| {
                 let active = || b.active_residents().filter(|x| !matched.contains(&x.id));
@@ -216,6 +221,10 @@ pub fn plan(
             }
             plan.residents += 1;
             added.push(r);
+        }
+        if before.is_none() && listed > 0 && added.is_empty() {
+            // Every person the file lists here was refused: no empty household in their place.
+            continue;
         }
         plan.status = match before {
             None => {
