@@ -5,7 +5,7 @@
 //! existing households by address and residents by ID number (or name), so importing the same
 //! file twice changes nothing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use gridwalk_core::messages::Message;
 use gridwalk_core::records::household::{Address, HouseUse, NewHousehold, NewResident};
@@ -54,6 +54,8 @@ pub struct FileHousehold {
     pub house_use: HouseUse,
     /// Its residents with the line of each.
     pub residents: Vec<(usize, NewResident)>,
+    /// Whether a row at its address was refused: then nobody stored here is taken for gone.
+    pub incomplete: bool,
 }
 
 /// What an import would do, before anything is written. Serialisable: previews wait for their
@@ -167,6 +169,7 @@ pub fn preview(ledger: Ledger, store: &Store, area: Area<'_>) -> Result<Preview,
     // Second pass: values.
     let mut households: BTreeMap<Address, FileHousehold> = BTreeMap::new();
     let mut seen_ids: HashMap<String, (usize, Address)> = HashMap::new();
+    let mut refused_at: HashSet<Address> = HashSet::new();
     for (row, address) in placed {
         let who = who(row);
         let line = row.line;
@@ -177,6 +180,7 @@ pub fn preview(ledger: Ledger, store: &Store, area: Area<'_>) -> Result<Preview,
         };
         if let Err(refusal) = place_rules::check_address(&index, &address) {
             bad.push(refuse(refusal.message()));
+            refused_at.insert(address);
             continue;
         }
         let judged = judge(row, today).and_then(|(resident, house_use, finding)| {
@@ -204,6 +208,7 @@ pub fn preview(ledger: Ledger, store: &Store, area: Area<'_>) -> Result<Preview,
             Ok(j) => j,
             Err(reason) => {
                 bad.push(refuse(reason));
+                refused_at.insert(address);
                 continue;
             }
         };
@@ -218,9 +223,15 @@ pub fn preview(ledger: Ledger, store: &Store, area: Area<'_>) -> Result<Preview,
                 address,
                 house_use,
                 residents: Vec::new(),
+                incomplete: false,
             });
         if let Some(r) = resident {
             household.residents.push((line, r));
+        }
+    }
+    for address in &refused_at {
+        if let Some(h) = households.get_mut(address) {
+            h.incomplete = true;
         }
     }
     let households = matching::plan(
@@ -329,9 +340,20 @@ pub fn commit(
             ids.push(id.clone());
         }
     }
+    // A resident who moved to another household of the file and is no longer listed in their
+    // old one has already left it with that household's update.
+    let gone: HashSet<(&RecordId, &gridwalk_core::ResidentId)> = preview
+        .households
+        .iter()
+        .filter(|h| h.status == Status::Changed)
+        .filter_map(|h| h.existing.as_ref().map(|id| (id, &h.update.moved_out)))
+        .flat_map(|(id, out)| out.iter().map(move |r| (id, r)))
+        .collect();
     let mut leaving: BTreeMap<&RecordId, Vec<_>> = BTreeMap::new();
     for (from, resident) in preview.households.iter().flat_map(|h| &h.moves) {
-        leaving.entry(from).or_default().push(resident.clone());
+        if !gone.contains(&(from, resident)) {
+            leaving.entry(from).or_default().push(resident.clone());
+        }
     }
     for (from, residents) in leaving {
         let update = gridwalk_core::store::LedgerUpdate {

@@ -2,7 +2,8 @@
 //! its address (community, grid, compound, building, unit, room), a resident the stored
 //! resident with the same ID number (or, failing that, the same name in the household). What
 //! differs becomes a change (old → new); a resident whose ID number lives in another household
-//! of the importer's area moves here.
+//! of the importer's area moves here; a stored resident the file's rows for that address no
+//! longer list has left (moved out), unless a row at that address was refused.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -159,6 +160,7 @@ pub fn plan(
         let mut matched: HashSet<ResidentId> = HashSet::new();
         let mut added = Vec::new();
         let listed = fh.residents.len();
+        let mut complete = !fh.incomplete;
         for (line, r) in fh.residents {
             let current = before.as_ref().and_then(|b| {
                 let active = || b.active_residents().filter(|x| !matched.contains(&x.id));
@@ -216,6 +218,7 @@ pub fn plan(
                     }
                 }
                 if refused {
+                    complete = false;
                     continue;
                 }
             }
@@ -236,7 +239,21 @@ pub fn plan(
                 });
                 Status::New
             }
-            Some(_) => {
+            Some(before) => {
+                // Whoever the file no longer lists at this address has left it (unless a row
+                // here was refused: that row may be them).
+                for gone in before.active_residents().filter(|r| !matched.contains(&r.id)) {
+                    if !complete {
+                        break;
+                    }
+                    plan.changes.push(Change {
+                        who: gone.name.clone(),
+                        field: Column::Name.code(),
+                        old: gone.name.clone(),
+                        new: String::new(),
+                    });
+                    plan.update.moved_out.push(gone.id.clone());
+                }
                 for r in &added {
                     plan.changes.push(Change {
                         who: r.name.clone(),
