@@ -2,7 +2,8 @@
 //! resident, places by NAME (书香苑社区 / 第3网格 / 盈北苑2期小区 / 7号楼), none of which exist
 //! yet, vacant houses as rows without a person, headers 身份证号码 and 联系电话, values in the
 //! usual words (本人, 妻子, 外地, 独居 …), UTF-8 with a BOM. Previewed and committed as an
-//! administrator, creating every place; then the residents export of those 30,000 households
+//! administrator, creating every place, the preview kept in accounts.db between the two as the
+//! page keeps it; then the residents export of those 30,000 households
 //! (rows, and the XLSX the page sends).
 //!
 //! Run with `cargo bench -p gridwalk-server --bench ledger`. Goals: import (read, preview,
@@ -17,6 +18,7 @@ use gridwalk_core::demo;
 use gridwalk_core::records::reference::ReferenceKind;
 use gridwalk_core::store::queries::AddressScope;
 use gridwalk_core::{Actor, Role};
+use gridwalk_server::accounts::StoredPreview;
 use gridwalk_server::ledger::{export, import};
 use gridwalk_server::server::open_data;
 use rand::rngs::StdRng;
@@ -43,7 +45,9 @@ fn generate() -> Generated {
     let (mut rows, mut persons) = (0, 0);
     let mut ids = HashSet::new();
     let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
-    let given = ["建国", "秀英", "伟", "芳", "磊", "静", "海燕", "志强", "桂兰", "子涵"];
+    let given = [
+        "建国", "秀英", "伟", "芳", "磊", "静", "海燕", "志强", "桂兰", "子涵",
+    ];
     let per_grid = HOUSEHOLDS / GRIDS;
     let per_compound = per_grid / COMPOUNDS_PER_GRID;
     let per_building = per_compound / BUILDINGS_PER_COMPOUND;
@@ -82,7 +86,11 @@ fn generate() -> Generated {
                 given[rng.random_range(0..given.len())]
             );
             let phone = format!("13{:09}", rng.random_range(0..1_000_000_000u64));
-            let registration = if rng.random_range(0..4) == 0 { "外地" } else { "本地" };
+            let registration = if rng.random_range(0..4) == 0 {
+                "外地"
+            } else {
+                "本地"
+            };
             let tags = if i == 3 && size == 4 { "独居" } else { "" };
             row(format!(
                 "{house_use},{name},{id},{phone},{relation},{registration},{tags}"
@@ -119,6 +127,18 @@ fn main() -> ExitCode {
     let read = started.elapsed();
     let preview = import::preview(ledger, &data.store, None).unwrap();
     let previewed = started.elapsed();
+    // As the page does: the preview waits in accounts.db, and the commit reads it back.
+    let body = serde_json::to_vec(&preview).unwrap();
+    let now = gridwalk_core::Timestamp::now();
+    data.accounts
+        .put_preview("bench", "admin", &body, now)
+        .unwrap();
+    let StoredPreview::Found(stored) = data.accounts.preview("bench", "admin", now, true).unwrap()
+    else {
+        panic!("the stored preview is gone");
+    };
+    let preview: import::Preview = serde_json::from_slice(&stored).unwrap();
+    let kept = started.elapsed();
     let committed_ids = import::commit(&data.store, &admin, &preview).unwrap();
     let import_total = started.elapsed();
 
@@ -151,7 +171,11 @@ fn main() -> ExitCode {
     check(
         &mut failures,
         items.len() == generated.places && grids.len() == GRIDS,
-        format!("{} places stored, {} expected", items.len(), generated.places),
+        format!(
+            "{} places stored, {} expected",
+            items.len(),
+            generated.places
+        ),
     );
     let (mut households, mut residents) = (0, 0);
     for g in &grids {
@@ -202,12 +226,14 @@ fn main() -> ExitCode {
 
     println!(
         "import: {HOUSEHOLDS} households, {} rows, {} residents, {:.1} MB CSV (UTF-8 with BOM, names): \
-         read {read:.2?}, preview {:.2?}, commit {:.2?} ({} places created); total {import_total:.2?} (goal < {IMPORT_GOAL:?})",
+         read {read:.2?}, preview {:.2?}, kept in accounts.db and read back {:.2?} ({:.1} MB JSON), commit {:.2?} ({} places created); total {import_total:.2?} (goal < {IMPORT_GOAL:?})",
         generated.rows,
         generated.persons,
         generated.csv.len() as f64 / 1e6,
         previewed - read,
-        import_total - previewed,
+        kept - previewed,
+        body.len() as f64 / 1e6,
+        import_total - kept,
         preview.created.len(),
     );
     println!(

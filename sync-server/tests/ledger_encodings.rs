@@ -52,7 +52,11 @@ fn a_ledger_reads_the_same_in_every_encoding() {
     );
     let tabbed = LEDGER.replace(',', "\t");
     let files: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("UTF-8 with BOM", [b"\xEF\xBB\xBF".as_slice(), LEDGER.as_bytes()].concat(), LEDGER),
+        (
+            "UTF-8 with BOM",
+            [b"\xEF\xBB\xBF".as_slice(), LEDGER.as_bytes()].concat(),
+            LEDGER,
+        ),
         ("UTF-8 without BOM", LEDGER.as_bytes().to_vec(), LEDGER),
         ("GB18030", gb18030.into_owned(), LEDGER),
         ("GBK", gbk.into_owned(), &gbk_text),

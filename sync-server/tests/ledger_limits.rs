@@ -63,7 +63,10 @@ fn only_the_mapped_columns_are_kept() {
             .flat_map(|(_, cells)| cells)
             .map(|c| c.text.len())
             .sum();
-        assert!(held < 2_000, "{held} bytes kept of the rows below the first");
+        assert!(
+            held < 2_000,
+            "{held} bytes kept of the rows below the first"
+        );
         let (_, last) = table.rows.last().unwrap();
         assert_eq!(last[8].text, "某40", "mapped columns are read");
         assert!(last.len() <= 11, "nothing right of the last header is kept");
@@ -81,7 +84,9 @@ fn rows_are_capped_with_a_message() {
     let file = |n: usize| {
         let mut csv = format!("{HEADER}\n");
         for i in 0..n {
-            csv.push_str(&format!("阳光社区,第一网格,阳光花园,1号楼,1,{i},自住,,某,,\n"));
+            csv.push_str(&format!(
+                "阳光社区,第一网格,阳光花园,1号楼,1,{i},自住,,某,,\n"
+            ));
         }
         csv
     };
@@ -137,7 +142,15 @@ fn a_person_registered_outside_the_area_is_refused_naming_nothing_there() {
         preview,
         preview.bad[0].reason.render(Lang::En)
     );
-    for secret in ["C01-G02", "Q2", "B3", "锦绣家园", "7号楼", "509", "欧阳秘密"] {
+    for secret in [
+        "C01-G02",
+        "Q2",
+        "B3",
+        "锦绣家园",
+        "7号楼",
+        "509",
+        "欧阳秘密",
+    ] {
         assert!(!everything.contains(secret), "{secret} named: {everything}");
     }
     assert_eq!(preview.residents(), 1, "李四 is imported");

@@ -39,8 +39,19 @@ fn wps_workbook() -> Vec<u8> {
     ws.merge_range(1, 0, 1, 12, "填报日期：2026年11月30日", &plain)
         .unwrap();
     let header = [
-        "序号", "社区", "网格", "小区", "楼栋", "单元", "房号", "姓名", "身份证号码", "联系电话",
-        "与户主关系", "户籍性质", "备注",
+        "序号",
+        "社区",
+        "网格",
+        "小区",
+        "楼栋",
+        "单元",
+        "房号",
+        "姓名",
+        "身份证号码",
+        "联系电话",
+        "与户主关系",
+        "户籍性质",
+        "备注",
     ];
     for (c, h) in header.iter().enumerate() {
         ws.write_string(2, c as u16, *h).unwrap();
@@ -91,7 +102,12 @@ fn a_wps_workbook_with_a_title_and_merged_cells_imports_every_member() {
     assert_eq!(ledger.header_line, 3);
     assert_eq!(ledger.ignored, ["序号", "备注"]);
     let p = preview(&data, ledger);
-    assert!(p.bad.is_empty() && p.to_check.is_empty(), "{:#?} {:#?}", p.bad, p.to_check);
+    assert!(
+        p.bad.is_empty() && p.to_check.is_empty(),
+        "{:#?} {:#?}",
+        p.bad,
+        p.to_check
+    );
     assert_eq!((p.households.len(), p.residents()), (2, 4));
     let names: Vec<String> = p.created.iter().map(|c| c.name.clone()).collect();
     assert_eq!(names, ["盈北苑1期小区", "1号楼"], "1幢 is 1号楼");
@@ -141,9 +157,7 @@ fn a_row_with_only_a_phone_is_listed_with_a_reason() {
     let p = preview(&data, import::read_csv(csv.as_bytes()).unwrap());
     assert_eq!(p.bad.len(), 1, "{:#?}", p.bad);
     assert_eq!(p.bad[0].line, 3);
-    let zh = p.bad[0]
-        .reason
-        .render(gridwalk_core::messages::Lang::ZhCn);
+    let zh = p.bad[0].reason.render(gridwalk_core::messages::Lang::ZhCn);
     assert!(zh.contains("地址缺少"), "{zh}");
     assert_eq!((p.households.len(), p.residents()), (1, 1));
 }
@@ -180,9 +194,13 @@ fn a_resident_left_out_moves_out_unless_a_row_there_was_refused() {
     let (_d, data) = data();
     let admin = Actor::new("admin", Role::Admin);
     let head = "社区,网格,小区,楼栋,单元,房号,姓名,身份证号码,联系电话\n";
-    let zhang = "书香苑社区,第一网格,盈北苑1期小区,1号楼,1,101,张三,110101198503070013,13800138000\n";
+    let zhang =
+        "书香苑社区,第一网格,盈北苑1期小区,1号楼,1,101,张三,110101198503070013,13800138000\n";
     let li = "书香苑社区,第一网格,盈北苑1期小区,1号楼,1,101,李四,110105199001010029,13912345678\n";
-    let p = preview(&data, import::read_csv(format!("{head}{zhang}{li}").as_bytes()).unwrap());
+    let p = preview(
+        &data,
+        import::read_csv(format!("{head}{zhang}{li}").as_bytes()).unwrap(),
+    );
     import::commit(&data.store, &admin, &p).unwrap();
 
     let li_mistyped = li.replace("13912345678", "139abc");
@@ -193,7 +211,10 @@ fn a_resident_left_out_moves_out_unless_a_row_there_was_refused() {
     assert_eq!(p.bad.len(), 1);
     assert_eq!(p.count(import::Status::Unchanged), 1, "{:#?}", p.households);
 
-    let p = preview(&data, import::read_csv(format!("{head}{zhang}").as_bytes()).unwrap());
+    let p = preview(
+        &data,
+        import::read_csv(format!("{head}{zhang}").as_bytes()).unwrap(),
+    );
     let changes: Vec<(&str, &str, &str)> = p.households[0]
         .changes
         .iter()

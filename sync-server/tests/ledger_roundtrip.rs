@@ -91,7 +91,9 @@ fn people(rows: &[Vec<String>]) -> BTreeMap<String, Vec<String>> {
 fn apply(rows: &mut Vec<Vec<String>>, edits: &[Edit], rng: &mut rand::rngs::StdRng) {
     let canonical_tags = |s: &str| values::tags_zh(&values::tags(s).unwrap());
     for e in edits {
-        let persons: Vec<usize> = (1..rows.len()).filter(|i| !rows[*i][NAME].is_empty()).collect();
+        let persons: Vec<usize> = (1..rows.len())
+            .filter(|i| !rows[*i][NAME].is_empty())
+            .collect();
         let pick = |r: usize| persons[r % persons.len()];
         match e {
             Edit::Name(r, n) => rows[pick(*r)][NAME] = format!("新名{n}"),
@@ -155,7 +157,12 @@ fn expected_changes(
     let mut out = BTreeSet::new();
     for (id, n) in &new {
         let Some(o) = old.get(id) else {
-            out.insert((n[NAME].clone(), "name".into(), String::new(), n[NAME].clone()));
+            out.insert((
+                n[NAME].clone(),
+                "name".into(),
+                String::new(),
+                n[NAME].clone(),
+            ));
             continue;
         };
         for (col, field) in [
@@ -166,13 +173,23 @@ fn expected_changes(
             (TAGS, "tags"),
         ] {
             if o[col] != n[col] {
-                out.insert((n[NAME].clone(), field.into(), o[col].clone(), n[col].clone()));
+                out.insert((
+                    n[NAME].clone(),
+                    field.into(),
+                    o[col].clone(),
+                    n[col].clone(),
+                ));
             }
         }
     }
     for (id, o) in &old {
         if !new.contains_key(id) {
-            out.insert((o[NAME].clone(), "name".into(), o[NAME].clone(), String::new()));
+            out.insert((
+                o[NAME].clone(),
+                "name".into(),
+                o[NAME].clone(),
+                String::new(),
+            ));
         }
     }
     out

@@ -75,7 +75,10 @@ async fn a_preview_survives_a_restart_and_says_when_it_has_expired() {
     server.restart();
     let (me, _) = Browser::sign_in(&server.url, "supervisor").await;
     let (status, location, _) = commit(&me, &upload).await;
-    assert_eq!((status, location.as_str()), (303, "/web/ledger?committed=2"));
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/web/ledger?committed=2")
+    );
     assert_eq!(previews_in(dir.path()), 0, "a committed preview is gone");
     let (status, _, _) = commit(&me, &upload).await;
     assert_eq!(status, 404, "a preview commits once");

@@ -242,7 +242,10 @@ pub fn plan(
             Some(before) => {
                 // Whoever the file no longer lists at this address has left it (unless a row
                 // here was refused: that row may be them).
-                for gone in before.active_residents().filter(|r| !matched.contains(&r.id)) {
+                for gone in before
+                    .active_residents()
+                    .filter(|r| !matched.contains(&r.id))
+                {
                     if !complete {
                         break;
                     }

@@ -124,7 +124,13 @@ pub fn csv_table(bytes: &[u8]) -> Result<Table, LedgerError> {
             Some(mapped) => record
                 .iter()
                 .zip(mapped)
-                .map(|(c, keep)| if *keep { Cell::text(c) } else { Cell::default() })
+                .map(|(c, keep)| {
+                    if *keep {
+                        Cell::text(c)
+                    } else {
+                        Cell::default()
+                    }
+                })
                 .collect(),
         };
         table.rows.push((line, cells));
