@@ -951,6 +951,9 @@ fn load_or_make_actor(conn: &Connection) -> Result<ActorId> {
     Ok(actor)
 }
 
+/// A new household normalised for [`Store::import_households`], with its ids.
+type PreparedHousehold = (RecordId, NewHousehold, Vec<(ResidentId, NewResident)>);
+
 /// A household document built for [`Store::import_households`]: its id, the document, its view,
 /// and (on a server) the changes for the change log.
 type BuiltHousehold = (
@@ -963,7 +966,7 @@ type BuiltHousehold = (
 /// Writes, reads back and judges new households' documents, split over `workers` threads,
 /// in order; on a `server`, with the changes for its change log. Nothing touches the database.
 fn build_households(
-    batch: &[(RecordId, NewHousehold, Vec<(ResidentId, NewResident)>)],
+    batch: &[PreparedHousehold],
     doc_actor: &automerge::ActorId,
     actor: &Actor,
     validation: Validation,
@@ -972,9 +975,7 @@ fn build_households(
     workers: usize,
 ) -> Result<Vec<BuiltHousehold>> {
     let build =
-        |(id, new, residents): &(RecordId, NewHousehold, Vec<(ResidentId, NewResident)>),
-         server: bool|
-         -> Result<BuiltHousehold> {
+        |(id, new, residents): &PreparedHousehold, server: bool| -> Result<BuiltHousehold> {
             let mut d = StoredDoc::new(RecordKind::Household.as_str(), doc_actor);
             household::write_new(&mut d.doc, new, residents, &actor.user_id, now)
                 .map_err(am_error(id))?;
