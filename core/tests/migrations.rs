@@ -98,7 +98,8 @@ fn current_and_v1_copy(current: &std::path::Path, old: &std::path::Path) {
          INSERT INTO document_chunk SELECT * FROM cur.document_chunk;
          INSERT INTO household SELECT id, community_id, grid_id, compound_id, building_id, unit, room,
              house_use, head_name, resident_count, last_visit_at FROM cur.household;
-         INSERT INTO resident SELECT * FROM cur.resident;
+         INSERT INTO resident SELECT id, household_id, name, initials, id_number, id_valid,
+             id_reversed, phone, phone_reversed, moved_out, tags FROM cur.resident;
          DETACH cur;",
     )
     .unwrap();

@@ -15,7 +15,9 @@ use rand_core_06::OsRng;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
+mod previews;
 mod web_sessions;
+pub use previews::{PREVIEW_LIFETIME, StoredPreview};
 pub use web_sessions::WEB_DEVICE_PREFIX;
 
 /// Sign-in attempts (per address) or failures (per user) allowed before each further one waits.
@@ -249,6 +251,7 @@ impl Accounts {
             .build(Manager(dir.join("accounts.db")))?;
         let conn = pool.get()?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(previews::SCHEMA)?;
         // Accounts files made before devices reported their pending count.
         if let Err(e) = conn.execute(
             "ALTER TABLE device ADD COLUMN pending INTEGER NOT NULL DEFAULT 0",

@@ -119,7 +119,6 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("ledger.address_missing", "地址缺少{field:address_part}", "the address has no {field:address_part}"),
     ("ledger.outside_area", "网格 {grid} 不在您的管辖范围内", "grid {grid} is outside your area"),
     ("ledger.duplicate_in_file", "与第 {line} 行是同一人（{masked}）", "the same person as line {line} ({masked})"),
-    ("ledger.already_registered", "已在 {household} 登记（{masked}）", "already registered in household {household} ({masked})"),
     ("ledger.unreadable", "文件无法作为 {format} 台账读取，请检查文件格式", "the file could not be read as a {format} ledger; check its format"),
     ("ledger.missing_column", "台账缺少“{column:column}”列", "the ledger has no {column:column} column"),
     ("address_part.community", "社区", "community"),
@@ -151,6 +150,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("ledger.registered_elsewhere", "已在您的管辖范围外登记（{masked}），请与上级核实", "already registered elsewhere ({masked}); check with your superiors"),
     ("ledger.create_outside_area", "{level:address_part}“{name}”不存在，只有管理员可以新建", "there is no {level:address_part} “{name}”; only an administrator can create one"),
     ("ledger.same_id_elsewhere", "与第 {line} 行的身份证号码相同，但在另一户（{masked}），将列入待核实", "the same ID number as line {line} but in another household ({masked}); it becomes a finding to check"),
+    ("ledger.rows_shown", "仅列出前 {shown} 行，共 {total} 行；全部问题行见下载文件", "only the first {shown} of {total} rows are listed; every bad row is in the download"),
     ("ledger.to_check", "{problem:msg}，导入后列入待核实", "{problem:msg}; imported, to be checked at the door"),
     // Sync.
     ("sync.out_of_scope", "这条记录不在您的网格内，请联系督导人员", "this record is not in your grids; ask your supervisor"),

@@ -110,6 +110,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0015_record_ops_by_user.sql"),
         reproject: false,
     },
+    Migration {
+        version: 16,
+        sql: include_str!("migrations/0016_resident_relation_registration.sql"),
+        // The new columns are filled from each household's residents.
+        reproject: true,
+    },
 ];
 
 /// The version a fresh database ends at.

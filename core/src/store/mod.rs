@@ -16,6 +16,7 @@ mod findings_query;
 mod forget;
 pub mod heal;
 pub mod inspection;
+pub mod ledger_rows;
 pub mod log_identity;
 pub mod merge;
 pub mod migrations;
@@ -83,7 +84,7 @@ pub use merge::{ChangeBundle, StoreHeads};
 pub use notify::{ChangeEvent, ChangeListener, Origin, Subscription};
 
 /// What a ledger import changes in one existing household ([`Store::update_household_from_ledger`]).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LedgerUpdate {
     /// The new house use, when it changed.
     pub house_use: Option<HouseUse>,
@@ -343,27 +344,31 @@ impl Store {
             prepared.push((RecordId::generate(), new, residents));
         }
         let mut ids = Vec::with_capacity(prepared.len());
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
         for batch in prepared.chunks(BATCH) {
             let mut changed = Vec::with_capacity(batch.len());
             {
                 let mut guard = self.writer();
                 let w = &mut *guard;
+                // The documents are written, read back and judged on every core (automerge
+                // work, most of an import's time); the database writes follow one by one.
+                let server = self.kind == StoreKind::Server;
+                let built =
+                    build_households(batch, &w.actor, actor, validation, now, server, workers)?;
                 let tx = w
                     .conn
                     .transaction()
                     .map_err(Error::storage("starting a write"))?;
-                for (id, new, residents) in batch {
-                    let mut d = StoredDoc::new(RecordKind::Household.as_str(), &w.actor);
-                    household::write_new(&mut d.doc, new, residents, &actor.user_id, now)
-                        .map_err(am_error(id))?;
-                    let after = RecordView::Household(household::read(&d.doc, id)?);
-                    crate::rules::check_change(actor, None, &after, validation)?;
+                for (id, mut d, after, changes) in built {
                     reference::Places(&tx).check(None, &after)?;
-                    crate::rules::clock::check_new_events_not_ahead(None, &after, now)?;
-                    d.doc.commit_with(commit_options(now));
-                    self.persist(&tx, &mut d, None, &after, "", now)?;
+                    if documents::save(&tx, after.id(), &mut d, now)? {
+                        projection::project(&tx, &after)?;
+                        if let Some(changes) = changes {
+                            change_log::append(&tx, None, &after, &changes, "")?;
+                        }
+                    }
                     changed.push((id.clone(), RecordKind::Household));
-                    ids.push(id.clone());
+                    ids.push(id);
                 }
                 tx.commit().map_err(Error::storage("committing a write"))?;
             }
@@ -955,4 +960,59 @@ fn load_or_make_actor(conn: &Connection) -> Result<ActorId> {
     )
     .map_err(Error::storage("saving the device's actor id"))?;
     Ok(actor)
+}
+
+/// A new household normalised for [`Store::import_households`], with its ids.
+type PreparedHousehold = (RecordId, NewHousehold, Vec<(ResidentId, NewResident)>);
+
+/// A household document built for [`Store::import_households`]: its id, the document, its view,
+/// and (on a server) the changes for the change log.
+type BuiltHousehold = (
+    RecordId,
+    StoredDoc,
+    RecordView,
+    Option<Vec<automerge::Change>>,
+);
+
+/// Writes, reads back and judges new households' documents, split over `workers` threads,
+/// in order; on a `server`, with the changes for its change log. Nothing touches the database.
+fn build_households(
+    batch: &[PreparedHousehold],
+    doc_actor: &automerge::ActorId,
+    actor: &Actor,
+    validation: Validation,
+    now: Timestamp,
+    server: bool,
+    workers: usize,
+) -> Result<Vec<BuiltHousehold>> {
+    let build =
+        |(id, new, residents): &PreparedHousehold, server: bool| -> Result<BuiltHousehold> {
+            let mut d = StoredDoc::new(RecordKind::Household.as_str(), doc_actor);
+            household::write_new(&mut d.doc, new, residents, &actor.user_id, now)
+                .map_err(am_error(id))?;
+            let after = RecordView::Household(household::read(&d.doc, id)?);
+            crate::rules::check_change(actor, None, &after, validation)?;
+            crate::rules::clock::check_new_events_not_ahead(None, &after, now)?;
+            d.doc.commit_with(commit_options(now));
+            let changes = server.then(|| d.doc.get_changes(&d.saved_heads));
+            Ok((id.clone(), d, after, changes))
+        };
+    let per = batch.len().div_ceil(workers.max(1)).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = batch
+            .chunks(per)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|h| build(h, server))
+                        .collect::<Result<Vec<_>>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(batch.len());
+        for h in handles {
+            out.extend(h.join().expect("a household builder panicked")?);
+        }
+        Ok(out)
+    })
 }

@@ -104,8 +104,8 @@ fn project_household(conn: &Connection, h: &Household) -> Result<()> {
     let mut insert = conn
         .prepare_cached(
             "INSERT INTO resident (id, household_id, name, initials, id_number, id_valid, id_reversed,
-                 phone, phone_reversed, moved_out, tags)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 phone, phone_reversed, moved_out, tags, relation, registration)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )
         .map_err(err())?;
     for r in &h.residents {
@@ -126,6 +126,8 @@ fn project_household(conn: &Connection, h: &Household) -> Result<()> {
                 r.phone.as_deref().map(reversed),
                 r.moved_out,
                 tags.join(","),
+                r.relation.as_str(),
+                r.registration.as_str(),
             ])
             .map_err(err())?;
         // Search lists only residents still living here: the others have no keys.

@@ -82,33 +82,25 @@ pub fn rows(
             }
         }
         Table::Residents => {
+            // From the list tables: one query per grid, no document loaded.
             out.push(COLUMNS.iter().map(|c| c.header().to_owned()).collect());
             for g in &grids {
-                for summary in store
-                    .list_households(&AddressScope::Grid((*g).into()), 0, u32::MAX)?
-                    .households
-                {
-                    let h = store.household(&summary.id)?;
-                    let mut dwelling = place(&h.address);
-                    dwelling.push(values::house_use_zh(&h.house_use));
-                    if h.active_residents().next().is_none() {
+                for row in store.ledger_rows(g)? {
+                    let mut cells = place(&row.address);
+                    cells.push(values::house_use_zh(&row.house_use));
+                    match row.person {
                         // A dwelling without a person is a row without a name, so it comes back.
-                        dwelling.extend(std::iter::repeat_n(String::new(), 6));
-                        out.push(dwelling);
-                        continue;
-                    }
-                    for r in h.active_residents() {
-                        let mut row = dwelling.clone();
-                        row.extend([
-                            r.name.clone(),
-                            r.id_number.clone().unwrap_or_default(),
-                            r.phone.clone().unwrap_or_default(),
+                        None => cells.extend(std::iter::repeat_n(String::new(), 6)),
+                        Some(r) => cells.extend([
+                            r.name,
+                            r.id_number.unwrap_or_default(),
+                            r.phone.unwrap_or_default(),
                             values::relation_zh(&r.relation),
                             values::registration_zh(&r.registration),
                             values::tags_zh(&r.tags),
-                        ]);
-                        out.push(row);
+                        ]),
                     }
+                    out.push(cells);
                 }
             }
         }

@@ -128,6 +128,18 @@ impl Column {
     }
 }
 
+/// A column's code read back from a stored preview, as the `&'static str` of its column.
+pub(crate) fn deserialize_code<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<&'static str, D::Error> {
+    let code = <String as serde::Deserialize>::deserialize(d)?;
+    COLUMNS
+        .into_iter()
+        .map(Column::code)
+        .find(|c| *c == code)
+        .ok_or_else(|| serde::de::Error::custom(format!("no column {code:?}")))
+}
+
 /// A header as compared: NFKC (full width folded), no spaces, no trailing required-mark `*`,
 /// ASCII lower case.
 fn normalise(header: &str) -> String {
@@ -201,11 +213,11 @@ const REQUIRED: [Column; 7] = [
     Column::Name,
 ];
 
-/// Finds the header row within the first [`HEADER_SEARCH_ROWS`] rows (the one naming most
-/// columns) and maps every row below it.
-pub fn map(table: Table) -> Result<Ledger, LedgerError> {
+/// The index of the header row among the first [`HEADER_SEARCH_ROWS`] rows: the first of those
+/// naming the most known columns.
+fn header_row(rows: &[(usize, Vec<Cell>)]) -> Option<usize> {
     let mut best: Option<(usize, usize)> = None;
-    for (i, (_, cells)) in table.rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
+    for (i, (_, cells)) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
         let mut seen = Vec::new();
         for c in cells {
             if let Some(col) = Column::recognise(&c.text)
@@ -218,7 +230,30 @@ pub fn map(table: Table) -> Result<Ledger, LedgerError> {
             best = Some((i, seen.len()));
         }
     }
-    let Some((header_index, _)) = best else {
+    best.map(|(i, _)| i)
+}
+
+/// Which columns a reader keeps below the first rows: those whose header names a column (by
+/// position in the header row found among `first` rows). The cells of every other column are
+/// never kept, however much they hold.
+pub(super) fn mapped_columns(first: &[(usize, Vec<Cell>)]) -> Vec<bool> {
+    let mut mapped: Vec<bool> = header_row(first).map_or_else(Vec::new, |i| {
+        first[i]
+            .1
+            .iter()
+            .map(|c| Column::recognise(&c.text).is_some())
+            .collect()
+    });
+    while mapped.last() == Some(&false) {
+        mapped.pop();
+    }
+    mapped
+}
+
+/// Finds the header row within the first [`HEADER_SEARCH_ROWS`] rows (the one naming most
+/// columns) and maps every row below it.
+pub fn map(table: Table) -> Result<Ledger, LedgerError> {
+    let Some(header_index) = header_row(&table.rows) else {
         return Err(LedgerError::MissingColumn(Column::Community.code()));
     };
     let mut rows = table.rows.into_iter().skip(header_index);

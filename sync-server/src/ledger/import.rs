@@ -5,7 +5,7 @@
 //! existing households by address and residents by ID number (or name), so importing the same
 //! file twice changes nothing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use gridwalk_core::messages::Message;
 use gridwalk_core::records::household::{Address, HouseUse, NewHousehold, NewResident};
@@ -13,7 +13,7 @@ use gridwalk_core::records::reference::ReferenceItem;
 use gridwalk_core::rules::household::Validation;
 use gridwalk_core::rules::{id_number, phone, places as place_rules, text};
 use gridwalk_core::{Actor, RecordId, Store, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use super::headers::{Column, Ledger, RawRow};
 pub use super::matching::{Change, Planned, Status};
@@ -35,7 +35,7 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Ledger, LedgerError> {
 }
 
 /// A row the import will not take, or takes with a finding, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BadRow {
     /// The line the spreadsheet shows.
     pub line: usize,
@@ -54,10 +54,13 @@ pub struct FileHousehold {
     pub house_use: HouseUse,
     /// Its residents with the line of each.
     pub residents: Vec<(usize, NewResident)>,
+    /// Whether a row at its address was refused: then nobody stored here is taken for gone.
+    pub incomplete: bool,
 }
 
-/// What an import would do, before anything is written.
-#[derive(Debug, Clone)]
+/// What an import would do, before anything is written. Serialisable: previews wait for their
+/// commit in the accounts database (`accounts::previews`), not in memory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Preview {
     /// Data rows read.
     pub rows: usize,
@@ -166,6 +169,7 @@ pub fn preview(ledger: Ledger, store: &Store, area: Area<'_>) -> Result<Preview,
     // Second pass: values.
     let mut households: BTreeMap<Address, FileHousehold> = BTreeMap::new();
     let mut seen_ids: HashMap<String, (usize, Address)> = HashMap::new();
+    let mut refused_at: HashSet<Address> = HashSet::new();
     for (row, address) in placed {
         let who = who(row);
         let line = row.line;
@@ -176,6 +180,7 @@ pub fn preview(ledger: Ledger, store: &Store, area: Area<'_>) -> Result<Preview,
         };
         if let Err(refusal) = place_rules::check_address(&index, &address) {
             bad.push(refuse(refusal.message()));
+            refused_at.insert(address);
             continue;
         }
         let judged = judge(row, today).and_then(|(resident, house_use, finding)| {
@@ -203,6 +208,7 @@ pub fn preview(ledger: Ledger, store: &Store, area: Area<'_>) -> Result<Preview,
             Ok(j) => j,
             Err(reason) => {
                 bad.push(refuse(reason));
+                refused_at.insert(address);
                 continue;
             }
         };
@@ -217,9 +223,15 @@ pub fn preview(ledger: Ledger, store: &Store, area: Area<'_>) -> Result<Preview,
                 address,
                 house_use,
                 residents: Vec::new(),
+                incomplete: false,
             });
         if let Some(r) = resident {
             household.residents.push((line, r));
+        }
+    }
+    for address in &refused_at {
+        if let Some(h) = households.get_mut(address) {
+            h.incomplete = true;
         }
     }
     let households = matching::plan(
@@ -328,9 +340,20 @@ pub fn commit(
             ids.push(id.clone());
         }
     }
+    // A resident who moved to another household of the file and is no longer listed in their
+    // old one has already left it with that household's update.
+    let gone: HashSet<(&RecordId, &gridwalk_core::ResidentId)> = preview
+        .households
+        .iter()
+        .filter(|h| h.status == Status::Changed)
+        .filter_map(|h| h.existing.as_ref().map(|id| (id, &h.update.moved_out)))
+        .flat_map(|(id, out)| out.iter().map(move |r| (id, r)))
+        .collect();
     let mut leaving: BTreeMap<&RecordId, Vec<_>> = BTreeMap::new();
     for (from, resident) in preview.households.iter().flat_map(|h| &h.moves) {
-        leaving.entry(from).or_default().push(resident.clone());
+        if !gone.contains(&(from, resident)) {
+            leaving.entry(from).or_default().push(resident.clone());
+        }
     }
     for (from, residents) in leaving {
         let update = gridwalk_core::store::LedgerUpdate {

@@ -2,7 +2,8 @@
 //! its address (community, grid, compound, building, unit, room), a resident the stored
 //! resident with the same ID number (or, failing that, the same name in the household). What
 //! differs becomes a change (old → new); a resident whose ID number lives in another household
-//! of the importer's area moves here.
+//! of the importer's area moves here; a stored resident the file's rows for that address no
+//! longer list has left (moved out), unless a row at that address was refused.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -22,7 +23,7 @@ use super::places::Area;
 use super::{LedgerError, values};
 
 /// What the import does to a household.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// No household at this address yet: created.
@@ -33,13 +34,17 @@ pub enum Status {
     Unchanged,
 }
 
+/// A column's code ([`Column::code`]); an alias, so serde does not borrow it from the input.
+pub type ColumnCode = &'static str;
+
 /// One field that changes: who, which field, old → new (as the ledger writes them).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Change {
     /// The resident (or the dwelling's address for its house use).
     pub who: String,
     /// The column that changes.
-    pub field: &'static str,
+    #[serde(deserialize_with = "super::headers::deserialize_code")]
+    pub field: ColumnCode,
     /// The stored value.
     pub old: String,
     /// The file's value.
@@ -47,7 +52,7 @@ pub struct Change {
 }
 
 /// A household of the file and what the import does to it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Planned {
     /// Its address, in codes.
     pub address: Address,
@@ -154,6 +159,8 @@ pub fn plan(
         }
         let mut matched: HashSet<ResidentId> = HashSet::new();
         let mut added = Vec::new();
+        let listed = fh.residents.len();
+        let mut complete = !fh.incomplete;
         for (line, r) in fh.residents {
             let current = before.as_ref().and_then(|b| {
                 let active = || b.active_residents().filter(|x| !matched.contains(&x.id));
@@ -211,11 +218,16 @@ pub fn plan(
                     }
                 }
                 if refused {
+                    complete = false;
                     continue;
                 }
             }
             plan.residents += 1;
             added.push(r);
+        }
+        if before.is_none() && listed > 0 && added.is_empty() {
+            // Every person the file lists here was refused: no empty household in their place.
+            continue;
         }
         plan.status = match before {
             None => {
@@ -227,7 +239,24 @@ pub fn plan(
                 });
                 Status::New
             }
-            Some(_) => {
+            Some(before) => {
+                // Whoever the file no longer lists at this address has left it (unless a row
+                // here was refused: that row may be them).
+                for gone in before
+                    .active_residents()
+                    .filter(|r| !matched.contains(&r.id))
+                {
+                    if !complete {
+                        break;
+                    }
+                    plan.changes.push(Change {
+                        who: gone.name.clone(),
+                        field: Column::Name.code(),
+                        old: gone.name.clone(),
+                        new: String::new(),
+                    });
+                    plan.update.moved_out.push(gone.id.clone());
+                }
                 for r in &added {
                     plan.changes.push(Change {
                         who: r.name.clone(),

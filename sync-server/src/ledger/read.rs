@@ -86,6 +86,7 @@ pub fn csv_table(bytes: &[u8]) -> Result<Table, LedgerError> {
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut table = Table::default();
+    let mut mapped: Option<Vec<bool>> = None;
     let mut record = csv::StringRecord::new();
     let (mut line, mut counted) = (1, 0);
     let bytecount = |b: &[u8]| b.iter().filter(|c| **c == b'\n').count();
@@ -118,8 +119,24 @@ pub fn csv_table(bytes: &[u8]) -> Result<Table, LedgerError> {
         }
         line += bytecount(&text.as_bytes()[counted..byte]);
         counted = byte;
-        let cells = record.iter().take(MAX_COLUMNS).map(Cell::text).collect();
+        let cells = match &mapped {
+            None => record.iter().take(MAX_COLUMNS).map(Cell::text).collect(),
+            Some(mapped) => record
+                .iter()
+                .zip(mapped)
+                .map(|(c, keep)| {
+                    if *keep {
+                        Cell::text(c)
+                    } else {
+                        Cell::default()
+                    }
+                })
+                .collect(),
+        };
         table.rows.push((line, cells));
+        if table.rows.len() == HEADER_SEARCH_ROWS {
+            mapped = Some(super::headers::mapped_columns(&table.rows));
+        }
     }
     Ok(table)
 }
@@ -189,6 +206,13 @@ pub fn xlsx_table(bytes: &[u8]) -> Result<Table, LedgerError> {
         .merge_cells_by_sheet_id(0)
         .map_err(|e| unreadable(e.to_string()))?;
     let mut rows: BTreeMap<u32, Vec<Cell>> = BTreeMap::new();
+    // Below the first rows, only the columns whose header names a column are kept.
+    let mut mapped: Option<Vec<bool>> = None;
+    let keep = |mapped: &Option<Vec<bool>>, c: u32| {
+        mapped
+            .as_ref()
+            .is_none_or(|m| m.get(c as usize).copied().unwrap_or(false))
+    };
     {
         let mut reader = book
             .worksheet_cells_reader(&sheet)
@@ -199,8 +223,18 @@ pub fn xlsx_table(bytes: &[u8]) -> Result<Table, LedgerError> {
             if c as usize >= MAX_COLUMNS || value.text.trim().is_empty() {
                 continue;
             }
-            if !rows.contains_key(&r) && rows.len() > MAX_ROWS + HEADER_SEARCH_ROWS {
-                return Err(too_many());
+            if !rows.contains_key(&r) {
+                if rows.len() > MAX_ROWS + HEADER_SEARCH_ROWS {
+                    return Err(too_many());
+                }
+                if rows.len() == HEADER_SEARCH_ROWS && mapped.is_none() {
+                    let first: Vec<(usize, Vec<Cell>)> =
+                        rows.iter().map(|(r, c)| (*r as usize, c.clone())).collect();
+                    mapped = Some(super::headers::mapped_columns(&first));
+                }
+            }
+            if !keep(&mapped, c) {
+                continue;
             }
             let row = rows.entry(r).or_default();
             if row.len() <= c as usize {
@@ -225,7 +259,7 @@ pub fn xlsx_table(bytes: &[u8]) -> Result<Table, LedgerError> {
                 if row.len() <= c1 as usize {
                     row.resize(c1 as usize + 1, Cell::default());
                 }
-                for c in c0..=c1 {
+                for c in (c0..=c1).filter(|c| r == r0 || keep(&mapped, *c)) {
                     row[c as usize] = value.clone();
                 }
             }

@@ -10,8 +10,7 @@ mod names;
 mod pages;
 mod sign_in;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -22,7 +21,6 @@ use minijinja::Environment;
 
 use crate::accounts::Session;
 use crate::api::AppState;
-use crate::ledger::import::Preview;
 
 /// Template names and sources.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -55,23 +53,8 @@ const TEMPLATES: &[(&str, &str)] = &[
 /// What the pages share besides the app state.
 pub struct Web {
     env: Environment<'static>,
-    /// Ledger uploads between preview and commit, by upload id.
-    uploads: Mutex<HashMap<String, PendingImport>>,
     /// The key of the login forms' tokens.
     login_tokens: csrf::LoginTokens,
-}
-
-/// A previewed ledger waiting for its importer to commit it. Kept in memory for
-/// [`PendingImport::LIFETIME`], one per user: a restart or a new upload asks for the file again,
-/// which costs a supervisor a click and the server no unbounded memory.
-struct PendingImport {
-    owner: String,
-    preview: Preview,
-    at: std::time::Instant,
-}
-
-impl PendingImport {
-    const LIFETIME: std::time::Duration = std::time::Duration::from_secs(3600);
 }
 
 impl Web {
@@ -84,7 +67,6 @@ impl Web {
         }
         Web {
             env,
-            uploads: Mutex::new(HashMap::new()),
             login_tokens: csrf::LoginTokens::new(),
         }
     }

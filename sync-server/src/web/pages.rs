@@ -21,7 +21,7 @@ use gridwalk_core::{RecordId, Timestamp};
 use minijinja::context;
 
 use super::names::Names;
-use super::{PendingImport, csrf, error_page, lang, render, supervisor};
+use super::{csrf, error_page, lang, render, supervisor};
 use crate::accounts::Session;
 use crate::api::AppState;
 use crate::ledger::{export, import};
@@ -673,25 +673,64 @@ pub(super) async fn ledger_preview(
         unchanged => preview.count(import::Status::Unchanged), moved => preview.moved(),
         bad_count => preview.bad.len(), bad => listed(&preview.bad),
         to_check_count => preview.to_check.len(), to_check => listed(&preview.to_check),
+        shown_note => shown_note(&preview, lang),
         warnings => preview.warnings.iter().map(|w| w.render(lang)).collect::<Vec<_>>(),
         ignored => preview.ignored.clone(),
         created => preview.created.iter().map(|i| context! { kind => i.kind.as_str(), name => i.name, code => i.id }).collect::<Vec<_>>(),
         changes => changes,
         upload => upload,
     };
+    // The preview waits for its commit in accounts.db, serialised (see `accounts::previews`).
+    let app2 = app.clone();
     let owner = p.session.actor.user_id.clone();
-    let mut uploads = app.web.uploads.lock().unwrap_or_else(|e| e.into_inner());
-    uploads.retain(|_, u| u.owner != owner && u.at.elapsed() < PendingImport::LIFETIME);
-    uploads.insert(
-        upload,
-        PendingImport {
-            owner,
-            preview,
-            at: std::time::Instant::now(),
-        },
-    );
-    drop(uploads);
+    tokio::task::spawn_blocking(move || {
+        let body = serde_json::to_vec(&preview).map_err(failed)?;
+        app2.accounts
+            .put_preview(&upload, &owner, &body, Timestamp::now())
+            .map_err(failed)
+    })
+    .await
+    .map_err(failed)??;
     p.render(&app, "ledger.html", context! { preview => view })
+}
+
+/// When more refused rows than the page lists: how many it lists of how many (all are in the
+/// download; the rows to check are counted in the counts line).
+fn shown_note(preview: &import::Preview, lang: Lang) -> Option<String> {
+    let total = preview.bad.len();
+    (total > import::SHOWN_BAD_ROWS).then(|| {
+        Message::new("ledger.rows_shown")
+            .with("shown", import::SHOWN_BAD_ROWS)
+            .with("total", total)
+            .render(lang)
+    })
+}
+
+/// The reader's own stored preview `upload` (removed with `take`), or the page saying it has
+/// expired (also for another user's preview, which is not told apart from none).
+async fn stored_preview(
+    app: &Arc<AppState>,
+    p: &Page,
+    upload: String,
+    take: bool,
+) -> Result<import::Preview, Response> {
+    let accounts = app.accounts.clone();
+    let owner = p.session.actor.user_id.clone();
+    let stored = tokio::task::spawn_blocking(move || {
+        accounts.preview(&upload, &owner, Timestamp::now(), take)
+    })
+    .await
+    .map_err(failed)?
+    .map_err(failed)?;
+    match stored {
+        crate::accounts::StoredPreview::Found(body) => {
+            tokio::task::spawn_blocking(move || serde_json::from_slice(&body))
+                .await
+                .map_err(failed)?
+                .map_err(failed)
+        }
+        _ => Err(p.not_found(app, Message::new("web.preview_expired"))),
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -711,20 +750,8 @@ pub(super) async fn ledger_commit(
         Ok(Form(form)) if csrf::session_token_matches(&headers, &form.csrf) => form,
         _ => return Err(p.form_expired(&app)),
     };
-    let upload = {
-        let mut uploads = app.web.uploads.lock().unwrap_or_else(|e| e.into_inner());
-        let theirs = uploads.get(&form.upload).is_some_and(|u| {
-            u.owner == p.session.actor.user_id && u.at.elapsed() < PendingImport::LIFETIME
-        });
-        if theirs {
-            uploads.remove(&form.upload)
-        } else {
-            None
-        }
-    };
-    let Some(PendingImport { owner, preview, .. }) = upload else {
-        return Err(p.not_found(&app, Message::new("web.preview_expired")));
-    };
+    let preview = stored_preview(&app, &p, form.upload, true).await?;
+    let owner = p.session.actor.user_id.clone();
     let app2 = app.clone();
     let actor = p.session.actor.clone();
     let committed =
@@ -863,19 +890,7 @@ pub(super) async fn ledger_bad_rows(
     Path(upload): Path<String>,
 ) -> PageResult {
     let p = page(&app, &headers, &HashMap::new()).await?;
-    // The preview is copied out so the workbook is written off the lock and the async threads.
-    let preview = {
-        let uploads = app.web.uploads.lock().unwrap_or_else(|e| e.into_inner());
-        uploads
-            .get(&upload)
-            .filter(|u| {
-                u.owner == p.session.actor.user_id && u.at.elapsed() < PendingImport::LIFETIME
-            })
-            .map(|u| u.preview.clone())
-    };
-    let Some(preview) = preview else {
-        return Err(p.not_found(&app, Message::new("web.preview_expired")));
-    };
+    let preview = stored_preview(&app, &p, upload, false).await?;
     let count = preview.refused.len();
     let body = tokio::task::spawn_blocking(move || export::bad_rows_xlsx(&preview))
         .await

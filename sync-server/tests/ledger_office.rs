@@ -1,0 +1,234 @@
+//! The ledger as a district office tries it, with files of the shapes offices send: an XLSX
+//! saved with a merged title row and address cells merged down a household's members, a CSV
+//! with CRLF line ends and a trailing empty column, an ID number in full-width digits, a row
+//! holding only a phone, and the same file imported twice.
+
+use std::time::Duration;
+
+use gridwalk_core::records::reference::{ReferenceItem, ReferenceKind};
+use gridwalk_core::{Actor, Role};
+use gridwalk_server::ledger::import;
+use gridwalk_server::server::open_data;
+
+fn data() -> (tempfile::TempDir, gridwalk_server::server::Data) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = open_data(dir.path(), Duration::from_secs(60)).unwrap();
+    data.store
+        .add_reference(&[
+            ReferenceItem::new(ReferenceKind::Community, "C01", None, "书香苑社区"),
+            ReferenceItem::new(ReferenceKind::Grid, "C01-G01", Some("C01"), "第一网格"),
+        ])
+        .unwrap();
+    (dir, data)
+}
+
+fn preview(data: &gridwalk_server::server::Data, ledger: import::Ledger) -> import::Preview {
+    let area = ["C01-G01".to_owned()];
+    import::preview(ledger, &data.store, Some(&area)).unwrap()
+}
+
+/// A workbook as WPS saves an office's ledger: a title merged across the columns, a date line,
+/// the header on row 3, the address merged down over each household's member rows, ID numbers
+/// and phones as text.
+fn wps_workbook() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    let plain = rust_xlsxwriter::Format::new();
+    ws.merge_range(0, 0, 0, 12, "书香苑社区居民信息登记台账", &plain)
+        .unwrap();
+    ws.merge_range(1, 0, 1, 12, "填报日期：2026年11月30日", &plain)
+        .unwrap();
+    let header = [
+        "序号",
+        "社区",
+        "网格",
+        "小区",
+        "楼栋",
+        "单元",
+        "房号",
+        "姓名",
+        "身份证号码",
+        "联系电话",
+        "与户主关系",
+        "户籍性质",
+        "备注",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(2, c as u16, *h).unwrap();
+    }
+    let people = [
+        ("张建国", "110101198503070013", "13800138000", "户主"),
+        ("李秀英", "110105199001010029", "13912345678", "妻子"),
+        ("张子涵", "", "", "儿子"),
+        ("王桂兰", "11010519491231002X", "010-65529988", "本人"),
+    ];
+    for (i, (name, id, phone, relation)) in people.iter().enumerate() {
+        let r = 3 + i as u32;
+        ws.write_number(r, 0, (i + 1) as f64).unwrap();
+        ws.write_string(r, 7, *name).unwrap();
+        ws.write_string(r, 8, *id).unwrap();
+        ws.write_string(r, 9, *phone).unwrap();
+        ws.write_string(r, 10, *relation).unwrap();
+        ws.write_string(r, 11, "本地").unwrap();
+    }
+    // The first household's address merged down its three rows; the second on one row.
+    for (c, v) in [
+        "书香苑社区",
+        "第一网格",
+        "盈北苑1期小区",
+        "1号楼",
+        "2",
+        "201",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.merge_range(3, c as u16 + 1, 5, c as u16 + 1, v, &plain)
+            .unwrap();
+    }
+    for (c, v) in ["书香苑社区", "第一网格", "盈北苑1期小区", "1幢", "2", "202"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(6, c as u16 + 1, *v).unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_wps_workbook_with_a_title_and_merged_cells_imports_every_member() {
+    let (_d, data) = data();
+    let ledger = import::read_xlsx(&wps_workbook()).unwrap();
+    assert_eq!(ledger.header_line, 3);
+    assert_eq!(ledger.ignored, ["序号", "备注"]);
+    let p = preview(&data, ledger);
+    assert!(
+        p.bad.is_empty() && p.to_check.is_empty(),
+        "{:#?} {:#?}",
+        p.bad,
+        p.to_check
+    );
+    assert_eq!((p.households.len(), p.residents()), (2, 4));
+    let names: Vec<String> = p.created.iter().map(|c| c.name.clone()).collect();
+    assert_eq!(names, ["盈北苑1期小区", "1号楼"], "1幢 is 1号楼");
+}
+
+#[test]
+fn a_csv_with_crlf_and_a_trailing_empty_column_keeps_its_line_numbers() {
+    let (_d, data) = data();
+    let csv = "社区,网格,小区,楼栋,单元,房号,姓名,身份证号码,联系电话,\r\n\
+               书香苑社区,第一网格,盈北苑1期小区,1号楼,1,101,张三,110101198503070013,13800138000,\r\n\
+               书香苑社区,第一网格,盈北苑1期小区,1号楼,1,102,李四,,138abc,\r\n\
+               书香苑社区,第一网格,盈北苑1期小区,1号楼,1,103,王五,,,\r\n";
+    let ledger = import::read_csv(csv.as_bytes()).unwrap();
+    assert!(ledger.ignored.is_empty(), "{:?}", ledger.ignored);
+    let lines: Vec<usize> = ledger.rows.iter().map(|r| r.line).collect();
+    assert_eq!(lines, [2, 3, 4]);
+    let p = preview(&data, ledger);
+    assert_eq!(p.bad.len(), 1);
+    assert_eq!(p.bad[0].line, 3, "the line the spreadsheet shows");
+    assert_eq!(p.residents(), 2);
+}
+
+#[test]
+fn an_id_number_in_full_width_digits_is_the_same_person() {
+    let (_d, data) = data();
+    let admin = Actor::new("admin", Role::Admin);
+    let half = "社区,网格,小区,楼栋,单元,房号,姓名,身份证号码,联系电话\n\
+                书香苑社区,第一网格,盈北苑1期小区,1号楼,1,101,张三,110101198503070013,13800138000\n";
+    let p = preview(&data, import::read_csv(half.as_bytes()).unwrap());
+    import::commit(&data.store, &admin, &p).unwrap();
+    let full = "社区,网格,小区,楼栋,单元,房号,姓名,身份证号码,联系电话\n\
+                书香苑社区,第一网格,盈北苑１期小区,１号楼,１,１０１,张三,１１０１０１１９８５０３０７００１３,１３８００１３８０００\n";
+    let p = preview(&data, import::read_csv(full.as_bytes()).unwrap());
+    assert!(p.bad.is_empty() && p.to_check.is_empty(), "{:#?}", p.bad);
+    assert_eq!(p.count(import::Status::Unchanged), 1, "{:#?}", p.households);
+    assert!(p.created.is_empty());
+}
+
+/// A row holding only a phone (an office's second number for the person above, on its own
+/// line) is refused with a reason, not taken for a person or a dwelling.
+#[test]
+fn a_row_with_only_a_phone_is_listed_with_a_reason() {
+    let (_d, data) = data();
+    let csv = "社区,网格,小区,楼栋,单元,房号,姓名,身份证号码,联系电话\n\
+               书香苑社区,第一网格,盈北苑1期小区,1号楼,1,101,张三,110101198503070013,13800138000\n\
+               ,,,,,,,,13912345678\n";
+    let p = preview(&data, import::read_csv(csv.as_bytes()).unwrap());
+    assert_eq!(p.bad.len(), 1, "{:#?}", p.bad);
+    assert_eq!(p.bad[0].line, 3);
+    let zh = p.bad[0].reason.render(gridwalk_core::messages::Lang::ZhCn);
+    assert!(zh.contains("地址缺少"), "{zh}");
+    assert_eq!((p.households.len(), p.residents()), (1, 1));
+}
+
+#[test]
+fn the_same_file_imported_twice_changes_nothing_the_second_time() {
+    let (_d, data) = data();
+    let admin = Actor::new("admin", Role::Admin);
+    let xlsx = wps_workbook();
+    let first = preview(&data, import::read_xlsx(&xlsx).unwrap());
+    import::commit(&data.store, &admin, &first).unwrap();
+    let second = preview(&data, import::read_xlsx(&xlsx).unwrap());
+    assert!(second.created.is_empty(), "{:?}", second.created);
+    assert_eq!(second.count(import::Status::Unchanged), 2);
+    assert_eq!(second.count(import::Status::New), 0);
+    assert!(second.households.iter().all(|h| h.changes.is_empty()));
+    let ids = import::commit(&data.store, &admin, &second).unwrap();
+    assert!(ids.is_empty(), "nothing written: {ids:?}");
+    let households = data
+        .store
+        .list_households(
+            &gridwalk_core::store::queries::AddressScope::Grid("C01-G01".into()),
+            0,
+            100,
+        )
+        .unwrap();
+    assert_eq!(households.households.len(), 2, "never a second household");
+}
+
+/// A resident the file no longer lists at their address has left; but when a row at that
+/// address was refused (it may be them, mistyped), nobody there is taken for gone.
+#[test]
+fn a_resident_left_out_moves_out_unless_a_row_there_was_refused() {
+    let (_d, data) = data();
+    let admin = Actor::new("admin", Role::Admin);
+    let head = "社区,网格,小区,楼栋,单元,房号,姓名,身份证号码,联系电话\n";
+    let zhang =
+        "书香苑社区,第一网格,盈北苑1期小区,1号楼,1,101,张三,110101198503070013,13800138000\n";
+    let li = "书香苑社区,第一网格,盈北苑1期小区,1号楼,1,101,李四,110105199001010029,13912345678\n";
+    let p = preview(
+        &data,
+        import::read_csv(format!("{head}{zhang}{li}").as_bytes()).unwrap(),
+    );
+    import::commit(&data.store, &admin, &p).unwrap();
+
+    let li_mistyped = li.replace("13912345678", "139abc");
+    let p = preview(
+        &data,
+        import::read_csv(format!("{head}{zhang}{li_mistyped}").as_bytes()).unwrap(),
+    );
+    assert_eq!(p.bad.len(), 1);
+    assert_eq!(p.count(import::Status::Unchanged), 1, "{:#?}", p.households);
+
+    let p = preview(
+        &data,
+        import::read_csv(format!("{head}{zhang}").as_bytes()).unwrap(),
+    );
+    let changes: Vec<(&str, &str, &str)> = p.households[0]
+        .changes
+        .iter()
+        .map(|c| (c.field, c.old.as_str(), c.new.as_str()))
+        .collect();
+    assert_eq!(changes, [("name", "李四", "")]);
+    import::commit(&data.store, &admin, &p).unwrap();
+    let id = p.households[0].existing.clone().unwrap();
+    let names: Vec<String> = data
+        .store
+        .household(&id)
+        .unwrap()
+        .active_residents()
+        .map(|r| r.name.clone())
+        .collect();
+    assert_eq!(names, ["张三"]);
+}
