@@ -24,7 +24,7 @@ use gridwalk_core::{RecordId, Store, Timestamp};
 use rusqlite::Connection;
 
 /// Every fixture, oldest first. A new migration adds its own (ARCHITECTURE.md, "Migrations").
-const FIXTURES: &[&str] = &["schema-06", "schema-14"];
+const FIXTURES: &[&str] = &["schema-06", "schema-14", "schema-15"];
 
 /// What the generators write, as they write it (scripts/fixtures/era-*.rs).
 const UNSENT_NOTES: &str = "未发送的备注";
