@@ -505,9 +505,17 @@ fn concurrent_order_events_are_judged_by_the_server_and_every_phone_converges() 
         Fleet { server, phones }
     });
     let tally = std::cell::RefCell::new(Tally::default());
+    // A fixed seed: the assertions below count the races the schedules hold, and 60 random
+    // schedules hold enough of each kind only most of the time. `PROPTEST_RNG_SEED` explores
+    // others.
+    let seed = std::env::var("PROPTEST_RNG_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_261_130);
     let mut runner = TestRunner::new(Config {
         cases: 60,
         failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(seed),
         ..Config::default()
     });
     runner
