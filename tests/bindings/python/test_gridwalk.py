@@ -428,4 +428,11 @@ class SyncEngineTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    result = unittest.main(exit=False).result
+    # Leave without finalising the interpreter: the library's threads (its async runtime, a
+    # stopping sync engine) may still log through the Python logger, and a thread calling into
+    # an interpreter that is shutting down is ended by pthread_exit, which aborts the process
+    # ("FATAL: exception not rethrown") as it unwinds through Rust.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0 if result.wasSuccessful() else 1)
