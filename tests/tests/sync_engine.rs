@@ -313,13 +313,14 @@ async fn a_local_write_is_synced_after_the_debounce() {
     let mut last_write = Instant::now();
     let mut ids = Vec::new();
     for room in ["201", "202", "203"] {
+        // Before the write: the debounce starts when the write commits, before it returns.
+        last_write = Instant::now();
         ids.push(
             device
                 .store
                 .create_household(&device.actor, &household("C01-G01", room), Timestamp::now())
                 .unwrap(),
         );
-        last_write = Instant::now();
     }
     let written = Timestamp::now();
     let s = wait_for(&mut rx, "the writes counted", |s| s.pending == 3).await;

@@ -353,8 +353,9 @@ fun main() {
             val engine = runBlocking { p.session.startEngine(p.store, quick) }
             watching(engine) { seen ->
                 val at = waitFor(seen, "the first sync", 0, idleAfter(started)) + 1
-                p.store.createHousehold(p.actor, newHousehold("603"), now())
+                // Before the write: the debounce starts when it commits, before it returns.
                 val wrote = System.nanoTime()
+                p.store.createHousehold(p.actor, newHousehold("603"), now())
                 val written = now()
                 val i = waitFor(seen, "a sync", at) { it.state is SyncState.Syncing }
                 check(seen[i].first - wrote >= 300_000_000L) { "synced before the debounce" }

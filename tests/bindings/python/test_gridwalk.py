@@ -419,8 +419,11 @@ class SyncEngineTest(unittest.TestCase):
         started = now_ms()
         engine, states = self.start(session, store)
         at = states.wait("the first sync", idle_after(started)) + 1
+        # Before the write: the engine's debounce starts when the write is committed, which is
+        # before create_household returns.
+        wrote = time.monotonic()
         hid = store.create_household(actor, household("603"), now_ms())
-        wrote, written = time.monotonic(), now_ms()
+        written = now_ms()
         i = states.wait("a sync", lambda s: s.state.is_syncing(), after=at)
         self.assertGreaterEqual(states.seen[i][0] - wrote, 0.3, "not before the debounce")
         i = states.wait("the write synced", idle_after(written), after=i)
