@@ -187,10 +187,11 @@ fn the_same_file_imported_twice_changes_nothing_the_second_time() {
     assert_eq!(households.households.len(), 2, "never a second household");
 }
 
-/// A resident the file no longer lists at their address has left; but when a row at that
-/// address was refused (it may be them, mistyped), nobody there is taken for gone.
+/// A resident the file does not list is kept, and a blank ID-number or phone cell erases
+/// nothing: offices upload partial ledgers (the fixed bad rows the page hands back, only the
+/// heads of households), and a row left out or a cell left empty is not a person who left.
 #[test]
-fn a_resident_left_out_moves_out_unless_a_row_there_was_refused() {
+fn a_resident_left_out_or_a_blank_cell_loses_nothing() {
     let (_d, data) = data();
     let admin = Actor::new("admin", Role::Admin);
     let head = "社区,网格,小区,楼栋,单元,房号,姓名,身份证号码,联系电话\n";
@@ -202,33 +203,119 @@ fn a_resident_left_out_moves_out_unless_a_row_there_was_refused() {
         import::read_csv(format!("{head}{zhang}{li}").as_bytes()).unwrap(),
     );
     import::commit(&data.store, &admin, &p).unwrap();
+    let id = p.households[0].existing.clone().unwrap_or_else(|| {
+        data.store
+            .list_households(
+                &gridwalk_core::store::queries::AddressScope::Grid(
+                    p.households[0].address.grid.clone(),
+                ),
+                0,
+                10,
+            )
+            .unwrap()
+            .households[0]
+            .id
+            .clone()
+    });
 
-    let li_mistyped = li.replace("13912345678", "139abc");
-    let p = preview(
-        &data,
-        import::read_csv(format!("{head}{zhang}{li_mistyped}").as_bytes()).unwrap(),
-    );
-    assert_eq!(p.bad.len(), 1);
-    assert_eq!(p.count(import::Status::Unchanged), 1, "{:#?}", p.households);
-
-    let p = preview(
-        &data,
-        import::read_csv(format!("{head}{zhang}").as_bytes()).unwrap(),
-    );
-    let changes: Vec<(&str, &str, &str)> = p.households[0]
-        .changes
-        .iter()
-        .map(|c| (c.field, c.old.as_str(), c.new.as_str()))
-        .collect();
-    assert_eq!(changes, [("name", "李四", "")]);
-    import::commit(&data.store, &admin, &p).unwrap();
-    let id = p.households[0].existing.clone().unwrap();
-    let names: Vec<String> = data
-        .store
-        .household(&id)
-        .unwrap()
+    // Only 李四's row, fixed and uploaded again as the page suggests; then 张三 with his ID and
+    // phone cells left blank.
+    let zhang_blank = "书香苑社区,第一网格,盈北苑1期小区,1号楼,1,101,张三,,\n";
+    for file in [format!("{head}{li}"), format!("{head}{zhang_blank}")] {
+        let p = preview(&data, import::read_csv(file.as_bytes()).unwrap());
+        assert_eq!(
+            p.count(import::Status::Unchanged),
+            1,
+            "{file}: {:#?}",
+            p.households
+        );
+        import::commit(&data.store, &admin, &p).unwrap();
+    }
+    let h = data.store.household(&id).unwrap();
+    let people: Vec<(String, Option<String>, Option<String>)> = h
         .active_residents()
-        .map(|r| r.name.clone())
+        .map(|r| (r.name.clone(), r.id_number.clone(), r.phone.clone()))
         .collect();
-    assert_eq!(names, ["张三"]);
+    assert_eq!(
+        people,
+        [
+            (
+                "张三".to_owned(),
+                Some("110101198503070013".to_owned()),
+                Some("13800138000".to_owned())
+            ),
+            (
+                "李四".to_owned(),
+                Some("110105199001010029".to_owned()),
+                Some("13912345678".to_owned())
+            ),
+        ]
+    );
+}
+
+/// The same address spelt as offices spell it (1单元, 一单元, 01, 101室, 0101, 1-101, 01号楼) is
+/// the household already stored, never a second one (a review found our own export with its
+/// unit column rewritten as 1单元 doubling every household).
+#[test]
+fn unit_room_and_building_spellings_are_the_household_already_stored() {
+    let (_d, data) = data();
+    let admin = Actor::new("admin", Role::Admin);
+    let head = "社区,网格,小区,楼栋,单元,房号,姓名,身份证号码,联系电话\n";
+    let row = |building: &str, unit: &str, room: &str| {
+        format!(
+            "书香苑社区,第一网格,盈北苑1期小区,{building},{unit},{room},张三,110101198503070013,13800138000\n"
+        )
+    };
+    let p = preview(
+        &data,
+        import::read_csv(format!("{head}{}", row("1号楼", "1", "101")).as_bytes()).unwrap(),
+    );
+    import::commit(&data.store, &admin, &p).unwrap();
+    for (building, unit, room) in [
+        ("1号楼", "1单元", "101"),
+        ("1号楼", "一单元", "101室"),
+        ("01号楼", "01", "0101"),
+        ("1栋", "1", "1-101"),
+    ] {
+        let p = preview(
+            &data,
+            import::read_csv(format!("{head}{}", row(building, unit, room)).as_bytes()).unwrap(),
+        );
+        assert_eq!(
+            p.count(import::Status::Unchanged),
+            1,
+            "{building} {unit} {room}: {:#?}",
+            p.households
+        );
+        assert!(p.created.is_empty(), "{building}: no new building");
+    }
+}
+
+/// A failed formula's error value (#REF!, #N/A, LibreOffice's Err:502) is refused with the
+/// column it is in, never stored as an ID number, a name or a phone.
+#[test]
+fn a_spreadsheet_error_in_a_cell_is_refused_not_stored() {
+    let (_d, data) = data();
+    let head = "社区,网格,小区,楼栋,单元,房号,姓名,身份证号码,联系电话\n";
+    let rows = [
+        "书香苑社区,第一网格,盈北苑1期小区,1号楼,1,101,张三,#REF!,13800138000\n",
+        "书香苑社区,第一网格,盈北苑1期小区,1号楼,1,102,李四,110105199001010029,#N/A\n",
+        "书香苑社区,第一网格,盈北苑1期小区,1号楼,1,103,Err:502,,\n",
+    ];
+    let p = preview(
+        &data,
+        import::read_csv(format!("{head}{}", rows.concat()).as_bytes()).unwrap(),
+    );
+    assert_eq!(p.bad.len(), 3, "{:#?}", p.bad);
+    let reasons: Vec<String> = p
+        .bad
+        .iter()
+        .map(|b| b.reason.render(gridwalk_core::messages::Lang::ZhCn))
+        .collect();
+    assert!(
+        reasons[0].contains("身份证号码") && reasons[0].contains("#REF!"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].contains("#N/A"), "{reasons:?}");
+    assert_eq!(p.residents(), 0);
 }

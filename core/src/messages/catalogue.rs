@@ -144,6 +144,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("ledger.unknown_value", "{column:column}“{value}”无法识别，可填：{allowed}", "{column:column} “{value}” is not a known value; allowed: {allowed}"),
     ("ledger.column_not_found", "未找到“{column:column}”列：居民的{column:column}不会导入，也不会更改", "no {column:column} column was found: residents' {column:column} is neither imported nor changed"),
     ("ledger.too_many_rows", "台账超过 {max} 行，请分成几个文件导入", "the ledger has more than {max} rows; split it into several files"),
+    ("ledger.example_row", "这是模板的示例行，未导入：请删除本行", "this is the template's example row, not imported: delete it"),
+    ("ledger.spreadsheet_error", "{column:column}一栏是表格的错误值 {value}（公式出错），不是数据：请在表格中改正后重新上传", "the {column:column} cell holds the spreadsheet error {value} (a failed formula), not a value: fix it in the spreadsheet and upload again"),
     ("ledger.digits_lost", "表格把身份证号码存成了数字，末几位已丢失（{masked}）：请把该列设为文本格式后重新输入", "the spreadsheet destroyed this ID number ({masked}): format the column as text and retype it"),
     ("ledger.phone_digits_lost", "表格把电话号码存成了数字，开头的 0 或末几位已丢失（{masked}）：请把该列设为文本格式后重新输入", "the spreadsheet stored this phone number as a number and lost digits ({masked}): format the column as text and retype it"),
     ("ledger.became_date", "表格把{column:column}改成了日期（{value}）：请把该列设为文本格式后重新输入", "the spreadsheet turned the {column:column} into a date ({value}): format the column as text and retype it"),

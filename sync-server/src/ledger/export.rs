@@ -300,8 +300,9 @@ const TEMPLATE_ROWS: u32 = 2000;
 
 /// A ledger template: the header in the import's column layout, one example row (`example`, in
 /// [`COLUMNS`] order), and drop-down lists of the words the importer accepts for the coded
-/// columns (房屋用途, 与户主关系, 户籍类型, 特殊人群). The example is an ordinary row: left in,
-/// it imports as one resident (offices overwrite it with their first row).
+/// columns (房屋用途, 与户主关系, 户籍类型, 特殊人群). The example row's name carries
+/// [`EXAMPLE_MARK`]: left in, it is refused as the example (a review found the old example, an
+/// ordinary row at a real address, replacing that household's people).
 pub fn template_xlsx(example: &[String]) -> Result<Vec<u8>, LedgerError> {
     use super::headers::Column;
     use rust_xlsxwriter::{DataValidation, DataValidationErrorStyle};
@@ -345,7 +346,7 @@ pub fn template_example(
             "1",
             "101",
             "自住",
-            "张三",
+            &format!("张三{EXAMPLE_MARK}"),
             "110101198503070013",
             "13800138000",
             "户主",
@@ -356,3 +357,6 @@ pub fn template_example(
     );
     row
 }
+
+/// What marks the template's example row: the importer refuses a row whose name carries it.
+pub const EXAMPLE_MARK: &str = "（示例，请删除本行）";

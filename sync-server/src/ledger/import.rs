@@ -54,8 +54,6 @@ pub struct FileHousehold {
     pub house_use: HouseUse,
     /// Its residents with the line of each.
     pub residents: Vec<(usize, NewResident)>,
-    /// Whether a row at its address was refused: then nobody stored here is taken for gone.
-    pub incomplete: bool,
 }
 
 /// What an import would do, before anything is written. Serialisable: previews wait for their
@@ -158,8 +156,11 @@ pub fn preview(ledger: Ledger, store: &Store, area: Area<'_>) -> Result<Preview,
                     grid,
                     compound,
                     building,
-                    unit: text::identifier(row.get(Column::Unit)),
-                    room: text::identifier(row.get(Column::Room)),
+                    unit: super::places::normalise_unit(row.get(Column::Unit)),
+                    room: super::places::normalise_room(
+                        row.get(Column::Unit),
+                        row.get(Column::Room),
+                    ),
                 },
             )),
             Err(reason) => bad.push(refuse(reason)),
@@ -169,7 +170,6 @@ pub fn preview(ledger: Ledger, store: &Store, area: Area<'_>) -> Result<Preview,
     // Second pass: values.
     let mut households: BTreeMap<Address, FileHousehold> = BTreeMap::new();
     let mut seen_ids: HashMap<String, (usize, Address)> = HashMap::new();
-    let mut refused_at: HashSet<Address> = HashSet::new();
     for (row, address) in placed {
         let who = who(row);
         let line = row.line;
@@ -180,7 +180,6 @@ pub fn preview(ledger: Ledger, store: &Store, area: Area<'_>) -> Result<Preview,
         };
         if let Err(refusal) = place_rules::check_address(&index, &address) {
             bad.push(refuse(refusal.message()));
-            refused_at.insert(address);
             continue;
         }
         let judged = judge(row, today).and_then(|(resident, house_use, finding)| {
@@ -208,7 +207,6 @@ pub fn preview(ledger: Ledger, store: &Store, area: Area<'_>) -> Result<Preview,
             Ok(j) => j,
             Err(reason) => {
                 bad.push(refuse(reason));
-                refused_at.insert(address);
                 continue;
             }
         };
@@ -223,15 +221,9 @@ pub fn preview(ledger: Ledger, store: &Store, area: Area<'_>) -> Result<Preview,
                 address,
                 house_use,
                 residents: Vec::new(),
-                incomplete: false,
             });
         if let Some(r) = resident {
             household.residents.push((line, r));
-        }
-    }
-    for address in &refused_at {
-        if let Some(h) = households.get_mut(address) {
-            h.incomplete = true;
         }
     }
     let households = matching::plan(
@@ -278,9 +270,43 @@ fn who(row: &RawRow) -> String {
 /// check at the door; or why the row is refused.
 type Judged = (Option<NewResident>, HouseUse, Option<Message>);
 
+/// The error values a spreadsheet shows in a cell whose formula failed (Excel, WPS, LibreOffice).
+const SPREADSHEET_ERRORS: &[&str] = &[
+    "#REF!",
+    "#N/A",
+    "#VALUE!",
+    "#DIV/0!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+    "Err:502",
+    "Err:504",
+    "Err:508",
+    "Err:522",
+];
+
 fn judge(row: &RawRow, today: time::Date) -> Result<Judged, Message> {
+    // A failed formula's error is not a value: never an ID number, a name or a phone.
+    for column in headers::COLUMNS {
+        let value = row.get(column).trim();
+        if SPREADSHEET_ERRORS
+            .iter()
+            .any(|e| value.eq_ignore_ascii_case(e))
+        {
+            return Err(Message::new("ledger.spreadsheet_error")
+                .with("column", column.code())
+                .with("value", value));
+        }
+    }
     let house_use = values::house_use(row.get(Column::HouseUse))?;
     let name = row.get(Column::Name);
+    // Cells are cleaned as they are read (full-width brackets folded), so the mark is too.
+    if name.contains(&text::clean(super::export::EXAMPLE_MARK)) {
+        return Err(Message::new("ledger.example_row"));
+    }
     if name.is_empty() {
         return Ok((None, house_use, None));
     }

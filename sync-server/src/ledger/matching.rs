@@ -2,8 +2,10 @@
 //! its address (community, grid, compound, building, unit, room), a resident the stored
 //! resident with the same ID number (or, failing that, the same name in the household). What
 //! differs becomes a change (old → new); a resident whose ID number lives in another household
-//! of the importer's area moves here; a stored resident the file's rows for that address no
-//! longer list has left (moved out), unless a row at that address was refused.
+//! of the importer's area moves here. A stored resident the file does not list is kept: offices
+//! upload partial ledgers (the fixed bad rows the page hands back, one building, only the
+//! heads), and a row left out is not a person who left. Blank ID-number and phone cells keep
+//! what is stored, for the same reason.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -74,12 +76,14 @@ pub struct Planned {
 
 type Key = (String, String, String, String);
 
+/// An address as matched: unit and room as the import writes them (1单元 = 1, 0301 = 301), so a
+/// household stored with either spelling is the file's household, never a second one.
 fn key(a: &Address) -> Key {
     (
         a.compound.clone(),
         a.building.clone(),
-        a.unit.clone(),
-        a.room.clone(),
+        super::places::normalise_unit(&a.unit),
+        super::places::normalise_room(&a.unit, &a.room),
     )
 }
 
@@ -160,7 +164,6 @@ pub fn plan(
         let mut matched: HashSet<ResidentId> = HashSet::new();
         let mut added = Vec::new();
         let listed = fh.residents.len();
-        let mut complete = !fh.incomplete;
         for (line, r) in fh.residents {
             let current = before.as_ref().and_then(|b| {
                 let active = || b.active_residents().filter(|x| !matched.contains(&x.id));
@@ -218,7 +221,6 @@ pub fn plan(
                     }
                 }
                 if refused {
-                    complete = false;
                     continue;
                 }
             }
@@ -239,24 +241,7 @@ pub fn plan(
                 });
                 Status::New
             }
-            Some(before) => {
-                // Whoever the file no longer lists at this address has left it (unless a row
-                // here was refused: that row may be them).
-                for gone in before
-                    .active_residents()
-                    .filter(|r| !matched.contains(&r.id))
-                {
-                    if !complete {
-                        break;
-                    }
-                    plan.changes.push(Change {
-                        who: gone.name.clone(),
-                        field: Column::Name.code(),
-                        old: gone.name.clone(),
-                        new: String::new(),
-                    });
-                    plan.update.moved_out.push(gone.id.clone());
-                }
+            Some(_) => {
                 for r in &added {
                     plan.changes.push(Change {
                         who: r.name.clone(),
@@ -307,7 +292,11 @@ fn diff(current: &Resident, file: &NewResident, ledger: &Ledger, plan: &mut Plan
         patch.name = Some(file.name.clone());
     }
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    if ledger.has(Column::IdNumber) && current.id_number != file.id_number {
+    // A blank cell says nothing: it never erases a stored ID number or phone.
+    if ledger.has(Column::IdNumber)
+        && file.id_number.is_some()
+        && current.id_number != file.id_number
+    {
         let mask = |v: &Option<String>| v.as_deref().map(id_number::mask).unwrap_or_default();
         change(
             Column::IdNumber,
@@ -316,7 +305,7 @@ fn diff(current: &Resident, file: &NewResident, ledger: &Ledger, plan: &mut Plan
         );
         patch.id_number = Some(opt(&file.id_number));
     }
-    if ledger.has(Column::Phone) && current.phone != file.phone {
+    if ledger.has(Column::Phone) && file.phone.is_some() && current.phone != file.phone {
         change(Column::Phone, opt(&current.phone), opt(&file.phone));
         patch.phone = Some(opt(&file.phone));
     }

@@ -88,8 +88,58 @@ pub fn normalise_name(kind: ReferenceKind, name: &str) -> String {
                 _ => break,
             }
         }
+        // 01号楼 is 1号楼.
+        s = without_padding(&s);
     }
     s
+}
+
+/// Digits without the zeros offices pad with (01 → 1, 0401 → 401); anything else unchanged.
+fn without_padding(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) {
+        let t = s.trim_start_matches('0');
+        if t.is_empty() { "0".into() } else { t.into() }
+    } else {
+        s.to_owned()
+    }
+}
+
+/// A unit as compared and stored: 1单元, 一单元, 01, ０１ → 1. A unit that is not a number
+/// (东, A) is kept as written.
+pub fn normalise_unit(unit: &str) -> String {
+    let s: String = text::identifier(unit)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let s = chinese_numerals(&s);
+    let s = s.strip_suffix("单元").unwrap_or(&s);
+    without_padding(s)
+}
+
+/// A room as compared and stored: 301室, 301号, 0301 → 301; 2-301 in unit 2 → 301 (offices
+/// write the unit into the room). Other rooms (B101, 地下室) are kept as written.
+pub fn normalise_room(unit: &str, room: &str) -> String {
+    let s: String = text::identifier(room)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let mut s = ["室", "号", "房"]
+        .iter()
+        .find_map(|suffix| {
+            // Only after a number (301室), never inside a word (地下室).
+            s.strip_suffix(suffix).filter(|t| {
+                !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+        })
+        .unwrap_or(&s)
+        .to_owned();
+    if let Some((u, r)) = s.split_once('-')
+        && !r.is_empty()
+        && normalise_unit(u) == normalise_unit(unit)
+    {
+        s = r.to_owned();
+    }
+    without_padding(&s)
 }
 
 /// Whether a value is shaped like one of our codes (B9, C01-G01): a code the reference data
@@ -230,6 +280,25 @@ impl Places {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unit_and_room_spellings_are_one_address() {
+        for unit in ["2", "2单元", "二单元", "02", "０２", " 2 "] {
+            assert_eq!(normalise_unit(unit), "2", "{unit}");
+        }
+        assert_eq!(normalise_unit("东"), "东");
+        for room in ["302", "302室", "302号", "0302", "2-302", "２－３０２"] {
+            assert_eq!(normalise_room("2单元", room), "302", "{room}");
+        }
+        assert_eq!(
+            normalise_room("1", "2-302"),
+            "2-302",
+            "another unit's prefix is kept"
+        );
+        assert_eq!(normalise_room("1", "B101"), "B101");
+        assert_eq!(normalise_room("1", "地下室"), "地下室");
+        assert_eq!(normalise_name(ReferenceKind::Building, "01号楼"), "1");
+    }
 
     #[test]
     fn building_spellings_are_one_number() {
