@@ -416,15 +416,7 @@ fn import_ledger(
     let area = (session.actor.role != Role::Admin).then_some(grids.as_slice());
     let bytes = std::fs::read(file)?;
     let started = std::time::Instant::now();
-    let is_xlsx = file
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    let ledger = if is_xlsx {
-        import::read_xlsx(&bytes)
-    } else {
-        import::read_csv(&bytes)
-    }
-    .map_err(|e| e.message().render(Lang::ZhCn))?;
+    let ledger = import::read(&bytes).map_err(|e| e.message().render(Lang::ZhCn))?;
     let preview =
         import::preview(ledger, &data.store, area).map_err(|e| e.message().render(Lang::ZhCn))?;
     println!(

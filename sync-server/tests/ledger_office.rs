@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use gridwalk_core::records::reference::{ReferenceItem, ReferenceKind};
 use gridwalk_core::{Actor, Role};
-use gridwalk_server::ledger::import;
+use gridwalk_server::ledger::{import, values};
 use gridwalk_server::server::open_data;
 
 fn data() -> (tempfile::TempDir, gridwalk_server::server::Data) {
@@ -318,4 +318,99 @@ fn a_spreadsheet_error_in_a_cell_is_refused_not_stored() {
     );
     assert!(reasons[1].contains("#N/A"), "{reasons:?}");
     assert_eq!(p.residents(), 0);
+}
+
+/// A file is read by what its bytes are: an XLSX under any name, and an empty file, an old
+/// `.xls`, a photo or a PDF each told for what it is (they all said "no 社区 column").
+#[test]
+fn a_file_that_is_no_ledger_says_what_it_is() {
+    let code = |bytes: &[u8]| import::read(bytes).unwrap_err().message().code;
+    assert_eq!(code(b""), "ledger.empty_file");
+    assert_eq!(code(b"\xEF\xBB\xBF\r\n"), "ledger.empty_file");
+    assert_eq!(
+        code(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0]),
+        "ledger.old_xls"
+    );
+    assert_eq!(
+        code(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+        "ledger.not_a_spreadsheet"
+    );
+    assert_eq!(code(b"%PDF-1.7\n"), "ledger.not_a_spreadsheet");
+    // A real ledger named .csv but saved as XLSX reads as XLSX.
+    let xlsx = wps_workbook();
+    let ledger = import::read(&xlsx).unwrap();
+    assert!(!ledger.rows.is_empty());
+}
+
+/// A spreadsheet keeps 15 significant digits: an old 15-digit ID number in a number cell is
+/// exact and imported (a review found it refused as "digits lost"); an 18-digit one is not.
+#[test]
+fn an_old_15_digit_id_number_in_a_number_cell_is_exact() {
+    let (_d, data) = data();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in [
+        "社区",
+        "网格",
+        "小区",
+        "楼栋",
+        "单元",
+        "房号",
+        "姓名",
+        "身份证号码",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (name, id)) in [
+        ("张三", 110101850307001_f64),
+        ("李四", 110105199001010029_f64),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let r = r as u32 + 1;
+        for (c, v) in ["书香苑社区", "第一网格", "盈北苑1期小区", "1号楼", "1"]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string(r, c as u16, *v).unwrap();
+        }
+        ws.write_string(r, 5, format!("10{r}")).unwrap();
+        ws.write_string(r, 6, *name).unwrap();
+        ws.write_number(r, 7, *id).unwrap();
+    }
+    let xlsx = book.save_to_buffer().unwrap();
+    let p = preview(&data, import::read(&xlsx).unwrap());
+    let refused: Vec<(&str, &str)> = p
+        .bad
+        .iter()
+        .map(|b| (b.who.as_str(), b.reason.code.as_str()))
+        .collect();
+    assert_eq!(refused, [("李四", "ledger.digits_lost")]);
+    assert_eq!(p.residents(), 1, "张三's 15-digit number is taken");
+}
+
+/// More of the words offices write (a review found these refused): 之子 is a child, 本地人口 and
+/// 农业户口 are registered here, 孤寡老人 lives alone.
+#[test]
+fn more_office_words_are_understood() {
+    use gridwalk_core::records::household::{Registration, Relation, SpecialGroup};
+    assert_eq!(values::relation("之子").unwrap(), Relation::Child);
+    assert_eq!(values::relation("养女").unwrap(), Relation::Child);
+    assert_eq!(
+        values::registration("本地人口").unwrap(),
+        Registration::Local
+    );
+    assert_eq!(
+        values::registration("农业户口").unwrap(),
+        Registration::Local
+    );
+    assert!(
+        values::tags("孤寡老人")
+            .unwrap()
+            .contains(&SpecialGroup::ElderlyAlone)
+    );
 }

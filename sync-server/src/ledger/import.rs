@@ -24,6 +24,34 @@ use super::{LedgerError, headers, matching, read, values};
 /// Bad rows the preview shows one by one; the rest are counted (and all are in the download).
 pub const SHOWN_BAD_ROWS: usize = 300;
 
+/// Reads a ledger by what its bytes are, not by its name: an XLSX (a zip), else a CSV. A file
+/// that is empty, an old binary `.xls`, or no spreadsheet at all (a photo, a PDF) says so,
+/// rather than "the ledger has no 社区 column".
+pub fn read(bytes: &[u8]) -> Result<Ledger, LedgerError> {
+    let text = bytes
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(bytes);
+    if text.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(LedgerError::Empty);
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return read_xlsx(bytes);
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Err(LedgerError::OldXls);
+    }
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    let head = &bytes[..bytes.len().min(1024)];
+    let binary = [b"%PDF".as_slice(), b"\x89PNG", b"\xFF\xD8\xFF", b"GIF8"]
+        .iter()
+        .any(|m| bytes.starts_with(m))
+        || (!utf16 && head.contains(&0));
+    if binary {
+        return Err(LedgerError::NotASpreadsheet);
+    }
+    read_csv(bytes)
+}
+
 /// Reads a CSV ledger: UTF-8 (with or without BOM), GB18030/GBK, UTF-16 with BOM.
 pub fn read_csv(bytes: &[u8]) -> Result<Ledger, LedgerError> {
     headers::map(read::csv_table(bytes)?)
@@ -313,7 +341,9 @@ fn judge(row: &RawRow, today: time::Date) -> Result<Judged, Message> {
     let mut finding = None;
     let mut id = text::identifier(row.get(Column::IdNumber)).to_ascii_uppercase();
     if !id.is_empty() {
-        if row.kind(Column::IdNumber) == CellKind::Number {
+        // A spreadsheet keeps 15 significant digits of a number: an 18-digit ID number in a
+        // number cell has lost its last ones, but an old 15-digit one is exact.
+        if row.kind(Column::IdNumber) == CellKind::Number && id.len() != 15 {
             return Err(Message::new("ledger.digits_lost").with("masked", id_number::mask(&id)));
         }
         match id_number::parse_on(&id, today) {

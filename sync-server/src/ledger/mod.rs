@@ -29,6 +29,15 @@ pub enum LedgerError {
         /// What the reader said.
         reason: String,
     },
+    /// The file holds nothing.
+    #[error("the file is empty")]
+    Empty,
+    /// An Excel 97–2003 `.xls` file, which is not read.
+    #[error("an old .xls workbook: save it as .xlsx")]
+    OldXls,
+    /// Not a spreadsheet at all (a photo, a PDF, another binary file).
+    #[error("not a spreadsheet")]
+    NotASpreadsheet,
     /// A required column is missing.
     #[error("the ledger has no {0} column")]
     MissingColumn(&'static str),
@@ -51,6 +60,9 @@ impl LedgerError {
             LedgerError::MissingColumn(column) => {
                 Message::new("ledger.missing_column").with("column", column)
             }
+            LedgerError::Empty => Message::new("ledger.empty_file"),
+            LedgerError::OldXls => Message::new("ledger.old_xls"),
+            LedgerError::NotASpreadsheet => Message::new("ledger.not_a_spreadsheet"),
             LedgerError::TooManyRows(max) => Message::new("ledger.too_many_rows").with("max", max),
             LedgerError::Store(e) => e.message(),
         }

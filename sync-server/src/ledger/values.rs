@@ -59,7 +59,8 @@ pub fn relation(s: &str) -> Result<Relation, Message> {
         "户主" | "本人" | "户主本人" | "head" => Relation::Head,
         "配偶" | "妻" | "妻子" | "丈夫" | "夫" | "夫妻" | "spouse" => Relation::Spouse,
         "子女" | "子" | "女" | "儿子" | "女儿" | "长子" | "次子" | "长女" | "次女" | "独子"
-        | "独女" | "养子" | "养女" | "child" => Relation::Child,
+        | "之子" | "之女" | "养子" | "养女" | "继子" | "继女" | "独女" | "养子" | "养女"
+        | "child" => Relation::Child,
         "父母" | "父亲" | "母亲" | "父" | "母" | "parent" => Relation::Parent,
         "孙辈" | "孙子" | "孙女" | "外孙" | "外孙女" | "grandchild" => {
             Relation::Grandchild
@@ -77,7 +78,8 @@ pub fn relation(s: &str) -> Result<Relation, Message> {
 /// 户籍类型. Empty is 户籍.
 pub fn registration(s: &str) -> Result<Registration, Message> {
     Ok(match key(s).as_str() {
-        "" | "户籍" | "本地" | "常住" | "户籍人口" | "本地户籍" | "常住人口" | "local" => {
+        "" | "户籍" | "本地" | "常住" | "户籍人口" | "本地户籍" | "常住人口" | "本地人口"
+        | "农业户口" | "非农业户口" | "城镇户口" | "居民户口" | "local" => {
             Registration::Local
         }
         "流动" | "外地" | "外来" | "流动人口" | "暂住" | "外来人口" | "暂住人口" | "migrant" => {
@@ -98,7 +100,7 @@ pub fn tags(s: &str) -> Result<BTreeSet<SpecialGroup>, Message> {
     for t in s.split(['、', ',', '，', ';', '；', '/', ' ', '　']) {
         let tag = match key(t).as_str() {
             "" | "无" | "-" | "—" | "否" => continue,
-            "独居老人" | "独居" | "空巢独居" | "独居老年人" | "elderly_alone" => {
+            "独居老人" | "独居" | "空巢独居" | "独居老年人" | "孤寡老人" | "elderly_alone" => {
                 SpecialGroup::ElderlyAlone
             }
             "残疾人" | "残疾" | "残障" | "disabled" => SpecialGroup::Disabled,

@@ -634,14 +634,11 @@ pub(super) async fn ledger_preview(
             }
         }
     }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    // The file's name is not trusted for its type: `import::read` looks at its bytes.
+    let Some((_, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return Err(p.bad_ledger(&app, Message::new("web.choose_ledger_file")));
     };
-    let rows = if name.ends_with(".xlsx") {
-        import::read_xlsx(&bytes)
-    } else {
-        import::read_csv(&bytes)
-    };
+    let rows = import::read(&bytes);
     let app2 = app.clone();
     let grids = p.grids();
     let result = tokio::task::spawn_blocking(move || {
