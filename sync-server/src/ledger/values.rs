@@ -59,8 +59,9 @@ pub fn relation(s: &str) -> Result<Relation, Message> {
         "户主" | "本人" | "户主本人" | "head" => Relation::Head,
         "配偶" | "妻" | "妻子" | "丈夫" | "夫" | "夫妻" | "spouse" => Relation::Spouse,
         "子女" | "子" | "女" | "儿子" | "女儿" | "长子" | "次子" | "长女" | "次女" | "独子"
-        | "之子" | "之女" | "养子" | "养女" | "继子" | "继女" | "独女" | "养子" | "养女"
-        | "child" => Relation::Child,
+        | "之子" | "之女" | "养子" | "养女" | "继子" | "继女" | "独女" | "child" => {
+            Relation::Child
+        }
         "父母" | "父亲" | "母亲" | "父" | "母" | "parent" => Relation::Parent,
         "孙辈" | "孙子" | "孙女" | "外孙" | "外孙女" | "grandchild" => {
             Relation::Grandchild
