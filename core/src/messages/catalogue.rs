@@ -145,8 +145,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("ledger.column_not_found", "未找到“{column:column}”列：居民的{column:column}不会导入，也不会更改", "no {column:column} column was found: residents' {column:column} is neither imported nor changed"),
     ("ledger.too_many_rows", "台账超过 {max} 行，请分成几个文件导入", "the ledger has more than {max} rows; split it into several files"),
     ("ledger.empty_file", "文件是空的，没有可导入的内容", "the file is empty: there is nothing to import"),
-    ("ledger.old_xls", "这是旧版 Excel 文件（.xls），无法读取：请在表格程序中“另存为” .xlsx 后重新上传", "this is an old Excel file (.xls), which cannot be read: save it as .xlsx in the spreadsheet program and upload it again"),
-    ("ledger.not_a_spreadsheet", "这不是表格文件：请上传 .xlsx 或 .csv 台账", "this is not a spreadsheet: upload the ledger as .xlsx or .csv"),
+    ("ledger.old_xls", "这是旧版表格文件（XLS），无法读取：请在表格程序中“另存为” XLSX 格式后重新上传", "this is an old Excel file (.xls), which cannot be read: save it as .xlsx in the spreadsheet program and upload it again"),
+    ("ledger.not_a_spreadsheet", "这不是表格文件：请上传 XLSX 或 CSV 格式的台账", "this is not a spreadsheet: upload the ledger as .xlsx or .csv"),
     ("ledger.example_row", "这是模板的示例行，未导入：请删除本行", "this is the template's example row, not imported: delete it"),
     ("ledger.spreadsheet_error", "{column:column}一栏是表格的错误值 {value}（公式出错），不是数据：请在表格中改正后重新上传", "the {column:column} cell holds the spreadsheet error {value} (a failed formula), not a value: fix it in the spreadsheet and upload again"),
     ("ledger.digits_lost", "表格把身份证号码存成了数字，末几位已丢失（{masked}）：请把该列设为文本格式后重新输入", "the spreadsheet destroyed this ID number ({masked}): format the column as text and retype it"),
@@ -473,7 +473,7 @@ mod tests {
             // Formats and letters a reader types (JPEG, X) are allowed; English words are not.
             let words: Vec<&str> = without_placeholders
                 .split(|c: char| !c.is_ascii_alphabetic())
-                .filter(|w| w.len() > 1 && !["JPEG", "HEIC", "AVIF", "CSV", "XLSX"].contains(w))
+                .filter(|w| w.len() > 1 && !["JPEG", "HEIC", "AVIF", "CSV", "XLSX", "XLS"].contains(w))
                 .collect();
             assert!(words.is_empty(), "{code}: {words:?}");
         }
