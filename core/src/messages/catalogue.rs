@@ -473,7 +473,9 @@ mod tests {
             // Formats and letters a reader types (JPEG, X) are allowed; English words are not.
             let words: Vec<&str> = without_placeholders
                 .split(|c: char| !c.is_ascii_alphabetic())
-                .filter(|w| w.len() > 1 && !["JPEG", "HEIC", "AVIF", "CSV", "XLSX", "XLS"].contains(w))
+                .filter(|w| {
+                    w.len() > 1 && !["JPEG", "HEIC", "AVIF", "CSV", "XLSX", "XLS"].contains(w)
+                })
                 .collect();
             assert!(words.is_empty(), "{code}: {words:?}");
         }
