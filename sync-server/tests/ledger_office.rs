@@ -414,3 +414,38 @@ fn more_office_words_are_understood() {
             .contains(&SpecialGroup::ElderlyAlone)
     );
 }
+
+/// A workbook whose first sheet is 填表说明 (instructions) and whose ledger is the second: the
+/// ledger is found (a review found the file refused for a missing 社区 column).
+#[test]
+fn the_ledger_on_a_second_sheet_is_found() {
+    let (_d, data) = data();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let notes = book.add_worksheet();
+    notes.set_name("填表说明").unwrap();
+    notes
+        .write_string(0, 0, "请按模板填写，身份证号码列设为文本格式")
+        .unwrap();
+    let ws = book.add_worksheet();
+    ws.set_name("台账").unwrap();
+    let rows = [
+        ["社区", "网格", "小区", "楼栋", "单元", "房号", "姓名"],
+        [
+            "书香苑社区",
+            "第一网格",
+            "盈北苑1期小区",
+            "1号楼",
+            "1",
+            "101",
+            "张三",
+        ],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    let xlsx = book.save_to_buffer().unwrap();
+    let p = preview(&data, import::read(&xlsx).unwrap());
+    assert_eq!(p.residents(), 1, "{:#?}", p.bad);
+}

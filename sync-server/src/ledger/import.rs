@@ -57,9 +57,22 @@ pub fn read_csv(bytes: &[u8]) -> Result<Ledger, LedgerError> {
     headers::map(read::csv_table(bytes)?)
 }
 
-/// Reads the first sheet of an XLSX ledger.
+/// Reads an XLSX ledger: the first sheet whose header names the ledger's columns (offices put
+/// a 填表说明 or a summary sheet first), among the first [`read::MAX_SHEETS`]; when none does,
+/// the first sheet's error.
 pub fn read_xlsx(bytes: &[u8]) -> Result<Ledger, LedgerError> {
-    headers::map(read::xlsx_table(bytes)?)
+    let sheets = read::xlsx_sheet_count(bytes)?.clamp(1, read::MAX_SHEETS);
+    let mut first_error = None;
+    for index in 0..sheets {
+        match headers::map(read::xlsx_sheet_table(bytes, index)?) {
+            Ok(ledger) => return Ok(ledger),
+            Err(e @ LedgerError::MissingColumn(_)) => {
+                first_error.get_or_insert(e);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(first_error.unwrap_or(LedgerError::MissingColumn("community")))
 }
 
 /// A row the import will not take, or takes with a finding, and why.

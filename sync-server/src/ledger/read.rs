@@ -186,10 +186,29 @@ fn cell_of(value: &calamine::DataRef<'_>) -> Cell {
     }
 }
 
-/// Reads the first sheet of an XLSX workbook cell by cell (never a dense range: one cell in
+/// The most sheets of a workbook searched for the ledger (offices put a 填表说明 sheet first).
+pub const MAX_SHEETS: usize = 8;
+
+/// How many sheets the workbook has.
+pub fn xlsx_sheet_count(bytes: &[u8]) -> Result<usize, LedgerError> {
+    use calamine::{Reader, Xlsx};
+    let book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| LedgerError::Unreadable {
+            format: "XLSX",
+            reason: e.to_string(),
+        })?;
+    Ok(book.sheet_names().len())
+}
+
+/// Reads the first sheet of an XLSX workbook; see [`xlsx_sheet_table`].
+pub fn xlsx_table(bytes: &[u8]) -> Result<Table, LedgerError> {
+    xlsx_sheet_table(bytes, 0)
+}
+
+/// Reads sheet `index` of an XLSX workbook cell by cell (never a dense range: one cell in
 /// column XFD of row 1,048,576 costs one cell), filling merged ranges into every row and column
 /// they cover, formulas as their saved values.
-pub fn xlsx_table(bytes: &[u8]) -> Result<Table, LedgerError> {
+pub fn xlsx_sheet_table(bytes: &[u8], index: usize) -> Result<Table, LedgerError> {
     use calamine::{Reader, Xlsx};
     let unreadable = |reason: String| LedgerError::Unreadable {
         format: "XLSX",
@@ -199,11 +218,11 @@ pub fn xlsx_table(bytes: &[u8]) -> Result<Table, LedgerError> {
         Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
     let sheet = book
         .sheet_names()
-        .first()
+        .get(index)
         .cloned()
         .ok_or_else(|| unreadable("the workbook has no sheet".into()))?;
     let merged = book
-        .merge_cells_by_sheet_id(0)
+        .merge_cells_by_sheet_id(index)
         .map_err(|e| unreadable(e.to_string()))?;
     let mut rows: BTreeMap<u32, Vec<Cell>> = BTreeMap::new();
     // Below the first rows, only the columns whose header names a column are kept.
