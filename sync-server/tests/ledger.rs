@@ -1,13 +1,12 @@
 //! Ledger import and export: every bad row listed with its reason before anything is written;
 //! the good rows become households; exports read back.
 
-use std::time::Duration;
+mod common;
 
 use gridwalk_core::records::reference::{ReferenceItem, ReferenceKind};
 use gridwalk_core::store::queries::AddressScope;
 use gridwalk_core::{Actor, Role};
 use gridwalk_server::ledger::{export, import};
-use gridwalk_server::server::open_data;
 
 const LEDGER: &str = "\
 社区,网格,小区,楼栋,单元,房号,房屋用途,姓名,身份证号,电话,与户主关系,户籍类型,特殊人群
@@ -22,19 +21,14 @@ C01,C01-G01,Q1,B1,2,202,自住,周八,11010519491231002X,010-6552 9988,户主,�
 ";
 
 fn data() -> (tempfile::TempDir, gridwalk_server::server::Data) {
-    let dir = tempfile::tempdir().unwrap();
-    let data = open_data(dir.path(), Duration::from_secs(60)).unwrap();
-    data.store
-        .add_reference(&[
-            ReferenceItem::new(ReferenceKind::Community, "C01", None, "阳光社区"),
-            ReferenceItem::new(ReferenceKind::Grid, "C01-G01", Some("C01"), "第一网格"),
-            ReferenceItem::new(ReferenceKind::Compound, "Q1", Some("C01"), "阳光花园")
-                .in_grid("C01-G01"),
-            ReferenceItem::new(ReferenceKind::Building, "B1", Some("Q1"), "1号楼"),
-            ReferenceItem::new(ReferenceKind::Building, "B2", Some("Q1"), "2号楼"),
-        ])
-        .unwrap();
-    (dir, data)
+    common::data_with(&[
+        ReferenceItem::new(ReferenceKind::Community, "C01", None, "阳光社区"),
+        ReferenceItem::new(ReferenceKind::Grid, "C01-G01", Some("C01"), "第一网格"),
+        ReferenceItem::new(ReferenceKind::Compound, "Q1", Some("C01"), "阳光花园")
+            .in_grid("C01-G01"),
+        ReferenceItem::new(ReferenceKind::Building, "B1", Some("Q1"), "1号楼"),
+        ReferenceItem::new(ReferenceKind::Building, "B2", Some("Q1"), "2号楼"),
+    ])
 }
 
 #[test]
@@ -822,7 +816,7 @@ fn a_small_xlsx_with_a_cell_in_column_xfd_reads_only_its_used_cells() {
     let started = std::time::Instant::now();
     let table = gridwalk_server::ledger::read::xlsx_table(&xlsx).unwrap();
     assert!(
-        started.elapsed() < Duration::from_secs(2),
+        started.elapsed() < std::time::Duration::from_secs(2),
         "{:?}",
         started.elapsed()
     );

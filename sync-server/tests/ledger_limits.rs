@@ -2,33 +2,27 @@
 //! capped with a message, and a person registered outside the importer's area is refused
 //! without naming anything of that other area.
 
-use std::time::Duration;
+mod common;
 
 use gridwalk_core::messages::Lang;
 use gridwalk_core::records::reference::{ReferenceItem, ReferenceKind};
 use gridwalk_core::{Actor, Role};
 use gridwalk_server::ledger::{LedgerError, import, read};
-use gridwalk_server::server::open_data;
 
 const HEADER: &str = "社区,网格,小区,楼栋,单元,房号,房屋用途,备注,姓名,身份证号码,联系电话";
 
 fn data() -> (tempfile::TempDir, gridwalk_server::server::Data) {
-    let dir = tempfile::tempdir().unwrap();
-    let data = open_data(dir.path(), Duration::from_secs(60)).unwrap();
-    data.store
-        .add_reference(&[
-            ReferenceItem::new(ReferenceKind::Community, "C01", None, "阳光社区"),
-            ReferenceItem::new(ReferenceKind::Grid, "C01-G01", Some("C01"), "第一网格"),
-            ReferenceItem::new(ReferenceKind::Grid, "C01-G02", Some("C01"), "第二网格"),
-            ReferenceItem::new(ReferenceKind::Compound, "Q1", Some("C01"), "阳光花园")
-                .in_grid("C01-G01"),
-            ReferenceItem::new(ReferenceKind::Compound, "Q2", Some("C01"), "锦绣家园")
-                .in_grid("C01-G02"),
-            ReferenceItem::new(ReferenceKind::Building, "B1", Some("Q1"), "1号楼"),
-            ReferenceItem::new(ReferenceKind::Building, "B3", Some("Q2"), "7号楼"),
-        ])
-        .unwrap();
-    (dir, data)
+    common::data_with(&[
+        ReferenceItem::new(ReferenceKind::Community, "C01", None, "阳光社区"),
+        ReferenceItem::new(ReferenceKind::Grid, "C01-G01", Some("C01"), "第一网格"),
+        ReferenceItem::new(ReferenceKind::Grid, "C01-G02", Some("C01"), "第二网格"),
+        ReferenceItem::new(ReferenceKind::Compound, "Q1", Some("C01"), "阳光花园")
+            .in_grid("C01-G01"),
+        ReferenceItem::new(ReferenceKind::Compound, "Q2", Some("C01"), "锦绣家园")
+            .in_grid("C01-G02"),
+        ReferenceItem::new(ReferenceKind::Building, "B1", Some("Q1"), "1号楼"),
+        ReferenceItem::new(ReferenceKind::Building, "B3", Some("Q2"), "7号楼"),
+    ])
 }
 
 /// Below the header, a column no header names is not kept, in CSV and XLSX alike (a 备注

@@ -3,23 +3,17 @@
 //! with CRLF line ends and a trailing empty column, an ID number in full-width digits, a row
 //! holding only a phone, and the same file imported twice.
 
-use std::time::Duration;
+mod common;
 
 use gridwalk_core::records::reference::{ReferenceItem, ReferenceKind};
 use gridwalk_core::{Actor, Role};
 use gridwalk_server::ledger::{import, values};
-use gridwalk_server::server::open_data;
 
 fn data() -> (tempfile::TempDir, gridwalk_server::server::Data) {
-    let dir = tempfile::tempdir().unwrap();
-    let data = open_data(dir.path(), Duration::from_secs(60)).unwrap();
-    data.store
-        .add_reference(&[
-            ReferenceItem::new(ReferenceKind::Community, "C01", None, "书香苑社区"),
-            ReferenceItem::new(ReferenceKind::Grid, "C01-G01", Some("C01"), "第一网格"),
-        ])
-        .unwrap();
-    (dir, data)
+    common::data_with(&[
+        ReferenceItem::new(ReferenceKind::Community, "C01", None, "书香苑社区"),
+        ReferenceItem::new(ReferenceKind::Grid, "C01-G01", Some("C01"), "第一网格"),
+    ])
 }
 
 fn preview(data: &gridwalk_server::server::Data, ledger: import::Ledger) -> import::Preview {

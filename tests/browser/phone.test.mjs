@@ -4,40 +4,14 @@
 // CJK font (screenshots in target/screenshots/phone-*.png).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { createRequire } from "node:module";
+import { join } from "node:path";
+import { launchChromium, shots, startDemo } from "./demo.mjs";
 
-const root = resolve(import.meta.dirname, "../..");
-const require = createRequire(join(root, "target/tools/package.json"));
-const { chromium } = require("playwright-core");
-
-const serverExe = join(root, "target/debug/gridwalk-server");
-const shots = join(root, "target/screenshots");
-mkdirSync(shots, { recursive: true });
-const data = mkdtempSync(join(tmpdir(), "gridwalk-phone-"));
 let server, base, browser, page;
 
 before(async () => {
-  server = spawn(serverExe, ["--data-dir", data, "demo", "--listen", "127.0.0.1:0", "--households", "200"], {
-    env: { ...process.env, RUST_LOG: "warn" },
-  });
-  base = await new Promise((ok, fail) => {
-    let out = "";
-    server.stdout.on("data", (chunk) => {
-      out += chunk;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) ok(m[1]);
-    });
-    server.on("exit", (code) => fail(new Error(`server exited ${code}: ${out}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  ({ server, base } = await startDemo("gridwalk-phone-"));
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2 });
   page = await context.newPage();
   await page.goto(`${base}/web/login`);

@@ -3,42 +3,18 @@
 // screenshots land in target/screenshots/ for review.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { launchChromium, serverExe, shots, startDemo } from "./demo.mjs";
 
-const root = resolve(import.meta.dirname, "../..");
-const require = createRequire(join(root, "target/tools/package.json"));
-const { chromium } = require("playwright-core");
-
-const serverExe = join(root, "target/debug/gridwalk-server");
-const shots = join(root, "target/screenshots");
-mkdirSync(shots, { recursive: true });
-const data = mkdtempSync(join(tmpdir(), "gridwalk-web-"));
-let server, base, browser;
+let server, base, browser, data;
 
 before(async () => {
-  server = spawn(serverExe, ["--data-dir", data, "demo", "--listen", "127.0.0.1:0", "--households", "200"], {
-    env: { ...process.env, RUST_LOG: "warn" },
-  });
-  base = await new Promise((ok, fail) => {
-    let out = "";
-    server.stdout.on("data", (chunk) => {
-      out += chunk;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) ok(m[1]);
-    });
-    server.on("exit", (code) => fail(new Error(`server exited ${code}: ${out}`)));
-  });
+  ({ server, base, data } = await startDemo("gridwalk-web-"));
   execFileSync(serverExe, ["--data-dir", data, "admin", "add-user", "--username", "other.supervisor",
     "--name", "和平街道", "--role", "supervisor", "--password", "other-area-pw", "--scope", "community:C02"]);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

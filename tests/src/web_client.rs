@@ -101,6 +101,23 @@ impl Browser {
         form_token(&page).expect("the page's forms carry the token")
     }
 
+    /// Uploads a ledger file to the preview form, as the ledger page does (form token first,
+    /// then the file).
+    pub async fn upload_ledger(&self, file_name: &str, bytes: Vec<u8>) -> reqwest::Response {
+        let token = self.form_token().await;
+        let form = reqwest::multipart::Form::new().text("csrf", token).part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+        );
+        self.http
+            .post(format!("{}/web/ledger/preview", self.base))
+            .header("cookie", &self.cookie)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// POSTs a form with the session cookie: (status, body).
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
         let resp = self

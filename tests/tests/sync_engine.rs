@@ -252,15 +252,28 @@ async fn a_first_download_shows_progress_against_the_servers_totals() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn stops_on_a_revoked_token_and_says_signed_out() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
+/// A server, worker.a's phone, and its engine once its first sync is over.
+async fn started_engine(
+    dir: &std::path::Path,
+) -> (
+    TestServer,
+    Device,
+    SyncEngine,
+    watch::Receiver<EngineStatus>,
+) {
+    let server = TestServer::start(dir);
     let device = Device::sign_in(&server.url, "worker.a").await;
     let started = Timestamp::now();
     let engine = SyncEngine::start(device.store.clone(), device.client.clone(), quick()).unwrap();
     let mut rx = engine.watch();
     wait_for(&mut rx, "the first sync", |s| idle_after(s, started)).await;
+    (server, device, engine, rx)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stops_on_a_revoked_token_and_says_signed_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, device, engine, mut rx) = started_engine(dir.path()).await;
 
     // The supervisor revokes the worker's tokens (the phone was lost).
     let data = gridwalk_server::server::open_data(dir.path(), Duration::from_secs(3600)).unwrap();
@@ -302,12 +315,7 @@ async fn stops_on_a_revoked_token_and_says_signed_out() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_local_write_is_synced_after_the_debounce() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let device = Device::sign_in(&server.url, "worker.a").await;
-    let started = Timestamp::now();
-    let engine = SyncEngine::start(device.store.clone(), device.client.clone(), quick()).unwrap();
-    let mut rx = engine.watch();
-    wait_for(&mut rx, "the first sync", |s| idle_after(s, started)).await;
+    let (server, device, _engine, mut rx) = started_engine(dir.path()).await;
 
     // A burst of writes: one sync after the last, once the debounce is over.
     let mut last_write = Instant::now();

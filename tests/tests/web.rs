@@ -133,20 +133,9 @@ async fn supervisors_see_their_area_and_only_their_area() {
                   C01,C01-G01,Q1,B1,3,303,自住,李三,,abc\n\
                   C01,C01-G01,Q1,B7,3,304,自住,周四,,\n";
     let token = me.form_token().await;
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", token.clone())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(ledger.as_bytes().to_vec()).file_name("台账.csv"),
-        );
     let resp = me
-        .http
-        .post(format!("{}/web/ledger/preview", me.base))
-        .header("cookie", &me.cookie)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+        .upload_ledger("台账.csv", ledger.as_bytes().to_vec())
+        .await;
     assert_eq!(resp.status().as_u16(), 200);
     let preview = resp.text().await.unwrap();
     // Every reason in the reader's language (zh-CN by default), none in English.

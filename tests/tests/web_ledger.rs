@@ -9,19 +9,9 @@ const HEADER: &str = "社区,网格,小区,楼栋,单元,房号,房屋用途,姓
 
 /// Uploads `ledger` as a CSV: (status, page, upload id).
 async fn preview(me: &Browser, ledger: &str) -> (u16, String, String) {
-    let token = me.form_token().await;
-    let form = reqwest::multipart::Form::new().text("csrf", token).part(
-        "file",
-        reqwest::multipart::Part::bytes(ledger.as_bytes().to_vec()).file_name("台账.csv"),
-    );
     let resp = me
-        .http
-        .post(format!("{}/web/ledger/preview", me.base))
-        .header("cookie", &me.cookie)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+        .upload_ledger("台账.csv", ledger.as_bytes().to_vec())
+        .await;
     let status = resp.status().as_u16();
     let page = resp.text().await.unwrap();
     let upload = page

@@ -47,6 +47,15 @@ impl Names {
         })
     }
 
+    /// No names at all: every code shows as itself.
+    pub(crate) fn empty(lang: Lang) -> Names {
+        Names {
+            places: HashMap::new(),
+            people: HashMap::new(),
+            lang,
+        }
+    }
+
     /// A place's or company's name; its code only when the reference data has none.
     pub(crate) fn place(&self, id: &str) -> String {
         if id.is_empty() {

@@ -55,8 +55,9 @@ struct Page {
     scopes: Vec<String>,
     /// The session's form token, for the hidden field of every form (see `csrf`).
     csrf: String,
-    /// Names for the codes records hold.
-    names: Names,
+    /// Names for the codes records hold, read on first use: a photo or a form post needs none.
+    names: std::sync::OnceLock<Names>,
+    app: Arc<AppState>,
 }
 
 impl Page {
@@ -81,6 +82,17 @@ impl Page {
         Lang::from_tag(&self.lang)
     }
 
+    /// Names for codes, read once per request when a page first needs one. A failed read shows
+    /// codes (logged) rather than failing the page.
+    fn names(&self) -> &Names {
+        self.names.get_or_init(|| {
+            Names::load(&self.app, self.language()).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "reading names for a page");
+                Names::empty(self.language())
+            })
+        })
+    }
+
     /// Who is signed in, by name.
     fn user(&self) -> Option<&str> {
         Some(&self.session.display_name)
@@ -90,7 +102,7 @@ impl Page {
     fn grid_links(&self) -> Vec<minijinja::Value> {
         self.grids()
             .into_iter()
-            .map(|g| context! { name => self.names.place(&g), code => g })
+            .map(|g| context! { name => self.names().place(&g), code => g })
             .collect()
     }
 
@@ -214,13 +226,13 @@ async fn page(
     let csrf = super::cookie(headers, "gw_session")
         .map(|t| csrf::for_session(&t))
         .unwrap_or_default();
-    let names = Names::load(app, Lang::from_tag(&lang)).map_err(failed)?;
     Ok(Page {
         session,
         lang,
         scopes,
         csrf,
-        names,
+        names: std::sync::OnceLock::new(),
+        app: app.clone(),
     })
 }
 
@@ -264,7 +276,7 @@ pub(super) async fn overview(
     }
     let devices: Vec<_> = devices_in_area(&app, &p)?
         .into_iter()
-        .map(|(_, user, at, pending)| context! { name => p.names.person(&user), user => user, last_sync => minute(at), pending => pending })
+        .map(|(_, user, at, pending)| context! { name => p.names().person(&user), user => user, last_sync => minute(at), pending => pending })
         .collect();
     p.render(&app, "overview.html", context! { grids => grids, open_orders => open, overdue_orders => overdue, devices => devices })
 }
@@ -298,10 +310,10 @@ pub(super) async fn households(
         .map(|h| {
             context! {
                 id => h.id.to_string(),
-                address => p.names.address(&h.compound, &h.building, &h.unit, &h.room),
+                address => p.names().address(&h.compound, &h.building, &h.unit, &h.room),
                 head => if h.head_name.is_empty() { super::names::NOTHING.to_owned() } else { h.head_name.clone() },
                 residents => h.resident_count,
-                last_visit => p.names.last_visit(h.last_visit_at), never => h.last_visit_at.is_none(),
+                last_visit => p.names().last_visit(h.last_visit_at), never => h.last_visit_at.is_none(),
                 findings => h.finding_count,
             }
         })
@@ -311,7 +323,7 @@ pub(super) async fn households(
         &app,
         "households.html",
         context! {
-            grids => p.grid_links(), grid_name => p.names.place(&grid), grid => grid,
+            grids => p.grid_links(), grid_name => p.names().place(&grid), grid => grid,
             households => rows, count => list.household_count,
             residents => list.resident_count,
             prev => page_no.checked_sub(1), next => more.then_some(page_no + 1),
@@ -339,8 +351,8 @@ pub(super) async fn household(
                 name => r.name, moved_out => r.moved_out,
                 id_number => r.id_number.as_deref().map(id_number::mask).unwrap_or_default(),
                 phone => r.phone.as_deref().map(phone::mask).unwrap_or_default(),
-                relation => p.names.term("relation", r.relation.as_str()),
-                tags => r.tags.iter().map(|t| p.names.term("special_group", t.as_str())).collect::<Vec<_>>().join("、"),
+                relation => p.names().term("relation", r.relation.as_str()),
+                tags => r.tags.iter().map(|t| p.names().term("special_group", t.as_str())).collect::<Vec<_>>().join("、"),
             }
         })
         .collect();
@@ -351,16 +363,18 @@ pub(super) async fn household(
         .map(|v| {
             let photos: Vec<_> = v.photos.iter().map(|ph| context! { full => ph.full, thumb => ph.thumb }).collect();
             context! {
-                at => minute(v.at), worker => v.worker, worker_name => p.names.person(&v.worker),
-                purpose => p.names.term("purpose", v.purpose.as_str()), notes => v.notes, photos => photos,
+                at => minute(v.at), worker => v.worker, worker_name => p.names().person(&v.worker),
+                purpose => p.names().term("purpose", v.purpose.as_str()), notes => v.notes, photos => photos,
             }
         })
         .collect();
     let a = &h.address;
-    let label = p.names.address(&a.compound, &a.building, &a.unit, &a.room);
+    let label = p
+        .names()
+        .address(&a.compound, &a.building, &a.unit, &a.room);
     p.render(&app, "household.html", context! {
-        label => label, grid => p.names.place(&a.grid), grid_code => a.grid, compound => p.names.place(&a.compound),
-        house_use => p.names.term("house_use", h.house_use.as_str()), residents => residents, visits => visits,
+        label => label, grid => p.names().place(&a.grid), grid_code => a.grid, compound => p.names().place(&a.compound),
+        house_use => p.names().term("house_use", h.house_use.as_str()), residents => residents, visits => visits,
     })
 }
 
@@ -390,7 +404,9 @@ pub(super) async fn findings(
         .households
         .into_iter()
         .map(|h| {
-            let label = p.names.address(&h.compound, &h.building, &h.unit, &h.room);
+            let label = p
+                .names()
+                .address(&h.compound, &h.building, &h.unit, &h.room);
             (h.id.to_string(), label)
         })
         .collect();
@@ -407,7 +423,7 @@ pub(super) async fn findings(
     p.render(
         &app,
         "findings.html",
-        context! { grids => p.grid_links(), grid => grid, grid_name => p.names.place(&grid), findings => rows },
+        context! { grids => p.grid_links(), grid => grid, grid_name => p.names().place(&grid), findings => rows },
     )
 }
 
@@ -458,9 +474,9 @@ pub(super) async fn orders(
         .iter()
         .map(|o| {
             context! {
-                id => o.id.to_string(), title => o.title, compound => p.names.place(&o.compound),
-                company => p.names.place(&o.company),
-                status => p.names.term("order_status", o.status.as_str()), overdue => o.overdue, deadline => day(o.deadline),
+                id => o.id.to_string(), title => o.title, compound => p.names().place(&o.compound),
+                company => p.names().place(&o.company),
+                status => p.names().term("order_status", o.status.as_str()), overdue => o.overdue, deadline => day(o.deadline),
                 items => format!("{}/{}", o.items_answered, o.items_total),
             }
         })
@@ -478,7 +494,7 @@ pub(super) async fn orders(
         "orders.html",
         context! {
             orders => rows,
-            statuses => statuses.iter().map(|s| context! { code => s, name => p.names.term("order_status", s) }).collect::<Vec<_>>(),
+            statuses => statuses.iter().map(|s| context! { code => s, name => p.names().term("order_status", s) }).collect::<Vec<_>>(),
         },
     )
 }
@@ -505,8 +521,8 @@ pub(super) async fn order(
         .zip(&detail.state.items)
         .map(|(i, (_, state))| {
             context! {
-                description => i.description, severity => p.names.term("severity", i.severity.as_str()),
-                state => p.names.term("item_state", &format!("{state:?}").to_lowercase()),
+                description => i.description, severity => p.names().term("severity", i.severity.as_str()),
+                state => p.names().term("item_state", &format!("{state:?}").to_lowercase()),
                 photos => i.before_photos.iter().map(|ph| ph.thumb.clone()).collect::<Vec<_>>(),
             }
         })
@@ -517,7 +533,7 @@ pub(super) async fn order(
         .iter()
         .map(|e| {
             context! {
-                at => minute(e.event.at), by => p.names.person(&e.event.by), kind => p.names.term("event", &e.event.kind), note => e.event.note,
+                at => minute(e.event.at), by => p.names().person(&e.event.by), kind => p.names().term("event", &e.event.kind), note => e.event.note,
                 counted => e.counted, reason => e.reason.as_ref().map(|r| r.render(p.language())),
                 photos => e.event.photos.iter().map(|ph| ph.thumb.clone()).collect::<Vec<_>>(),
             }
@@ -525,8 +541,8 @@ pub(super) async fn order(
         .collect();
     let overdue = gridwalk_core::rules::order::is_overdue(o, &detail.state, Timestamp::now());
     p.render(&app, "order.html", context! {
-            title => o.title, status => p.names.term("order_status", detail.state.status.as_str()), overdue => overdue,
-            company => p.names.place(&o.company), compound => p.names.place(&o.compound),
+            title => o.title, status => p.names().term("order_status", detail.state.status.as_str()), overdue => overdue,
+            company => p.names().place(&o.company), compound => p.names().place(&o.compound),
             deadline => day(o.deadline), items => items, history => history,
         })
 }
@@ -567,7 +583,7 @@ pub(super) async fn worker(
     Query(q): Params,
 ) -> PageResult {
     let p = page(&app, &headers, &q).await?;
-    if !p.names.knows_person(&user) {
+    if !p.names().knows_person(&user) {
         return Err(p.not_found(&app, Message::new("web.no_such_person")));
     }
     let grids = p.grids();
@@ -579,15 +595,15 @@ pub(super) async fn worker(
         .map(|v| {
             context! {
                 household => v.household_id.to_string(),
-                label => p.names.address(&v.compound, &v.building, &v.unit, &v.room), at => minute(v.at),
-                purpose => p.names.term("purpose", &v.purpose), notes => v.notes,
+                label => p.names().address(&v.compound, &v.building, &v.unit, &v.room), at => minute(v.at),
+                purpose => p.names().term("purpose", &v.purpose), notes => v.notes,
             }
         })
         .collect();
     p.render(
         &app,
         "worker.html",
-        context! { worker => p.names.person(&user), visits => rows },
+        context! { worker => p.names().person(&user), visits => rows },
     )
 }
 
