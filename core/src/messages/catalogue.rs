@@ -36,6 +36,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("household.no_such_visit", "该户没有这条走访记录", "the household has no such visit"),
     ("household.time_out_of_range", "{what:what}的时间不在 2000 至 2099 年之间", "the time of the {what:what} is outside the years 2000 to 2099"),
     ("household.dated_ahead", "{what:what}的时间 {at} 比手机时间晚一天以上，请检查手机时间", "the {what:what} is dated {at}, more than a day after the phone's clock; check the phone's time"),
+    ("record.unreadable", "记录数据已损坏，无法读取", "the record's data is damaged and cannot be read"),
     ("record.bad_id", "记录编号格式不正确", "the record id is not one Gridwalk issues"),
     // Places (rules::places): what a record names must agree with the reference data.
     ("place.unknown", "{level:address_part} {code} 不存在", "there is no {level:address_part} {code}"),

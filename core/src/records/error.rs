@@ -73,6 +73,9 @@ pub enum RecordError {
         /// The limit.
         max: usize,
     },
+    /// Automerge took the data but cannot read the document it makes (its internal checks
+    /// fail): damaged or hostile changes.
+    Unreadable,
 }
 
 impl RecordError {
@@ -106,6 +109,7 @@ impl RecordError {
                 .with("field", field)
                 .with("chars", chars.to_string())
                 .with("max", max.to_string()),
+            RecordError::Unreadable => Message::new("record.unreadable"),
         }
     }
 }

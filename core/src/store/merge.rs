@@ -179,9 +179,15 @@ pub fn check_merged(
     policy: crate::records::layout::KeyPolicy,
 ) -> std::result::Result<(), RecordError> {
     use automerge::ReadDoc;
-    let stats = doc.stats();
-    check_totals(stats.num_ops, stats.num_changes)?;
-    crate::records::layout::check_document(doc, kind, policy)
+    // The gate for merged data from elsewhere: automerge can take changes whose document then
+    // fails its own assertions when read (found by fuzzing `accept_pushed`), so a panic while
+    // judging it is the document's fault and refuses it, never the server's or the phone's.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let stats = doc.stats();
+        check_totals(stats.num_ops, stats.num_changes)?;
+        crate::records::layout::check_document(doc, kind, policy)
+    }))
+    .unwrap_or(Err(RecordError::Unreadable))
 }
 
 /// A set of record changes, as one store hands them to another.
