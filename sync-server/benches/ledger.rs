@@ -3,7 +3,7 @@
 //! yet, vacant houses as rows without a person, headers 身份证号码 and 联系电话, values in the
 //! usual words (本人, 妻子, 外地, 独居 …), UTF-8 with a BOM. Previewed and committed as an
 //! administrator, creating every place, the preview kept in accounts.db between the two as the
-//! page keeps it; then the residents export of those 30,000 households
+//! page keeps it; then the residents and households exports of those 30,000 households
 //! (rows, and the XLSX the page sends).
 //!
 //! Run with `cargo bench -p gridwalk-server --bench ledger`. Goals: import (read, preview,
@@ -241,6 +241,33 @@ fn main() -> ExitCode {
         rows.len() - 1,
         export_total - listed,
         xlsx.len() as f64 / 1e6,
+    );
+    // The households export (the import's layout, from the list tables) of the same area.
+    let started = Instant::now();
+    let households_rows =
+        export::rows(&data.store, &admin, &scopes, export::Table::Households).unwrap();
+    let households_listed = started.elapsed();
+    let households_xlsx = export::to_xlsx(&households_rows, "住户台账").unwrap();
+    let households_total = started.elapsed();
+    check(
+        &mut failures,
+        households_rows.len() == HOUSEHOLDS + 1,
+        format!(
+            "{} households export rows (with the header), {} expected",
+            households_rows.len(),
+            HOUSEHOLDS + 1
+        ),
+    );
+    println!(
+        "export: households, {} rows: rows {households_listed:.2?}, XLSX {:.2?} ({:.1} MB); total {households_total:.2?} (goal < {EXPORT_GOAL:?})",
+        households_rows.len() - 1,
+        households_total - households_listed,
+        households_xlsx.len() as f64 / 1e6,
+    );
+    check(
+        &mut failures,
+        households_total < EXPORT_GOAL,
+        format!("households export took {households_total:.2?}"),
     );
     check(
         &mut failures,

@@ -436,6 +436,9 @@ fn import_ledger(
     for w in &preview.warnings {
         println!("warning: {}", w.render(Lang::ZhCn));
     }
+    for s in preview.skipped_counts() {
+        println!("{}", s.render(Lang::ZhCn));
+    }
     if !preview.ignored.is_empty() {
         println!("ignored columns: {}", preview.ignored.join("、"));
     }

@@ -1,6 +1,7 @@
 //! A grid's residents as a ledger lists them, read from the list tables (household and
 //! resident projections), not from the documents: exporting an area of 30,000 households
-//! costs one query per grid instead of loading every household.
+//! costs one query per grid instead of loading every household. The same for a grid's visits
+//! (the visits export).
 
 use std::collections::BTreeSet;
 
@@ -31,6 +32,8 @@ pub struct LedgerPerson {
 /// lives there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerRow {
+    /// The household.
+    pub household: String,
     /// The dwelling's address, in codes.
     pub address: Address,
     /// Its house use.
@@ -50,7 +53,7 @@ impl Store {
             .prepare_cached(
                 "SELECT h.community_id, h.grid_id, h.compound_id, h.building_id, h.unit, h.room,
                         h.house_use, r.name, r.id_number, r.phone, r.relation, r.registration,
-                        r.tags
+                        r.tags, h.id
                  FROM household h
                  LEFT JOIN resident r ON r.household_id = h.id AND r.moved_out = 0
                  WHERE h.grid_id = ?1
@@ -79,6 +82,7 @@ impl Store {
                     }),
                 };
                 Ok(LedgerRow {
+                    household: r.get(13)?,
                     address: Address {
                         community: r.get(0)?,
                         grid: r.get(1)?,
@@ -95,4 +99,55 @@ impl Store {
             .map_err(err())?;
         Ok(rows)
     }
+
+    /// The visits recorded in `grid`, oldest first, each with its household's address.
+    pub fn grid_visits(&self, grid: &str) -> Result<Vec<GridVisit>> {
+        let conn = self.reader();
+        let err = || Error::storage("listing a grid's visits");
+        let mut st = conn
+            .prepare_cached(
+                "SELECT h.community_id, h.grid_id, h.compound_id, h.building_id, h.unit, h.room,
+                        v.at, v.worker, v.purpose, v.notes, v.photos
+                 FROM visit v JOIN household h ON h.id = v.household_id
+                 WHERE v.grid_id = ?1
+                 ORDER BY v.at, v.id",
+            )
+            .map_err(err())?;
+        st.query_map(params![grid], |r| {
+            Ok(GridVisit {
+                address: Address {
+                    community: r.get(0)?,
+                    grid: r.get(1)?,
+                    compound: r.get(2)?,
+                    building: r.get(3)?,
+                    unit: r.get(4)?,
+                    room: r.get(5)?,
+                },
+                at: crate::time::Timestamp(r.get(6)?),
+                worker: r.get(7)?,
+                purpose: crate::records::household::VisitPurpose::parse(&r.get::<_, String>(8)?),
+                notes: r.get(9)?,
+                photos: r.get(10)?,
+            })
+        })
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(err())
+    }
+}
+
+/// A visit as the visits export lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GridVisit {
+    /// The household's address, in codes.
+    pub address: Address,
+    /// When.
+    pub at: crate::time::Timestamp,
+    /// The worker's user id.
+    pub worker: String,
+    /// Why.
+    pub purpose: crate::records::household::VisitPurpose,
+    /// What the worker wrote.
+    pub notes: String,
+    /// Photos taken.
+    pub photos: u32,
 }

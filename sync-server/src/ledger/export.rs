@@ -1,13 +1,17 @@
-//! Exports for the supervisors: households, residents and orders of their area, as CSV or XLSX.
-//! Exports are for the office's own ledger, so residents' ID numbers are written in full.
+//! Exports for the supervisors: households, residents, orders, visits and findings of their
+//! area, as CSV or XLSX, with names and Chinese values. Households and residents are in the
+//! import's own column layout, so an export edited in a spreadsheet imports back. Exports are
+//! for the office's own ledger, so residents' ID numbers are written in full.
 
 use gridwalk_core::rules::order::OrderStatus;
 use gridwalk_core::store::inspection::OrderFilter;
 use gridwalk_core::store::queries::AddressScope;
 use gridwalk_core::{Actor, Store, Timestamp};
 
-use gridwalk_core::records::household::Address;
+use gridwalk_core::messages::{Lang, term};
+use gridwalk_core::records::household::{Address, Relation};
 use gridwalk_core::records::reference::ReferenceKind;
+use gridwalk_core::store::ledger_rows::{LedgerPerson, LedgerRow};
 
 use super::headers::COLUMNS;
 use super::{LedgerError, values};
@@ -15,15 +19,24 @@ use super::{LedgerError, values};
 /// What to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Table {
-    /// One row per household.
+    /// One row per household, in the import's column layout: the place, the house use and
+    /// the head (or first resident), then 人数 and 最近走访 (columns the import ignores).
     Households,
     /// One row per resident.
     Residents,
     /// One row per order.
     Orders,
+    /// One row per visit.
+    Visits,
+    /// One row per finding (需核实).
+    Findings,
 }
 
-/// A table as text cells: a header row then the data.
+/// The headers the households export adds after the import's columns (ignored on import).
+pub const HOUSEHOLD_EXTRA: [&str; 2] = ["人数", "最近走访"];
+
+/// A table as text cells: a header row then the data. Every table is read from the list
+/// tables (one query per grid or compound), never by loading each document.
 pub fn rows(
     store: &Store,
     actor: &Actor,
@@ -61,45 +74,68 @@ pub fn rows(
             a.room.clone(),
         ]
     };
+    let person = |p: Option<LedgerPerson>| match p {
+        // A dwelling without a person is a row without a name, so it comes back.
+        None => vec![String::new(); 6],
+        Some(r) => vec![
+            r.name,
+            r.id_number.unwrap_or_default(),
+            r.phone.unwrap_or_default(),
+            values::relation_zh(&r.relation),
+            values::registration_zh(&r.registration),
+            values::tags_zh(&r.tags),
+        ],
+    };
+    let address_header = || COLUMNS[..6].iter().map(|c| c.header().to_owned());
     match table {
         Table::Households => {
-            let mut header: Vec<String> = COLUMNS[..7].iter().map(|c| c.header().into()).collect();
-            header.extend(["户主", "人数", "最近走访"].map(s));
+            let mut header = ledger_header();
+            header.extend(HOUSEHOLD_EXTRA.map(s));
             out.push(header);
             for g in &grids {
-                for summary in store
+                let summaries: std::collections::HashMap<String, _> = store
                     .list_households(&AddressScope::Grid((*g).into()), 0, u32::MAX)?
                     .households
-                {
-                    let h = store.household(&summary.id)?;
-                    let mut row = place(&h.address);
-                    row.push(values::house_use_zh(&h.house_use));
-                    row.push(summary.head_name);
-                    row.push(summary.resident_count.to_string());
-                    row.push(summary.last_visit_at.map(date).unwrap_or_default());
-                    out.push(row);
+                    .into_iter()
+                    .map(|h| (h.id.to_string(), h))
+                    .collect();
+                // The grid's ledger rows, by household in list order: the head, else the first.
+                let mut rows = store.ledger_rows(g)?.into_iter().peekable();
+                while let Some(first) = rows.next() {
+                    let mut chosen = first;
+                    while let Some(next) = rows.next_if(|r| r.household == chosen.household) {
+                        let is_head = |r: &LedgerRow| {
+                            r.person
+                                .as_ref()
+                                .is_some_and(|p| p.relation == Relation::Head)
+                        };
+                        if is_head(&next) && !is_head(&chosen) {
+                            chosen = next;
+                        }
+                    }
+                    let summary = summaries.get(&chosen.household);
+                    let mut cells = place(&chosen.address);
+                    cells.push(values::house_use_zh(&chosen.house_use));
+                    cells.extend(person(chosen.person));
+                    cells.push(summary.map_or(0, |h| h.resident_count).to_string());
+                    cells.push(
+                        summary
+                            .and_then(|h| h.last_visit_at)
+                            .map(date)
+                            .unwrap_or_default(),
+                    );
+                    out.push(cells);
                 }
             }
         }
         Table::Residents => {
             // From the list tables: one query per grid, no document loaded.
-            out.push(COLUMNS.iter().map(|c| c.header().to_owned()).collect());
+            out.push(ledger_header());
             for g in &grids {
                 for row in store.ledger_rows(g)? {
                     let mut cells = place(&row.address);
                     cells.push(values::house_use_zh(&row.house_use));
-                    match row.person {
-                        // A dwelling without a person is a row without a name, so it comes back.
-                        None => cells.extend(std::iter::repeat_n(String::new(), 6)),
-                        Some(r) => cells.extend([
-                            r.name,
-                            r.id_number.unwrap_or_default(),
-                            r.phone.unwrap_or_default(),
-                            values::relation_zh(&r.relation),
-                            values::registration_zh(&r.registration),
-                            values::tags_zh(&r.tags),
-                        ]),
-                    }
+                    cells.extend(person(row.person));
                     out.push(cells);
                 }
             }
@@ -128,17 +164,53 @@ pub fn rows(
                     }
                     out.push(vec![
                         o.title,
-                        o.compound,
-                        o.company,
-                        o.status.as_str().into(),
+                        name(ReferenceKind::Compound, &o.compound),
+                        name(ReferenceKind::Company, &o.company),
+                        term("order_status", o.status.as_str(), Lang::ZhCn),
                         date(o.deadline),
                         format!("{}/{}", o.items_answered, o.items_total),
-                        if o.overdue {
-                            "是".into()
-                        } else {
-                            String::new()
-                        },
+                        if o.overdue { "是" } else { "否" }.to_owned(),
                     ]);
+                }
+            }
+        }
+        Table::Visits => {
+            let mut header: Vec<String> = address_header().collect();
+            header.extend(["走访日期", "走访人", "走访目的", "走访情况", "照片数"].map(s));
+            out.push(header);
+            for g in &grids {
+                for v in store.grid_visits(g)? {
+                    let mut cells = place(&v.address);
+                    cells.extend([
+                        date(v.at),
+                        v.worker,
+                        values::visit_purpose_zh(&v.purpose),
+                        v.notes,
+                        v.photos.to_string(),
+                    ]);
+                    out.push(cells);
+                }
+            }
+        }
+        Table::Findings => {
+            let mut header: Vec<String> = address_header().collect();
+            header.extend(["类型", "详情"].map(s));
+            out.push(header);
+            let now = Timestamp::now();
+            for g in &grids {
+                let addresses: std::collections::HashMap<String, Address> = store
+                    .ledger_rows(g)?
+                    .into_iter()
+                    .map(|r| (r.household, r.address))
+                    .collect();
+                for f in store.needs_checking(g, now)? {
+                    let mut cells = addresses
+                        .get(&f.household_id)
+                        .map(&place)
+                        .unwrap_or_else(|| vec![String::new(); 6]);
+                    cells.push(term("ledger.finding_kind", f.kind.as_str(), Lang::ZhCn));
+                    cells.push(f.detail.render(Lang::ZhCn));
+                    out.push(cells);
                 }
             }
         }
@@ -269,7 +341,6 @@ pub fn ledger_header() -> Vec<String> {
 /// in the import's column layout, with a last column 原因 giving why, in Chinese (several
 /// reasons for one line are joined by ；). The importer ignores the 原因 column.
 pub fn bad_rows_xlsx(preview: &super::import::Preview) -> Result<Vec<u8>, LedgerError> {
-    use gridwalk_core::messages::Lang;
     let mut header = ledger_header();
     header.push(REASON.to_owned());
     let mut rows = vec![header];

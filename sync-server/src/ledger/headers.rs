@@ -1,7 +1,9 @@
 //! Headers as offices write them: each column under several names (身份证号, 身份证号码,
-//! 公民身份号码, 证件号码 …), full width or half, with spaces or a trailing required-mark `*`,
-//! below title rows. The header row is the row among the first ones that names the most
-//! known columns.
+//! 公民身份号码, 证件号码 …), full width or half, with spaces and line breaks inside the cell,
+//! required-marks (`*`, 必填) and notes in brackets (联系电话（手机）, 身份证号码（18位）), below
+//! title rows. The header row is the row among the first ones that names the most known
+//! columns. Rows below it that are not people are told apart here: the header repeated (offices
+//! paste sheets together), 合计/小计 lines and blank rows are skipped and counted.
 
 use gridwalk_core::messages::Message;
 use gridwalk_core::rules::text;
@@ -85,7 +87,16 @@ impl Column {
     /// The names offices give the column (normalised: no spaces, half width).
     pub fn names(self) -> &'static [&'static str] {
         match self {
-            Column::Community => &["社区", "社区名称", "所属社区", "社区(村)", "村(社区)"],
+            Column::Community => &[
+                "社区",
+                "社区名称",
+                "所属社区",
+                "社区(村)",
+                "村(社区)",
+                "村",
+                "社区(居委会)",
+                "居委会",
+            ],
             Column::Grid => &["网格", "网格名称", "所属网格", "网格编号"],
             Column::Compound => &["小区", "小区名称", "所属小区", "小区(院落)", "院落"],
             Column::Building => &["楼栋", "楼号", "楼栋号", "楼幢", "幢号", "栋号"],
@@ -112,19 +123,32 @@ impl Column {
             ],
             Column::Relation => &["与户主关系", "关系", "与户主的关系"],
             Column::Registration => &["户籍类型", "户籍性质", "人员类型", "户口性质", "户籍"],
-            Column::Tags => &["特殊人群", "重点人群", "人员类别", "人群类别"],
+            Column::Tags => &[
+                "特殊人群",
+                "重点人群",
+                "人员类别",
+                "人群类别",
+                "特殊人群类别",
+                "重点人群类别",
+                "特殊群体",
+                "特殊人群类型",
+                "重点人员",
+                "人员标签",
+            ],
         }
     }
 
-    /// Which column a header names, if any: its names, or its English code.
+    /// Which column a header names, if any: its names, or its English code; with its
+    /// bracketed notes (社区(村)) or, failing that, without them (联系电话（手机）).
     pub fn recognise(header: &str) -> Option<Column> {
-        let h = normalise(header);
-        if h.is_empty() {
-            return None;
-        }
-        COLUMNS
-            .into_iter()
-            .find(|c| c.code() == h || c.names().contains(&h.as_str()))
+        let find = |h: &str| {
+            (!h.is_empty()).then(|| {
+                COLUMNS
+                    .into_iter()
+                    .find(|c| c.code() == h || c.names().contains(&h))
+            })?
+        };
+        find(&normalise(header, false)).or_else(|| find(&normalise(header, true)))
     }
 }
 
@@ -140,16 +164,45 @@ pub(crate) fn deserialize_code<'de, D: serde::Deserializer<'de>>(
         .ok_or_else(|| serde::de::Error::custom(format!("no column {code:?}")))
 }
 
-/// A header as compared: NFKC (full width folded), no spaces, no trailing required-mark `*`,
-/// ASCII lower case.
-fn normalise(header: &str) -> String {
-    let h: String = text::identifier(header)
+/// A header as compared: NFKC (full width folded: （） are ()), no spaces or line breaks, no
+/// required-marks (`*`, `※`, 必填, 选填), no trailing colon, ASCII lower case; with
+/// `without_notes`, no bracketed text either ((手机), [必填], 【18位】, 〔 〕).
+fn normalise(header: &str, without_notes: bool) -> String {
+    // The line breaks of a header cell (Alt+Enter) go before `identifier` keeps one line.
+    let joined: String = header.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut h: String = text::identifier(&joined)
         .chars()
-        .filter(|c| !c.is_whitespace())
+        .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '※'))
         .collect();
-    h.trim_end_matches('*')
-        .trim_start_matches('*')
-        .to_ascii_lowercase()
+    for mark in [
+        "(必填)",
+        "(选填)",
+        "[必填]",
+        "【必填】",
+        "必填项",
+        "必填",
+        "选填",
+    ] {
+        h = h.replace(mark, "");
+    }
+    if without_notes {
+        let mut depth = 0usize;
+        h = h
+            .chars()
+            .filter(|c| match c {
+                '(' | '[' | '【' | '〔' | '<' | '《' => {
+                    depth += 1;
+                    false
+                }
+                ')' | ']' | '】' | '〕' | '>' | '》' => {
+                    depth = depth.saturating_sub(1);
+                    false
+                }
+                _ => depth == 0,
+            })
+            .collect();
+    }
+    h.trim_end_matches([':', '：']).to_ascii_lowercase()
 }
 
 /// One data row: its line, and the value and cell kind of each column (empty when absent).
@@ -184,6 +237,51 @@ pub struct Ledger {
     pub found: Vec<Column>,
     /// Headers no column is known by, as written: their cells are not read.
     pub ignored: Vec<String>,
+    /// Rows that are not people nor dwellings, each with why: skipped and counted.
+    pub skipped: Vec<(Skip, usize)>,
+}
+
+/// Why a row below the header is skipped rather than read.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Skip {
+    /// The header again: offices paste sheets together, each with its header.
+    RepeatedHeader,
+    /// A 合计 / 小计 / 总计 / 共计 line.
+    Total,
+    /// Nothing that places or names anyone: only a sequence number, or the community and grid
+    /// an office filled down the empty rows of its template.
+    Blank,
+}
+
+impl Skip {
+    /// The message that counts the rows skipped for this reason.
+    pub fn message(self, count: usize) -> Message {
+        let code = match self {
+            Skip::RepeatedHeader => "ledger.skipped_header_rows",
+            Skip::Total => "ledger.skipped_total_rows",
+            Skip::Blank => "ledger.skipped_blank_rows",
+        };
+        Message::new(code).with("count", count)
+    }
+}
+
+/// Headers of the sequence-number column: not a ledger column, but kept, since a 合计 line
+/// often writes its word there.
+const SEQUENCE_HEADERS: [&str; 6] = ["序号", "编号", "序", "no", "no.", "顺序号"];
+
+fn is_sequence_header(header: &str) -> bool {
+    SEQUENCE_HEADERS.contains(&normalise(header, true).as_str())
+}
+
+/// Whether a cell starts a totals line (合计, 小计, 总计, 共计, 总数).
+fn is_total(cell: &str) -> bool {
+    let s: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
+    ["合计", "小计", "总计", "共计", "总数", "累计"]
+        .iter()
+        .any(|w| s.starts_with(w))
 }
 
 impl Ledger {
@@ -202,10 +300,9 @@ impl Ledger {
     }
 }
 
-/// The columns without which no row can be placed or named.
-const REQUIRED: [Column; 7] = [
-    Column::Community,
-    Column::Grid,
+/// The columns without which no row can be placed or named (the community and grid can be
+/// inferred from the compound's name, see `places::Places::infer`).
+const REQUIRED: [Column; 5] = [
     Column::Compound,
     Column::Building,
     Column::Unit,
@@ -241,7 +338,7 @@ pub(super) fn mapped_columns(first: &[(usize, Vec<Cell>)]) -> Vec<bool> {
         first[i]
             .1
             .iter()
-            .map(|c| Column::recognise(&c.text).is_some())
+            .map(|c| Column::recognise(&c.text).is_some() || is_sequence_header(&c.text))
             .collect()
     });
     while mapped.last() == Some(&false) {
@@ -260,9 +357,14 @@ pub fn map(table: Table) -> Result<Ledger, LedgerError> {
     let (header_line, header) = rows.next().expect("the header row");
     let mut index: [Option<usize>; 13] = [None; 13];
     let mut ignored = Vec::new();
+    let mut sequence = None;
     for (i, cell) in header.iter().enumerate() {
         match Column::recognise(&cell.text) {
             Some(col) if index[col as usize].is_none() => index[col as usize] = Some(i),
+            None if sequence.is_none() && is_sequence_header(&cell.text) => {
+                sequence = Some(i);
+                ignored.push(text::clean(&cell.text));
+            }
             Some(_) => ignored.push(text::clean(&cell.text)),
             None if !cell.text.trim().is_empty() => ignored.push(text::clean(&cell.text)),
             None => {}
@@ -275,6 +377,7 @@ pub fn map(table: Table) -> Result<Ledger, LedgerError> {
         .into_iter()
         .filter(|c| index[*c as usize].is_some())
         .collect();
+    let mut skipped = Vec::new();
     let rows = rows
         .filter_map(|(line, cells)| {
             let mapped = index.map(|i| {
@@ -285,10 +388,18 @@ pub fn map(table: Table) -> Result<Ledger, LedgerError> {
                     })
                     .unwrap_or_default()
             });
-            mapped.iter().any(|c| !c.text.is_empty()).then_some(RawRow {
-                line,
-                cells: mapped,
-            })
+            let number = sequence.and_then(|i| cells.get(i)).map(|c| c.text.as_str());
+            let skip = skip_reason(&mapped, number.unwrap_or_default())?;
+            match skip {
+                Some(reason) => {
+                    skipped.push((reason, line));
+                    None
+                }
+                None => Some(RawRow {
+                    line,
+                    cells: mapped,
+                }),
+            }
         })
         .collect::<Vec<_>>();
     if rows.len() > super::read::MAX_ROWS {
@@ -299,5 +410,37 @@ pub fn map(table: Table) -> Result<Ledger, LedgerError> {
         header_line,
         found,
         ignored,
+        skipped,
     })
+}
+
+/// Whether a row is read (`Some(None)`), skipped and counted (`Some(Some(why))`), or left out
+/// unseen (`None`: every cell empty). `number` is its sequence-number cell.
+fn skip_reason(cells: &[Cell; 13], number: &str) -> Option<Option<Skip>> {
+    let filled = |c: Column| !cells[c as usize].text.trim().is_empty();
+    if !COLUMNS.into_iter().any(filled) {
+        return (!number.trim().is_empty()).then_some(Some(Skip::Blank));
+    }
+    if is_total(number) || cells.iter().any(|c| is_total(&c.text)) {
+        return Some(Some(Skip::Total));
+    }
+    let named = COLUMNS
+        .into_iter()
+        .filter(|c| Column::recognise(&cells[*c as usize].text) == Some(*c))
+        .count();
+    if named >= 2 {
+        return Some(Some(Skip::RepeatedHeader));
+    }
+    let placed_or_named = [
+        Column::Building,
+        Column::Unit,
+        Column::Room,
+        Column::Name,
+        Column::IdNumber,
+        Column::Phone,
+    ];
+    if !placed_or_named.into_iter().any(filled) {
+        return Some(Some(Skip::Blank));
+    }
+    Some(None)
 }

@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use gridwalk_core::messages::Message;
 use gridwalk_core::records::household::{
-    Address, Household, NewHousehold, NewResident, Resident, ResidentPatch,
+    Address, HouseUse, Household, NewHousehold, NewResident, Resident, ResidentPatch,
 };
 use gridwalk_core::records::reference::ReferenceKind;
 use gridwalk_core::rules::id_number;
@@ -21,7 +21,7 @@ use gridwalk_core::{RecordId, ResidentId, Store};
 
 use super::headers::{Column, Ledger};
 use super::import::{BadRow, FileHousehold};
-use super::places::Area;
+use super::places::{Area, Places};
 use super::{LedgerError, values};
 
 /// What the import does to a household.
@@ -94,6 +94,7 @@ pub fn plan(
     file: Vec<FileHousehold>,
     area: Area<'_>,
     ledger: &Ledger,
+    places: &Places,
     bad: &mut Vec<BadRow>,
 ) -> Result<Vec<Planned>, LedgerError> {
     let grids: Vec<String> = match area {
@@ -120,7 +121,7 @@ pub fn plan(
     // not moved (the same ID in two households is a finding, not a move).
     let mut file_ids: HashMap<String, HashSet<Key>> = HashMap::new();
     for h in &file {
-        for (_, r) in &h.residents {
+        for (_, r, _) in &h.residents {
             if let Some(id) = &r.id_number {
                 file_ids
                     .entry(id.clone())
@@ -150,21 +151,22 @@ pub fn plan(
             residents: 0,
         };
         if let Some(before) = &before
+            && let Some(house_use) = &fh.house_use
             && ledger.has(Column::HouseUse)
-            && before.house_use != fh.house_use
+            && before.house_use != *house_use
         {
             plan.changes.push(Change {
-                who: fh.address.label(),
+                who: places.label(&fh.address),
                 field: Column::HouseUse.code(),
                 old: values::house_use_zh(&before.house_use),
-                new: values::house_use_zh(&fh.house_use),
+                new: values::house_use_zh(house_use),
             });
-            plan.update.house_use = Some(fh.house_use.clone());
+            plan.update.house_use = Some(house_use.clone());
         }
         let mut matched: HashSet<ResidentId> = HashSet::new();
         let mut added = Vec::new();
         let listed = fh.residents.len();
-        for (line, r) in fh.residents {
+        for (line, r, unset) in fh.residents {
             let current = before.as_ref().and_then(|b| {
                 let active = || b.active_residents().filter(|x| !matched.contains(&x.id));
                 r.id_number
@@ -175,7 +177,7 @@ pub fn plan(
             });
             if let Some(current) = current {
                 matched.insert(current.id.clone());
-                diff(&current, &r, ledger, &mut plan);
+                diff(&current, &r, ledger, &unset, &mut plan);
                 plan.residents += 1;
                 continue;
             }
@@ -235,7 +237,7 @@ pub fn plan(
             None => {
                 plan.new = Some(NewHousehold {
                     address: fh.address,
-                    house_use: fh.house_use,
+                    house_use: fh.house_use.unwrap_or(HouseUse::OwnerOccupied),
                     notes: String::new(),
                     residents: added,
                 });
@@ -276,8 +278,16 @@ fn load(
     Ok(h)
 }
 
-/// The changes from a stored resident to the file's, for the columns the file has.
-fn diff(current: &Resident, file: &NewResident, ledger: &Ledger, plan: &mut Planned) {
+/// The changes from a stored resident to the file's, for the columns the file has and whose
+/// value on this line was known (`unset`: left as stored).
+fn diff(
+    current: &Resident,
+    file: &NewResident,
+    ledger: &Ledger,
+    unset: &[Column],
+    plan: &mut Planned,
+) {
+    let has = |c: Column| ledger.has(c) && !unset.contains(&c);
     let mut patch = ResidentPatch::default();
     let mut change = |field: Column, old: String, new: String| {
         plan.changes.push(Change {
@@ -309,7 +319,7 @@ fn diff(current: &Resident, file: &NewResident, ledger: &Ledger, plan: &mut Plan
         change(Column::Phone, opt(&current.phone), opt(&file.phone));
         patch.phone = Some(opt(&file.phone));
     }
-    if ledger.has(Column::Relation) && current.relation != file.relation {
+    if has(Column::Relation) && current.relation != file.relation {
         change(
             Column::Relation,
             values::relation_zh(&current.relation),
@@ -317,7 +327,7 @@ fn diff(current: &Resident, file: &NewResident, ledger: &Ledger, plan: &mut Plan
         );
         patch.relation = Some(file.relation.clone());
     }
-    if ledger.has(Column::Registration) && current.registration != file.registration {
+    if has(Column::Registration) && current.registration != file.registration {
         change(
             Column::Registration,
             values::registration_zh(&current.registration),
@@ -326,7 +336,7 @@ fn diff(current: &Resident, file: &NewResident, ledger: &Ledger, plan: &mut Plan
         patch.registration = Some(file.registration.clone());
     }
     let mut tags = None;
-    if ledger.has(Column::Tags) && current.tags != file.tags {
+    if has(Column::Tags) && current.tags != file.tags {
         change(
             Column::Tags,
             values::tags_zh(&current.tags),

@@ -1,11 +1,15 @@
 //! A row's places by code or by name: 书香苑社区 / 第1网格 / 盈北苑1期小区 / 1号楼 match the
 //! reference data by display name (full or half width, spaces, 第一 or 第1, 1号楼 = 1栋 = 1幢 =
 //! 1# = 1号), or by code. A name the reference data lacks is a place to create, with a
-//! generated code, inside the importer's area; a code it lacks is a typo and refused.
+//! generated code, inside the importer's area; a code it lacks is a typo and refused. A file
+//! without 社区 and 网格 columns is placed by its compound, when the compound's name (with its
+//! building) decides one community and grid in the importer's area. Every message names places
+//! by their display names (书香苑社区, 1号楼 1单元 101), never by their codes.
 
 use std::collections::{HashMap, HashSet};
 
 use gridwalk_core::messages::Message;
+use gridwalk_core::records::household::Address;
 use gridwalk_core::records::reference::{ReferenceItem, ReferenceKind};
 use gridwalk_core::rules::text;
 
@@ -18,6 +22,10 @@ pub struct Places {
     codes: HashSet<(ReferenceKind, String)>,
     by_name: HashMap<(ReferenceKind, String, String), String>,
     compound_grid: HashMap<String, Option<String>>,
+    /// Every place by kind and code: its display name, parent and grid.
+    items: HashMap<(ReferenceKind, String), ReferenceItem>,
+    /// Compounds by normalised name: their codes.
+    compounds_by_name: HashMap<String, Vec<String>>,
     /// Places to create on commit, in the order they were first named.
     pub created: Vec<ReferenceItem>,
 }
@@ -157,6 +165,8 @@ impl Places {
             codes: HashSet::new(),
             by_name: HashMap::new(),
             compound_grid: HashMap::new(),
+            items: HashMap::new(),
+            compounds_by_name: HashMap::new(),
             created: Vec::new(),
         };
         for item in items {
@@ -174,6 +184,118 @@ impl Places {
         if item.kind == ReferenceKind::Compound {
             self.compound_grid
                 .insert(item.id.clone(), item.grid_id.clone());
+            self.compounds_by_name
+                .entry(normalise_name(item.kind, &item.name))
+                .or_default()
+                .push(item.id.clone());
+        }
+        self.items
+            .insert((item.kind, item.id.clone()), item.clone());
+    }
+
+    /// The display name of a place (its code when there is no such place).
+    pub fn name(&self, kind: ReferenceKind, code: &str) -> String {
+        self.items
+            .get(&(kind, code.to_owned()))
+            .map_or_else(|| code.to_owned(), |i| i.name.clone())
+    }
+
+    /// An address as people read it: 书香苑社区 盈北苑1期小区 1号楼 1单元 101.
+    pub fn label(&self, a: &Address) -> String {
+        let unit = if a.unit.chars().all(|c| c.is_ascii_digit()) && !a.unit.is_empty() {
+            format!("{}单元", a.unit)
+        } else {
+            a.unit.clone()
+        };
+        [
+            self.name(ReferenceKind::Community, &a.community),
+            self.name(ReferenceKind::Compound, &a.compound),
+            self.name(ReferenceKind::Building, &a.building),
+            unit,
+            a.room.clone(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+    }
+
+    /// A message with the place codes among its parameters (`grid`, and the `code` and
+    /// `parent` of a place rule's refusal) replaced by the places' display names.
+    pub fn named(&self, mut message: Message) -> Message {
+        let kind_of = |level: Option<&String>| {
+            LEVELS
+                .iter()
+                .find(|(_, part)| Some(*part) == level.map(String::as_str))
+                .map(|(kind, _)| *kind)
+        };
+        let renames = [
+            ("grid", Some(ReferenceKind::Grid)),
+            ("code", kind_of(message.params.get("level"))),
+            ("parent", kind_of(message.params.get("parent_level"))),
+        ];
+        for (param, kind) in renames {
+            if let (Some(kind), Some(value)) = (kind, message.params.get_mut(param)) {
+                *value = self.name(kind, value);
+            }
+        }
+        message
+    }
+
+    /// The community and grid of a row that names neither (or only one), from its compound:
+    /// the compounds of that name (or code) in the importer's area, each in its grid (or, for
+    /// a compound over several grids, the grid of the row's building). One place: its codes;
+    /// none or several: why the row cannot be placed.
+    pub fn infer(
+        &self,
+        [community, grid, compound, building]: [&str; 4],
+        area: Area<'_>,
+    ) -> Result<(String, String), Message> {
+        let code = text::identifier(compound);
+        let mut candidates: Vec<&String> = self
+            .compounds_by_name
+            .get(&normalise_name(ReferenceKind::Compound, compound))
+            .map(|v| v.iter().collect())
+            .unwrap_or_default();
+        if let Some(item) = self.items.get(&(ReferenceKind::Compound, code.clone())) {
+            candidates.push(&item.id);
+        }
+        let matches = |kind: ReferenceKind, value: &str, code: &str| {
+            value.is_empty()
+                || text::identifier(value) == code
+                || normalise_name(kind, value) == normalise_name(kind, &self.name(kind, code))
+        };
+        let mut found: Vec<(String, String)> = Vec::new();
+        for c in candidates {
+            let Some(item) = self.items.get(&(ReferenceKind::Compound, c.clone())) else {
+                continue;
+            };
+            let place_community = item.parent_id.clone().unwrap_or_default();
+            let place_grid = item.grid_id.clone().or_else(|| {
+                let b = self.find(ReferenceKind::Building, c, building)?;
+                self.items
+                    .get(&(ReferenceKind::Building, b))
+                    .and_then(|b| b.grid_id.clone())
+            });
+            let Some(place_grid) = place_grid else {
+                continue;
+            };
+            let pair = (place_community, place_grid);
+            if area.is_some_and(|a| !a.contains(&pair.1))
+                || !matches(ReferenceKind::Community, community, &pair.0)
+                || !matches(ReferenceKind::Grid, grid, &pair.1)
+                || found.contains(&pair)
+            {
+                continue;
+            }
+            found.push(pair);
+        }
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            0 => Err(Message::new("ledger.place_not_inferred").with("compound", compound)),
+            n => Err(Message::new("ledger.place_ambiguous")
+                .with("compound", compound)
+                .with("count", n)),
         }
     }
 
@@ -215,7 +337,9 @@ impl Places {
             };
             if let Some(code) = self.find(kind, &parent, value) {
                 if kind == ReferenceKind::Grid && area.is_some_and(|a| !a.contains(&code)) {
-                    return Err(Message::new("ledger.outside_area").with("grid", &code));
+                    return Err(
+                        Message::new("ledger.outside_area").with("grid", self.name(kind, &code))
+                    );
                 }
                 codes[level] = code;
                 continue;

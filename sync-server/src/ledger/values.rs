@@ -95,7 +95,42 @@ pub fn registration(s: &str) -> Result<Registration, Message> {
     })
 }
 
+/// Whether a 姓名 (or 房屋用途) cell says the dwelling is empty rather than naming a person:
+/// offices merge 无人居住 or 空置 across a vacant house's person columns.
+pub fn is_vacancy(s: &str) -> bool {
+    matches!(
+        key(s).as_str(),
+        "无人居住"
+            | "无人"
+            | "暂无人居住"
+            | "无人住"
+            | "空置"
+            | "空房"
+            | "空置房"
+            | "空户"
+            | "闲置"
+            | "房屋空置"
+            | "空置户"
+            | "无住户"
+    )
+}
+
 /// 特殊人群: several, separated by 、 , ， ; ； / or spaces. 无 and — are none.
+///
+/// The words map onto the core's special groups and nothing else: the source of this table is
+/// `SpecialGroup` in `core/src/records/household.rs` with its terms in the message catalogue
+/// (`special_group.*`: 独居老人, 残疾人, 低保户, 退役军人, 留守儿童). A word is mapped only when
+/// it means exactly one of those groups:
+///
+/// | word | group | why |
+/// | --- | --- | --- |
+/// | 独居, 独居老人, 空巢独居, 孤寡老人 | 独居老人 | an elderly person who lives alone |
+/// | 空巢老人, 空巢 | none: unknown | 空巢 is elderly whose children left; most live with a spouse, and 独居老人 would raise the elderly-living-alone finding for them |
+/// | 留守儿童, 农村留守儿童 | 留守儿童 | |
+/// | 留守, 留守人员 | none: unknown | could be a child, an elderly person or a woman |
+/// | 留守老人, 留守妇女 | none: unknown | the core has no such group |
+///
+/// An unknown word is a field problem: the person is imported, this field is left as it was.
 pub fn tags(s: &str) -> Result<BTreeSet<SpecialGroup>, Message> {
     let mut out = BTreeSet::new();
     for t in s.split(['、', ',', '，', ';', '；', '/', ' ', '　']) {
@@ -107,7 +142,9 @@ pub fn tags(s: &str) -> Result<BTreeSet<SpecialGroup>, Message> {
             "残疾人" | "残疾" | "残障" | "disabled" => SpecialGroup::Disabled,
             "低保户" | "低保" | "低保对象" | "low_income" => SpecialGroup::LowIncome,
             "退役军人" | "退伍军人" | "军人" | "veteran" => SpecialGroup::Veteran,
-            "留守儿童" | "left_behind_child" => SpecialGroup::LeftBehindChild,
+            "留守儿童" | "农村留守儿童" | "left_behind_child" => {
+                SpecialGroup::LeftBehindChild
+            }
             _ => {
                 return Err(unknown("tags", t, &SPECIAL_GROUPS));
             }
@@ -132,6 +169,17 @@ pub fn visit_purpose(s: &str) -> Result<VisitPurpose, Message> {
             ));
         }
     })
+}
+
+/// The Chinese words exports write for a visit purpose (what [`visit_purpose`] reads back).
+pub fn visit_purpose_zh(v: &VisitPurpose) -> String {
+    match v {
+        VisitPurpose::Routine => "日常走访".into(),
+        VisitPurpose::Verification => "信息核实".into(),
+        VisitPurpose::Care => "关怀".into(),
+        VisitPurpose::Mediation => "矛盾调解".into(),
+        VisitPurpose::Other(code) => code.clone(),
+    }
 }
 
 /// The Chinese word exports write for a house use (what [`house_use`] reads back).
