@@ -470,3 +470,115 @@ fn messages_name_places_by_their_names_not_codes() {
     );
     let _ = AddressScope::Grid(String::new());
 }
+
+/// Items 11 and 12: the orders, visits and findings exports name places and companies and
+/// show coded values in Chinese, never a code or an English word.
+#[test]
+fn orders_visits_and_findings_export_names_and_chinese_values() {
+    use gridwalk_core::records::household::{NewVisit, VisitPurpose};
+    use gridwalk_core::records::order::{NewOrder, NewOrderItem, Severity};
+    use gridwalk_core::store::inspection::OrderAction;
+    use gridwalk_server::ledger::export::{self, Table};
+    let (_d, data) = data();
+    data.store
+        .add_reference(&[ReferenceItem::new(
+            ReferenceKind::Company,
+            "P01",
+            None,
+            "金牌物业",
+        )])
+        .unwrap();
+    // One household whose head's ID number has a bad check digit: a finding.
+    let csv =
+        format!("{HEAD}{PLACE},101,自住,王伟,110101199001011230,13800138000,户主,户籍,独居老人\n");
+    let p = preview_csv(&data, &csv);
+    let admin = Actor::new("admin", Role::Admin);
+    import::commit(&data.store, &admin, &p).unwrap();
+    let now = Timestamp::now();
+    let household = data
+        .store
+        .list_households(&AddressScope::Grid("C01-G01".into()), 0, 10)
+        .unwrap()
+        .households
+        .remove(0)
+        .id;
+    let worker = Actor::new("worker.a", Role::GridWorker);
+    data.store
+        .record_visit(
+            &worker,
+            &household,
+            &NewVisit {
+                at: now,
+                purpose: VisitPurpose::Routine,
+                notes: "一切正常".into(),
+                location: None,
+                photos: vec![],
+            },
+            now,
+        )
+        .unwrap();
+    let inspector = Actor::new("inspector", Role::Inspector);
+    let order = data
+        .store
+        .create_order(
+            &inspector,
+            &NewOrder {
+                title: "楼道堆物整改".into(),
+                compound: "C01-Q01".into(),
+                company: "P01".into(),
+                deadline: Timestamp(now.0 + 7 * Timestamp::DAY_MS),
+                items: vec![NewOrderItem {
+                    description: "清理楼道".into(),
+                    severity: Severity::Major,
+                    before_photos: vec![],
+                }],
+                from_report: None,
+            },
+            now,
+        )
+        .unwrap();
+    data.store
+        .act_on_order(&inspector, &order, &OrderAction::Issue, now)
+        .unwrap();
+    let scopes = ["grid:C01-G01".to_owned(), "compound:C01-Q01".to_owned()];
+    let table = |t| export::rows(&data.store, &admin, &scopes, t).unwrap();
+    // Cells a reader of a Chinese export must never see: a code or an English word.
+    let ascii_word = |cell: &str| {
+        cell.split(|c: char| !c.is_ascii_alphabetic())
+            .any(|w| w.len() >= 2)
+    };
+    let orders = table(Table::Orders);
+    assert_eq!(orders.len(), 2, "{orders:?}");
+    assert_eq!(orders[1][1], "盈北苑");
+    assert_eq!(orders[1][2], "金牌物业");
+    assert_eq!(orders[1][3], "已下发");
+    assert_eq!(orders[1][6], "否");
+    let visits = table(Table::Visits);
+    assert_eq!(visits.len(), 2, "{visits:?}");
+    assert_eq!(
+        &visits[1][..4],
+        ["书香苑社区", "第一网格", "盈北苑", "1号楼"]
+    );
+    assert!(visits[1].contains(&"一切正常".to_owned()), "{visits:?}");
+    let findings = table(Table::Findings);
+    assert!(
+        findings[1..]
+            .iter()
+            .any(|r| r.contains(&"身份证号码有误".to_owned())),
+        "{findings:?}"
+    );
+    for (name, t) in [("orders", &orders), ("findings", &findings)] {
+        for row in t.iter() {
+            for cell in row {
+                assert!(!ascii_word(cell), "{name}: {cell:?} in {row:?}");
+            }
+        }
+    }
+    // The visits export names its purpose in Chinese; the worker column is the account (named
+    // by the page, which reads the accounts).
+    for (i, cell) in visits[1].iter().enumerate() {
+        if visits[0][i] != "走访人" {
+            assert!(!ascii_word(cell), "visits: {cell:?} in {:?}", visits[1]);
+        }
+    }
+}
