@@ -8,6 +8,8 @@ pub mod cli;
 pub mod connections;
 pub mod demo;
 pub mod ledger;
+pub mod routes;
 pub mod scope;
 pub mod server;
+pub mod state;
 pub mod web;

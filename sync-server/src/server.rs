@@ -10,8 +10,9 @@ use gridwalk_core::Store;
 use gridwalk_core::store::{StoreKind, StoreOptions};
 
 use crate::accounts::Accounts;
-use crate::api::{AppState, router};
 use crate::connections::{ConnectionLimits, serve_connections};
+use crate::routes::router;
+use crate::state::AppState;
 
 /// How to run the server.
 #[derive(Debug, Clone)]

@@ -329,6 +329,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("page.dated_in_future", "走访时间在未来（手机时间有误）", "Visit dated in the future (phone clock wrong)"),
     ("page.forbidden", "无权访问", "Not allowed"),
     ("page.not_found", "未找到", "Not found"),
+    ("page.server_error", "服务器出错", "Server error"),
+    ("page.server_failed", "服务器出错了，数据没有丢失，请稍后重试", "the server failed; nothing was lost, try again"),
     // Terms: roles.
     ("role.grid_worker", "网格员", "grid worker"),
     ("role.inspector", "物业督查员", "inspector"),

@@ -9,9 +9,10 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, State};
 use gridwalk_core::sync::wire::{LoginRequest, LoginResponse};
 
-use super::{ApiError, AppState};
+use super::ApiError;
+use crate::state::AppState;
 
-pub(super) async fn login(
+pub(crate) async fn login(
     State(app): State<Arc<AppState>>,
     client: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
@@ -19,7 +20,7 @@ pub(super) async fn login(
 ) -> Result<Json<LoginResponse>, ApiError> {
     // The address the connection came from (absent when served without connect info), or the
     // one the server's proxy names.
-    let client = super::client_address(app.trust_forwarded_for, client.map(|c| c.0.0), &headers);
+    let client = app.client_address(client.map(|c| c.0.0), &headers);
     let Json(req) = body.map_err(|e| ApiError::bad_request("malformed_body", e.body_text()))?;
     if req.device_id.trim().is_empty() {
         return Err(ApiError::bad_request(

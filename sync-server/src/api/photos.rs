@@ -16,9 +16,10 @@ use axum::response::{IntoResponse, Response};
 use gridwalk_core::photos::is_content_hash;
 use gridwalk_core::store::photos::PhotoRole;
 
-use super::{ApiError, AppState, session};
+use super::{ApiError, session};
 use crate::accounts::Session;
 use crate::scope::scopes_of;
+use crate::state::AppState;
 
 /// The answer to a stored photo: the hash the server computed.
 #[derive(serde::Serialize)]
@@ -59,7 +60,7 @@ fn check_access(app: &AppState, session: &Session, hash: &str) -> Result<Vec<Str
     Ok(mine)
 }
 
-pub(super) async fn put(
+pub(crate) async fn put(
     State(app): State<Arc<AppState>>,
     Path(hash): Path<String>,
     headers: HeaderMap,
@@ -112,7 +113,7 @@ pub(super) async fn put(
     .await?
 }
 
-pub(super) async fn get(
+pub(crate) async fn get(
     State(app): State<Arc<AppState>>,
     Path(hash): Path<String>,
     headers: HeaderMap,

@@ -18,16 +18,17 @@ use gridwalk_core::sync::wire::{
     SyncRequest, SyncResponse, VersionProbe,
 };
 
-use super::{ApiError, AppState, session};
+use super::{ApiError, session};
 use crate::accounts::Session;
 use crate::scope::scopes_of;
+use crate::state::AppState;
 
 /// The most cursors one request may carry. A street's supervisor holds a few hundred scopes
 /// (every grid and compound of their communities); more is a forged or broken request, and
 /// each cursor costs a look-up in the log.
 const MAX_CURSORS: usize = 4096;
 
-pub(super) async fn sync(
+pub(crate) async fn sync(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
     request: Request,

@@ -21,18 +21,15 @@
 //! The API under `/v1/` needs none of this: it authenticates with bearer tokens in the
 //! `Authorization` header, which a browser never adds to a request by itself, never with cookies.
 
-use std::sync::Arc;
-
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::extract::Request;
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use gridwalk_core::messages::Message;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use super::{cookie, error_page, lang};
-use crate::api::AppState;
+use super::{PageError, cookie};
 
 /// The form field that carries the token.
 pub const FIELD: &str = "csrf";
@@ -144,26 +141,8 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
     }
 }
 
-/// A 403 page saying why a POST was refused.
-pub(crate) fn refusal(app: &AppState, headers: &HeaderMap, code: &'static str) -> Response {
-    let lang = lang(headers, None);
-    error_page(
-        app,
-        StatusCode::FORBIDDEN,
-        &lang,
-        None,
-        None,
-        "forbidden",
-        &Message::new(code),
-    )
-}
-
 /// Middleware of the `/web` routes: a POST from another site is refused.
-pub(crate) async fn check_origin(
-    State(app): State<Arc<AppState>>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn check_origin(request: Request, next: Next) -> Response {
     if request.method() == Method::POST && !same_origin(request.headers()) {
         tracing::warn!(
             path = %request.uri().path(),
@@ -171,7 +150,7 @@ pub(crate) async fn check_origin(
             host = ?request.headers().get(header::HOST),
             "refused a cross-site POST"
         );
-        return refusal(&app, request.headers(), "web.cross_site");
+        return PageError::Forbidden(Message::new("web.cross_site")).into_response();
     }
     next.run(request).await
 }

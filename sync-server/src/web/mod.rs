@@ -1,26 +1,31 @@
 //! The supervisors' web pages, rendered on the server (minijinja templates compiled into the
 //! binary, no front-end build). Simplified Chinese by default, English with `?lang=en`.
 //!
-//! A page is for supervisors and administrators only, and shows only their area: every handler
-//! works out the session's scopes on the server and checks each record against them.
+//! A page is for supervisors and administrators only, and shows only their area: the
+//! [`extract::Supervisor`] extractor works out the session's scopes on the server, and every
+//! handler checks each record against them. Handlers read the store off the async threads
+//! ([`blocking`]), build a typed page (`pages::*::…Page`, one per template) or a
+//! [`PageError`], and `view::render_views` renders either in the reader's language. The routes
+//! are in `crate::routes`.
 
 pub mod csrf;
+pub(crate) mod error;
+pub(crate) mod extract;
 mod i18n;
 mod names;
-mod pages;
-mod sign_in;
+pub(crate) mod pages;
+pub(crate) mod sign_in;
+pub(crate) mod view;
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use gridwalk_core::{Role, Timestamp};
+use axum::http::{HeaderMap, header};
+use gridwalk_core::Timestamp;
 use minijinja::Environment;
 
-use crate::accounts::Session;
-use crate::api::AppState;
+pub use error::PageError;
+
+use crate::state::AppState;
 
 /// Template names and sources.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -78,43 +83,18 @@ impl Default for Web {
     }
 }
 
-/// The routes under `/web`; a POST from another site is refused before any of them runs
-/// ([`csrf`]).
-pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/web", get(pages::overview))
-        .route("/web/login", get(sign_in::login_form).post(sign_in::login))
-        .route("/web/logout", post(sign_in::logout))
-        .route("/web/households", get(pages::households))
-        .route("/web/households/{id}", get(pages::household))
-        .route("/web/findings", get(pages::findings))
-        .route("/web/orders", get(pages::orders))
-        .route("/web/orders/{id}", get(pages::order))
-        .route("/web/ratings", get(pages::ratings))
-        .route("/web/workers/{user}", get(pages::worker))
-        .route("/web/ledger", get(pages::ledger))
-        .route("/web/ledger/preview", post(pages::ledger_preview))
-        .route("/web/ledger/commit", post(pages::ledger_commit))
-        .route("/web/ledger/bad-rows/{upload}", get(pages::ledger_bad_rows))
-        .route("/web/ledger/template.xlsx", get(pages::ledger_template))
-        .route("/web/export/{file}", get(pages::export))
-        .route("/web/photos/{hash}", get(pages::photo))
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            csrf::check_origin,
-        ))
+/// Runs `f` (store and accounts reads, CPU work on a file) on the blocking pool, never on the
+/// runtime's threads; a panic in it is a 500.
+pub(crate) async fn blocking<T, F>(app: &Arc<AppState>, f: F) -> Result<T, PageError>
+where
+    T: Send + 'static,
+    F: FnOnce(&AppState) -> Result<T, PageError> + Send + 'static,
+{
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || f(&app)).await?
 }
 
-/// The language of a request: `?lang=` first, then the `gw_lang` cookie, then Chinese.
-pub(crate) fn lang(headers: &HeaderMap, query_lang: Option<&str>) -> String {
-    if let Some(l) = query_lang.filter(|l| *l == "en" || *l == "zh") {
-        return l.to_owned();
-    }
-    cookie(headers, "gw_lang")
-        .filter(|l| l == "en")
-        .unwrap_or_else(|| "zh".into())
-}
-
+/// A cookie's value.
 pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -126,105 +106,18 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// Renders a template with the page's language, user and form token (`csrf`, for the hidden
-/// field of every form; see [`csrf`]).
-pub(crate) fn render(
-    app: &AppState,
-    template: &str,
-    lang: &str,
-    user: Option<&str>,
-    csrf: Option<&str>,
-    ctx: minijinja::Value,
-) -> Response {
-    let l = lang.to_owned();
-    let mut env = app.web.env.clone();
-    env.add_function("t", move |key: String| i18n::word(&l, &key));
-    // The part of the site a page belongs to, marked in the navigation.
-    let section = match template {
-        "households.html" | "household.html" => "households",
-        "findings.html" => "findings",
-        "orders.html" | "order.html" => "orders",
-        "ratings.html" => "ratings",
-        "ledger.html" => "ledger",
-        "overview.html" | "worker.html" => "overview",
-        _ => "",
-    };
-    let page = env.get_template(template).and_then(|t| {
-        t.render(minijinja::context! { lang => lang, user => user, csrf => csrf, section => section, ..ctx })
-    });
-    match page {
-        Ok(html) => {
-            let mut resp = Html(html).into_response();
-            if let Ok(v) = format!("gw_lang={lang}; Path=/; SameSite=Lax").parse() {
-                resp.headers_mut().append(header::SET_COOKIE, v);
-            }
-            resp
-        }
-        Err(e) => {
-            tracing::error!(error = %e, template, "a page failed to render");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the page failed to render",
-            )
-                .into_response()
-        }
-    }
+/// A day in China time: `2026-11-30`.
+pub(crate) fn day(t: Timestamp) -> String {
+    t.china_date().to_string()
 }
 
-/// An error page with a status.
-pub(crate) fn error_page(
-    app: &AppState,
-    status: StatusCode,
-    lang: &str,
-    user: Option<&str>,
-    csrf: Option<&str>,
-    key: &str,
-    message: &gridwalk_core::messages::Message,
-) -> Response {
-    let text = message.render(gridwalk_core::messages::Lang::from_tag(lang));
-    let mut resp = render(
-        app,
-        "error.html",
-        lang,
-        user,
-        csrf,
-        minijinja::context! { title => i18n::word(lang, key), message => text },
-    );
-    *resp.status_mut() = status;
-    resp
-}
-
-/// The signed-in supervisor (or admin) of a page request, or the response to send instead:
-/// the login page for no session, a 403 page for other roles.
-pub(crate) async fn supervisor(
-    app: &Arc<AppState>,
-    headers: &HeaderMap,
-    lang: &str,
-) -> Result<Session, Response> {
-    let Some(token) = cookie(headers, "gw_session") else {
-        return Err(Redirect::to("/web/login").into_response());
-    };
-    let accounts = app.accounts.clone();
-    let form_token = csrf::for_session(&token);
-    let session =
-        tokio::task::spawn_blocking(move || accounts.authenticate(&token, Timestamp::now()))
-            .await
-            .ok()
-            .and_then(Result::ok);
-    let Some(session) = session else {
-        return Err(Redirect::to("/web/login").into_response());
-    };
-    if !matches!(session.actor.role, Role::Supervisor | Role::Admin) {
-        tracing::warn!(user = %session.actor.user_id, "refused the web pages to a non-supervisor");
-        return Err(error_page(
-            app,
-            StatusCode::FORBIDDEN,
-            lang,
-            Some(&session.actor.user_id),
-            Some(&form_token),
-            "forbidden",
-            &gridwalk_core::messages::Message::new("web.supervisors_only"),
-        ));
-    }
-    Ok(session)
+/// A minute in China time: `2026-11-30 21:30`.
+pub(crate) fn minute(t: Timestamp) -> String {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).expect("valid offset");
+    // A time at the edge of the calendar (a crafted record) shows as nothing, never a panic.
+    time::OffsetDateTime::from_unix_timestamp(t.0 / 1000)
+        .ok()
+        .and_then(|d| d.checked_to_offset(offset))
+        .map(|d| format!("{} {:02}:{:02}", d.date(), d.hour(), d.minute()))
+        .unwrap_or_default()
 }

@@ -8,7 +8,7 @@ use gridwalk_core::Timestamp;
 use gridwalk_core::messages::{self, Lang, Message};
 use gridwalk_core::records::reference::ReferenceKind;
 
-use crate::api::AppState;
+use crate::state::AppState;
 
 /// The names a page needs, read once per request.
 pub(crate) struct Names {

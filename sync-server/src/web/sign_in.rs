@@ -1,34 +1,40 @@
 //! Signing in and out of the pages: the login form with its pre-session form token (a cookie
 //! and its HMAC, see [`super::csrf`]), the session cookie, and signing out of one session.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use gridwalk_core::RecordId;
-use gridwalk_core::messages::{Lang, Message};
-use minijinja::context;
+use gridwalk_core::messages::Message;
 
-use super::{csrf, lang, render};
+use super::extract::PageLang;
+use super::view::{PageView, template};
+use super::{PageError, csrf};
 use crate::accounts::WEB_DEVICE_PREFIX;
-use crate::api::AppState;
+use crate::state::AppState;
+
+/// The login page.
+#[derive(serde::Serialize)]
+pub(crate) struct LoginPage {
+    /// Why the last attempt failed, in the reader's language.
+    error: Option<String>,
+}
+template!(LoginPage, "login.html");
 
 /// The login page with a fresh form token and its cookie, an error if there is one, and a
 /// status.
-fn login_page(app: &AppState, lang: &str, status: StatusCode, error: Option<Message>) -> Response {
+fn login_page(
+    app: &AppState,
+    lang: &PageLang,
+    status: StatusCode,
+    error: Option<Message>,
+) -> Response {
     let (nonce, token) = app.web.login_tokens.issue();
-    let error = error.map(|e| e.render(Lang::from_tag(lang)));
-    let mut resp = render(
-        app,
-        "login.html",
-        lang,
-        None,
-        Some(&token),
-        context! { error => error },
-    );
+    let error = error.map(|e| e.render(lang.lang()));
+    let mut resp = PageView::with_csrf(LoginPage { error }, token).into_response();
     *resp.status_mut() = status;
     let cookie = format!(
         "{}={nonce}; Path=/web/login; HttpOnly; SameSite=Strict{}",
@@ -41,17 +47,13 @@ fn login_page(app: &AppState, lang: &str, status: StatusCode, error: Option<Mess
     resp
 }
 
-pub(super) async fn login_form(
-    State(app): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let lang = lang(&headers, q.get("lang").map(String::as_str));
+/// `GET /web/login`.
+pub(crate) async fn login_form(State(app): State<Arc<AppState>>, lang: PageLang) -> Response {
     login_page(&app, &lang, StatusCode::OK, None)
 }
 
 #[derive(serde::Deserialize)]
-pub(super) struct LoginForm {
+pub(crate) struct LoginForm {
     username: String,
     password: String,
     #[serde(default)]
@@ -72,13 +74,14 @@ fn login_error(e: &crate::accounts::AccountError) -> Message {
     }
 }
 
-pub(super) async fn login(
+/// `POST /web/login`: the session cookie and the overview, or the form again with why.
+pub(crate) async fn login(
     State(app): State<Arc<AppState>>,
     client: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    lang: PageLang,
     headers: HeaderMap,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
-    let lang = lang(&headers, None);
     // A login form this server gave this browser, or nothing is checked (login CSRF: another
     // site signing the browser in as someone else). The form comes back with a fresh token.
     let form = match form {
@@ -91,8 +94,7 @@ pub(super) async fn login(
     };
     // The address the connection came from (absent when served without connect info), or the
     // one the server's proxy names.
-    let client =
-        crate::api::client_address(app.trust_forwarded_for, client.map(|c| c.0.0), &headers);
+    let client = app.client_address(client.map(|c| c.0.0), &headers);
     // A fresh device id per sign-in: a token is bound to it, and nobody can guess it.
     let device = format!("{WEB_DEVICE_PREFIX}{}", RecordId::generate());
     // Counted first, then delayed without holding a connection or a thread, then checked.
@@ -123,17 +125,18 @@ pub(super) async fn login(
             resp
         }
         Ok(Err(e)) => login_page(&app, &lang, StatusCode::UNAUTHORIZED, Some(login_error(&e))),
-        Err(e) => super::pages::failed(e),
+        Err(e) => PageError::internal(e).into_response(),
     }
 }
 
 #[derive(serde::Deserialize)]
-pub(super) struct TokenForm {
+pub(crate) struct TokenForm {
     #[serde(default)]
     csrf: String,
 }
 
-pub(super) async fn logout(
+/// `POST /web/logout`: this session's token revoked, the cookie cleared.
+pub(crate) async fn logout(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
     form: Result<Form<TokenForm>, FormRejection>,
@@ -144,7 +147,7 @@ pub(super) async fn logout(
     if !form.is_ok_and(|Form(f)| csrf::session_token_matches(&headers, &f.csrf)) {
         // Another site cannot sign a supervisor out either.
         tracing::warn!("refused a sign-out without the session's form token");
-        return csrf::refusal(&app, &headers, "web.form_expired");
+        return PageError::form_expired().into_response();
     }
     let accounts = app.accounts.clone();
     match tokio::task::spawn_blocking(move || accounts.revoke_token(&token)).await {

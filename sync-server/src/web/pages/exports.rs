@@ -1,0 +1,212 @@
+//! Downloads: the ledgers of the reader's area (`/web/export/{households|residents|orders}.{csv|xlsx}`),
+//! the refused rows of the reader's own preview (`/web/ledger/bad-rows/{upload}`) and a ledger
+//! template whose example lies in the reader's area (`/web/ledger/template.xlsx`). Every export
+//! of personal data is logged: who, what, how many rows; never the data.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use gridwalk_core::Timestamp;
+use gridwalk_core::messages::Message;
+use gridwalk_core::records::reference::{ReferenceItem, ReferenceKind};
+
+use super::ledger::stored_preview;
+use crate::ledger::export;
+use crate::state::AppState;
+use crate::web::extract::Supervisor;
+use crate::web::{PageError, blocking, minute};
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// China time as a file name carries it: `20261130-2130`.
+fn file_time(t: Timestamp) -> String {
+    minute(t).replace(['-', ':'], "").replace(' ', "-")
+}
+
+/// A download's Content-Disposition (RFC 6266): an ASCII `filename` for old clients and the
+/// real name as `filename*=UTF-8''…`, percent-encoded.
+fn attachment(ascii: &str, name: &str) -> String {
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+fn download(mime: &str, disposition: String, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The name of the reader's area for a file name: the communities of their grids (else their
+/// grids, else their compounds), joined by 、.
+fn area_name(app: &AppState, sup: &Supervisor) -> Result<String, PageError> {
+    let items = app.store.all_reference_items()?;
+    let item = |kind: ReferenceKind, id: &str| {
+        items.iter().find(|i| i.kind == kind && i.id == id).cloned()
+    };
+    let mut names: Vec<String> = Vec::new();
+    for g in sup.grids() {
+        let name = item(ReferenceKind::Grid, &g)
+            .and_then(|g| g.parent_id)
+            .and_then(|c| item(ReferenceKind::Community, &c))
+            .map_or(g, |c| c.name);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    if names.is_empty() {
+        names = sup
+            .compounds()
+            .iter()
+            .map(|c| item(ReferenceKind::Compound, c).map_or(c.clone(), |i| i.name))
+            .collect();
+    }
+    // Nothing that would end the name or leave the download folder.
+    let name: String = names
+        .join("、")
+        .chars()
+        .filter(|c| !c.is_control() && !"/\\:*?\"<>|".contains(*c))
+        .take(40)
+        .collect();
+    Ok(name)
+}
+
+/// `GET /web/export/{file}`: `households`, `residents` or `orders`, as `.csv` or `.xlsx`.
+pub(crate) async fn export(
+    State(app): State<Arc<AppState>>,
+    sup: Supervisor,
+    Path(file): Path<String>,
+) -> Result<Response, PageError> {
+    let no_such_file = || PageError::NotFound(Message::new("web.no_such_file").with("file", &file));
+    let (name, ext) = file.rsplit_once('.').unwrap_or((&file, ""));
+    let (table, title) = match name {
+        "households" => (export::Table::Households, "住户台账"),
+        "residents" => (export::Table::Residents, "居民台账"),
+        "orders" => (export::Table::Orders, "整改工单"),
+        _ => return Err(no_such_file()),
+    };
+    if !matches!(ext, "csv" | "xlsx") {
+        return Err(no_such_file());
+    }
+    let (name, ext) = (name.to_owned(), ext.to_owned());
+    let user = sup.user_id().to_owned();
+    let csv = ext == "csv";
+    let (body, mime, rows, area) = blocking(&app, move |app| {
+        let rows = export::rows(&app.store, &sup.session.actor, &sup.scopes, table)
+            .map_err(PageError::internal)?;
+        let (body, mime) = if csv {
+            (export::to_csv(&rows), "text/csv; charset=utf-8")
+        } else {
+            (
+                export::to_xlsx(&rows, title).map_err(PageError::internal)?,
+                XLSX,
+            )
+        };
+        Ok((body, mime, rows.len(), area_name(app, &sup)?))
+    })
+    .await?;
+    // Every export of personal data leaves a trace: who, what, how many rows; never the data.
+    tracing::info!(
+        user = %user,
+        table = name,
+        format = ext,
+        rows = rows.saturating_sub(1),
+        "ledger exported"
+    );
+    let time = file_time(Timestamp::now());
+    let full_name = if area.is_empty() {
+        format!("{title}_{time}.{ext}")
+    } else {
+        format!("{title}_{area}_{time}.{ext}")
+    };
+    let disposition = attachment(&format!("{name}_{time}.{ext}"), &full_name);
+    Ok(download(mime, disposition, body))
+}
+
+/// `GET /web/ledger/bad-rows/{upload}`: the refused rows of the reader's own preview as an
+/// XLSX to fix and upload again.
+pub(crate) async fn bad_rows(
+    State(app): State<Arc<AppState>>,
+    sup: Supervisor,
+    Path(upload): Path<String>,
+) -> Result<Response, PageError> {
+    let owner = sup.user_id().to_owned();
+    let (body, count) = blocking(&app, move |app| {
+        let preview = stored_preview(app, &owner, &upload, false)?;
+        let body = export::bad_rows_xlsx(&preview).map_err(PageError::internal)?;
+        Ok((body, preview.refused.len()))
+    })
+    .await?;
+    tracing::info!(
+        user = %sup.user_id(),
+        table = "bad_rows",
+        format = "xlsx",
+        rows = count,
+        "ledger exported"
+    );
+    let time = file_time(Timestamp::now());
+    let disposition = attachment(
+        &format!("bad_rows_{time}.xlsx"),
+        &format!("台账待修改_{time}.xlsx"),
+    );
+    Ok(download(XLSX, disposition, body))
+}
+
+/// `GET /web/ledger/template.xlsx`: a ledger template whose example row lies in the reader's
+/// area (their first grid, its community, a compound and building there if the reference data
+/// has them).
+pub(crate) async fn template(
+    State(app): State<Arc<AppState>>,
+    sup: Supervisor,
+) -> Result<Response, PageError> {
+    let body = blocking(&app, move |app| {
+        let items = app.store.all_reference_items()?;
+        let find = |kind: ReferenceKind, pred: &dyn Fn(&ReferenceItem) -> bool| {
+            items.iter().find(|i| i.kind == kind && pred(i)).cloned()
+        };
+        let grid = sup
+            .grids()
+            .first()
+            .and_then(|g| find(ReferenceKind::Grid, &|i| &i.id == g));
+        let community = grid.as_ref().and_then(|g| {
+            find(ReferenceKind::Community, &|i| {
+                Some(&i.id) == g.parent_id.as_ref()
+            })
+        });
+        let compound = grid.as_ref().and_then(|g| {
+            find(ReferenceKind::Compound, &|i| {
+                i.grid_id.as_ref() == Some(&g.id)
+            })
+        });
+        let building = compound.as_ref().and_then(|c| {
+            find(ReferenceKind::Building, &|i| {
+                i.parent_id.as_ref() == Some(&c.id)
+            })
+        });
+        let name = |i: Option<ReferenceItem>, or: &str| i.map_or(or.to_owned(), |i| i.name);
+        let example = export::template_example(
+            name(community, "阳光社区"),
+            name(grid, "第一网格"),
+            name(compound, "阳光花园"),
+            name(building, "1号楼"),
+        );
+        export::template_xlsx(&example).map_err(PageError::internal)
+    })
+    .await?;
+    let disposition = attachment("ledger_template.xlsx", "台账模板.xlsx");
+    Ok(download(XLSX, disposition, body))
+}

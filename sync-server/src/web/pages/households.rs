@@ -1,0 +1,231 @@
+//! Households: the list of a grid's households (`/web/households`) and one household with its
+//! residents and visits (`/web/households/{id}`).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use gridwalk_core::RecordId;
+use gridwalk_core::rules::{id_number, phone};
+use gridwalk_core::store::queries::AddressScope;
+use serde::{Deserialize, Serialize};
+
+use super::{GridLink, grid_links, names};
+use crate::state::AppState;
+use crate::web::extract::{PageLang, Supervisor};
+use crate::web::names::NOTHING;
+use crate::web::view::{PageView, template};
+use crate::web::{PageError, blocking, minute};
+
+/// Rows per page of a list.
+pub(crate) const PAGE: u32 = 50;
+
+/// The households list's query.
+#[derive(Deserialize, Default)]
+pub(crate) struct ListQuery {
+    grid: Option<String>,
+    #[serde(default)]
+    page: Option<String>,
+}
+
+/// A grid's households, a page at a time.
+#[derive(Serialize)]
+pub(crate) struct HouseholdsPage {
+    grids: Vec<GridLink>,
+    grid: Option<String>,
+    grid_name: Option<String>,
+    households: Vec<HouseholdRow>,
+    count: u32,
+    residents: u32,
+    prev: Option<u32>,
+    next: Option<u32>,
+}
+template!(HouseholdsPage, "households.html");
+
+/// A household's line.
+#[derive(Serialize)]
+struct HouseholdRow {
+    id: String,
+    address: String,
+    head: String,
+    residents: u32,
+    last_visit: String,
+    never: bool,
+    findings: u32,
+}
+
+/// `GET /web/households?grid=&page=`.
+pub(crate) async fn households(
+    State(app): State<Arc<AppState>>,
+    sup: Supervisor,
+    lang: PageLang,
+    Query(q): Query<ListQuery>,
+) -> Result<PageView<HouseholdsPage>, PageError> {
+    let grids = sup.grids();
+    let grid = q.grid.clone().or_else(|| grids.first().cloned());
+    if let Some(g) = &grid
+        && !grids.contains(g)
+    {
+        return Err(sup.refuse("households of another grid"));
+    }
+    let page_no: u32 = q.page.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let page = blocking(&app, move |app| {
+        let names = names(app, lang.lang());
+        let mut page = HouseholdsPage {
+            grids: grid_links(&names, &grids),
+            grid: None,
+            grid_name: None,
+            households: Vec::new(),
+            count: 0,
+            residents: 0,
+            prev: None,
+            next: None,
+        };
+        let Some(grid) = grid else {
+            return Ok(page);
+        };
+        let list =
+            app.store
+                .list_households(&AddressScope::Grid(grid.clone()), page_no * PAGE, PAGE)?;
+        page.households = list
+            .households
+            .iter()
+            .map(|h| HouseholdRow {
+                id: h.id.to_string(),
+                address: names.address(&h.compound, &h.building, &h.unit, &h.room),
+                head: if h.head_name.is_empty() {
+                    NOTHING.to_owned()
+                } else {
+                    h.head_name.clone()
+                },
+                residents: h.resident_count,
+                last_visit: names.last_visit(h.last_visit_at),
+                never: h.last_visit_at.is_none(),
+                findings: h.finding_count,
+            })
+            .collect();
+        let more = (page_no + 1) * PAGE < list.household_count;
+        page.grid_name = Some(names.place(&grid));
+        page.grid = Some(grid);
+        page.count = list.household_count;
+        page.residents = list.resident_count;
+        page.prev = page_no.checked_sub(1);
+        page.next = more.then_some(page_no + 1);
+        Ok(page)
+    })
+    .await?;
+    Ok(PageView::new(page))
+}
+
+/// One household.
+#[derive(Serialize)]
+pub(crate) struct HouseholdPage {
+    label: String,
+    grid: String,
+    grid_code: String,
+    compound: String,
+    house_use: String,
+    residents: Vec<ResidentRow>,
+    visits: Vec<VisitRow>,
+}
+template!(HouseholdPage, "household.html");
+
+/// A resident's line, ID number and phone masked.
+#[derive(Serialize)]
+struct ResidentRow {
+    name: String,
+    moved_out: bool,
+    id_number: String,
+    phone: String,
+    relation: String,
+    tags: String,
+}
+
+/// A visit's line, newest first.
+#[derive(Serialize)]
+struct VisitRow {
+    at: String,
+    worker: String,
+    worker_name: String,
+    purpose: String,
+    notes: String,
+    photos: Vec<PhotoLink>,
+}
+
+/// A photo's full and thumbnail hashes.
+#[derive(Serialize)]
+struct PhotoLink {
+    full: String,
+    thumb: String,
+}
+
+/// `GET /web/households/{id}`.
+pub(crate) async fn household(
+    State(app): State<Arc<AppState>>,
+    sup: Supervisor,
+    lang: PageLang,
+    Path(id): Path<String>,
+) -> Result<PageView<HouseholdPage>, PageError> {
+    let page = blocking(&app, move |app| {
+        let h = app
+            .store
+            .household(&RecordId::from(id.as_str()))
+            .map_err(|e| PageError::from_lookup(&id, e))?;
+        if !sup.grids().contains(&h.address.grid) {
+            return Err(sup.refuse("a household of another grid"));
+        }
+        let names = names(app, lang.lang());
+        let residents = h
+            .residents
+            .iter()
+            .map(|r| ResidentRow {
+                name: r.name.clone(),
+                moved_out: r.moved_out,
+                id_number: r
+                    .id_number
+                    .as_deref()
+                    .map(id_number::mask)
+                    .unwrap_or_default(),
+                phone: r.phone.as_deref().map(phone::mask).unwrap_or_default(),
+                relation: names.term("relation", r.relation.as_str()),
+                tags: r
+                    .tags
+                    .iter()
+                    .map(|t| names.term("special_group", t.as_str()))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            })
+            .collect();
+        let visits = h
+            .visits
+            .iter()
+            .rev()
+            .map(|v| VisitRow {
+                at: minute(v.at),
+                worker: v.worker.clone(),
+                worker_name: names.person(&v.worker),
+                purpose: names.term("purpose", v.purpose.as_str()),
+                notes: v.notes.clone(),
+                photos: v
+                    .photos
+                    .iter()
+                    .map(|ph| PhotoLink {
+                        full: ph.full.clone(),
+                        thumb: ph.thumb.clone(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let a = &h.address;
+        Ok(HouseholdPage {
+            label: names.address(&a.compound, &a.building, &a.unit, &a.room),
+            grid: names.place(&a.grid),
+            grid_code: a.grid.clone(),
+            compound: names.place(&a.compound),
+            house_use: names.term("house_use", h.house_use.as_str()),
+            residents,
+            visits,
+        })
+    })
+    .await?;
+    Ok(PageView::new(page))
+}
