@@ -153,8 +153,9 @@ async fn supervisors_see_their_area_and_only_their_area() {
         .next()
         .unwrap()
         .to_owned();
-    // The refused rows as an XLSX to fix and upload again: 李三 and 周四, each with the reason
-    // in Chinese; for the supervisor who uploaded it only.
+    // The refused rows as an XLSX to fix and upload again: 周四, with the reason in Chinese;
+    // for the supervisor who uploaded it only. (李三's phone "abc" is imported, to be checked
+    // at the door.)
     let download = |who: &Browser, path: String| {
         who.http
             .get(format!("{}{path}", who.base))
@@ -175,12 +176,10 @@ async fn supervisors_see_their_area_and_only_their_area() {
         .rows()
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect();
-    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[0].last().unwrap(), "原因");
-    assert_eq!((rows[1][7].as_str(), rows[1][9].as_str()), ("李三", "abc"));
-    assert!(rows[1][13].contains("电话号码"), "{rows:?}");
-    assert_eq!(rows[2][7], "周四");
-    assert!(rows[2][13].contains("楼栋 B7 不存在"), "{rows:?}");
+    assert_eq!(rows[1][7], "周四");
+    assert!(rows[1][13].contains("楼栋 B7 不存在"), "{rows:?}");
     let (stranger, _) = Browser::sign_in(&server.url, "supervisor2").await;
     let resp = download(&stranger, format!("/web/ledger/bad-rows/{upload}"))
         .await
@@ -194,8 +193,9 @@ async fn supervisors_see_their_area_and_only_their_area() {
         .send()
         .await
         .unwrap();
-    // 孙二's wrong check digit is imported, to be checked at the door; 李三 and 周四 are not.
-    assert_eq!(resp.headers()["location"], "/web/ledger?committed=2");
+    // 孙二's wrong check digit and 李三's phone are imported, to be checked at the door; 周四
+    // (no such building) is not.
+    assert_eq!(resp.headers()["location"], "/web/ledger?committed=3");
     let (_, export) = me.get("/web/export/residents.csv").await;
     assert!(export.contains("钱一") && export.contains("110101198503070013"));
     let resp = download(&me, "/web/export/residents.xlsx".into())
@@ -216,12 +216,28 @@ async fn supervisors_see_their_area_and_only_their_area() {
         calamine::Data::String(id) if id == "110101198503070013")));
     let (status, _) = me.get("/web/ledger/template.xlsx").await;
     assert_eq!(status, 200);
+    // Findings and visits download too; 孙二's wrong check digit is a finding, in Chinese.
+    let (status, findings) = me.get("/web/export/findings.csv").await;
+    assert_eq!(status, 200);
+    assert!(
+        findings.contains("孙二") && findings.contains("身份证号码有误"),
+        "{findings}"
+    );
+    let (status, _) = me.get("/web/export/visits.xlsx").await;
+    assert_eq!(status, 200);
+    // The page offers XLSX first, and CSV as what it is: for other systems.
+    let (_, page) = me.get("/web/ledger").await;
+    let (xlsx, csv) = (
+        page.find("/web/export/visits.xlsx").unwrap(),
+        page.find("/web/export/visits.csv").unwrap(),
+    );
+    assert!(xlsx < csv && page.contains("供其他系统"), "{page}");
     let exported: Vec<String> = server
         .log()
         .into_iter()
         .filter(|l| l.contains("ledger exported"))
         .collect();
-    assert!(exported.len() >= 3, "{exported:?}");
+    assert!(exported.len() >= 5, "{exported:?}");
     assert!(
         exported
             .iter()

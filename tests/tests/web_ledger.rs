@@ -95,9 +95,9 @@ async fn many_bad_rows_list_the_first_few_hundred_with_the_total() {
     let server = TestServer::start(dir.path());
     let mut ledger = HEADER.to_owned();
     for i in 0..450 {
-        // Not a phone number: refused.
+        // An ID number whose digits the spreadsheet destroyed: refused.
         ledger.push_str(&format!(
-            "阳光社区,第一网格,阳光花园,1号楼,1,{i},自住,某{i},,abc\n"
+            "阳光社区,第一网格,阳光花园,1号楼,1,{i},自住,某{i},1.10101199001011E+17,\n"
         ));
     }
     let (me, _) = Browser::sign_in(&server.url, "supervisor").await;

@@ -298,6 +298,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("page.registration", "户籍类型", "Registration"),
     ("page.field", "项目", "Field"),
     ("page.old", "原值", "Was"),
+    ("page.new_value", "新值", "New value"),
+    ("page.csv_for_systems", "CSV（供其他系统导入）", "CSV (for other systems)"),
     ("page.template", "导入模板", "Import template"),
     ("page.bad_rows_file", "问题行（XLSX，含原因）", "Bad rows (XLSX, with reasons)"),
     ("page.line", "行号", "Line"),

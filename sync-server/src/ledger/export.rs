@@ -32,6 +32,9 @@ pub enum Table {
     Findings,
 }
 
+/// The visits export's column of the worker's account (the page puts their name there).
+pub const VISIT_WORKER: &str = "走访人";
+
 /// The headers the households export adds after the import's columns (ignored on import).
 pub const HOUSEHOLD_EXTRA: [&str; 2] = ["人数", "最近走访"];
 
@@ -176,7 +179,7 @@ pub fn rows(
         }
         Table::Visits => {
             let mut header: Vec<String> = address_header().collect();
-            header.extend(["走访日期", "走访人", "走访目的", "走访情况", "照片数"].map(s));
+            header.extend(["走访日期", VISIT_WORKER, "走访目的", "走访情况", "照片数"].map(s));
             out.push(header);
             for g in &grids {
                 for v in store.grid_visits(g)? {

@@ -1,4 +1,4 @@
-//! Downloads: the ledgers of the reader's area (`/web/export/{households|residents|orders}.{csv|xlsx}`),
+//! Downloads: the ledgers of the reader's area (`/web/export/{households|residents|visits|findings|orders}.{xlsx|csv}`),
 //! the refused rows of the reader's own preview (`/web/ledger/bad-rows/{upload}`) and a ledger
 //! template whose example lies in the reader's area (`/web/ledger/template.xlsx`). Every export
 //! of personal data is logged: who, what, how many rows; never the data.
@@ -85,7 +85,25 @@ fn area_name(app: &AppState, sup: &Supervisor) -> Result<String, PageError> {
     Ok(name)
 }
 
-/// `GET /web/export/{file}`: `households`, `residents` or `orders`, as `.csv` or `.xlsx`.
+/// The visits export's 走访人 column by the workers' display names, not their accounts.
+fn name_the_workers(app: &AppState, rows: &mut [Vec<String>]) -> Result<(), PageError> {
+    let Some(col) = rows
+        .first()
+        .and_then(|h| h.iter().position(|c| c == export::VISIT_WORKER))
+    else {
+        return Ok(());
+    };
+    let names = app.accounts.display_names()?;
+    for row in rows.iter_mut().skip(1) {
+        if let Some(name) = row.get(col).and_then(|id| names.get(id)) {
+            row[col] = name.clone();
+        }
+    }
+    Ok(())
+}
+
+/// `GET /web/export/{file}`: `households`, `residents`, `visits`, `findings` or `orders`, as
+/// `.xlsx` or `.csv`.
 pub(crate) async fn export(
     State(app): State<Arc<AppState>>,
     sup: Supervisor,
@@ -97,6 +115,8 @@ pub(crate) async fn export(
         "households" => (export::Table::Households, "住户台账"),
         "residents" => (export::Table::Residents, "居民台账"),
         "orders" => (export::Table::Orders, "整改工单"),
+        "visits" => (export::Table::Visits, "走访记录"),
+        "findings" => (export::Table::Findings, "待核实"),
         _ => return Err(no_such_file()),
     };
     if !matches!(ext, "csv" | "xlsx") {
@@ -106,8 +126,11 @@ pub(crate) async fn export(
     let user = sup.user_id().to_owned();
     let csv = ext == "csv";
     let (body, mime, rows, area) = blocking(&app, move |app| {
-        let rows = export::rows(&app.store, &sup.session.actor, &sup.scopes, table)
+        let mut rows = export::rows(&app.store, &sup.session.actor, &sup.scopes, table)
             .map_err(PageError::internal)?;
+        if table == export::Table::Visits {
+            name_the_workers(app, &mut rows)?;
+        }
         let (body, mime) = if csv {
             (export::to_csv(&rows), "text/csv; charset=utf-8")
         } else {

@@ -49,6 +49,8 @@ struct PreviewView {
     to_check: Vec<RowReason>,
     shown_note: Option<String>,
     warnings: Vec<String>,
+    /// Rows that are not people and were skipped, counted by why.
+    skipped: Vec<String>,
     ignored: Vec<String>,
     created: Vec<Created>,
     changes: Vec<Change>,
@@ -127,6 +129,11 @@ fn view(preview: &import::Preview, upload: String, lang: Lang) -> PreviewView {
         to_check: listed(&preview.to_check),
         shown_note: shown_note(preview, lang),
         warnings: preview.warnings.iter().map(|w| w.render(lang)).collect(),
+        skipped: preview
+            .skipped_counts()
+            .iter()
+            .map(|m| m.render(lang))
+            .collect(),
         ignored: preview.ignored.clone(),
         created: preview
             .created
