@@ -21,6 +21,7 @@ pub mod log_identity;
 pub mod merge;
 pub mod migrations;
 pub mod notify;
+pub mod order_pages;
 pub mod outbox;
 mod photo_cleanup;
 pub mod photo_grants;
