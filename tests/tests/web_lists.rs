@@ -3,7 +3,11 @@
 
 use std::time::Duration;
 
+use gridwalk_core::records::household::{
+    NewResident, NewVisit, Registration, Relation, SpecialGroup, VisitPurpose,
+};
 use gridwalk_core::records::order::{NewOrder, NewOrderItem, Severity};
+use gridwalk_core::rules::household::Validation;
 use gridwalk_core::store::inspection::OrderAction;
 use gridwalk_core::{Actor, Role, Timestamp};
 use gridwalk_tests::TestServer;
@@ -89,4 +93,89 @@ async fn twelve_hundred_orders_are_all_listed_a_page_at_a_time_with_the_total() 
     let (_, by_title) = page(&me, "/web/orders?sort=title").await;
     assert!(by_title.contains("共 1200 条"));
     assert!(by_title.contains("<option value=\"title\" selected>"));
+}
+
+/// 120 households in grid C01-G01, one resident each (`住户1` …), but room 7's is 王小明
+/// (13800138007) and room 8's an elderly person living alone; rooms 1–20 visited.
+fn seed_households(dir: &std::path::Path) {
+    gridwalk_tests::seed(dir);
+    let data = gridwalk_server::server::open_data(dir, Duration::from_secs(3600)).unwrap();
+    let now = Timestamp::now();
+    let households: Vec<_> = (1..=120)
+        .map(|i| {
+            let mut h = gridwalk_tests::household("C01-G01", &format!("{i}"));
+            let mut r = NewResident {
+                name: format!("住户{i}"),
+                id_number: None,
+                phone: None,
+                relation: Relation::Head,
+                registration: Registration::Local,
+                tags: Default::default(),
+            };
+            if i == 7 {
+                r.name = "王小明".into();
+                r.phone = Some("13800138007".into());
+            }
+            if i == 8 {
+                r.tags.insert(SpecialGroup::ElderlyAlone);
+            }
+            h.residents.push(r);
+            h
+        })
+        .collect();
+    let ids = data
+        .store
+        .import_households(
+            &Actor::new("admin", Role::Admin),
+            &households,
+            Validation::Ledger,
+            now,
+        )
+        .unwrap();
+    let worker = Actor::new("worker.a", Role::GridWorker);
+    for id in &ids[..20] {
+        let visit = NewVisit {
+            at: now,
+            purpose: VisitPurpose::Routine,
+            notes: String::new(),
+            location: None,
+            photos: vec![],
+        };
+        data.store.record_visit(&worker, id, &visit, now).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn households_are_found_by_initials_phone_digits_group_and_never_visited_with_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_households(dir.path());
+    let server = TestServer::start(dir.path());
+    let (me, status) = Browser::sign_in(&server.url, "supervisor").await;
+    assert_eq!(status, 303);
+    let rows = |html: &str| html.matches("href=\"/web/households/").count();
+
+    let (status, all) = page(&me, "/web/households?grid=C01-G01").await;
+    assert_eq!(status, 200);
+    assert!(all.contains("共 120 条，第 1/3 页"), "{all}");
+    assert_eq!(rows(&all), 50);
+    let (_, third) = page(&me, "/web/households?grid=C01-G01&page=3").await;
+    assert_eq!(rows(&third), 20);
+
+    // Pinyin initials, and the last digits of a phone, find 王小明's household.
+    for q in ["wxm", "8007"] {
+        let (_, found) = page(&me, &format!("/web/households?grid=C01-G01&q={q}")).await;
+        assert!(found.contains("共 1 条，第 1/1 页"), "{q}: {found}");
+        assert!(found.contains("王小明"), "{q}");
+    }
+    // Filters narrow the count, and the next page's link keeps them.
+    let (_, never) = page(&me, "/web/households?grid=C01-G01&never=1").await;
+    assert!(never.contains("共 100 条，第 1/2 页"), "{never}");
+    assert!(never.contains("never=1&group=&sort=address&page=2"));
+    let (_, alone) = page(&me, "/web/households?grid=C01-G01&group=elderly_alone").await;
+    assert!(alone.contains("共 1 条"), "{alone}");
+    assert!(alone.contains("住户8"));
+    // Never visited first: a visited household's date is not on the first page.
+    let (_, by_visit) = page(&me, "/web/households?grid=C01-G01&sort=visit").await;
+    assert!(by_visit.contains("从未走访"));
+    assert!(!by_visit.contains(&Timestamp::now().china_date().to_string()));
 }

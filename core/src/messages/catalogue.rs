@@ -323,6 +323,12 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("page.sort_deadline_latest", "期限由远到近", "Deadline, latest first"),
     ("page.sort_title", "按标题", "By title"),
     ("page.search_orders", "按标题搜索", "Search by title"),
+    ("page.search_households", "姓名、拼音首字母、证件或电话尾号、房号", "Name, initials, last digits of ID or phone, room"),
+    ("page.sort_address", "按地址", "By address"),
+    ("page.sort_least_visited", "最久未走访在前", "Longest since a visit first"),
+    ("page.sort_most_findings", "待核实最多在前", "Most findings first"),
+    ("page.never_visited_only", "只看从未走访", "Never visited only"),
+    ("page.any", "不限", "Any"),
     ("page.list_total", "共 {total} 条，第 {page}/{pages} 页", "{total} in all, page {page} of {pages}"),
     // Terms: roles.
     ("role.grid_worker", "网格员", "grid worker"),

@@ -15,6 +15,7 @@ mod download_left;
 mod findings_query;
 mod forget;
 pub mod heal;
+pub mod household_pages;
 pub mod inspection;
 pub mod ledger_rows;
 pub mod log_identity;
