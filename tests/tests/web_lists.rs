@@ -96,7 +96,7 @@ async fn twelve_hundred_orders_are_all_listed_a_page_at_a_time_with_the_total() 
 }
 
 /// 120 households in grid C01-G01, one resident each (`住户1` …), but room 7's is 王小明
-/// (13800138007) and room 8's an elderly person living alone; rooms 1–20 visited.
+/// (13800138007) and room 30's an elderly person living alone; rooms 1–20 visited.
 fn seed_households(dir: &std::path::Path) {
     gridwalk_tests::seed(dir);
     let data = gridwalk_server::server::open_data(dir, Duration::from_secs(3600)).unwrap();
@@ -116,7 +116,7 @@ fn seed_households(dir: &std::path::Path) {
                 r.name = "王小明".into();
                 r.phone = Some("13800138007".into());
             }
-            if i == 8 {
+            if i == 30 {
                 r.tags.insert(SpecialGroup::ElderlyAlone);
             }
             h.residents.push(r);
@@ -173,9 +173,35 @@ async fn households_are_found_by_initials_phone_digits_group_and_never_visited_w
     assert!(never.contains("never=1&group=&sort=address&page=2"));
     let (_, alone) = page(&me, "/web/households?grid=C01-G01&group=elderly_alone").await;
     assert!(alone.contains("共 1 条"), "{alone}");
-    assert!(alone.contains("住户8"));
+    assert!(alone.contains("住户30"));
     // Never visited first: a visited household's date is not on the first page.
     let (_, by_visit) = page(&me, "/web/households?grid=C01-G01&sort=visit").await;
     assert!(by_visit.contains("从未走访"));
     assert!(!by_visit.contains(&Timestamp::now().china_date().to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn findings_are_counted_by_kind_filtered_and_paged() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_households(dir.path());
+    let server = TestServer::start(dir.path());
+    let (me, _) = Browser::sign_in(&server.url, "supervisor").await;
+    let rows = |html: &str| html.matches("href=\"/web/households/").count();
+
+    // 100 households never visited (180 days), the elderly one not visited in 30 days too.
+    let (status, all) = page(&me, "/web/findings?grid=C01-G01").await;
+    assert_eq!(status, 200);
+    assert!(all.contains("共 101 条，第 1/3 页"), "{all}");
+    assert_eq!(rows(&all), 50);
+    assert!(all.contains("kind=elderly_alone_not_visited"));
+    let (_, last) = page(&me, "/web/findings?grid=C01-G01&page=3").await;
+    assert_eq!(rows(&last), 1);
+    // One kind: the elderly person living alone is first, not after a hundred other rows.
+    let (_, alone) = page(
+        &me,
+        "/web/findings?grid=C01-G01&kind=elderly_alone_not_visited",
+    )
+    .await;
+    assert!(alone.contains("共 1 条，第 1/1 页"), "{alone}");
+    assert!(alone.contains("1号楼 1单元 30室"), "{alone}");
 }

@@ -90,7 +90,48 @@ fn search_clause(search: &str, args: &mut Vec<Value>) -> Option<String> {
     })
 }
 
+/// The columns [`summary`] reads, from `household`.
+const SUMMARY_COLUMNS: &str =
+    "id, grid_id, compound_id, building_id, unit, room, house_use, head_name,
+    resident_count, last_visit_at,
+    (SELECT COUNT(*) FROM finding f WHERE f.household_id = household.id) AS findings";
+
+/// A [`HouseholdSummary`] from a row of [`SUMMARY_COLUMNS`].
+fn summary(r: &rusqlite::Row) -> rusqlite::Result<HouseholdSummary> {
+    Ok(HouseholdSummary {
+        id: RecordId::from_string(r.get::<_, String>(0)?),
+        grid: r.get(1)?,
+        compound: r.get(2)?,
+        building: r.get(3)?,
+        unit: r.get(4)?,
+        room: r.get(5)?,
+        house_use: HouseUse::parse(&r.get::<_, String>(6)?),
+        head_name: r.get(7)?,
+        resident_count: r.get(8)?,
+        last_visit_at: r.get::<_, Option<i64>>(9)?.map(Timestamp),
+        finding_count: r.get(10)?,
+    })
+}
+
 impl Store {
+    /// The households of `ids` that exist (in no particular order): a page's few rows, never
+    /// a whole grid read to name them.
+    pub fn household_summaries(&self, ids: &[String]) -> Result<Vec<HouseholdSummary>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; ids.len()].join(", ");
+        self.reader()
+            .prepare(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM household WHERE id IN ({marks})"
+            ))
+            .and_then(|mut st| {
+                st.query_map(params_from_iter(ids), summary)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(Error::storage("reading households"))
+    }
+
     /// Up to `limit` households of a grid matching `query` from the `offset`th, and the totals.
     pub fn page_households(
         &self,
@@ -137,28 +178,12 @@ impl Store {
         args.push(i64::from(offset).into());
         let mut st = conn
             .prepare_cached(&format!(
-                "SELECT id, grid_id, compound_id, building_id, unit, room, house_use, head_name,
-                        resident_count, last_visit_at,
-                        (SELECT COUNT(*) FROM finding f WHERE f.household_id = household.id) AS findings
+                "SELECT {SUMMARY_COLUMNS}
                  FROM household WHERE {clause} ORDER BY {order_by} LIMIT ? OFFSET ?"
             ))
             .map_err(err())?;
         let households = st
-            .query_map(params_from_iter(&args), |r| {
-                Ok(HouseholdSummary {
-                    id: RecordId::from_string(r.get::<_, String>(0)?),
-                    grid: r.get(1)?,
-                    compound: r.get(2)?,
-                    building: r.get(3)?,
-                    unit: r.get(4)?,
-                    room: r.get(5)?,
-                    house_use: HouseUse::parse(&r.get::<_, String>(6)?),
-                    head_name: r.get(7)?,
-                    resident_count: r.get(8)?,
-                    last_visit_at: r.get::<_, Option<i64>>(9)?.map(Timestamp),
-                    finding_count: r.get(10)?,
-                })
-            })
+            .query_map(params_from_iter(&args), summary)
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(err())?;
         Ok(HouseholdPage {
