@@ -205,3 +205,49 @@ async fn findings_are_counted_by_kind_filtered_and_paged() {
     assert!(alone.contains("共 1 条，第 1/1 页"), "{alone}");
     assert!(alone.contains("1号楼 1单元 30室"), "{alone}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workers_trail_of_more_than_five_hundred_visits_is_all_there() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_households(dir.path());
+    {
+        let data =
+            gridwalk_server::server::open_data(dir.path(), Duration::from_secs(3600)).unwrap();
+        let worker = Actor::new("worker.a", Role::GridWorker);
+        let ids: Vec<_> = data
+            .store
+            .list_households(
+                &gridwalk_core::store::queries::AddressScope::Grid("C01-G01".into()),
+                0,
+                200,
+            )
+            .unwrap()
+            .households
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        let start = Timestamp::now().minus_days(100);
+        for n in 0..600 {
+            let at = Timestamp(start.0 + n * 60_000);
+            let visit = NewVisit {
+                at,
+                purpose: VisitPurpose::Routine,
+                notes: String::new(),
+                location: None,
+                photos: vec![],
+            };
+            data.store
+                .record_visit(&worker, &ids[n as usize % ids.len()], &visit, at)
+                .unwrap();
+        }
+    }
+    let server = TestServer::start(dir.path());
+    let (me, _) = Browser::sign_in(&server.url, "supervisor").await;
+    let rows = |html: &str| html.matches("href=\"/web/households/").count();
+    let (status, first) = page(&me, "/web/workers/worker.a").await;
+    assert_eq!(status, 200);
+    assert!(first.contains("共 620 条，第 1/13 页"), "{first}");
+    assert_eq!(rows(&first), 50);
+    let (_, last) = page(&me, "/web/workers/worker.a?page=13").await;
+    assert_eq!(rows(&last), 20, "the 620th visit is on page 13");
+}

@@ -31,6 +31,7 @@ mod projection;
 pub use projection::PROJECTION_TABLES;
 pub mod queries;
 pub mod reference;
+pub mod visit_pages;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
