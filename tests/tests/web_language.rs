@@ -217,6 +217,20 @@ async fn every_page_a_supervisor_reaches_is_chinese_with_names_not_codes() {
         ("/web/households/0123456789abcdef0123456789abcdef", 404),
         ("/web/orders/0123456789abcdef0123456789abcdef", 404),
         ("/web/workers/nobody", 404),
+        // The lists' searches, filters, sorts and pages (part 5).
+        (
+            "/web/households?grid=C01-G01&q=w&never=1&group=elderly_alone&sort=visit&page=1",
+            200,
+        ),
+        (
+            "/web/households?grid=C01-G01&q=%E6%A5%BC&sort=findings",
+            200,
+        ),
+        (
+            "/web/orders?filter=overdue&q=%E6%95%B4%E6%94%B9&sort=title&page=2",
+            200,
+        ),
+        ("/web/orders?filter=status:issued&sort=latest&page=99", 200),
     ] {
         let (got, html) = me.get(path).await;
         assert_eq!(got, status, "{path}");

@@ -11,7 +11,7 @@
 pub mod csrf;
 pub(crate) mod error;
 pub(crate) mod extract;
-mod i18n;
+pub(crate) mod i18n;
 mod names;
 pub(crate) mod pages;
 pub(crate) mod sign_in;

@@ -1,5 +1,6 @@
 //! Findings (`/web/findings`): what needs checking in one of the reader's grids, each with its
-//! household by address.
+//! household by address; one kind at a time if asked (each kind counted), a page at a time
+//! with the total.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,29 +8,43 @@ use std::sync::Arc;
 use axum::extract::{Query, State};
 use gridwalk_core::Timestamp;
 use gridwalk_core::messages::Message;
-use gridwalk_core::store::queries::AddressScope;
 use serde::{Deserialize, Serialize};
 
-use super::{GridLink, grid_links, names};
+use super::{GridLink, PAGE_ROWS, Paging, encode, grid_links, names, page_number};
 use crate::state::AppState;
 use crate::web::extract::{PageLang, Supervisor};
 use crate::web::names::NOTHING;
 use crate::web::view::{PageView, template};
 use crate::web::{PageError, blocking};
 
-/// The findings list's query.
+/// The findings list's query: the grid, `kind` one kind only, `page` from 1.
 #[derive(Deserialize)]
 pub(crate) struct FindingsQuery {
     grid: Option<String>,
+    #[serde(default)]
+    kind: String,
+    page: Option<String>,
 }
 
-/// A grid's findings.
+/// A grid's findings, a page at a time.
 #[derive(Serialize)]
 pub(crate) struct FindingsPage {
     grids: Vec<GridLink>,
     grid: Option<String>,
     grid_name: Option<String>,
     findings: Vec<FindingRow>,
+    /// Each kind the grid has, with its count, to show one kind only.
+    kinds: Vec<KindLink>,
+    kind: String,
+    paging: Option<Paging>,
+}
+
+/// A kind of finding with how many the grid has.
+#[derive(Serialize)]
+struct KindLink {
+    /// The kind's code, also its `page.*` word.
+    code: &'static str,
+    count: usize,
 }
 template!(FindingsPage, "findings.html");
 
@@ -66,6 +81,7 @@ pub(crate) async fn findings(
     {
         return Err(sup.refuse("findings of another grid"));
     }
+    let page_no = page_number(q.page.as_deref());
     let page = blocking(&app, move |app| {
         let names = names(app, lang.lang());
         let mut page = FindingsPage {
@@ -73,23 +89,49 @@ pub(crate) async fn findings(
             grid: None,
             grid_name: None,
             findings: Vec::new(),
+            kinds: Vec::new(),
+            kind: String::new(),
+            paging: None,
         };
         let Some(grid) = grid else {
             return Ok(page);
         };
-        let list = app.store.needs_checking(&grid, Timestamp::now())?;
-        // Each finding's household by its address, from the grid's list.
+        let all = app.store.needs_checking(&grid, Timestamp::now())?;
+        // The kinds in the order the list has them, each counted.
+        for f in &all {
+            match page.kinds.iter_mut().find(|k| k.code == f.kind.as_str()) {
+                Some(k) => k.count += 1,
+                None => page.kinds.push(KindLink {
+                    code: f.kind.as_str(),
+                    count: 1,
+                }),
+            }
+        }
+        let kind = page.kinds.iter().find(|k| k.code == q.kind).map(|k| k.code);
+        let chosen: Vec<_> = all
+            .iter()
+            .filter(|f| kind.is_none_or(|k| f.kind.as_str() == k))
+            .collect();
+        let total = u32::try_from(chosen.len()).unwrap_or(u32::MAX);
+        let shown: Vec<_> = chosen
+            .into_iter()
+            .skip(((page_no - 1) * PAGE_ROWS) as usize)
+            .take(PAGE_ROWS as usize)
+            .collect();
+        // The shown findings' households by their addresses: the page's rows only.
+        let mut ids: Vec<String> = shown.iter().map(|f| f.household_id.clone()).collect();
+        ids.sort();
+        ids.dedup();
         let addresses: HashMap<String, String> = app
             .store
-            .list_households(&AddressScope::Grid(grid.clone()), 0, u32::MAX)?
-            .households
+            .household_summaries(&ids)?
             .into_iter()
             .map(|h| {
                 let label = names.address(&h.compound, &h.building, &h.unit, &h.room);
                 (h.id.to_string(), label)
             })
             .collect();
-        page.findings = list
+        page.findings = shown
             .iter()
             .map(|f| {
                 let address = addresses.get(&f.household_id);
@@ -101,6 +143,10 @@ pub(crate) async fn findings(
                 }
             })
             .collect();
+        let kind = kind.unwrap_or_default();
+        let base = format!("/web/findings?grid={}&kind={kind}&", encode(&grid));
+        page.paging = Some(Paging::new(total, page_no, &base, lang.lang()));
+        page.kind = kind.to_owned();
         page.grid_name = Some(names.place(&grid));
         page.grid = Some(grid);
         Ok(page)

@@ -1,29 +1,36 @@
-//! Households: the list of a grid's households (`/web/households`) and one household with its
-//! residents and visits (`/web/households/{id}`).
+//! Households: the list of a grid's households (`/web/households`: searched, filtered, sorted,
+//! a page at a time with the totals) and one household with its residents and visits
+//! (`/web/households/{id}`).
 
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use gridwalk_core::RecordId;
 use gridwalk_core::rules::{id_number, phone};
-use gridwalk_core::store::queries::AddressScope;
+use gridwalk_core::store::household_pages::{HouseholdQuery, HouseholdSort};
 use serde::{Deserialize, Serialize};
 
-use super::{GridLink, grid_links, names};
+use super::{GridLink, PAGE_ROWS, Paging, encode, grid_links, names, page_number};
 use crate::state::AppState;
 use crate::web::extract::{PageLang, Supervisor};
 use crate::web::names::NOTHING;
 use crate::web::view::{PageView, template};
 use crate::web::{PageError, blocking, minute};
 
-/// Rows per page of a list.
-pub(crate) const PAGE: u32 = 50;
-
-/// The households list's query.
+/// The households list's query: the grid, `q` what the reader typed (a name, pinyin initials,
+/// the last digits of an ID number or phone, a room or a place's name), `never=1` only never
+/// visited, `group` a special group, `sort`, `page` from 1.
 #[derive(Deserialize, Default)]
 pub(crate) struct ListQuery {
     grid: Option<String>,
     #[serde(default)]
+    q: String,
+    #[serde(default)]
+    never: String,
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    sort: String,
     page: Option<String>,
 }
 
@@ -36,10 +43,22 @@ pub(crate) struct HouseholdsPage {
     households: Vec<HouseholdRow>,
     count: u32,
     residents: u32,
-    prev: Option<u32>,
-    next: Option<u32>,
+    q: String,
+    never: bool,
+    group: String,
+    groups: Vec<Choice>,
+    sort: &'static str,
+    sorts: Vec<Choice>,
+    paging: Option<Paging>,
 }
 template!(HouseholdsPage, "households.html");
+
+/// An option of a menu: its code and its words.
+#[derive(Serialize)]
+struct Choice {
+    code: &'static str,
+    name: String,
+}
 
 /// A household's line.
 #[derive(Serialize)]
@@ -53,7 +72,29 @@ struct HouseholdRow {
     findings: u32,
 }
 
-/// `GET /web/households?grid=&page=`.
+const SORTS: [(&str, HouseholdSort, &str); 3] = [
+    ("address", HouseholdSort::Address, "sort_address"),
+    (
+        "visit",
+        HouseholdSort::LeastRecentlyVisited,
+        "sort_least_visited",
+    ),
+    (
+        "findings",
+        HouseholdSort::MostFindings,
+        "sort_most_findings",
+    ),
+];
+
+const GROUPS: [&str; 5] = [
+    "elderly_alone",
+    "disabled",
+    "low_income",
+    "veteran",
+    "left_behind_child",
+];
+
+/// `GET /web/households?grid=&q=&never=&group=&sort=&page=`.
 pub(crate) async fn households(
     State(app): State<Arc<AppState>>,
     sup: Supervisor,
@@ -67,7 +108,15 @@ pub(crate) async fn households(
     {
         return Err(sup.refuse("households of another grid"));
     }
-    let page_no: u32 = q.page.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let page_no = page_number(q.page.as_deref());
+    let (sort_code, sort, _) = SORTS
+        .iter()
+        .find(|(code, _, _)| *code == q.sort)
+        .copied()
+        .unwrap_or(SORTS[0]);
+    let group = GROUPS.iter().find(|g| **g == q.group).copied();
+    let never = q.never == "1";
+    let search = q.q.trim().to_owned();
     let page = blocking(&app, move |app| {
         let names = names(app, lang.lang());
         let mut page = HouseholdsPage {
@@ -77,16 +126,40 @@ pub(crate) async fn households(
             households: Vec::new(),
             count: 0,
             residents: 0,
-            prev: None,
-            next: None,
+            never,
+            group: group.unwrap_or_default().to_owned(),
+            groups: GROUPS
+                .iter()
+                .map(|g| Choice {
+                    code: g,
+                    name: names.term("special_group", g),
+                })
+                .collect(),
+            sort: sort_code,
+            sorts: SORTS
+                .iter()
+                .map(|(code, _, word)| Choice {
+                    code,
+                    name: crate::web::i18n::word(lang.0.as_str(), word),
+                })
+                .collect(),
+            q: search.clone(),
+            paging: None,
         };
         let Some(grid) = grid else {
             return Ok(page);
         };
-        let list =
-            app.store
-                .list_households(&AddressScope::Grid(grid.clone()), page_no * PAGE, PAGE)?;
-        page.households = list
+        let query = HouseholdQuery {
+            grid: grid.clone(),
+            search: search.clone(),
+            never_visited: never,
+            special_group: group.map(str::to_owned),
+            sort,
+        };
+        let found = app
+            .store
+            .page_households(&query, (page_no - 1) * PAGE_ROWS, PAGE_ROWS)?;
+        page.households = found
             .households
             .iter()
             .map(|h| HouseholdRow {
@@ -103,13 +176,18 @@ pub(crate) async fn households(
                 findings: h.finding_count,
             })
             .collect();
-        let more = (page_no + 1) * PAGE < list.household_count;
+        let base = format!(
+            "/web/households?grid={}&q={}&never={}&group={}&sort={sort_code}&",
+            encode(&grid),
+            encode(&search),
+            if never { "1" } else { "" },
+            group.unwrap_or_default(),
+        );
+        page.paging = Some(Paging::new(found.total, page_no, &base, lang.lang()));
         page.grid_name = Some(names.place(&grid));
         page.grid = Some(grid);
-        page.count = list.household_count;
-        page.residents = list.resident_count;
-        page.prev = page_no.checked_sub(1);
-        page.next = more.then_some(page_no + 1);
+        page.count = found.total;
+        page.residents = found.residents;
         Ok(page)
     })
     .await?;

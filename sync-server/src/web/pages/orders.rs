@@ -1,16 +1,17 @@
-//! Rectification orders: the list of the reader's compounds' orders (`/web/orders`, filtered by
-//! overdue, status or company) and one order with its items and timeline (`/web/orders/{id}`).
+//! Rectification orders: the list of the reader's compounds' orders (`/web/orders`: filtered by
+//! overdue, status or company, searched by title, sorted, a page at a time with the total) and
+//! one order with its items and timeline (`/web/orders/{id}`).
 
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use gridwalk_core::records::view::RecordView;
 use gridwalk_core::rules::order::OrderStatus;
-use gridwalk_core::store::inspection::OrderFilter;
+use gridwalk_core::store::order_pages::{OrderQuery, OrderSort};
 use gridwalk_core::{RecordId, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use super::names;
+use super::{PAGE_ROWS, Paging, encode, names, page_number};
 use crate::state::AppState;
 use crate::web::extract::{PageLang, Supervisor};
 use crate::web::view::{PageView, template};
@@ -26,18 +27,29 @@ const STATUSES: [&str; 6] = [
     "cancelled",
 ];
 
-/// The orders list's query: `filter=overdue`, `status:<s>` or `company:<code>`.
+/// The orders list's query: `filter=overdue`, `status:<s>` or `company:<code>`; `q` a part of
+/// the title; `sort`; `page` from 1.
 #[derive(Deserialize)]
 pub(crate) struct OrdersQuery {
     #[serde(default)]
     filter: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    sort: String,
+    page: Option<String>,
 }
 
-/// The reader's orders.
+/// The reader's orders, a page at a time.
 #[derive(Serialize)]
 pub(crate) struct OrdersPage {
     orders: Vec<OrderRow>,
     statuses: Vec<StatusLink>,
+    filter: String,
+    q: String,
+    sort: &'static str,
+    sorts: Vec<SortOption>,
+    paging: Paging,
 }
 template!(OrdersPage, "orders.html");
 
@@ -61,37 +73,60 @@ struct StatusLink {
     name: String,
 }
 
-/// `GET /web/orders?filter=`.
+/// A way to sort, for the sort menu.
+#[derive(Serialize)]
+struct SortOption {
+    code: &'static str,
+    /// A `page.*` word.
+    word: &'static str,
+}
+
+const SORTS: [(&str, OrderSort, &str); 3] = [
+    ("deadline", OrderSort::Deadline, "sort_deadline"),
+    ("latest", OrderSort::DeadlineLatest, "sort_deadline_latest"),
+    ("title", OrderSort::Title, "sort_title"),
+];
+
+/// `GET /web/orders?filter=&q=&sort=&page=`: every matching order, a page at a time, with the
+/// total (no cap).
 pub(crate) async fn orders(
     State(app): State<Arc<AppState>>,
     sup: Supervisor,
     lang: PageLang,
     Query(q): Query<OrdersQuery>,
 ) -> Result<PageView<OrdersPage>, PageError> {
+    let page_no = page_number(q.page.as_deref());
+    let (sort_code, sort, _) = SORTS
+        .iter()
+        .find(|(code, _, _)| *code == q.sort)
+        .copied()
+        .unwrap_or(SORTS[0]);
+    let mut query = OrderQuery {
+        compounds: sup.compounds(),
+        search: q.q.trim().to_owned(),
+        sort,
+        ..OrderQuery::default()
+    };
+    let filter = q.filter;
+    match filter.split_once(':') {
+        _ if filter.is_empty() => {}
+        None if filter == "overdue" => query.overdue = true,
+        Some(("status", s)) => match OrderStatus::parse(s) {
+            Some(s) => query.status = Some(s),
+            None => query.compounds.clear(),
+        },
+        Some(("company", c)) => query.company = Some(c.to_owned()),
+        // An unknown filter shows nothing, as before.
+        _ => query.compounds.clear(),
+    }
     let page = blocking(&app, move |app| {
         let now = Timestamp::now();
-        let filter = q.filter;
-        let mut rows = Vec::new();
-        for c in sup.compounds() {
-            let list =
-                app.store
-                    .list_orders(&sup.session.actor, &OrderFilter::Compound(c), now, 1000)?;
-            for o in list {
-                let keep = match filter.split_once(':') {
-                    _ if filter.is_empty() => o.status != OrderStatus::Draft,
-                    None if filter == "overdue" => o.overdue,
-                    Some(("status", s)) => o.status.as_str() == s,
-                    Some(("company", c)) => o.company == c && o.status != OrderStatus::Draft,
-                    _ => false,
-                };
-                if keep {
-                    rows.push(o);
-                }
-            }
-        }
-        rows.sort_by(|a, b| (a.deadline, &a.id).cmp(&(b.deadline, &b.id)));
+        let found = app
+            .store
+            .page_orders(&query, now, (page_no - 1) * PAGE_ROWS, PAGE_ROWS)?;
         let names = names(app, lang.lang());
-        let orders = rows
+        let orders = found
+            .orders
             .iter()
             .map(|o| OrderRow {
                 id: o.id.to_string(),
@@ -111,7 +146,23 @@ pub(crate) async fn orders(
                 name: names.term("order_status", s),
             })
             .collect();
-        Ok(OrdersPage { orders, statuses })
+        let base = format!(
+            "/web/orders?filter={}&q={}&sort={sort_code}&",
+            encode(&filter),
+            encode(&query.search)
+        );
+        Ok(OrdersPage {
+            orders,
+            statuses,
+            paging: Paging::new(found.total, page_no, &base, lang.lang()),
+            filter,
+            q: query.search,
+            sort: sort_code,
+            sorts: SORTS
+                .iter()
+                .map(|(code, _, word)| SortOption { code, word })
+                .collect(),
+        })
     })
     .await?;
     Ok(PageView::new(page))
