@@ -278,6 +278,13 @@ impl SyncClient {
                     blocking(move || s.begin_heal()).await?;
                     continue;
                 }
+                // A lost phone: the server ordered it wiped. Nothing unsent is worth keeping on a
+                // phone in someone else's hands.
+                Err(Error::DeviceWiped) => {
+                    let s = store.clone();
+                    blocking(move || s.wipe(crate::store::wipe::UnsentChanges::Discard)).await?;
+                    return Err(Error::DeviceWiped);
+                }
                 Err(e) => return Err(e),
             };
             let bytes = resp.bytes().await.map_err(network)?;
@@ -417,6 +424,7 @@ async fn check(resp: reqwest::Response) -> Result<reqwest::Response> {
         429 => Error::TooManyAttempts {
             retry_after_secs: retry_after.unwrap_or(60),
         },
+        410 if body.code == "device_wiped" => Error::DeviceWiped,
         code => Error::Server {
             status: code,
             code: body.code,
