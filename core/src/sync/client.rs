@@ -199,6 +199,10 @@ impl SyncClient {
         on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
     ) -> Result<SyncReport> {
         let result = self.run(store.clone(), on_progress).await;
+        // A wiped store has nowhere to note anything.
+        if matches!(result, Err(Error::DeviceWiped)) {
+            return result;
+        }
         let outcome = match &result {
             Ok(_) => Ok(()),
             Err(e) => Err(e.to_string()),
