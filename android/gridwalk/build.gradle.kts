@@ -36,7 +36,7 @@ val buildRust by tasks.registering(Exec::class) {
         "cargo", "ndk",
         "-t", "arm64-v8a", "-t", "armeabi-v7a", "-t", "x86_64",
         "-o", layout.buildDirectory.dir("rustJniLibs").get().asFile.path,
-        "build", "--profile", "mobile", "-p", "gridwalk-ffi",
+        "build", "--profile", "mobile", "-p", "gridwalk-ffi", "--features", "vendored-openssl",
     )
 }
 

@@ -106,6 +106,33 @@ pub enum Error {
     #[error("the sync engine was stopped")]
     SyncStopped,
 
+    /// The key does not open this store (a wrong key, or none for an encrypted store). Nothing
+    /// was read or written; open it again with the right key.
+    #[error("the key does not open this store")]
+    WrongStoreKey,
+
+    /// The bytes given as a store key are not a key: it is exactly 32 bytes.
+    #[error("a store key is 32 bytes, not {length}")]
+    StoreKeyInvalid {
+        /// How many bytes were given.
+        length: usize,
+    },
+
+    /// A wipe (signing out) refused: changes or photos have not reached the server. Sync
+    /// first, or wipe saying to discard them.
+    #[error("{records} records and {photos} photos have not reached the server")]
+    UnsentChanges {
+        /// Records with changes the server has not acknowledged.
+        records: u32,
+        /// Photos not uploaded.
+        photos: u32,
+    },
+
+    /// The server ordered this device wiped (a lost phone): its store and photos are erased.
+    /// Sign in again to download what the user may see.
+    #[error("the server ordered this device wiped")]
+    DeviceWiped,
+
     /// The local database failed. The last acknowledged write is still there.
     #[error("local storage failed while {context}: {reason}")]
     Storage {
@@ -161,6 +188,14 @@ impl Error {
                 .with("code", code)
                 .with("message", message),
             Error::SyncStopped => Message::new("sync.stopped"),
+            Error::WrongStoreKey => Message::new("store.wrong_key"),
+            Error::UnsentChanges { records, photos } => Message::new("store.unsent_changes")
+                .with("records", records)
+                .with("photos", photos),
+            Error::DeviceWiped => Message::new("sync.device_wiped"),
+            Error::StoreKeyInvalid { length } => {
+                Message::new("store.key_invalid").with("length", length)
+            }
             Error::Storage { context, reason } => Message::new("error.storage")
                 .with("context", context)
                 .with("reason", reason),

@@ -116,6 +116,43 @@ pub enum GridwalkError {
         /// The text in Simplified Chinese.
         reason: String,
     },
+    /// The key does not open the store (`store.wrong_key`: a wrong key, or none for an
+    /// encrypted store; nothing was changed), or the bytes are not a key (`store.key_invalid`).
+    #[error("{reason}")]
+    StoreKey {
+        /// `store.wrong_key` or `store.key_invalid`.
+        code: String,
+        /// Named parameters (`length` for `store.key_invalid`).
+        params: HashMap<String, String>,
+        /// The text in Simplified Chinese.
+        reason: String,
+    },
+    /// Signing out with a wipe refused: records or photos have not reached the server
+    /// (`store.unsent_changes`). Sync first, or sign out discarding them.
+    #[error("{reason}")]
+    UnsentChanges {
+        /// Records with changes the server has not received.
+        records: u32,
+        /// Photos not uploaded.
+        photos: u32,
+        /// `store.unsent_changes`.
+        code: String,
+        /// Named parameters (`records`, `photos`).
+        params: HashMap<String, String>,
+        /// The text in Simplified Chinese.
+        reason: String,
+    },
+    /// The server ordered this device wiped (`sync.device_wiped`): its store and photos are
+    /// erased. Delete the store's key, and sign in again.
+    #[error("{reason}")]
+    DeviceWiped {
+        /// `sync.device_wiped`.
+        code: String,
+        /// Named parameters (none).
+        params: HashMap<String, String>,
+        /// The text in Simplified Chinese.
+        reason: String,
+    },
     /// Local storage failed, or received data could not be read.
     #[error("{reason}")]
     Storage {
@@ -186,6 +223,23 @@ impl From<gridwalk_core::Error> for GridwalkError {
                 reason,
             },
             E::SyncStopped => GridwalkError::SyncStopped {
+                code,
+                params,
+                reason,
+            },
+            E::WrongStoreKey | E::StoreKeyInvalid { .. } => GridwalkError::StoreKey {
+                code,
+                params,
+                reason,
+            },
+            E::UnsentChanges { records, photos } => GridwalkError::UnsentChanges {
+                records,
+                photos,
+                code,
+                params,
+                reason,
+            },
+            E::DeviceWiped => GridwalkError::DeviceWiped {
                 code,
                 params,
                 reason,

@@ -22,12 +22,62 @@ pub struct GridwalkStore {
 
 #[uniffi::export]
 impl GridwalkStore {
-    /// Opens (creating) the store at `path`.
+    /// Opens (creating) the store at `path`, unencrypted. Apps use [`GridwalkStore::open_encrypted`].
     #[uniffi::constructor]
     pub fn open(path: String) -> Result<Arc<Self>> {
         Ok(Arc::new(GridwalkStore {
             inner: Arc::new(gridwalk_core::Store::open(path)?),
         }))
+    }
+
+    /// Opens (creating) the store at `path` encrypted with `key`, the 32 bytes the app keeps in
+    /// the Android Keystore or iOS Keychain (android/README.md, ios/README.md). A plain store
+    /// there is encrypted, with its photos, keeping everything. A key that does not open it
+    /// throws `StoreKey` (`store.wrong_key`) and changes nothing.
+    #[uniffi::constructor]
+    pub fn open_encrypted(path: String, key: Vec<u8>) -> Result<Arc<Self>> {
+        let key = gridwalk_core::store::StoreKey::from_bytes(&key)?;
+        Ok(Arc::new(GridwalkStore {
+            inner: Arc::new(gridwalk_core::Store::open_encrypted(path, &key)?),
+        }))
+    }
+
+    /// Re-encrypts the store with `new_key` (32 bytes). Keep the new key only once this returns.
+    pub fn rekey(&self, new_key: Vec<u8>) -> Result<()> {
+        let key = gridwalk_core::store::StoreKey::from_bytes(&new_key)?;
+        Ok(self.inner.rekey(&key)?)
+    }
+
+    /// Whether the store is encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.inner.is_encrypted()
+    }
+
+    /// Signs the user out of this store. Refuses with `UnsentChanges` while records or photos
+    /// have not reached the server, unless `discard_unsent`. With `wipe`, erases the store from
+    /// the device (database, WAL, photos; every call on this object fails afterwards; stop the
+    /// sync engine first and delete the key from the keystore after); without, the store stays
+    /// for the same user's next sign-in.
+    pub fn sign_out(&self, wipe: bool, discard_unsent: bool) -> Result<()> {
+        use gridwalk_core::store::wipe::UnsentChanges;
+        let unsent = if discard_unsent {
+            UnsentChanges::Discard
+        } else {
+            UnsentChanges::Keep
+        };
+        if wipe {
+            // Counted and erased under the store's writer lock: nothing slips in between.
+            return Ok(self.inner.wipe(unsent)?);
+        }
+        let waiting = self.inner.unsent()?;
+        if unsent == UnsentChanges::Keep && !waiting.is_empty() {
+            return Err(gridwalk_core::Error::UnsentChanges {
+                records: waiting.records,
+                photos: waiting.photos,
+            }
+            .into());
+        }
+        Ok(())
     }
 
     /// This device's id, for signing in.
@@ -284,7 +334,14 @@ impl GridwalkStore {
             .into())
     }
 
-    /// The path of a photo on this device, or none when it is not downloaded yet.
+    /// A photo's JPEG bytes (decrypted), or none when it is not on this device yet. On an
+    /// encrypted store this is how an app shows a photo: its file holds ciphertext.
+    pub fn photo_bytes(&self, hash: String) -> Result<Option<Vec<u8>>> {
+        Ok(self.inner.photo_bytes(&hash)?)
+    }
+
+    /// The path of a photo's file on this device, or none when it is not downloaded yet. On
+    /// an encrypted store the file is encrypted: show [`GridwalkStore::photo_bytes`] instead.
     pub fn photo_path(&self, hash: String) -> Result<Option<String>> {
         Ok(match self.inner.photo(&hash)? {
             PhotoState::Local(p) => Some(p.display().to_string()),

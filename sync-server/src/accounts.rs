@@ -15,6 +15,7 @@ use rand_core_06::OsRng;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
+mod device_wipes;
 mod previews;
 mod web_sessions;
 pub use previews::{PREVIEW_LIFETIME, StoredPreview};
@@ -252,6 +253,7 @@ impl Accounts {
         let conn = pool.get()?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(previews::SCHEMA)?;
+        conn.execute_batch(device_wipes::SCHEMA)?;
         // Accounts files made before devices reported their pending count.
         if let Err(e) = conn.execute(
             "ALTER TABLE device ADD COLUMN pending INTEGER NOT NULL DEFAULT 0",

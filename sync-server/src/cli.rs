@@ -122,6 +122,11 @@ enum AdminCommand {
         #[arg(long)]
         commit: bool,
     },
+    /// Order a device wiped (a lost phone): its next sync erases its store and photos.
+    WipeDevice {
+        /// The device id (`admin devices` or the supervisor pages list them).
+        device: String,
+    },
     /// Revoke every token of a user.
     RevokeTokens {
         /// Login name.
@@ -375,6 +380,14 @@ fn admin(cmd: AdminCommand, data: &crate::server::Data) -> Result<(), Box<dyn st
                 "user {username} ({role}) saved with {} scope(s)",
                 scopes.len()
             );
+        }
+        AdminCommand::WipeDevice { device } => {
+            let known = data.accounts.order_device_wipe(&device, Timestamp::now())?;
+            if known {
+                println!("device {device} will be wiped at its next sync");
+            } else {
+                println!("device {device} has never signed in here; it will be wiped if it does");
+            }
         }
         AdminCommand::RevokeTokens { username } => {
             let n = data.accounts.revoke_tokens(&username, Timestamp::now())?;

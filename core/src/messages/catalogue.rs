@@ -116,6 +116,10 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("error.too_many_attempts", "登录失败次数过多，请 {seconds} 秒后再试", "too many failed sign-ins; try again in {seconds} s"),
     ("error.server", "服务器拒绝了请求（{status}）：{message}", "the server refused the request ({status}): {message}"),
     ("error.storage", "本机存储出错（{context}），最近一次保存的数据仍在", "local storage failed ({context}); the last saved data is still there"),
+    ("store.wrong_key", "密钥打不开本机数据，数据未改动，请用正确的密钥重新打开", "the key does not open the data on this device; nothing was changed, open it again with the right key"),
+    ("store.key_invalid", "数据密钥应为 32 字节，收到 {length} 字节", "a data key is 32 bytes, not {length}"),
+    ("store.unsent_changes", "还有 {records} 条记录和 {photos} 张照片没有传到服务器，请先同步，或确认放弃后再退出", "{records} records and {photos} photos have not reached the server; sync first, or sign out discarding them"),
+    ("sync.device_wiped", "服务器要求清除本机数据，本机的记录和照片已删除，请重新登录", "the server ordered this device wiped; its records and photos are erased, sign in again"),
     // The ledger (台账).
     ("ledger.address_missing", "地址缺少{field:address_part}", "the address has no {field:address_part}"),
     ("ledger.outside_area", "网格 {grid} 不在您的管辖范围内", "grid {grid} is outside your area"),

@@ -10,6 +10,7 @@
 //! transaction; on a device the outbox ([`outbox`]) tracks what the server has acknowledged.
 
 pub mod change_log;
+pub mod crypt;
 mod documents;
 mod download_left;
 mod findings_query;
@@ -32,6 +33,9 @@ pub use projection::PROJECTION_TABLES;
 pub mod queries;
 pub mod reference;
 pub mod visit_pages;
+pub mod wipe;
+
+pub use crypt::StoreKey;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -152,6 +156,10 @@ pub struct Store {
     next_reader: std::sync::atomic::AtomicUsize,
     writer: Mutex<Writer>,
     listeners: notify::Listeners,
+    /// The photo files' key, on a store opened with a key ([`crypt`]); photos are plain without.
+    photo_key: Option<crypt::PhotoKey>,
+    /// The key the file is encrypted with now (reader connections are reopened with it).
+    key: Mutex<Option<StoreKey>>,
 }
 
 pub(crate) struct Writer {
@@ -159,7 +167,7 @@ pub(crate) struct Writer {
     pub(crate) actor: ActorId,
 }
 
-fn open_connection(path: &Path, read_only: bool) -> Result<Connection> {
+fn open_connection(path: &Path, read_only: bool, key: Option<&StoreKey>) -> Result<Connection> {
     let flags = if read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
     } else {
@@ -169,6 +177,9 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection> {
     };
     let mut conn =
         Connection::open_with_flags(path, flags).map_err(Error::storage("opening the store"))?;
+    // Keyed and checked before anything else touches the file: a wrong key fails here, having
+    // written nothing.
+    crypt::key_connection(&conn, key)?;
     // FULL: a commit is on disk (WAL synced) before it returns; NORMAL could lose the last
     // writes when the phone loses power.
     conn.execute_batch(
@@ -194,10 +205,30 @@ impl Store {
         Self::open_with(path, StoreOptions::default())
     }
 
-    /// Opens (creating if needed) the store at `path` with `options`.
+    /// Opens (creating if needed) a device store at `path` encrypted with `key` ([`crypt`]):
+    /// a plain store there is encrypted first, its photos too, keeping everything. A key that
+    /// does not open the store is [`Error::WrongStoreKey`], and the store is left untouched.
+    pub fn open_encrypted(path: impl AsRef<Path>, key: &StoreKey) -> Result<Store> {
+        Self::open_keyed(path, StoreOptions::default(), Some(key))
+    }
+
+    /// Opens (creating if needed) the store at `path` with `options`, unencrypted (the
+    /// server's store; an encrypted file is [`Error::WrongStoreKey`]).
     pub fn open_with(path: impl AsRef<Path>, options: StoreOptions) -> Result<Store> {
+        Self::open_keyed(path, options, None)
+    }
+
+    /// Opens the store at `path` with `options`, encrypted with `key` when one is given.
+    pub fn open_keyed(
+        path: impl AsRef<Path>,
+        options: StoreOptions,
+        key: Option<&StoreKey>,
+    ) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
-        let mut conn = open_connection(&path, false)?;
+        if let Some(key) = key {
+            crypt::encrypt_plain_store(&path, key)?;
+        }
+        let mut conn = open_connection(&path, false, key)?;
         let mode: String = conn
             .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
             .map_err(Error::storage("switching the store to WAL"))?;
@@ -206,8 +237,11 @@ impl Store {
         }
         let upgrade = migrations::migrate_to(&mut conn, migrations::latest_version())?;
         let actor = load_or_make_actor(&conn)?;
+        let photo_key = key
+            .map(|_| crypt::PhotoKey::load_or_make(&conn))
+            .transpose()?;
         let readers = (0..options.readers.max(1))
-            .map(|_| open_connection(&path, true).map(Mutex::new))
+            .map(|_| open_connection(&path, true, key).map(Mutex::new))
             .collect::<Result<Vec<_>>>()?;
         let store = Store {
             path,
@@ -216,7 +250,13 @@ impl Store {
             next_reader: Default::default(),
             writer: Mutex::new(Writer { conn, actor }),
             listeners: notify::Listeners::default(),
+            photo_key,
+            key: Mutex::new(key.cloned()),
         };
+        // Photo files written before the store had a key (or a pass cut short) are encrypted.
+        if store.photo_key.is_some() {
+            store.encrypt_plain_photos()?;
+        }
         // `reproject` comes from the database (see `migrations::NEEDS_REPROJECT`), so a rebuild
         // cut short by the app dying is done again on this open.
         if upgrade.reproject {
@@ -237,6 +277,46 @@ impl Store {
     /// The file this store lives in.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether this store is encrypted (opened with a key).
+    pub fn is_encrypted(&self) -> bool {
+        self.photo_key.is_some()
+    }
+
+    /// Re-encrypts this encrypted store with `new` (key rotation), waiting for writes and
+    /// reads in progress. Photo files keep their key, which lives inside the store. On success
+    /// the app keeps `new` in place of the old key; on failure the old key still opens it.
+    pub fn rekey(&self, new: &StoreKey) -> Result<()> {
+        if !self.is_encrypted() {
+            return Err(Error::Storage {
+                context: "changing the store key",
+                reason: "the store is not encrypted; open it with a key first".into(),
+            });
+        }
+        let writer = self.writer();
+        // Every reader closed: SQLCipher rekeys in a rollback journal, which needs the writer
+        // alone on the file, and a reader keyed with the old key could not read on after it.
+        let mut readers: Vec<MutexGuard<'_, Connection>> = self
+            .readers
+            .iter()
+            .map(|r| r.lock().unwrap_or_else(|p| p.into_inner()))
+            .collect();
+        for r in readers.iter_mut() {
+            let placeholder =
+                Connection::open_in_memory().map_err(Error::storage("changing the store key"))?;
+            drop(std::mem::replace(&mut **r, placeholder));
+        }
+        let mut key = self.key.lock().unwrap_or_else(|p| p.into_inner());
+        let result = crypt::rekey(&writer.conn, new);
+        if result.is_ok() {
+            *key = Some(new.clone());
+        }
+        // Readers come back with whichever key now opens the file.
+        for r in readers.iter_mut() {
+            **r = open_connection(&self.path, true, key.as_ref())?;
+        }
+        result
     }
 
     /// The durability settings of every connection, writer first: (`writer`/`reader`, journal

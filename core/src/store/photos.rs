@@ -5,6 +5,9 @@
 //! On a device a photo is uploaded once the record that refers to it is on the server, and
 //! removed only when no record refers to it any more and the server has it. On the server the
 //! folder is the archive; nothing is removed.
+//!
+//! On a store opened with a key the files are encrypted ([`super::crypt::PhotoKey`]) and
+//! [`Store::photo_bytes`] gives the JPEG back; their names stay the JPEG's hash.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -111,7 +114,7 @@ fn file_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 }
 
 /// Writes `bytes` to `dir/name` so that a crash leaves either no file or the whole file.
-fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+pub(crate) fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(file_error(dir))?;
     let path = dir.join(name);
     if path.exists() {
@@ -168,15 +171,17 @@ impl Store {
         let full = content_hash(&processed.full);
         let thumb = content_hash(&processed.thumb);
         let dir = self.photos_dir();
-        write_durably(&dir, &full, &processed.full)?;
-        write_durably(&dir, &thumb, &processed.thumb)?;
+        let full_file = self.photo_file_contents(&full, &processed.full)?;
+        let thumb_file = self.photo_file_contents(&thumb, &processed.thumb)?;
+        write_durably(&dir, &full, &full_file)?;
+        write_durably(&dir, &thumb, &thumb_file)?;
         let now = Timestamp::now();
         let guard = self.writer();
         // Under the writer lock, which clean-up holds while it removes a row and its file: a
         // file it removed after the writes above (the same photo, unused and uploaded before)
         // is written again, so the row below never points at nothing.
-        write_durably(&dir, &full, &processed.full)?;
-        write_durably(&dir, &thumb, &processed.thumb)?;
+        write_durably(&dir, &full, &full_file)?;
+        write_durably(&dir, &thumb, &thumb_file)?;
         let mut st = guard
             .conn
             .prepare_cached(
@@ -227,11 +232,39 @@ impl Store {
         })
     }
 
-    /// A photo's bytes, if it is on this device.
+    /// A photo's bytes (the JPEG, decrypted on an encrypted store), if it is on this device.
     pub fn photo_bytes(&self, hash: &str) -> Result<Option<Vec<u8>>> {
         match self.photo(hash)? {
-            PhotoState::Local(path) => Ok(Some(std::fs::read(&path).map_err(file_error(&path))?)),
+            PhotoState::Local(path) => {
+                let file = std::fs::read(&path).map_err(file_error(&path))?;
+                Ok(Some(self.photo_from_file(hash, file)?))
+            }
             PhotoState::NotDownloaded => Ok(None),
+        }
+    }
+
+    /// What photo `name`'s file holds for `plain`: sealed on an encrypted store.
+    pub(crate) fn photo_file_contents<'a>(
+        &self,
+        name: &str,
+        plain: &'a [u8],
+    ) -> Result<std::borrow::Cow<'a, [u8]>> {
+        Ok(match &self.photo_key {
+            Some(key) => std::borrow::Cow::Owned(key.seal(name, plain)?),
+            None => std::borrow::Cow::Borrowed(plain),
+        })
+    }
+
+    /// Photo `name`'s bytes from its file's contents: opened on an encrypted store; an
+    /// encrypted file in a store opened without a key is refused, never handed out sealed.
+    fn photo_from_file(&self, name: &str, file: Vec<u8>) -> Result<Vec<u8>> {
+        match &self.photo_key {
+            Some(key) => key.open(name, &file),
+            None if super::crypt::is_sealed_photo(&file) => Err(Error::PhotoFile {
+                path: name.to_owned(),
+                reason: "is encrypted; open the store with its key".into(),
+            }),
+            None => Ok(file),
         }
     }
 
@@ -256,10 +289,11 @@ impl Store {
             .ok()
             .and_then(|r| r.into_dimensions().ok())
             .unwrap_or((0, 0));
-        write_durably(&self.photos_dir(), hash, bytes)?;
+        let file = self.photo_file_contents(hash, bytes)?;
+        write_durably(&self.photos_dir(), hash, &file)?;
         let mut guard = self.writer();
         // Written again if clean-up removed it meanwhile (see `import_photo`).
-        write_durably(&self.photos_dir(), hash, bytes)?;
+        write_durably(&self.photos_dir(), hash, &file)?;
         let tx = guard
             .conn
             .transaction()

@@ -199,6 +199,10 @@ impl SyncClient {
         on_progress: &(dyn Fn(&SyncProgress) + Send + Sync),
     ) -> Result<SyncReport> {
         let result = self.run(store.clone(), on_progress).await;
+        // A wiped store has nowhere to note anything.
+        if matches!(result, Err(Error::DeviceWiped)) {
+            return result;
+        }
         let outcome = match &result {
             Ok(_) => Ok(()),
             Err(e) => Err(e.to_string()),
@@ -277,6 +281,13 @@ impl SyncClient {
                     let s = store.clone();
                     blocking(move || s.begin_heal()).await?;
                     continue;
+                }
+                // A lost phone: the server ordered it wiped. Nothing unsent is worth keeping on a
+                // phone in someone else's hands.
+                Err(Error::DeviceWiped) => {
+                    let s = store.clone();
+                    blocking(move || s.wipe(crate::store::wipe::UnsentChanges::Discard)).await?;
+                    return Err(Error::DeviceWiped);
                 }
                 Err(e) => return Err(e),
             };
@@ -417,6 +428,7 @@ async fn check(resp: reqwest::Response) -> Result<reqwest::Response> {
         429 => Error::TooManyAttempts {
             retry_after_secs: retry_after.unwrap_or(60),
         },
+        410 if body.code == "device_wiped" => Error::DeviceWiped,
         code => Error::Server {
             status: code,
             code: body.code,

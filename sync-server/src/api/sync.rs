@@ -37,6 +37,17 @@ pub(crate) async fn sync(
     // The token from the headers before the body is read: an anonymous client is answered at
     // once, whatever it is sending (and however slowly).
     let session = session(&app, &headers).await?;
+    // A device ordered wiped gets nothing more: told so before its request is read.
+    let (accounts, device) = (app.accounts.clone(), session.device_id.clone());
+    if tokio::task::spawn_blocking(move || accounts.take_device_wipe(&device, Timestamp::now()))
+        .await??
+    {
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            "device_wiped",
+            "this device was ordered wiped; its data is to be erased",
+        ));
+    }
     let body = match Bytes::from_request(request, &app).await {
         Ok(body) => body,
         Err(rejection) => return Ok(rejection.into_response()),

@@ -101,7 +101,9 @@ fun test(name: String, body: () -> Unit) {
 fun main() {
     val server = Server()
     val tmp = Files.createTempDirectory("gridwalk-stores").toFile()
-    fun store(name: String) = GridwalkStore.open(File(tmp, "$name.db").path)
+    // Every store of these tests is encrypted, as the apps open theirs (android/README.md).
+    fun newKey() = ByteArray(32).also { java.security.SecureRandom().nextBytes(it) }
+    fun store(name: String) = GridwalkStore.openEncrypted(File(tmp, "$name.db").path, newKey())
     val worker = Actor("worker.a", Role.GRID_WORKER, null)
 
     test("households are created, listed and found by pinyin initials") {
@@ -133,7 +135,12 @@ fun main() {
         val photo = s.importPhoto(id, File(photos, "landscape_6.jpg").path, now(), here)
         check(photo.width == 1600u && photo.height == 1067u) { "${photo.width}x${photo.height}" }
         s.recordVisit(worker, id, NewVisit(now(), "routine", "楼道堆物", here, listOf(photo)), now())
-        check(s.photoPath(photo.full) != null)
+        val onDisk = File(s.photoPath(photo.full)!!).readBytes()
+        check(!(onDisk[0] == 0xFF.toByte() && onDisk[1] == 0xD8.toByte())) { "the photo file is a JPEG" }
+        val jpeg = s.photoBytes(photo.full)!!
+        check(jpeg[0] == 0xFF.toByte() && jpeg[1] == 0xD8.toByte()) { "photoBytes is the JPEG" }
+        val sha = java.security.MessageDigest.getInstance("SHA-256").digest(jpeg).joinToString("") { "%02x".format(it) }
+        check(sha == photo.full) { "decrypts to the photo itself" }
         check(s.household(id).visits[0].photos[0].location == here) { "the place is in the record" }
         try {
             s.importPhoto(id, File(photos, "phone_iphone13.heic").path, null, null)
@@ -222,6 +229,29 @@ fun main() {
     }
 
     // The sync engine, each test with a server of its own.
+    test("an encrypted store opens only with its key, and rekeys") {
+        val path = File(tmp, "keyed.db").path
+        val key = newKey()
+        val s = GridwalkStore.openEncrypted(path, key)
+        check(s.isEncrypted())
+        val id = s.createHousehold(worker, newHousehold("305", resident("张三", "110101198503070013")), now())
+        s.destroy()
+        // Plain SQLite: the file does not even start as one.
+        val head = File(path).inputStream().use { it.readNBytes(16) }
+        check(!String(head, Charsets.ISO_8859_1).startsWith("SQLite format 3")) { "a plain SQLite file" }
+        try {
+            GridwalkStore.openEncrypted(path, newKey())
+            error("a wrong key opened the store")
+        } catch (e: GridwalkException.StoreKey) {
+            check(e.code == "store.wrong_key") { e.code }
+        }
+        val again = GridwalkStore.openEncrypted(path, key)
+        val rotated = newKey()
+        again.rekey(rotated)
+        again.destroy()
+        check(GridwalkStore.openEncrypted(path, rotated).household(id).address.room == "305")
+    }
+
     val quick = SyncEngineConfig(debounceMs = 300uL, intervalMs = 3_600_000uL, backoffFirstMs = 200uL,
         backoffMaxMs = 2000uL, jitter = 0.25)
     class Phone(val store: GridwalkStore, val session: SyncSession, val actor: Actor)

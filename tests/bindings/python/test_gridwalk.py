@@ -2,8 +2,10 @@
 the same scenarios as the Kotlin tests. Run by scripts/bindings-test."""
 
 import asyncio
+import hashlib
 import os
 import pathlib
+import sqlite3
 import sys
 import tempfile
 import threading
@@ -95,7 +97,41 @@ class BindingsTest(unittest.TestCase):
         self.tmp.cleanup()
 
     def store(self, name):
-        return gw.GridwalkStore.open(os.path.join(self.tmp.name, f"{name}.db"))
+        # Every store of these tests is encrypted, as the apps open theirs.
+        return gw.GridwalkStore.open_encrypted(os.path.join(self.tmp.name, f"{name}.db"), os.urandom(32))
+
+    def test_an_encrypted_store_is_unreadable_without_its_key_and_photos_are_not_jpegs(self):
+        path = os.path.join(self.tmp.name, "enc.db")
+        key = os.urandom(32)
+        store = gw.GridwalkStore.open_encrypted(path, key)
+        self.assertTrue(store.is_encrypted())
+        actor = gw.Actor(user_id="worker.a", role=gw.Role.GRID_WORKER, company=None)
+        hid = store.create_household(actor, household("501", [resident("张三", "110101198503070013", None)]), now_ms())
+        photo = store.import_photo(hid, str(PHOTOS / "landscape_0.jpg"), None, None)
+        with open(store.photo_path(photo.full), "rb") as f:
+            self.assertNotEqual(f.read(2), b"\xff\xd8", "the photo file is a JPEG")
+        jpeg = store.photo_bytes(photo.full)
+        self.assertEqual(jpeg[:3], b"\xff\xd8\xff")
+        self.assertEqual(hashlib.sha256(jpeg).hexdigest(), photo.full)
+        del store
+        # Plain SQLite (Python's own sqlite3) cannot read it.
+        with self.assertRaises(sqlite3.DatabaseError) as caught:
+            sqlite3.connect(path).execute("SELECT count(*) FROM sqlite_master").fetchone()
+        self.assertIn("file is not a database", str(caught.exception))
+        with self.assertRaises(gw.GridwalkError.StoreKey) as caught:
+            gw.GridwalkStore.open_encrypted(path, os.urandom(32))
+        self.assertEqual(caught.exception.code, "store.wrong_key")
+        with self.assertRaises(gw.GridwalkError.StoreKey) as caught:
+            gw.GridwalkStore.open_encrypted(path, b"short")
+        self.assertEqual(caught.exception.code, "store.key_invalid")
+        # Rotation: the new key opens it, the old one no longer does.
+        store = gw.GridwalkStore.open_encrypted(path, key)
+        new = os.urandom(32)
+        store.rekey(new)
+        del store
+        with self.assertRaises(gw.GridwalkError.StoreKey):
+            gw.GridwalkStore.open_encrypted(path, key)
+        self.assertEqual(gw.GridwalkStore.open_encrypted(path, new).household(hid).address.room, "501")
 
     def sign_in(self, store, user):
         session = gw.SyncSession(self.server.url, None)
@@ -319,7 +355,7 @@ class SyncEngineTest(unittest.TestCase):
         return s
 
     def phone(self, server, name, user):
-        store = gw.GridwalkStore.open(os.path.join(self.tmp.name, f"{name}.db"))
+        store = gw.GridwalkStore.open_encrypted(os.path.join(self.tmp.name, f"{name}.db"), os.urandom(32))
         session = gw.SyncSession(server.url, None)
         actor = asyncio.run(session.login(user, PASSWORD, store.device_id())).actor
         return store, session, actor

@@ -53,6 +53,7 @@ pub fn classify(e: &Error) -> Failure {
     match e {
         Error::Network { .. } => Failure::Offline,
         Error::Unauthorized { .. } => Failure::SignedOut(Message::new("sync.signed_out")),
+        Error::DeviceWiped => Failure::SignedOut(Message::new("sync.device_wiped")),
         _ => Failure::Failed(match (e, retry_after(e)) {
             (_, Some(wait)) => Message::new("sync.server_busy").with("seconds", wait.as_secs()),
             (Error::Server { status, .. }, None) if *status >= 500 => {
