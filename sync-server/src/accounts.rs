@@ -571,6 +571,23 @@ impl Accounts {
             .collect::<Result<HashMap<_, _>, _>>()?)
     }
 
+    /// The grid workers granted `grid` (a grid worker's scopes are their granted grids):
+    /// (user id, display name), by name. Whom a report of that grid may be assigned to.
+    pub fn grid_workers(&self, grid: &str) -> Result<Vec<(String, String)>, AccountError> {
+        Ok(self
+            .pool
+            .get()?
+            .prepare(
+                "SELECT u.id, u.display_name FROM user u
+                 JOIN user_scope s ON s.user_id = u.id AND s.kind = 'grid' AND s.value = ?2
+                 WHERE u.role = ?1 ORDER BY u.display_name, u.id",
+            )?
+            .query_map(params![Role::GridWorker.as_str(), grid], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
     /// What `user` would be signed in as on `device_id`: their role and grants, without a token.
     /// For showing who is in a supervisor's area.
     pub fn session_of_user(&self, user: &str, device_id: &str) -> Result<Session, AccountError> {

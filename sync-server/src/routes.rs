@@ -22,7 +22,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
 use crate::web::pages::{
-    exports, findings, households, ledger, orders, overview, photos, ratings, workers,
+    exports, findings, households, ledger, orders, overview, photos, ratings, reports, workers,
 };
 use crate::{api, web};
 
@@ -85,9 +85,16 @@ fn web_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/web/logout", post(web::sign_in::logout))
         .route("/web/households", get(households::households))
         .route("/web/households/{id}", get(households::household))
+        .route(
+            "/web/households/{id}/visits/{visit}/send-back",
+            post(households::send_back_visit),
+        )
         .route("/web/findings", get(findings::findings))
         .route("/web/orders", get(orders::orders))
         .route("/web/orders/{id}", get(orders::order))
+        .route("/web/reports", get(reports::reports))
+        .route("/web/reports/{id}", get(reports::report))
+        .route("/web/reports/{id}/{action}", post(reports::act))
         .route("/web/ratings", get(ratings::ratings))
         .route("/web/workers/{user}", get(workers::worker))
         .route("/web/ledger", get(ledger::ledger))

@@ -231,6 +231,10 @@ async fn every_page_a_supervisor_reaches_is_chinese_with_names_not_codes() {
             200,
         ),
         ("/web/orders?filter=status:issued&sort=latest&page=99", 200),
+        // Issue reports and their actions (part 6).
+        ("/web/reports?status=closed&page=2", 200),
+        ("/web/reports?status=reopened", 200),
+        ("/web/reports/0123456789abcdef0123456789abcdef", 404),
     ] {
         let (got, html) = me.get(path).await;
         assert_eq!(got, status, "{path}");

@@ -32,6 +32,7 @@ mod projection;
 pub use projection::PROJECTION_TABLES;
 pub mod queries;
 pub mod reference;
+pub mod report_pages;
 pub mod visit_pages;
 pub mod wipe;
 

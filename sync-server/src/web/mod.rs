@@ -50,6 +50,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("orders.html", include_str!("../../templates/orders.html")),
     ("order.html", include_str!("../../templates/order.html")),
+    ("reports.html", include_str!("../../templates/reports.html")),
+    ("report.html", include_str!("../../templates/report.html")),
     ("ratings.html", include_str!("../../templates/ratings.html")),
     ("worker.html", include_str!("../../templates/worker.html")),
     ("ledger.html", include_str!("../../templates/ledger.html")),

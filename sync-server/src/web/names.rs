@@ -1,6 +1,7 @@
-//! Names where records hold codes: places and property companies from the reference data,
-//! people from the accounts, coded values from the catalogue's terms. A supervisor reads
-//! 阳光花园 1号楼 2单元 301室, 王伟, 自住 — never C01-Q01-B01-2-301, wang.wei, owner_occupied.
+//! Names where records hold codes: places, property companies and report categories from the
+//! reference data, people from the accounts, coded values from the catalogue's terms. A
+//! supervisor reads 阳光花园 1号楼 2单元 301室, 王伟, 自住 — never C01-Q01-B01-2-301, wang.wei,
+//! owner_occupied.
 
 use std::collections::HashMap;
 
@@ -13,6 +14,7 @@ use crate::state::AppState;
 /// The names a page needs, read once per request.
 pub(crate) struct Names {
     places: HashMap<String, String>,
+    categories: HashMap<String, String>,
     people: HashMap<String, String>,
     lang: Lang,
 }
@@ -39,9 +41,17 @@ impl Names {
                 places.insert(item.id, item.name);
             }
         }
+        let categories = app
+            .store
+            .reference_items(ReferenceKind::Category, None)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|item| (item.id, item.name))
+            .collect();
         let people = app.accounts.display_names().map_err(|e| e.to_string())?;
         Ok(Names {
             places,
+            categories,
             people,
             lang,
         })
@@ -51,6 +61,7 @@ impl Names {
     pub(crate) fn empty(lang: Lang) -> Names {
         Names {
             places: HashMap::new(),
+            categories: HashMap::new(),
             people: HashMap::new(),
             lang,
         }
@@ -65,6 +76,17 @@ impl Names {
             .get(id)
             .cloned()
             .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// A report category's name (消防安全); its code only when the reference data has none.
+    pub(crate) fn category(&self, code: &str) -> String {
+        if code.is_empty() {
+            return NOTHING.to_owned();
+        }
+        self.categories
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_owned())
     }
 
     /// A person's display name; the user id only for someone the accounts do not know.

@@ -163,6 +163,7 @@ fn render(
         "households.html" | "household.html" => "households",
         "findings.html" => "findings",
         "orders.html" | "order.html" => "orders",
+        "reports.html" | "report.html" => "reports",
         "ratings.html" => "ratings",
         "ledger.html" => "ledger",
         "overview.html" | "worker.html" => "overview",

@@ -1,13 +1,18 @@
 //! Households: the list of a grid's households (`/web/households`: searched, filtered, sorted,
-//! a page at a time with the totals) and one household with its residents and visits
-//! (`/web/households/{id}`).
+//! a page at a time with the totals), one household with its residents and visits
+//! (`/web/households/{id}`), and a visit sent back with a reason
+//! (`POST /web/households/{id}/visits/{visit}/send-back`).
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
-use gridwalk_core::RecordId;
-use gridwalk_core::rules::{id_number, phone};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use gridwalk_core::messages::Message;
+use gridwalk_core::rules::{id_number, phone, text};
 use gridwalk_core::store::household_pages::{HouseholdQuery, HouseholdSort};
+use gridwalk_core::{RecordId, Timestamp, VisitId};
 use serde::{Deserialize, Serialize};
 
 use super::{GridLink, PAGE_ROWS, Paging, encode, grid_links, names, page_number};
@@ -15,7 +20,7 @@ use crate::state::AppState;
 use crate::web::extract::{PageLang, Supervisor};
 use crate::web::names::NOTHING;
 use crate::web::view::{PageView, template};
-use crate::web::{PageError, blocking, minute};
+use crate::web::{PageError, blocking, csrf, minute};
 
 /// The households list's query: the grid, `q` what the reader typed (a name, pinyin initials,
 /// the last digits of an ID number or phone, a room or a place's name), `never=1` only never
@@ -197,6 +202,7 @@ pub(crate) async fn households(
 /// One household.
 #[derive(Serialize)]
 pub(crate) struct HouseholdPage {
+    id: String,
     label: String,
     grid: String,
     grid_code: String,
@@ -204,6 +210,13 @@ pub(crate) struct HouseholdPage {
     house_use: String,
     residents: Vec<ResidentRow>,
     visits: Vec<VisitRow>,
+    /// What the last action did (`page.done_*`).
+    done: Option<&'static str>,
+    /// Why the send-back just tried was refused, in the reader's language.
+    refusal: Option<String>,
+    /// The visit whose send-back was refused, and the note typed, to fill its form in again.
+    refused_visit: String,
+    note: String,
 }
 template!(HouseholdPage, "household.html");
 
@@ -218,15 +231,25 @@ struct ResidentRow {
     tags: String,
 }
 
-/// A visit's line, newest first.
+/// A visit's line, newest first, with its send-backs.
 #[derive(Serialize)]
 struct VisitRow {
+    id: String,
     at: String,
     worker: String,
     worker_name: String,
     purpose: String,
     notes: String,
     photos: Vec<PhotoLink>,
+    reviews: Vec<ReviewRow>,
+}
+
+/// A reviewer's send-back of a visit.
+#[derive(Serialize)]
+struct ReviewRow {
+    at: String,
+    by: String,
+    note: String,
 }
 
 /// A photo's full and thumbnail hashes.
@@ -236,74 +259,174 @@ struct PhotoLink {
     thumb: String,
 }
 
+/// The household page's query: what the action just made did.
+#[derive(Deserialize)]
+pub(crate) struct HouseholdQueryString {
+    done: Option<String>,
+}
+
 /// `GET /web/households/{id}`.
 pub(crate) async fn household(
     State(app): State<Arc<AppState>>,
     sup: Supervisor,
     lang: PageLang,
     Path(id): Path<String>,
+    Query(q): Query<HouseholdQueryString>,
 ) -> Result<PageView<HouseholdPage>, PageError> {
+    let done = (q.done.as_deref() == Some("send-back")).then_some("done_send_back_visit");
     let page = blocking(&app, move |app| {
-        let h = app
-            .store
-            .household(&RecordId::from(id.as_str()))
-            .map_err(|e| PageError::from_lookup(&id, e))?;
-        if !sup.grids().contains(&h.address.grid) {
-            return Err(sup.refuse("a household of another grid"));
-        }
-        let names = names(app, lang.lang());
-        let residents = h
-            .residents
-            .iter()
-            .map(|r| ResidentRow {
-                name: r.name.clone(),
-                moved_out: r.moved_out,
-                id_number: r
-                    .id_number
-                    .as_deref()
-                    .map(id_number::mask)
-                    .unwrap_or_default(),
-                phone: r.phone.as_deref().map(phone::mask).unwrap_or_default(),
-                relation: names.term("relation", r.relation.as_str()),
-                tags: r
-                    .tags
-                    .iter()
-                    .map(|t| names.term("special_group", t.as_str()))
-                    .collect::<Vec<_>>()
-                    .join("、"),
-            })
-            .collect();
-        let visits = h
-            .visits
-            .iter()
-            .rev()
-            .map(|v| VisitRow {
-                at: minute(v.at),
-                worker: v.worker.clone(),
-                worker_name: names.person(&v.worker),
-                purpose: names.term("purpose", v.purpose.as_str()),
-                notes: v.notes.clone(),
-                photos: v
-                    .photos
-                    .iter()
-                    .map(|ph| PhotoLink {
-                        full: ph.full.clone(),
-                        thumb: ph.thumb.clone(),
-                    })
-                    .collect(),
-            })
-            .collect();
-        let a = &h.address;
-        Ok(HouseholdPage {
-            label: names.address(&a.compound, &a.building, &a.unit, &a.room),
-            grid: names.place(&a.grid),
-            grid_code: a.grid.clone(),
-            compound: names.place(&a.compound),
-            house_use: names.term("house_use", h.house_use.as_str()),
-            residents,
-            visits,
-        })
+        let mut page = household_page(app, &sup, &lang, &id)?;
+        page.done = done;
+        Ok(page)
     })
     .await?;
     Ok(PageView::new(page))
+}
+
+/// The household `id` as its page shows it, if it is in the reader's grids (403 otherwise, 404
+/// when there is none). Called on the blocking pool.
+fn household_page(
+    app: &AppState,
+    sup: &Supervisor,
+    lang: &PageLang,
+    id: &str,
+) -> Result<HouseholdPage, PageError> {
+    let h = app
+        .store
+        .household(&RecordId::from(id))
+        .map_err(|e| PageError::from_lookup(id, e))?;
+    if !sup.grids().contains(&h.address.grid) {
+        return Err(sup.refuse("a household of another grid"));
+    }
+    let names = names(app, lang.lang());
+    let residents = h
+        .residents
+        .iter()
+        .map(|r| ResidentRow {
+            name: r.name.clone(),
+            moved_out: r.moved_out,
+            id_number: r
+                .id_number
+                .as_deref()
+                .map(id_number::mask)
+                .unwrap_or_default(),
+            phone: r.phone.as_deref().map(phone::mask).unwrap_or_default(),
+            relation: names.term("relation", r.relation.as_str()),
+            tags: r
+                .tags
+                .iter()
+                .map(|t| names.term("special_group", t.as_str()))
+                .collect::<Vec<_>>()
+                .join("、"),
+        })
+        .collect();
+    let visits = h
+        .visits
+        .iter()
+        .rev()
+        .map(|v| VisitRow {
+            id: v.id.to_string(),
+            at: minute(v.at),
+            worker: v.worker.clone(),
+            worker_name: names.person(&v.worker),
+            purpose: names.term("purpose", v.purpose.as_str()),
+            notes: v.notes.clone(),
+            photos: v
+                .photos
+                .iter()
+                .map(|ph| PhotoLink {
+                    full: ph.full.clone(),
+                    thumb: ph.thumb.clone(),
+                })
+                .collect(),
+            reviews: h
+                .reviews
+                .iter()
+                .filter(|r| r.visit_id == v.id.as_str())
+                .map(|r| ReviewRow {
+                    at: minute(r.at),
+                    by: names.person(&r.by),
+                    note: r.note.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    let a = &h.address;
+    Ok(HouseholdPage {
+        id: h.id.to_string(),
+        label: names.address(&a.compound, &a.building, &a.unit, &a.room),
+        grid: names.place(&a.grid),
+        grid_code: a.grid.clone(),
+        compound: names.place(&a.compound),
+        house_use: names.term("house_use", h.house_use.as_str()),
+        residents,
+        visits,
+        done: None,
+        refusal: None,
+        refused_visit: String::new(),
+        note: String::new(),
+    })
+}
+
+/// The send-back form: the form token and what is wrong with the visit.
+#[derive(Deserialize)]
+pub(crate) struct SendBackForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /web/households/{id}/visits/{visit}/send-back`: the signed-in supervisor sends a
+/// visit back with a reason (`Store::send_back_visit`, a review in the household's record): a
+/// to-do for the visit's worker on their next sync. Done, the household's page again (303)
+/// saying so; refused by the rules (no reason given), the page with the reason (409).
+pub(crate) async fn send_back_visit(
+    State(app): State<Arc<AppState>>,
+    sup: Supervisor,
+    lang: PageLang,
+    headers: HeaderMap,
+    Path((id, visit)): Path<(String, String)>,
+    form: Result<Form<SendBackForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let form = match form {
+        Ok(Form(form)) if csrf::session_token_matches(&headers, &form.csrf) => form,
+        _ => return Err(sup.form_expired()),
+    };
+    let note = text::clean(&form.note);
+    blocking(&app, move |app| {
+        let record = RecordId::from(id.as_str());
+        let h = app
+            .store
+            .household(&record)
+            .map_err(|e| PageError::from_lookup(&id, e))?;
+        if !sup.grids().contains(&h.address.grid) {
+            return Err(sup.refuse("sending back a visit of another grid"));
+        }
+        if !h.visits.iter().any(|v| v.id.as_str() == visit) {
+            return Err(PageError::NotFound(Message::new("web.no_such_visit")));
+        }
+        let outcome = app.store.send_back_visit(
+            &sup.session.actor,
+            &record,
+            &VisitId::from(visit.as_str()),
+            &note,
+            Timestamp::now(),
+        );
+        match outcome {
+            Ok(()) => {
+                tracing::info!(user = %sup.user_id(), household = %id, visit, "visit sent back");
+                Ok(Redirect::to(&format!("/web/households/{id}?done=send-back")).into_response())
+            }
+            Err(gridwalk_core::Error::Refused(r)) => {
+                let mut page = household_page(app, &sup, &lang, &id)?;
+                page.refusal = Some(r.message().render(lang.lang()));
+                page.refused_visit = visit;
+                page.note = note;
+                Ok((StatusCode::CONFLICT, PageView::new(page)).into_response())
+            }
+            Err(e) => Err(PageError::internal(e)),
+        }
+    })
+    .await
 }

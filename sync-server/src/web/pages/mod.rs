@@ -11,6 +11,7 @@ pub(crate) mod orders;
 pub(crate) mod overview;
 pub(crate) mod photos;
 pub(crate) mod ratings;
+pub(crate) mod reports;
 pub(crate) mod workers;
 
 use gridwalk_core::messages::Lang;
