@@ -145,6 +145,12 @@ async fn a_report_assigned_sent_back_and_closed_on_the_web_reaches_the_workers_p
         !page.contains("value=\"worker.b\""),
         "a worker of another grid is not offered"
     );
+    let (_, english) = html_of(&me, &format!("{path}?lang=en")).await;
+    assert!(
+        english.contains("Assign to") && english.contains("reported") && english.contains("王伟"),
+        "{english}"
+    );
+    html_of(&me, "/web?lang=zh").await;
     let token = me.form_token().await;
 
     // Assign on the web; the worker's phone gets it as its own to-do.
@@ -160,6 +166,10 @@ async fn a_report_assigned_sent_back_and_closed_on_the_web_reaches_the_workers_p
     assert!(
         page.contains("已分派，处理人的手机同步后即可看到"),
         "{page}"
+    );
+    assert!(
+        page.contains("<option value=\"worker.a\" selected>王伟</option>"),
+        "the assignee is selected: {page}"
     );
     worker.sync().await;
     let on_phone = worker.store.report(&id).unwrap();

@@ -158,6 +158,8 @@ pub(crate) struct ReportPage {
     reporter: String,
     reported: String,
     assignee: String,
+    /// The assignee's user id, selected in the assign form.
+    assignee_id: String,
     /// A send-back waiting for the assignee: its note.
     sent_back: Option<String>,
     /// The order it was escalated into, when it is in the reader's area.
@@ -305,6 +307,7 @@ fn report_page(
         reporter: names.person(&r.reporter),
         reported: minute(r.created_at),
         assignee: names.person(state.assignee.as_deref().unwrap_or_default()),
+        assignee_id: state.assignee.clone().unwrap_or_default(),
         sent_back: state.sent_back.clone(),
         order,
         photos: r
