@@ -49,6 +49,7 @@ test("every page fits a 375 px phone, one header line, the current page marked",
   await check("/web/households?grid=C01-G01", "households", "/web/households");
   await check("/web/findings?grid=C01-G01", "findings", "/web/findings");
   await check("/web/orders", "orders", "/web/orders");
+  await check("/web/reports", "reports", "/web/reports");
   await check("/web/ratings", "ratings", "/web/ratings");
   await check("/web/ledger", "ledger", "/web/ledger");
   await page.goto(`${base}/web/households?grid=C01-G01`);
@@ -57,6 +58,13 @@ test("every page fits a 375 px phone, one header line, the current page marked",
   await page.goto(`${base}/web/orders`);
   const order = await page.$eval("#orders a", (a) => a.getAttribute("href"));
   await check(order, "order", "/web/orders");
+  await page.goto(`${base}/web/reports?status=assigned`);
+  const report = await page.$eval("#reports a", (a) => a.getAttribute("href"));
+  await check(report, "report", "/web/reports");
+  // The confirmation open: its form fits too.
+  await page.click("#send-back summary");
+  const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(scroll <= 375, `the send-back form is ${scroll} px wide`);
 });
 
 test("detail pages have breadcrumbs back to their list", async () => {

@@ -113,6 +113,53 @@ test("a spreadsheet with new places, good, to-check and bad rows; re-uploaded, u
   await page.screenshot({ path: join(shots, "ledger-reupload.png"), fullPage: true });
 });
 
+test("a report is assigned, sent back after a confirmation, and a refusal shown in Chinese", async () => {
+  const page = await signIn("zhang.supervisor", "supervisor-demo");
+  await page.goto(`${base}/web/reports?status=reported`);
+  assert.match(await page.textContent("#total"), /^共 \d+ 条/);
+  await page.screenshot({ path: join(shots, "reports.png"), fullPage: true });
+  // A report of 第1网格, whose worker is 王伟.
+  const links = await page.$$eval("#reports tr", (trs) => trs.slice(1)
+    .filter((tr) => tr.textContent.includes("第1网格"))
+    .map((tr) => tr.querySelector("a").getAttribute("href")));
+  assert.ok(links.length > 0, "the demo has unassigned reports in 第1网格");
+  await page.goto(`${base}${links[0]}`);
+  assert.match(await page.textContent("#status"), /已上报/);
+  assert.equal(await page.isVisible("#send-back"), false, "no send-back before anyone is assigned");
+  await page.selectOption("#assignee-select", { label: "王伟" });
+  await Promise.all([page.waitForURL(/done=assign/), page.click("#assign-form button")]);
+  assert.match(await page.textContent("#done"), /已分派/);
+  assert.match(await page.textContent("#assignee"), /王伟/);
+  assert.match(await page.textContent("#timeline"), /分派 → 王伟/);
+  // Sending back takes two steps: open the confirmation, then confirm with a reason.
+  assert.equal(await page.isVisible("#send-back textarea"), false, "the confirmation is closed");
+  await page.click("#send-back summary");
+  // No reason: the rules refuse, and the page says so in Chinese.
+  await Promise.all([page.waitForLoadState("load"), page.click("#send-back button")]);
+  assert.match(await page.textContent("#refusal"), /退回需要说明问题/);
+  await page.screenshot({ path: join(shots, "report-refused.png"), fullPage: true });
+  assert.equal(await page.isVisible("#send-back textarea"), true, "the refused form is open again");
+  await page.fill("#send-back textarea", "现场照片不清楚，请补拍");
+  await Promise.all([page.waitForURL(/done=send-back/), page.click("#send-back button")]);
+  assert.match(await page.textContent("#done"), /已退回/);
+  assert.match(await page.textContent("#sent-back"), /请补拍/);
+  await page.screenshot({ path: join(shots, "report.png"), fullPage: true });
+});
+
+test("a visit is sent back from the household page after a confirmation", async () => {
+  assert.ok(householdWithPhoto);
+  const page = await signIn("zhang.supervisor", "supervisor-demo");
+  await page.goto(`${base}${householdWithPhoto}`);
+  const form = "#visits tr:nth-child(2) details";
+  assert.equal(await page.isVisible(`${form} textarea`), false, "the confirmation is closed");
+  await page.click(`${form} summary`);
+  await page.fill(`${form} textarea`, "走访记录过于简单");
+  await Promise.all([page.waitForURL(/done=send-back/), page.click(`${form} button`)]);
+  assert.match(await page.textContent("#done"), /走访已退回/);
+  assert.match(await page.textContent("#visits"), /已退回.*走访记录过于简单/);
+  await page.screenshot({ path: join(shots, "household-sent-back.png"), fullPage: true });
+});
+
 test("another area's supervisor is refused", async () => {
   assert.ok(householdWithPhoto);
   const page = await signIn("other.supervisor", "other-area-pw");

@@ -209,6 +209,10 @@ async fn a_report_assigned_sent_back_and_closed_on_the_web_reaches_the_workers_p
     .await;
     assert_eq!(status, 409);
     assert!(page.contains("退回需要说明问题"), "{page}");
+    assert!(
+        page.contains("<details class=\"action\" id=\"send-back\" open>"),
+        "the refused form is open again: {page}"
+    );
     let (status, location, _) = post(
         &me,
         &format!("{path}/send-back"),

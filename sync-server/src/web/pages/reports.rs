@@ -176,7 +176,9 @@ pub(crate) struct ReportPage {
     done: Option<&'static str>,
     /// Why the action just tried was refused, in the reader's language.
     refusal: Option<String>,
-    /// What the refused form held, to fill it in again.
+    /// The action refused (its path segment), whose confirmation opens again, and the note
+    /// its form held, to fill it in again.
+    refused_action: String,
     note: String,
 }
 template!(ReportPage, "report.html");
@@ -328,6 +330,7 @@ fn report_page(
         can_reopen: matches!(status, Resolved | Closed),
         done: None,
         refusal: None,
+        refused_action: String::new(),
         note: String::new(),
     })
 }
@@ -380,7 +383,7 @@ pub(crate) async fn act(
                 let workers = app.accounts.grid_workers(&detail.report.grid)?;
                 if !workers.iter().any(|(w, _)| *w == form.assignee) {
                     let refused = Message::new("web.not_a_grid_worker");
-                    return refused_page(app, &sup, &lang, &id, refused, note);
+                    return refused_page(app, &sup, &lang, (&id, &action), refused, note);
                 }
                 ReportAction::Assign {
                     assignee: form.assignee.clone(),
@@ -399,7 +402,7 @@ pub(crate) async fn act(
                 Ok(Redirect::to(&format!("/web/reports/{id}?done={action}")).into_response())
             }
             Err(gridwalk_core::Error::Refused(r)) => {
-                refused_page(app, &sup, &lang, &id, r.message(), note)
+                refused_page(app, &sup, &lang, (&id, &action), r.message(), note)
             }
             Err(e) => Err(PageError::internal(e)),
         }
@@ -408,17 +411,19 @@ pub(crate) async fn act(
     Ok(outcome)
 }
 
-/// The report's page with why the action was refused, and the note typed, as a 409.
+/// The report's page with why the action (report id, action) was refused, its confirmation
+/// open with the note typed, as a 409.
 fn refused_page(
     app: &AppState,
     sup: &Supervisor,
     lang: &PageLang,
-    id: &str,
+    (id, action): (&str, &str),
     why: Message,
     note: String,
 ) -> Result<Response, PageError> {
     let mut page = report_page(app, sup, lang, id)?;
     page.refusal = Some(why.render(lang.lang()));
+    page.refused_action = action.to_owned();
     page.note = note;
     Ok((StatusCode::CONFLICT, PageView::new(page)).into_response())
 }
