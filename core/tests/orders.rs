@@ -558,6 +558,18 @@ fn the_server_refuses_events_and_rewrites_that_no_state_excuses() {
         ..Event::new("reopen", &inspector(), NOW)
     };
     refused_by_rules(check(&inspector(), &with(reopen)), "says what is wrong");
+    // An urge (督办) is a supervisor's, with a note: not a company's pushing it to itself.
+    let urge = |actor: &Actor, note: &str| Event {
+        note: note.into(),
+        ..Event::new("urge", actor, NOW)
+    };
+    let boss = supervisor();
+    assert_eq!(check(&boss, &with(urge(&boss, "请回复"))), Ok(()));
+    refused_by_rules(
+        check(&company(), &with(urge(&company(), "请回复"))),
+        "only a supervisor",
+    );
+    refused_by_rules(check(&boss, &with(urge(&boss, ""))), "urging says");
     let mut future = with(Event::new("cancel", &inspector(), NOW));
     future.events.last_mut().unwrap().seen = 7;
     refused_by_rules(check(&inspector(), &future), "claims to have seen 7");
@@ -805,4 +817,83 @@ fn escalation_writes_the_order_and_the_link_in_one_commit() {
     );
     assert_eq!(store.report(&id).unwrap().report.events.len(), 1);
     assert_eq!(commits.0.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn a_supervisor_urges_a_company_that_owes_an_answer_and_its_to_do_says_so() {
+    let (_d, store) = temp_store();
+    let supervisor = Actor::new("zhang.supervisor", Role::Supervisor);
+    let urge = |note: &str| OrderAction::Urge { note: note.into() };
+    let id = store
+        .create_order(&inspector(), &new_order(1, 7), NOW)
+        .unwrap();
+    // A draft owes nothing yet.
+    refused_because(
+        store.act_on_order(&supervisor, &id, &urge("请尽快处理"), NOW),
+        "cannot be urged",
+    );
+    store
+        .act_on_order(&inspector(), &id, &OrderAction::Issue, NOW)
+        .unwrap();
+    // Only a supervisor urges, and says what the company must do.
+    refused_because(
+        store.act_on_order(&inspector(), &id, &urge("请尽快处理"), NOW),
+        "only a supervisor",
+    );
+    refused_because(
+        store.act_on_order(&company(), &id, &urge("请尽快处理"), NOW),
+        "only a supervisor",
+    );
+    refused_because(
+        store.act_on_order(&supervisor, &id, &urge("  "), NOW),
+        "urging says",
+    );
+    store
+        .act_on_order(&supervisor, &id, &urge("三天内必须签收"), NOW)
+        .unwrap();
+    let detail = store.order(&id).unwrap();
+    assert_eq!(
+        detail.state.status,
+        OrderStatus::Issued,
+        "an urge moves nothing"
+    );
+    assert_eq!(detail.state.urge_note.as_deref(), Some("三天内必须签收"));
+    let todo = &store.my_todos(&company()).unwrap()[0];
+    assert_eq!(
+        (todo.kind.as_str(), todo.note.as_str()),
+        ("acknowledge_order", "三天内必须签收")
+    );
+    // The company acknowledges: the urge is answered; a second urge while it owes the answer.
+    store
+        .act_on_order(&company(), &id, &OrderAction::Acknowledge, NOW)
+        .unwrap();
+    assert_eq!(store.order(&id).unwrap().state.urge_note, None);
+    assert_eq!(store.my_todos(&company()).unwrap()[0].note, "消防通道堆物");
+    store
+        .act_on_order(&supervisor, &id, &urge("期限将到，请回复"), NOW)
+        .unwrap();
+    assert_eq!(
+        store.my_todos(&company()).unwrap()[0].note,
+        "期限将到，请回复"
+    );
+    let item = store.order(&id).unwrap().order.items[0].id.clone();
+    store
+        .act_on_order(&company(), &id, &answer(&[item.as_str()]), NOW)
+        .unwrap();
+    // Answered, the order waits for the inspector, not the company: no urge.
+    let detail = store.order(&id).unwrap();
+    assert_eq!(detail.state.status, OrderStatus::Answered);
+    assert_eq!(detail.state.urge_note, None);
+    refused_because(
+        store.act_on_order(&supervisor, &id, &urge("请尽快处理"), NOW),
+        "cannot be urged",
+    );
+    let kinds: Vec<&str> = detail
+        .state
+        .history
+        .iter()
+        .filter(|e| e.counted)
+        .map(|e| e.event.kind.as_str())
+        .collect();
+    assert_eq!(kinds, ["issue", "urge", "acknowledge", "urge", "answer"]);
 }

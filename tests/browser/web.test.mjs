@@ -160,6 +160,20 @@ test("a visit is sent back from the household page after a confirmation", async 
   await page.screenshot({ path: join(shots, "household-sent-back.png"), fullPage: true });
 });
 
+test("an order is urged (督办) after a confirmation", async () => {
+  const page = await signIn("zhang.supervisor", "supervisor-demo");
+  await page.goto(`${base}/web/orders?filter=status:issued`);
+  await Promise.all([page.waitForURL(/\/web\/orders\/\w+$/), page.click("#orders a")]);
+  assert.equal(await page.isVisible("#urge textarea"), false, "the confirmation is closed");
+  await page.click("#urge summary");
+  await page.fill("#urge textarea", "请于三日内签收并整改");
+  await Promise.all([page.waitForURL(/done=urge/), page.click("#urge button")]);
+  assert.match(await page.textContent("#done"), /已督办/);
+  assert.match(await page.textContent("#urged"), /请于三日内签收并整改/);
+  assert.match(await page.textContent("#timeline"), /督办/);
+  await page.screenshot({ path: join(shots, "order-urged.png"), fullPage: true });
+});
+
 test("another area's supervisor is refused", async () => {
   assert.ok(householdWithPhoto);
   const page = await signIn("other.supervisor", "other-area-pw");

@@ -517,3 +517,117 @@ async fn sixty_reports_are_listed_a_page_at_a_time_with_the_total_and_each_statu
     let (_, unknown) = html_of(&me, "/web/reports?status=lost").await;
     assert!(unknown.contains("共 0 条"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_urged_on_the_web_is_first_in_the_companys_to_do_on_its_phone() {
+    use gridwalk_core::records::order::{NewOrder, NewOrderItem, Severity};
+    use gridwalk_core::store::inspection::OrderAction;
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path());
+    let inspector = Device::sign_in(&server.url, "inspector").await;
+    let order = NewOrder {
+        title: "消防通道堆物".into(),
+        compound: "Q1".into(),
+        company: "P01".into(),
+        deadline: Timestamp(Timestamp::now().0 + 3 * Timestamp::DAY_MS),
+        items: vec![NewOrderItem {
+            description: "楼道堆放杂物".into(),
+            severity: Severity::Major,
+            before_photos: vec![],
+        }],
+        from_report: None,
+    };
+    let id = inspector
+        .store
+        .create_order(&inspector.actor, &order, Timestamp::now())
+        .unwrap();
+    inspector
+        .store
+        .act_on_order(&inspector.actor, &id, &OrderAction::Issue, Timestamp::now())
+        .unwrap();
+    inspector.sync().await;
+    let company = Device::sign_in(&server.url, "company").await;
+    company.sync().await;
+
+    let (me, _) = Browser::sign_in(&server.url, "supervisor").await;
+    let path = format!("/web/orders/{id}");
+    let (status, page) = html_of(&me, &path).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("id=\"urge\"") && page.contains("确认督办"),
+        "{page}"
+    );
+    let token = me.form_token().await;
+    let urge = format!("{path}/urge");
+    // No token, another area: refused, nothing written.
+    let (status, _, _) = post(&me, &urge, &[("note", "请尽快签收")]).await;
+    assert_eq!(status, 403);
+    let (stranger, _) = Browser::sign_in(&server.url, "supervisor2").await;
+    let stranger_token = stranger.form_token().await;
+    let (status, _, _) = post(
+        &stranger,
+        &urge,
+        &[("csrf", &stranger_token), ("note", "请尽快签收")],
+    )
+    .await;
+    assert_eq!(status, 403);
+    // No note: the rules refuse, in Chinese.
+    let (status, _, page) = post(&me, &urge, &[("csrf", &token), ("note", "")]).await;
+    assert_eq!(status, 409);
+    assert!(page.contains("督办需要写明督办意见"), "{page}");
+
+    let (status, location, _) = post(
+        &me,
+        &urge,
+        &[("csrf", &token), ("note", "请于三日内签收并整改")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(location, format!("{path}?done=urge"));
+    let (_, page) = html_of(&me, &location).await;
+    assert!(page.contains("已督办") && page.contains("请于三日内签收并整改"));
+
+    // The company's phone: the urge in the order's history and first in its to-do.
+    company.sync().await;
+    let on_phone = company.store.order(&id).unwrap();
+    assert_eq!(
+        on_phone.state.urge_note.as_deref(),
+        Some("请于三日内签收并整改")
+    );
+    let last = &on_phone.state.history.last().unwrap().event;
+    assert_eq!(
+        (last.kind.as_str(), last.by.as_str()),
+        ("urge", "supervisor")
+    );
+    let todo = company
+        .store
+        .my_todos(&company.actor)
+        .unwrap()
+        .into_iter()
+        .find(|t| t.record_id == id)
+        .expect("the order is the company's to-do");
+    assert_eq!(
+        (todo.kind.as_str(), todo.note.as_str()),
+        ("acknowledge_order", "请于三日内签收并整改")
+    );
+
+    // Cancelled by the inspector, the order owes nothing: urging is refused, in Chinese.
+    inspector.sync().await;
+    let cancel = OrderAction::Cancel {
+        note: "该问题属于市政管辖".into(),
+    };
+    inspector
+        .store
+        .act_on_order(&inspector.actor, &id, &cancel, Timestamp::now())
+        .unwrap();
+    inspector.sync().await;
+    let (_, page) = html_of(&me, &path).await;
+    assert!(
+        !page.contains("id=\"urge\""),
+        "no urge form on a cancelled order"
+    );
+    let (status, _, page) = post(&me, &urge, &[("csrf", &token), ("note", "再催")]).await;
+    assert_eq!(status, 409);
+    assert!(page.contains("整改单已经是“已撤销”状态"), "{page}");
+}

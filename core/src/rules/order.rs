@@ -10,10 +10,12 @@
 //! | `verify` | an inspector | every item answered |
 //! | `reopen` (items, comment) | an inspector | each item answered; the order not verified |
 //! | `cancel` (reason) | an inspector | not verified or cancelled |
+//! | `urge` (note: 督办) | a supervisor | the company owes an answer (issued, acknowledged, reopened) |
 //!
 //! Events are folded in the order of [`crate::records::events::fold_order`]: by `seen` (how many
 //! events their author had), then, between events with the same `seen`, `cancel` before
-//! `reopen` before `answer` before `acknowledge` before `verify` before `issue`, then by id. The
+//! `reopen` before `answer` before `acknowledge` before `verify` before `issue` before `urge`,
+//! then by id. The
 //! "more cautious counts first" rule is only that tie-break: an inspector's reopen and another's
 //! verification made on the same log (same `seen`) end reopened, but a concurrent event whose
 //! author had seen more events folds after one whose author had seen fewer, whatever its kind.
@@ -128,6 +130,9 @@ pub struct OrderState {
     /// When the company's last counted answer was made (by its clock): what the rating
     /// measures against the deadline, since the inspector's verification may come later.
     pub answered_at: Option<Timestamp>,
+    /// A supervisor's urge (督办) the company has not acted on since: its note. The company's
+    /// next counted acknowledgement or answer clears it.
+    pub urge_note: Option<String>,
 }
 
 impl OrderState {
@@ -169,6 +174,7 @@ fn rank(kind: &str) -> u8 {
         "acknowledge" => 3,
         "verify" => 4,
         "issue" => 5,
+        "urge" => 6,
         _ => 9,
     }
 }
@@ -213,6 +219,11 @@ pub fn check_permission(order: &Order, event: &Event) -> Result<(), Refusal> {
         "acknowledge" | "answer" if !company => {
             Err(refuse_event("order.company_only", &event.kind))
         }
+        "urge" if !matches!(event.role, Role::Supervisor | Role::Admin) => {
+            Err(refuse_event("order.supervisor_only", "urge"))
+        }
+        "urge" if event.note.trim().is_empty() => Err(refuse("order.urge_needs_note")),
+        "urge" => Ok(()),
         "answer" => {
             known_items()?;
             if event.photos.is_empty() {
@@ -326,6 +337,22 @@ pub fn check_event(order: &Order, state: &OrderState, event: &Event) -> Result<(
                 return Err(refuse_event("order.inspector_only", "cancel"));
             }
         }
+        "urge" => {
+            if !matches!(event.role, Role::Supervisor | Role::Admin) {
+                return Err(refuse_event("order.supervisor_only", "urge"));
+            }
+            if event.note.trim().is_empty() {
+                return Err(refuse("order.urge_needs_note"));
+            }
+            // An urge is to the company: only while it owes an answer.
+            if !awaits_company(status) {
+                return Err(Refusal::Rule(
+                    Message::new("order.cannot_in_status")
+                        .with("status", status.as_str())
+                        .with("event", "urge"),
+                ));
+            }
+        }
         other => return Err(refuse_event("order.not_an_event", other)),
     }
     Ok(())
@@ -346,6 +373,7 @@ pub fn fold(order: &Order) -> OrderState {
         reopen_count: 0,
         reopen_note: None,
         answered_at: None,
+        urge_note: None,
     };
     let mut acknowledged = false;
     for event in fold_order(order.events.clone(), rank) {
@@ -356,12 +384,16 @@ pub fn fold(order: &Order) -> OrderState {
                     state.status = OrderStatus::Issued;
                     state.issued_at = Some(event.at);
                 }
-                "acknowledge" => acknowledged = true,
+                "acknowledge" => {
+                    acknowledged = true;
+                    state.urge_note = None;
+                }
                 "answer" => {
                     for item in &event.items {
                         state.set(item, ItemState::Answered);
                     }
                     state.answered_at = Some(event.at);
+                    state.urge_note = None;
                 }
                 "reopen" => {
                     for item in &event.items {
@@ -378,6 +410,7 @@ pub fn fold(order: &Order) -> OrderState {
                     state.status = OrderStatus::Cancelled;
                     state.finished_at = Some(event.at);
                 }
+                "urge" => state.urge_note = Some(event.note.clone()),
                 _ => {}
             }
             if !state.status.is_final() && acknowledged {

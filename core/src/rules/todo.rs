@@ -7,8 +7,8 @@
 //! | household | `visit_sent_back`: a reviewer marked a visit "has issues" | the visit's worker | they record a later visit to the household |
 //! | report | `handle_report` | the assignee | it is resolved |
 //! | report | `report_sent_back` | the assignee (a send-back needs one) | they act on it again |
-//! | order | `acknowledge_order` | the company | it is acknowledged |
-//! | order | `answer_order` (with the reopen comment when sent back) | the company | every item is answered |
+//! | order | `acknowledge_order` (with a supervisor's urge, 督办, when urged) | the company | it is acknowledged |
+//! | order | `answer_order` (with the urge, or else the reopen comment when sent back) | the company | every item is answered |
 //! | order | `verify_order` | the issuing inspector | it is verified, reopened or cancelled |
 
 use serde::{Deserialize, Serialize};
@@ -84,9 +84,17 @@ pub fn todos_of(view: &RecordView) -> Vec<Todo> {
             let company = format!("company:{}", o.company);
             let last = o.events.iter().map(|e| e.at).max().unwrap_or(o.created_at);
             match state.status {
-                OrderStatus::Issued => out.push(todo(company, "acknowledge_order", &o.title, last)),
+                // A supervisor's urge (督办) is what the company reads first.
+                OrderStatus::Issued => {
+                    let note = state.urge_note.as_ref().unwrap_or(&o.title);
+                    out.push(todo(company, "acknowledge_order", note, last))
+                }
                 OrderStatus::Acknowledged | OrderStatus::Reopened => {
-                    let note = state.reopen_note.clone().unwrap_or_else(|| o.title.clone());
+                    let note = state
+                        .urge_note
+                        .clone()
+                        .or_else(|| state.reopen_note.clone())
+                        .unwrap_or_else(|| o.title.clone());
                     out.push(todo(company, "answer_order", &note, last));
                 }
                 OrderStatus::Answered => out.push(todo(

@@ -54,6 +54,11 @@ pub enum OrderAction {
         /// Why.
         note: String,
     },
+    /// Supervisor: urge the company to act (督办), while it owes an answer.
+    Urge {
+        /// What the company is told.
+        note: String,
+    },
 }
 
 /// What someone does to a report.
@@ -245,6 +250,10 @@ impl Store {
             OrderAction::Cancel { note } => Event {
                 note: note.clone(),
                 ..event_of(actor, "cancel", now)
+            },
+            OrderAction::Urge { note } => Event {
+                note: note.clone(),
+                ..event_of(actor, "urge", now)
             },
         };
         self.edit_record(actor, id, RecordKind::Order, now, |doc, before| {

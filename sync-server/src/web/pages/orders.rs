@@ -1,12 +1,19 @@
 //! Rectification orders: the list of the reader's compounds' orders (`/web/orders`: filtered by
-//! overdue, status or company, searched by title, sorted, a page at a time with the total) and
-//! one order with its items and timeline (`/web/orders/{id}`).
+//! overdue, status or company, searched by title, sorted, a page at a time with the total),
+//! one order with its items and timeline (`/web/orders/{id}`), and a supervisor's urge (督办)
+//! of the company (`POST /web/orders/{id}/urge`). Cancelling is an inspector's act by the
+//! order rules, so the pages do not offer it to a supervisor.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 use gridwalk_core::records::view::RecordView;
 use gridwalk_core::rules::order::OrderStatus;
+use gridwalk_core::rules::text;
+use gridwalk_core::store::inspection::OrderAction;
 use gridwalk_core::store::order_pages::{OrderQuery, OrderSort};
 use gridwalk_core::{RecordId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -15,7 +22,7 @@ use super::{PAGE_ROWS, Paging, encode, names, page_number};
 use crate::state::AppState;
 use crate::web::extract::{PageLang, Supervisor};
 use crate::web::view::{PageView, template};
-use crate::web::{PageError, blocking, day, minute};
+use crate::web::{PageError, blocking, csrf, day, minute};
 
 /// The statuses the list filters by, in the order of an order's life.
 const STATUSES: [&str; 6] = [
@@ -171,6 +178,7 @@ pub(crate) async fn orders(
 /// One order.
 #[derive(Serialize)]
 pub(crate) struct OrderPage {
+    id: String,
     title: String,
     status: String,
     overdue: bool,
@@ -179,6 +187,15 @@ pub(crate) struct OrderPage {
     deadline: String,
     items: Vec<ItemRow>,
     history: Vec<EventRow>,
+    /// A supervisor's urge (督办) the company has not acted on since: its note.
+    urge_note: Option<String>,
+    /// Whether the company owes an answer, so the reader may urge it.
+    can_urge: bool,
+    /// What the last action did (`page.done_*`).
+    done: Option<&'static str>,
+    /// Why the urge just tried was refused, in the reader's language, and the note typed.
+    refusal: Option<String>,
+    note: String,
 }
 template!(OrderPage, "order.html");
 
@@ -204,64 +221,152 @@ struct EventRow {
     photos: Vec<String>,
 }
 
+/// The order page's query: what the action just made did.
+#[derive(Deserialize)]
+pub(crate) struct OrderQueryString {
+    done: Option<String>,
+}
+
 /// `GET /web/orders/{id}`.
 pub(crate) async fn order(
     State(app): State<Arc<AppState>>,
     sup: Supervisor,
     lang: PageLang,
     Path(id): Path<String>,
+    Query(q): Query<OrderQueryString>,
 ) -> Result<PageView<OrderPage>, PageError> {
+    let done = (q.done.as_deref() == Some("urge")).then_some("done_urge");
     let page = blocking(&app, move |app| {
-        let detail = app
-            .store
-            .order(&RecordId::from(id.as_str()))
-            .map_err(|e| PageError::from_lookup(&id, e))?;
-        let o = &detail.order;
-        if !RecordView::Order(o.clone())
-            .scopes()
-            .iter()
-            .any(|s| sup.scopes.contains(s))
-        {
-            return Err(sup.refuse("an order of another area"));
-        }
-        let names = names(app, lang.lang());
-        let items = o
-            .items
-            .iter()
-            .zip(&detail.state.items)
-            .map(|(i, (_, state))| ItemRow {
-                description: i.description.clone(),
-                severity: names.term("severity", i.severity.as_str()),
-                state: names.term("item_state", &format!("{state:?}").to_lowercase()),
-                photos: i.before_photos.iter().map(|ph| ph.thumb.clone()).collect(),
-            })
-            .collect();
-        let history = detail
-            .state
-            .history
-            .iter()
-            .map(|e| EventRow {
-                at: minute(e.event.at),
-                by: names.person(&e.event.by),
-                kind: names.term("event", &e.event.kind),
-                note: e.event.note.clone(),
-                counted: e.counted,
-                reason: e.reason.as_ref().map(|r| r.render(lang.lang())),
-                photos: e.event.photos.iter().map(|ph| ph.thumb.clone()).collect(),
-            })
-            .collect();
-        let overdue = gridwalk_core::rules::order::is_overdue(o, &detail.state, Timestamp::now());
-        Ok(OrderPage {
-            title: o.title.clone(),
-            status: names.term("order_status", detail.state.status.as_str()),
-            overdue,
-            company: names.place(&o.company),
-            compound: names.place(&o.compound),
-            deadline: day(o.deadline),
-            items,
-            history,
-        })
+        let mut page = order_page(app, &sup, &lang, &id)?;
+        page.done = done;
+        Ok(page)
     })
     .await?;
     Ok(PageView::new(page))
+}
+
+/// Whether an order lies in the reader's area (one of its scopes is the reader's).
+fn in_area(sup: &Supervisor, o: &gridwalk_core::records::order::Order) -> bool {
+    RecordView::Order(o.clone())
+        .scopes()
+        .iter()
+        .any(|s| sup.scopes.contains(s))
+}
+
+/// The order `id` as its page shows it, if it is in the reader's area (403 otherwise, 404 when
+/// there is none). Called on the blocking pool.
+fn order_page(
+    app: &AppState,
+    sup: &Supervisor,
+    lang: &PageLang,
+    id: &str,
+) -> Result<OrderPage, PageError> {
+    let detail = app
+        .store
+        .order(&RecordId::from(id))
+        .map_err(|e| PageError::from_lookup(id, e))?;
+    let o = &detail.order;
+    if !in_area(sup, o) {
+        return Err(sup.refuse("an order of another area"));
+    }
+    let names = names(app, lang.lang());
+    let items = o
+        .items
+        .iter()
+        .zip(&detail.state.items)
+        .map(|(i, (_, state))| ItemRow {
+            description: i.description.clone(),
+            severity: names.term("severity", i.severity.as_str()),
+            state: names.term("item_state", &format!("{state:?}").to_lowercase()),
+            photos: i.before_photos.iter().map(|ph| ph.thumb.clone()).collect(),
+        })
+        .collect();
+    let history = detail
+        .state
+        .history
+        .iter()
+        .map(|e| EventRow {
+            at: minute(e.event.at),
+            by: names.person(&e.event.by),
+            kind: names.term("event", &e.event.kind),
+            note: e.event.note.clone(),
+            counted: e.counted,
+            reason: e.reason.as_ref().map(|r| r.render(lang.lang())),
+            photos: e.event.photos.iter().map(|ph| ph.thumb.clone()).collect(),
+        })
+        .collect();
+    let overdue = gridwalk_core::rules::order::is_overdue(o, &detail.state, Timestamp::now());
+    Ok(OrderPage {
+        id: o.id.to_string(),
+        title: o.title.clone(),
+        status: names.term("order_status", detail.state.status.as_str()),
+        overdue,
+        company: names.place(&o.company),
+        compound: names.place(&o.compound),
+        deadline: day(o.deadline),
+        items,
+        history,
+        urge_note: detail.state.urge_note.clone(),
+        // What `rules::order::check_event` lets a supervisor urge.
+        can_urge: gridwalk_core::rules::order::awaits_company(detail.state.status),
+        done: None,
+        refusal: None,
+        note: String::new(),
+    })
+}
+
+/// The urge form: the form token and what the company is told.
+#[derive(Deserialize)]
+pub(crate) struct UrgeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /web/orders/{id}/urge`: the signed-in supervisor urges the company (督办) with a note,
+/// through `Store::act_on_order`; the company's phones get it on their next sync, first in
+/// their to-do. Done, the order's page again (303) saying so; refused by the rules, the page
+/// with the reason (409).
+pub(crate) async fn urge(
+    State(app): State<Arc<AppState>>,
+    sup: Supervisor,
+    lang: PageLang,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: Result<Form<UrgeForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let form = match form {
+        Ok(Form(form)) if csrf::session_token_matches(&headers, &form.csrf) => form,
+        _ => return Err(sup.form_expired()),
+    };
+    let note = text::clean(&form.note);
+    blocking(&app, move |app| {
+        let record = RecordId::from(id.as_str());
+        let detail = app
+            .store
+            .order(&record)
+            .map_err(|e| PageError::from_lookup(&id, e))?;
+        if !in_area(&sup, &detail.order) {
+            return Err(sup.refuse("urging an order of another area"));
+        }
+        let action = OrderAction::Urge { note: note.clone() };
+        match app
+            .store
+            .act_on_order(&sup.session.actor, &record, &action, Timestamp::now())
+        {
+            Ok(()) => {
+                tracing::info!(user = %sup.user_id(), order = %id, "order urged");
+                Ok(Redirect::to(&format!("/web/orders/{id}?done=urge")).into_response())
+            }
+            Err(gridwalk_core::Error::Refused(r)) => {
+                let mut page = order_page(app, &sup, &lang, &id)?;
+                page.refusal = Some(r.message().render(lang.lang()));
+                page.note = note;
+                Ok((StatusCode::CONFLICT, PageView::new(page)).into_response())
+            }
+            Err(e) => Err(PageError::internal(e)),
+        }
+    })
+    .await
 }
