@@ -631,3 +631,58 @@ async fn an_order_urged_on_the_web_is_first_in_the_companys_to_do_on_its_phone()
     assert_eq!(status, 409);
     assert!(page.contains("整改单已经是“已撤销”状态"), "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_escalated_on_a_phone_links_to_its_order_and_back() {
+    use gridwalk_core::records::order::{NewOrder, NewOrderItem, Severity};
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path());
+    let worker = Device::sign_in(&server.url, "worker.a").await;
+    worker.sync().await;
+    let report = file_report(&worker, "消防通道被占用").await;
+    // The compound's inspector receives the report and escalates it into an order.
+    let inspector = Device::sign_in(&server.url, "inspector").await;
+    inspector.sync().await;
+    let order = inspector
+        .store
+        .escalate_report(
+            &inspector.actor,
+            &report,
+            &NewOrder {
+                title: "消防通道整改".into(),
+                compound: "Q1".into(),
+                company: "P01".into(),
+                deadline: Timestamp(Timestamp::now().0 + 3 * Timestamp::DAY_MS),
+                items: vec![NewOrderItem {
+                    description: "清理消防通道".into(),
+                    severity: Severity::Critical,
+                    before_photos: vec![],
+                }],
+                from_report: None,
+            },
+            Timestamp::now(),
+        )
+        .unwrap();
+    let synced = inspector.sync().await;
+    assert!(synced.refused.is_empty(), "{:?}", synced.refused);
+
+    let (me, _) = Browser::sign_in(&server.url, "supervisor").await;
+    let (_, page) = html_of(&me, &format!("/web/reports/{report}")).await;
+    assert!(
+        page.contains(&format!("href=\"/web/orders/{order}\" id=\"order\"")),
+        "{page}"
+    );
+    assert!(page.contains("转整改单"), "the escalation in the timeline");
+    let (_, page) = html_of(&me, &format!("/web/orders/{order}")).await;
+    assert!(
+        page.contains(&format!(
+            "href=\"/web/reports/{report}\" id=\"from-report\""
+        )),
+        "{page}"
+    );
+    // Another area's supervisor sees neither, nor a link.
+    let (stranger, _) = Browser::sign_in(&server.url, "supervisor2").await;
+    let (status, _) = html_of(&stranger, &format!("/web/orders/{order}")).await;
+    assert_eq!(status, 403);
+}

@@ -385,6 +385,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("page.refused", "未能执行：", "Not done: "),
     ("page.sent_back_note", "退回意见", "Sent back"),
     ("page.escalated_order", "已转整改单", "Escalated to an order"),
+    ("page.from_report", "来源事件", "From the issue report"),
     ("page.send_back_visit", "退回走访", "Send the visit back"),
     ("page.send_back_visit_reason", "退回原因（网格员将在手机上看到，需重新走访）", "What is wrong (the worker sees it on the phone and visits again)"),
     ("page.visit_sent_back", "已退回", "Sent back"),

@@ -187,6 +187,8 @@ pub(crate) struct OrderPage {
     deadline: String,
     items: Vec<ItemRow>,
     history: Vec<EventRow>,
+    /// The issue report it was escalated from, when it is in the reader's grids.
+    from_report: Option<String>,
     /// A supervisor's urge (督办) the company has not acted on since: its note.
     urge_note: Option<String>,
     /// Whether the company owes an answer, so the reader may urge it.
@@ -306,6 +308,11 @@ fn order_page(
         deadline: day(o.deadline),
         items,
         history,
+        from_report: o.from_report.as_ref().map(ToString::to_string).filter(|r| {
+            app.store
+                .report(&RecordId::from(r.as_str()))
+                .is_ok_and(|d| sup.grids().contains(&d.report.grid))
+        }),
         urge_note: detail.state.urge_note.clone(),
         // What `rules::order::check_event` lets a supervisor urge.
         can_urge: gridwalk_core::rules::order::awaits_company(detail.state.status),
