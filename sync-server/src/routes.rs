@@ -89,6 +89,10 @@ fn web_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
             "/web/households/{id}/visits/{visit}/send-back",
             post(households::send_back_visit),
         )
+        .route(
+            "/web/households/{id}/conflicts",
+            post(households::resolve_conflict),
+        )
         .route("/web/findings", get(findings::findings))
         .route("/web/orders", get(orders::orders))
         .route("/web/orders/{id}", get(orders::order))

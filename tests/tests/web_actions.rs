@@ -686,3 +686,101 @@ async fn a_report_escalated_on_a_phone_links_to_its_order_and_back() {
     let (status, _) = html_of(&stranger, &format!("/web/orders/{order}")).await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_conflict_resolved_on_the_web_ends_on_both_phones() {
+    use gridwalk_core::records::household::HouseUse;
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path());
+    let ids = seed_households(dir.path(), "C01-G01", 1);
+    let a = Device::sign_in(&server.url, "worker.a").await;
+    let b = Device::sign_in(&server.url, "worker.a2").await;
+    a.sync().await;
+    b.sync().await;
+    // Both phones change the house use offline: both values are kept, a conflict.
+    a.store
+        .set_house_use(&a.actor, &ids[0], &HouseUse::Rented, Timestamp::now())
+        .unwrap();
+    b.store
+        .set_house_use(&b.actor, &ids[0], &HouseUse::Vacant, Timestamp::now())
+        .unwrap();
+    a.sync().await;
+    b.sync().await;
+    a.sync().await;
+    assert_eq!(a.store.household(&ids[0]).unwrap().conflicts.len(), 1);
+
+    let (me, _) = Browser::sign_in(&server.url, "supervisor").await;
+    let path = format!("/web/households/{}", ids[0]);
+    let (status, page) = html_of(&me, &path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"conflicts\""), "{page}");
+    assert!(
+        page.contains("房屋用途：离线修改冲突（出租 | 空置）"),
+        "{page}"
+    );
+    let vacant = page
+        .split("name=\"choice\" value=\"")
+        .skip(1)
+        .find(|o| o.contains("> 空置<"))
+        .and_then(|o| o.split('"').next())
+        .expect("空置 is a choice")
+        .to_owned();
+    let token = me.form_token().await;
+    let resolve = format!("{path}/conflicts");
+    let form = |shown: &'static str| {
+        [
+            ("csrf", token.clone()),
+            ("field", "house_use".to_owned()),
+            ("shown", shown.to_owned()),
+            ("choice", vacant.clone()),
+        ]
+    };
+    let send = |f: Vec<(&'static str, String)>| {
+        let me = &me;
+        let resolve = resolve.clone();
+        async move {
+            let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post(me, &resolve, &refs).await
+        }
+    };
+    // A page showing other values than the conflict now has: not guessed at.
+    let (status, _, page) = send(form("出租 | 自住").to_vec()).await;
+    assert_eq!(status, 409);
+    assert!(page.contains("这项冲突的值已有变化"), "{page}");
+    // No token; another area.
+    let (status, _, _) = send(vec![("field", "house_use".into())]).await;
+    assert_eq!(status, 403);
+    let (stranger, _) = Browser::sign_in(&server.url, "supervisor2").await;
+    let stranger_token = stranger.form_token().await;
+    let (status, _, _) = post(
+        &stranger,
+        &resolve,
+        &[
+            ("csrf", &stranger_token),
+            ("field", "house_use"),
+            ("shown", "出租 | 空置"),
+            ("choice", &vacant),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    let (status, location, _) = send(form("出租 | 空置").to_vec()).await;
+    assert_eq!(status, 303);
+    assert_eq!(location, format!("{path}?done=resolve"));
+    let (_, page) = html_of(&me, &location).await;
+    assert!(page.contains("已采用所选值") && !page.contains("id=\"conflicts\""));
+    // Both phones: the chosen value, no conflict.
+    a.sync().await;
+    b.sync().await;
+    for phone in [&a, &b] {
+        let h = phone.store.household(&ids[0]).unwrap();
+        assert_eq!(h.house_use, HouseUse::Vacant);
+        assert!(h.conflicts.is_empty(), "{:?}", h.conflicts);
+    }
+    // The same form again: the conflict is gone, and the page says so.
+    let (status, _, page) = send(form("出租 | 空置").to_vec()).await;
+    assert_eq!(status, 409);
+    assert!(page.contains("这项冲突已经解决"), "{page}");
+}

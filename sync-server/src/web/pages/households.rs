@@ -1,7 +1,8 @@
 //! Households: the list of a grid's households (`/web/households`: searched, filtered, sorted,
 //! a page at a time with the totals), one household with its residents and visits
-//! (`/web/households/{id}`), and a visit sent back with a reason
-//! (`POST /web/households/{id}/visits/{visit}/send-back`).
+//! (`/web/households/{id}`), a visit sent back with a reason
+//! (`POST /web/households/{id}/visits/{visit}/send-back`) and a conflict between offline edits
+//! ended with the value a supervisor chose (`POST /web/households/{id}/conflicts`).
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use gridwalk_core::messages::Message;
-use gridwalk_core::rules::{id_number, phone, text};
+use gridwalk_core::rules::{findings, id_number, phone, text};
 use gridwalk_core::store::household_pages::{HouseholdQuery, HouseholdSort};
 use gridwalk_core::{RecordId, Timestamp, VisitId};
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::{GridLink, PAGE_ROWS, Paging, encode, grid_links, names, page_number};
 use crate::state::AppState;
 use crate::web::extract::{PageLang, Supervisor};
-use crate::web::names::NOTHING;
+use crate::web::names::{NOTHING, Names};
 use crate::web::view::{PageView, template};
 use crate::web::{PageError, blocking, csrf, minute};
 
@@ -210,6 +211,8 @@ pub(crate) struct HouseholdPage {
     house_use: String,
     residents: Vec<ResidentRow>,
     visits: Vec<VisitRow>,
+    /// Fields two offline edits left with two values, each with the values to choose from.
+    conflicts: Vec<ConflictRow>,
     /// What the last action did (`page.done_*`).
     done: Option<&'static str>,
     /// Why the send-back just tried was refused, in the reader's language.
@@ -252,6 +255,43 @@ struct ReviewRow {
     note: String,
 }
 
+/// A field with conflicting values, and a choice of one.
+#[derive(Serialize)]
+struct ConflictRow {
+    /// The field's path, for the form.
+    field: String,
+    /// What the findings list says of it: the field (and resident) and the values.
+    label: String,
+    /// The values as shown (masked, by their terms), joined: the form sends it back, so a
+    /// choice made on a conflict that has changed since is refused rather than misread.
+    shown: String,
+    /// The values to choose from, by their place in the conflict.
+    options: Vec<ConflictOption>,
+}
+
+/// One value of a conflict, as shown.
+#[derive(Serialize)]
+struct ConflictOption {
+    index: usize,
+    label: String,
+}
+
+/// A conflicting field's values as a reader sees them: ID numbers and phones of residents
+/// masked, coded values by their terms (as `rules::findings::conflict_detail` shows them).
+fn shown_values(names: &Names, path: &str, values: &[String]) -> Vec<String> {
+    let resident = path.starts_with("residents.");
+    let key = path.rsplit('.').next().unwrap_or(path);
+    values
+        .iter()
+        .map(|v| match (resident, key) {
+            (true, "id_number") => id_number::mask(v),
+            (true, "phone") => phone::mask(v),
+            (_, "relation" | "registration" | "house_use" | "moved_out") => names.term(key, v),
+            _ => v.clone(),
+        })
+        .collect()
+}
+
 /// A photo's full and thumbnail hashes.
 #[derive(Serialize)]
 struct PhotoLink {
@@ -273,7 +313,11 @@ pub(crate) async fn household(
     Path(id): Path<String>,
     Query(q): Query<HouseholdQueryString>,
 ) -> Result<PageView<HouseholdPage>, PageError> {
-    let done = (q.done.as_deref() == Some("send-back")).then_some("done_send_back_visit");
+    let done = match q.done.as_deref() {
+        Some("send-back") => Some("done_send_back_visit"),
+        Some("resolve") => Some("done_resolve"),
+        _ => None,
+    };
     let page = blocking(&app, move |app| {
         let mut page = household_page(app, &sup, &lang, &id)?;
         page.done = done;
@@ -351,6 +395,23 @@ fn household_page(
                 .collect(),
         })
         .collect();
+    let conflicts = h
+        .conflicts
+        .iter()
+        .map(|c| {
+            let shown = shown_values(&names, &c.field, &c.values);
+            ConflictRow {
+                field: c.field.clone(),
+                label: findings::conflict_detail(&h, &c.field, &c.values).render(lang.lang()),
+                shown: shown.join(" | "),
+                options: shown
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, label)| ConflictOption { index, label })
+                    .collect(),
+            }
+        })
+        .collect();
     let a = &h.address;
     Ok(HouseholdPage {
         id: h.id.to_string(),
@@ -361,6 +422,7 @@ fn household_page(
         house_use: names.term("house_use", h.house_use.as_str()),
         residents,
         visits,
+        conflicts,
         done: None,
         refusal: None,
         refused_visit: String::new(),
@@ -425,6 +487,81 @@ pub(crate) async fn send_back_visit(
                 page.note = note;
                 Ok((StatusCode::CONFLICT, PageView::new(page)).into_response())
             }
+            Err(e) => Err(PageError::internal(e)),
+        }
+    })
+    .await
+}
+
+/// The conflict form: the form token, the field, the values as the page showed them, and the
+/// chosen value's place among them.
+#[derive(Deserialize)]
+pub(crate) struct ResolveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    field: String,
+    #[serde(default)]
+    shown: String,
+    #[serde(default)]
+    choice: String,
+}
+
+/// `POST /web/households/{id}/conflicts`: the signed-in supervisor ends a conflict between
+/// offline edits with the value they chose (`Store::resolve_conflict`), which every phone of the
+/// grid gets on its next sync. A conflict that is gone or has changed since the page showed it
+/// is not guessed at: the page says so (409), as it does a value the rules refuse.
+pub(crate) async fn resolve_conflict(
+    State(app): State<Arc<AppState>>,
+    sup: Supervisor,
+    lang: PageLang,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: Result<Form<ResolveForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let form = match form {
+        Ok(Form(form)) if csrf::session_token_matches(&headers, &form.csrf) => form,
+        _ => return Err(sup.form_expired()),
+    };
+    blocking(&app, move |app| {
+        let record = RecordId::from(id.as_str());
+        let h = app
+            .store
+            .household(&record)
+            .map_err(|e| PageError::from_lookup(&id, e))?;
+        if !sup.grids().contains(&h.address.grid) {
+            return Err(sup.refuse("resolving a conflict of another grid"));
+        }
+        let refused = |why: Message| -> Result<Response, PageError> {
+            let mut page = household_page(app, &sup, &lang, &id)?;
+            page.refusal = Some(why.render(lang.lang()));
+            Ok((StatusCode::CONFLICT, PageView::new(page)).into_response())
+        };
+        let Some(conflict) = h.conflicts.iter().find(|c| c.field == form.field) else {
+            return refused(Message::new("web.conflict_gone"));
+        };
+        let names = names(app, lang.lang());
+        let shown = shown_values(&names, &conflict.field, &conflict.values).join(" | ");
+        let chosen = form
+            .choice
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| conflict.values.get(i));
+        let Some(value) = chosen.filter(|_| shown == form.shown) else {
+            return refused(Message::new("web.conflict_changed"));
+        };
+        match app.store.resolve_conflict(
+            &sup.session.actor,
+            &record,
+            &conflict.field,
+            value,
+            Timestamp::now(),
+        ) {
+            Ok(()) => {
+                tracing::info!(user = %sup.user_id(), household = %id, field = %conflict.field, "conflict resolved");
+                Ok(Redirect::to(&format!("/web/households/{id}?done=resolve")).into_response())
+            }
+            Err(gridwalk_core::Error::Refused(r)) => refused(r.message()),
             Err(e) => Err(PageError::internal(e)),
         }
     })
