@@ -28,11 +28,32 @@ enum Event {
 fn events(trace: &Path, wal_of: &str, marks: &[&str]) -> Vec<Event> {
     let text = std::fs::read_to_string(trace).expect("strace wrote its trace");
     let mut out = Vec::new();
+    // Threads whose WAL sync strace split around another thread's call: the `resumed` half
+    // names no file, so it is matched to its start by the thread's id.
+    let mut unfinished: Vec<String> = Vec::new();
     for line in text.lines() {
+        let pid = line
+            .trim_start_matches("[pid")
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(']')
+            .to_owned();
         let is_sync = line.contains("fdatasync(") || line.contains("fsync(");
         if is_sync && line.contains(&format!("{wal_of}-wal>")) {
             // A sync counts once it has returned: its full line, or its `resumed` half.
-            if !line.contains("<unfinished") && line.contains("= 0") {
+            if line.contains("<unfinished") {
+                unfinished.push(pid);
+            } else if line.contains("= 0") {
+                out.push(Event::WalSync);
+            }
+            continue;
+        }
+        if (line.contains("<... fdatasync resumed>") || line.contains("<... fsync resumed>"))
+            && let Some(at) = unfinished.iter().position(|p| *p == pid)
+        {
+            unfinished.swap_remove(at);
+            if line.contains("= 0") {
                 out.push(Event::WalSync);
             }
             continue;

@@ -92,7 +92,7 @@ async fn supervisors_see_their_area_and_only_their_area() {
     let (status, overview) = me.get("/web").await;
     assert_eq!(status, 200);
     assert!(
-        overview.contains("第一网格") && overview.contains("近30天走访"),
+        overview.contains("第一网格") && overview.contains("走访覆盖"),
         "Chinese by default"
     );
     assert!(
@@ -100,7 +100,7 @@ async fn supervisors_see_their_area_and_only_their_area() {
         "the area's worker's device is listed with its last sync"
     );
     let (_, english) = me.get("/web?lang=en").await;
-    assert!(english.contains("Visits, last 30 days"));
+    assert!(english.contains("Visit coverage"));
 
     // The household with its photo.
     let (status, page) = me.get(&format!("/web/households/{}", ids[0])).await;

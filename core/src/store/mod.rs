@@ -10,6 +10,7 @@
 //! transaction; on a device the outbox ([`outbox`]) tracks what the server has acknowledged.
 
 pub mod change_log;
+pub mod coverage;
 pub mod crypt;
 mod documents;
 mod download_left;
