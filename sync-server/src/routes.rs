@@ -22,7 +22,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
 use crate::web::pages::{
-    exports, findings, households, ledger, orders, overview, photos, ratings, reports, workers,
+    exports, findings, households, ledger, orders, overview, photos, ratings, reports, screen,
+    workers,
 };
 use crate::{api, web};
 
@@ -78,6 +79,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 fn web_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/web", get(overview::overview))
+        .route("/web/screen", get(screen::screen))
         .route(
             "/web/login",
             get(web::sign_in::login_form).post(web::sign_in::login),

@@ -235,6 +235,9 @@ async fn every_page_a_supervisor_reaches_is_chinese_with_names_not_codes() {
         ("/web/reports?status=closed&page=2", 200),
         ("/web/reports?status=reopened", 200),
         ("/web/reports/0123456789abcdef0123456789abcdef", 404),
+        // The 大屏 and the pictures (parts 3 and 4; the overview links to the 大屏 too).
+        ("/web/screen", 200),
+        ("/web/ratings", 200),
     ] {
         let (got, html) = me.get(path).await;
         assert_eq!(got, status, "{path}");

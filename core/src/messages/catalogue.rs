@@ -418,6 +418,18 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("page.confirm_urge", "确认督办", "Urge"),
     ("page.urged", "督办中", "Urged"),
     ("page.done_urge", "已督办，物业公司的手机同步后即可看到", "urged; the company sees it after its phones sync"),
+    // The pictures (issue 15 part 3) and the 大屏 (part 4).
+    ("page.screen", "大屏", "Wall screen"),
+    ("page.screen_link", "打开大屏", "Open the wall screen"),
+    ("page.screen_title", "网格治理运行大屏", "Grid governance at a glance"),
+    ("page.data_time", "数据时间", "Data as of"),
+    ("page.refreshes_every_minute", "每分钟自动刷新", "refreshes every minute"),
+    ("page.visits_trend", "近30天每日走访（按网格员）", "Visits per day by worker, last 30 days"),
+    ("page.visits_trend_label", "近30天每位网格员每日走访次数折线图", "Line chart of each worker's visits per day over the last 30 days"),
+    ("page.visit_count", "走访次数", "visits"),
+    ("page.no_visits_30_days", "近30天无走访", "No visits in the last 30 days"),
+    ("page.ratings_chart", "企业评分（最差在前）", "Company scores, worst first"),
+    ("page.ratings_chart_label", "各物业企业得分条形图，得分最低的在前", "Bar chart of the companies' scores, the worst first"),
     // Terms: roles.
     ("role.grid_worker", "网格员", "grid worker"),
     ("role.inspector", "物业督查员", "inspector"),

@@ -34,6 +34,7 @@ pub use projection::PROJECTION_TABLES;
 pub mod queries;
 pub mod reference;
 pub mod report_pages;
+pub mod visit_days;
 pub mod visit_pages;
 pub mod wipe;
 

@@ -55,6 +55,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("ratings.html", include_str!("../../templates/ratings.html")),
     ("worker.html", include_str!("../../templates/worker.html")),
     ("ledger.html", include_str!("../../templates/ledger.html")),
+    ("screen.html", include_str!("../../templates/screen.html")),
+    (
+        "chart_trend.html",
+        include_str!("../../templates/chart_trend.html"),
+    ),
+    (
+        "chart_ratings.html",
+        include_str!("../../templates/chart_ratings.html"),
+    ),
 ];
 
 /// What the pages share besides the app state.

@@ -166,7 +166,7 @@ fn render(
         "reports.html" | "report.html" => "reports",
         "ratings.html" => "ratings",
         "ledger.html" => "ledger",
-        "overview.html" | "worker.html" => "overview",
+        "overview.html" | "worker.html" | "screen.html" => "overview",
         _ => "",
     };
     let who = reader.get();

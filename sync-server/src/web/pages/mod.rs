@@ -3,6 +3,8 @@
 //! off the async threads ([`super::blocking`]), and answers a typed page (one struct per
 //! template, its fields the template's variables) or a [`PageError`](super::PageError).
 
+pub(crate) mod area_figures;
+pub(crate) mod charts;
 pub(crate) mod exports;
 pub(crate) mod findings;
 pub(crate) mod households;
@@ -12,6 +14,7 @@ pub(crate) mod overview;
 pub(crate) mod photos;
 pub(crate) mod ratings;
 pub(crate) mod reports;
+pub(crate) mod screen;
 pub(crate) mod workers;
 
 use gridwalk_core::messages::Lang;

@@ -5,30 +5,19 @@
 //! most overdue first with their days; companies rated red or yellow; devices not synced for
 //! three days. Every figure links to the list behind it.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use gridwalk_core::Timestamp;
-use gridwalk_core::rules::findings::FindingKind;
-use gridwalk_core::rules::rating::Color;
-use gridwalk_core::store::coverage::BuildingCoverage;
-use gridwalk_core::store::order_pages::{OrderQuery, OrderSort};
-use gridwalk_core::store::queries::AddressScope;
 use serde::{Deserialize, Serialize};
 
-use super::{encode, names};
-use crate::scope::scopes_of;
+use super::area_figures::{self, AreaFigures};
+use super::charts::{self, TrendChart};
+use super::names;
 use crate::state::AppState;
 use crate::web::extract::{PageLang, Supervisor};
-use crate::web::names::Names;
 use crate::web::view::{PageView, template};
-use crate::web::{PageError, blocking, day, minute};
-
-/// A device not synced for this long is shown as stale (the "three days").
-const STALE_DAYS: i64 = 3;
-/// The most overdue orders listed on the overview; the rest are one click away.
-const OVERDUE_SHOWN: u32 = 10;
+use crate::web::{PageError, blocking, day};
 
 /// The periods the overview offers: the query value, the catalogue term, and the days back
 /// (0: since midnight today, China time).
@@ -53,12 +42,11 @@ pub(crate) struct OverviewPage {
     periods: Vec<PeriodLink>,
     /// The chosen period's query value.
     period: &'static str,
-    totals: Totals,
-    grids: Vec<GridRow>,
-    kinds: Vec<KindCount>,
-    overdue: Vec<OverdueRow>,
-    companies: Vec<CompanyRow>,
-    devices: Vec<DeviceRow>,
+    /// The area's figures for the period (shared with the 大屏).
+    #[serde(flatten)]
+    figures: AreaFigures,
+    /// Visits per day per worker over the last 30 days.
+    trend: TrendChart,
 }
 template!(OverviewPage, "overview.html");
 
@@ -70,155 +58,11 @@ struct PeriodLink {
     current: bool,
 }
 
-/// The area's key figures.
-#[derive(Serialize, Default)]
-struct Totals {
-    households: u32,
-    visited: u32,
-    percent: u32,
-    never_visited: u32,
-    elderly_due: u32,
-    findings: u32,
-    open_orders: u32,
-    overdue_orders: u32,
-    red: u32,
-    yellow: u32,
-    stale_devices: u32,
-}
-
-/// A grid's line, with its buildings for the heat grid.
-#[derive(Serialize)]
-struct GridRow {
-    name: String,
-    grid: String,
-    households: u32,
-    residents: u32,
-    visited: u32,
-    percent: u32,
-    never_visited: u32,
-    findings: u32,
-    buildings: Vec<BuildingCell>,
-}
-
-/// A building's cell of the heat grid.
-#[derive(Serialize)]
-struct BuildingCell {
-    /// Compound and building by name.
-    name: String,
-    /// The households list searched by the building's name.
-    link: String,
-    households: u32,
-    visited: u32,
-    percent: u32,
-    /// 0 (none visited) to 5 (all visited): the cell's shade.
-    heat: u32,
-}
-
-/// A finding kind's count in the area.
-#[derive(Serialize)]
-struct KindCount {
-    kind: &'static str,
-    count: u32,
-    /// The findings list of the first grid that has this kind, filtered to it.
-    link: String,
-}
-
-/// An overdue order.
-#[derive(Serialize)]
-struct OverdueRow {
-    id: String,
-    title: String,
-    place: String,
-    company: String,
-    days: i64,
-}
-
-/// A company rated red or yellow.
-#[derive(Serialize)]
-struct CompanyRow {
-    name: String,
-    color: &'static str,
-    score: i64,
-    overdue: u32,
-}
-
-/// A device's line.
-#[derive(Serialize)]
-struct DeviceRow {
-    name: String,
-    user: String,
-    last_sync: String,
-    pending: u32,
-    stale: bool,
-}
-
-/// The devices whose users work in the reader's area: a supervisor does not learn who works
-/// elsewhere, nor when they synced.
-fn devices_in_area(
-    app: &AppState,
-    scopes: &[String],
-) -> Result<Vec<(String, String, Timestamp, u32)>, PageError> {
-    let mut in_area: HashMap<String, bool> = HashMap::new();
-    let mut shown = Vec::new();
-    for device in app.accounts.devices()? {
-        let user = &device.1;
-        if !in_area.contains_key(user) {
-            let session = app.accounts.session_of_user(user, &device.0)?;
-            let theirs = scopes_of(&session, &app.store)?;
-            in_area.insert(user.clone(), theirs.iter().any(|s| scopes.contains(s)));
-        }
-        if in_area[user] {
-            shown.push(device);
-        }
-    }
-    Ok(shown)
-}
-
 /// Midnight of `now`'s day in China time (UTC+8), in milliseconds.
-fn start_of_china_day(now: Timestamp) -> Timestamp {
+pub(crate) fn start_of_china_day(now: Timestamp) -> Timestamp {
     const EIGHT_HOURS: i64 = 8 * 3_600_000;
     let local = now.0 + EIGHT_HOURS;
     Timestamp(local - local.rem_euclid(Timestamp::DAY_MS) - EIGHT_HOURS)
-}
-
-/// 0–5 for a coverage percentage: the heat grid's shades.
-fn heat(percent: u32) -> u32 {
-    match percent {
-        0 => 0,
-        1..=24 => 1,
-        25..=49 => 2,
-        50..=74 => 3,
-        75..=99 => 4,
-        _ => 5,
-    }
-}
-
-/// Calendar days (China time) from the deadline's day to today, at least 1 for an order
-/// overdue since earlier today: what an office counts as 逾期天数.
-fn days_overdue(deadline: Timestamp, now: Timestamp) -> i64 {
-    (now.china_date() - deadline.china_date())
-        .whole_days()
-        .max(1)
-}
-
-fn percent(part: u32, whole: u32) -> u32 {
-    part.saturating_mul(100).checked_div(whole).unwrap_or(0)
-}
-
-fn building_cell(names: &Names, grid: &str, b: &BuildingCoverage) -> BuildingCell {
-    let building = names.place(&b.building);
-    BuildingCell {
-        name: format!("{} {}", names.place(&b.compound), building),
-        link: format!(
-            "/web/households?grid={}&q={}",
-            encode(grid),
-            encode(&building)
-        ),
-        households: b.households,
-        visited: b.visited,
-        percent: b.percent(),
-        heat: heat(b.percent()),
-    }
 }
 
 /// `GET /web`.
@@ -239,119 +83,9 @@ pub(crate) async fn overview(
             0 => start_of_china_day(now),
             d => now.minus_days(d),
         };
-        let store = &app.store;
         let names = names(app, lang.lang());
-        let mut totals = Totals::default();
-        let mut grids = Vec::new();
-        let mut kinds: Vec<KindCount> = Vec::new();
-        for g in sup.grids() {
-            let list = store.list_households(&AddressScope::Grid(g.clone()), 0, 0)?;
-            let buildings = store.coverage(&g, since, now)?;
-            let findings = store.needs_checking(&g, now)?;
-            for f in &findings {
-                if f.kind == FindingKind::ElderlyAloneNotVisited {
-                    totals.elderly_due += 1;
-                }
-                match kinds.iter_mut().find(|k| k.kind == f.kind.as_str()) {
-                    Some(k) => k.count += 1,
-                    None => kinds.push(KindCount {
-                        kind: f.kind.as_str(),
-                        count: 1,
-                        link: format!("/web/findings?grid={}&kind={}", encode(&g), f.kind.as_str()),
-                    }),
-                }
-            }
-            let visited = buildings.iter().map(|b| b.visited).sum();
-            let never_visited = buildings.iter().map(|b| b.never_visited).sum();
-            totals.households += list.household_count;
-            totals.visited += visited;
-            totals.never_visited += never_visited;
-            totals.findings += u32::try_from(findings.len()).unwrap_or(u32::MAX);
-            grids.push(GridRow {
-                name: names.place(&g),
-                households: list.household_count,
-                residents: list.resident_count,
-                visited,
-                percent: percent(visited, list.household_count),
-                never_visited,
-                findings: u32::try_from(findings.len()).unwrap_or(u32::MAX),
-                buildings: buildings
-                    .iter()
-                    .map(|b| building_cell(&names, &g, b))
-                    .collect(),
-                grid: g,
-            });
-        }
-        totals.percent = percent(totals.visited, totals.households);
-        kinds.sort_by_key(|k| std::cmp::Reverse(k.count));
-
-        let compounds = sup.compounds();
-        for c in &compounds {
-            let (o, d) = store.order_counts(c, now)?;
-            totals.open_orders += o;
-            totals.overdue_orders += d;
-        }
-        let most_overdue = store.page_orders(
-            &OrderQuery {
-                compounds: compounds.clone(),
-                overdue: true,
-                sort: OrderSort::Deadline,
-                ..Default::default()
-            },
-            now,
-            0,
-            OVERDUE_SHOWN,
-        )?;
-        let overdue = most_overdue
-            .orders
-            .into_iter()
-            .map(|o| OverdueRow {
-                id: o.id.to_string(),
-                title: o.title,
-                place: names.place(&o.compound),
-                company: names.place(&o.company),
-                days: days_overdue(o.deadline, now),
-            })
-            .collect();
-
-        let in_area = store.companies_in_compounds(&compounds)?;
-        let mut companies: Vec<CompanyRow> = store
-            .company_ratings(now)?
-            .into_iter()
-            .filter(|r| in_area.contains(&r.company) && r.color != Color::Green)
-            .map(|r| {
-                match r.color {
-                    Color::Red => totals.red += 1,
-                    _ => totals.yellow += 1,
-                }
-                CompanyRow {
-                    name: names.place(&r.company),
-                    color: if r.color == Color::Red {
-                        "red"
-                    } else {
-                        "yellow"
-                    },
-                    score: i64::from(r.score),
-                    overdue: r.overdue,
-                }
-            })
-            .collect();
-        companies.sort_by_key(|c| c.score);
-
-        let stale_before = now.minus_days(STALE_DAYS);
-        let mut devices: Vec<DeviceRow> = devices_in_area(app, &sup.scopes)?
-            .into_iter()
-            .map(|(_, user, at, pending)| DeviceRow {
-                name: names.person(&user),
-                user,
-                last_sync: minute(at),
-                pending,
-                stale: at < stale_before,
-            })
-            .collect();
-        totals.stale_devices = devices.iter().filter(|d| d.stale).count() as u32;
-        // The stale ones first: they are what the supervisor must chase.
-        devices.sort_by_key(|d| !d.stale);
+        let figures = area_figures::gather(app, &sup, &names, since, now)?;
+        let trend = charts::visits_trend(app, &sup, &names, now)?;
         Ok(OverviewPage {
             today: day(now),
             periods: PERIODS
@@ -363,12 +97,8 @@ pub(crate) async fn overview(
                 })
                 .collect(),
             period,
-            totals,
-            grids,
-            kinds,
-            overdue,
-            companies,
-            devices,
+            figures,
+            trend,
         })
     })
     .await?;
@@ -387,23 +117,5 @@ mod tests {
         // 2026-11-30 17:00 UTC is already 12-01 01:00 in China.
         let late = Timestamp(1_796_058_000_000);
         assert_eq!(start_of_china_day(late), Timestamp(1_796_054_400_000));
-    }
-
-    #[test]
-    fn heat_shades_never_call_a_partial_building_done() {
-        assert_eq!(heat(0), 0);
-        assert_eq!(heat(99), 4);
-        assert_eq!(heat(100), 5);
-        assert_eq!(percent(199, 200), 99);
-        assert_eq!(percent(1, 0), 0);
-    }
-
-    #[test]
-    fn days_overdue_count_calendar_days_in_china() {
-        let now = Timestamp(1_796_088_600_000); // 2026-12-01 09:30 in China
-        assert_eq!(days_overdue(now.minus_days(5), now), 5);
-        assert_eq!(days_overdue(Timestamp(now.0 - 3_600_000), now), 1);
-        // 2026-11-30 23:59 in China was yesterday.
-        assert_eq!(days_overdue(Timestamp(1_796_054_340_000), now), 1);
     }
 }
