@@ -67,6 +67,34 @@ test("every page fits a 375 px phone, one header line, the current page marked",
   assert.ok(scroll <= 375, `the send-back form is ${scroll} px wide`);
 });
 
+test("the 大屏 fits a phone and fills a wall screen, its pictures named", async () => {
+  for (const [width, height, name] of [[375, 812, "phone-screen"], [1920, 1080, "wall-screen"]]) {
+    await page.setViewportSize({ width, height });
+    const response = await page.goto(`${base}/web/screen`);
+    assert.equal(response.status(), 200);
+    const layout = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      width: window.innerWidth,
+      svgs: [...document.querySelectorAll("svg")].map((s) => ({
+        role: s.getAttribute("role"),
+        label: s.getAttribute("aria-label"),
+        width: s.getBoundingClientRect().width,
+      })),
+      refresh: document.querySelector('meta[http-equiv="refresh"]')?.getAttribute("content"),
+    }));
+    assert.ok(layout.scroll <= layout.width, `${name}: ${layout.scroll} px wide at ${layout.width}`);
+    assert.equal(layout.refresh, "60");
+    assert.ok(layout.svgs.length >= 2, `${name}: the trend and the ratings drawn`);
+    for (const svg of layout.svgs) {
+      assert.equal(svg.role, "img");
+      assert.match(svg.label, /[\u4e00-\u9fff]/);
+      assert.ok(svg.width > 0 && svg.width <= width, `${name}: a picture ${svg.width} px wide`);
+    }
+    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 375, height: 812 });
+});
+
 test("detail pages have breadcrumbs back to their list", async () => {
   await page.goto(`${base}/web/households?grid=C01-G01`);
   await page.click("#households a");

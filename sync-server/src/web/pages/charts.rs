@@ -32,7 +32,7 @@ pub(crate) const TREND_DAYS: i64 = 30;
 const WIDTH: f64 = 600.0;
 /// The trend's plot area inside its `viewBox` (room for the axes' labels).
 const TREND_LEFT: f64 = 44.0;
-const TREND_RIGHT: f64 = 588.0;
+const TREND_RIGHT: f64 = 566.0;
 const TREND_TOP: f64 = 12.0;
 const TREND_BOTTOM: f64 = 212.0;
 const TREND_HEIGHT: f64 = 240.0;
@@ -250,19 +250,22 @@ pub(crate) fn visits_trend(
     Ok(trend_geometry(first, &counts))
 }
 
-/// Row height of the ratings chart.
-const BAR_ROW: f64 = 30.0;
-/// Where the bars start (names are drawn to its left, right-aligned) and the full score's end.
-const BAR_LEFT: f64 = 230.0;
-const BAR_FULL: f64 = 540.0;
+/// Row height of the ratings chart: the name and score on a line, the bar under it, so a long
+/// company name has the picture's whole width and the text can be large on a phone.
+const BAR_ROW: f64 = 56.0;
+/// The full score's bar length (the viewBox is [`WIDTH`] wide).
+const BAR_FULL: f64 = 600.0;
+/// The bar's thickness.
+const BAR_HEIGHT: f64 = 18.0;
 
 /// Companies' scores as horizontal bars, the worst first.
 #[derive(Serialize, Debug)]
 pub(crate) struct RatingsChart {
     width: f64,
     height: f64,
-    left: f64,
+    /// Where the full score's bar ends.
     full: f64,
+    bar_height: f64,
     bars: Vec<Bar>,
 }
 
@@ -276,9 +279,9 @@ pub(crate) struct Bar {
     pub score: i32,
     /// `red`, `yellow` or `green`: a CSS class and a `page.*` word.
     pub color: &'static str,
-    /// The bar's top and the text's baseline.
-    y: f64,
+    /// The text's baseline and the bar's top.
     text_y: f64,
+    y: f64,
     /// The bar's length.
     length: f64,
 }
@@ -299,23 +302,23 @@ pub(crate) fn ratings_chart(mut companies: Vec<(String, String, i32, Color)>) ->
         .into_iter()
         .enumerate()
         .map(|(i, (company, name, score, color))| {
-            let y = 4.0 + BAR_ROW * i as f64;
+            let top = BAR_ROW * i as f64;
             Bar {
                 company,
                 name,
                 score,
                 color: color_name(color),
-                y,
-                text_y: y + 17.0,
-                length: round((BAR_FULL - BAR_LEFT) * f64::from(score.clamp(0, 100)) / 100.0),
+                text_y: top + 24.0,
+                y: top + 32.0,
+                length: round(BAR_FULL * f64::from(score.clamp(0, 100)) / 100.0),
             }
         })
         .collect::<Vec<_>>();
     RatingsChart {
         width: WIDTH,
-        height: 8.0 + BAR_ROW * bars.len() as f64,
-        left: BAR_LEFT,
+        height: BAR_ROW * bars.len() as f64,
         full: BAR_FULL,
+        bar_height: BAR_HEIGHT,
         bars,
     }
 }
