@@ -634,6 +634,24 @@ fileprivate struct FfiConverterString: FfiConverter {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterData: FfiConverterRustBuffer {
+    typealias SwiftType = Data
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        let len: Int32 = try readInt(&buf)
+        return Data(try readBytes(&buf, count: Int(len)))
+    }
+
+    public static func write(_ value: Data, into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        writeBytes(&buf, value)
+    }
+}
+
 
 
 
@@ -954,6 +972,11 @@ public protocol GridwalkStoreProtocol: AnyObject, Sendable {
     func importPhoto(ownerId: String, path: String, takenAtMs: Int64?, location: Location?) throws  -> PhotoRef
     
     /**
+     * Whether the store is encrypted.
+     */
+    func isEncrypted()  -> Bool
+    
+    /**
      * A page of the households of a grid, compound, building or unit, with the counts of
      * the whole list.
      */
@@ -975,7 +998,14 @@ public protocol GridwalkStoreProtocol: AnyObject, Sendable {
     func pendingCount() throws  -> UInt32
     
     /**
-     * The path of a photo on this device, or none when it is not downloaded yet.
+     * A photo's JPEG bytes (decrypted), or none when it is not on this device yet. On an
+     * encrypted store this is how an app shows a photo: its file holds ciphertext.
+     */
+    func photoBytes(hash: String) throws  -> Data?
+    
+    /**
+     * The path of a photo's file on this device, or none when it is not downloaded yet. On
+     * an encrypted store the file is encrypted: show [`GridwalkStore::photo_bytes`] instead.
      */
     func photoPath(hash: String) throws  -> String?
     
@@ -988,6 +1018,11 @@ public protocol GridwalkStoreProtocol: AnyObject, Sendable {
      * Reference data of one kind (optionally only under `parent`): the pickers' contents.
      */
     func referenceItems(kind: ReferenceKind, parent: String?) throws  -> [ReferenceItem]
+    
+    /**
+     * Re-encrypts the store with `new_key` (32 bytes). Keep the new key only once this returns.
+     */
+    func rekey(newKey: Data) throws 
     
     /**
      * Settles a conflict: `field` (as `Household.conflicts` names it) takes `value`.
@@ -1020,6 +1055,15 @@ public protocol GridwalkStoreProtocol: AnyObject, Sendable {
      * Sets the household's notes.
      */
     func setNotes(actor: Actor, householdId: String, notes: String, nowMs: Int64) throws 
+    
+    /**
+     * Signs the user out of this store. Refuses with `UnsentChanges` while records or photos
+     * have not reached the server, unless `discard_unsent`. With `wipe`, erases the store from
+     * the device (database, WAL, photos; every call on this object fails afterwards; stop the
+     * sync engine first and delete the key from the keystore after); without, the store stays
+     * for the same user's next sign-in.
+     */
+    func signOut(wipe: Bool, discardUnsent: Bool) throws 
     
     /**
      * Calls `listener` after every committed change until the handle is cancelled.
@@ -1097,13 +1141,29 @@ open class GridwalkStore: GridwalkStoreProtocol, @unchecked Sendable {
 
     
     /**
-     * Opens (creating) the store at `path`.
+     * Opens (creating) the store at `path`, unencrypted. Apps use [`GridwalkStore::open_encrypted`].
      */
 public static func `open`(path: String)throws  -> GridwalkStore  {
     return try  FfiConverterTypeGridwalkStore_lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
         uniffiCallStatus in
     uniffi_gridwalk_ffi_fn_constructor_gridwalkstore_open(
         FfiConverterString.lower(path),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Opens (creating) the store at `path` encrypted with `key`, the 32 bytes the app keeps in
+     * the Android Keystore or iOS Keychain (android/README.md, ios/README.md). A plain store
+     * there is encrypted, with its photos, keeping everything. A key that does not open it
+     * throws `StoreKey` (`store.wrong_key`) and changes nothing.
+     */
+public static func openEncrypted(path: String, key: Data)throws  -> GridwalkStore  {
+    return try  FfiConverterTypeGridwalkStore_lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_constructor_gridwalkstore_open_encrypted(
+        FfiConverterString.lower(path),
+        FfiConverterData.lower(key),uniffiCallStatus
     )
 })
 }
@@ -1385,6 +1445,18 @@ open func importPhoto(ownerId: String, path: String, takenAtMs: Int64?, location
 }
     
     /**
+     * Whether the store is encrypted.
+     */
+open func isEncrypted() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_is_encrypted(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * A page of the households of a grid, compound, building or unit, with the counts of
      * the whole list.
      */
@@ -1442,7 +1514,22 @@ open func pendingCount()throws  -> UInt32  {
 }
     
     /**
-     * The path of a photo on this device, or none when it is not downloaded yet.
+     * A photo's JPEG bytes (decrypted), or none when it is not on this device yet. On an
+     * encrypted store this is how an app shows a photo: its file holds ciphertext.
+     */
+open func photoBytes(hash: String)throws  -> Data?  {
+    return try  FfiConverterOptionData.lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_photo_bytes(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(hash),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The path of a photo's file on this device, or none when it is not downloaded yet. On
+     * an encrypted store the file is encrypted: show [`GridwalkStore::photo_bytes`] instead.
      */
 open func photoPath(hash: String)throws  -> String?  {
     return try  FfiConverterOptionString.lift(try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
@@ -1482,6 +1569,18 @@ open func referenceItems(kind: ReferenceKind, parent: String?)throws  -> [Refere
         FfiConverterOptionString.lower(parent),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Re-encrypts the store with `new_key` (32 bytes). Keep the new key only once this returns.
+     */
+open func rekey(newKey: Data)throws   {try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_rekey(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(newKey),uniffiCallStatus
+    )
+}
 }
     
     /**
@@ -1568,6 +1667,23 @@ open func setNotes(actor: Actor, householdId: String, notes: String, nowMs: Int6
         FfiConverterString.lower(householdId),
         FfiConverterString.lower(notes),
         FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Signs the user out of this store. Refuses with `UnsentChanges` while records or photos
+     * have not reached the server, unless `discard_unsent`. With `wipe`, erases the store from
+     * the device (database, WAL, photos; every call on this object fails afterwards; stop the
+     * sync engine first and delete the key from the keystore after); without, the store stays
+     * for the same user's next sign-in.
+     */
+open func signOut(wipe: Bool, discardUnsent: Bool)throws   {try rustCallWithError(FfiConverterTypeGridwalkError_lift) {
+        uniffiCallStatus in
+    uniffi_gridwalk_ffi_fn_method_gridwalkstore_sign_out(
+            self.uniffiCloneHandle(),
+        FfiConverterBool.lower(wipe),
+        FfiConverterBool.lower(discardUnsent),uniffiCallStatus
     )
 }
 }
@@ -6974,6 +7090,57 @@ enum GridwalkError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          */reason: String
     )
     /**
+     * The key does not open the store (`store.wrong_key`: a wrong key, or none for an
+     * encrypted store; nothing was changed), or the bytes are not a key (`store.key_invalid`).
+     */
+    case StoreKey(
+        /**
+         * `store.wrong_key` or `store.key_invalid`.
+         */code: String, 
+        /**
+         * Named parameters (`length` for `store.key_invalid`).
+         */params: [String: String], 
+        /**
+         * The text in Simplified Chinese.
+         */reason: String
+    )
+    /**
+     * Signing out with a wipe refused: records or photos have not reached the server
+     * (`store.unsent_changes`). Sync first, or sign out discarding them.
+     */
+    case UnsentChanges(
+        /**
+         * Records with changes the server has not received.
+         */records: UInt32, 
+        /**
+         * Photos not uploaded.
+         */photos: UInt32, 
+        /**
+         * `store.unsent_changes`.
+         */code: String, 
+        /**
+         * Named parameters (`records`, `photos`).
+         */params: [String: String], 
+        /**
+         * The text in Simplified Chinese.
+         */reason: String
+    )
+    /**
+     * The server ordered this device wiped (`sync.device_wiped`): its store and photos are
+     * erased. Delete the store's key, and sign in again.
+     */
+    case DeviceWiped(
+        /**
+         * `sync.device_wiped`.
+         */code: String, 
+        /**
+         * Named parameters (none).
+         */params: [String: String], 
+        /**
+         * The text in Simplified Chinese.
+         */reason: String
+    )
+    /**
      * Local storage failed, or received data could not be read.
      */
     case Storage(
@@ -7068,7 +7235,24 @@ public struct FfiConverterTypeGridwalkError: FfiConverterRustBuffer {
             params: try FfiConverterDictionaryStringString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 11: return .Storage(
+        case 11: return .StoreKey(
+            code: try FfiConverterString.read(from: &buf), 
+            params: try FfiConverterDictionaryStringString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 12: return .UnsentChanges(
+            records: try FfiConverterUInt32.read(from: &buf), 
+            photos: try FfiConverterUInt32.read(from: &buf), 
+            code: try FfiConverterString.read(from: &buf), 
+            params: try FfiConverterDictionaryStringString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 13: return .DeviceWiped(
+            code: try FfiConverterString.read(from: &buf), 
+            params: try FfiConverterDictionaryStringString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 14: return .Storage(
             code: try FfiConverterString.read(from: &buf), 
             params: try FfiConverterDictionaryStringString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
@@ -7157,8 +7341,31 @@ public struct FfiConverterTypeGridwalkError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Storage(code,params,reason):
+        case let .StoreKey(code,params,reason):
             writeInt(&buf, Int32(11))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterDictionaryStringString.write(params, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .UnsentChanges(records,photos,code,params,reason):
+            writeInt(&buf, Int32(12))
+            FfiConverterUInt32.write(records, into: &buf)
+            FfiConverterUInt32.write(photos, into: &buf)
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterDictionaryStringString.write(params, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .DeviceWiped(code,params,reason):
+            writeInt(&buf, Int32(13))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterDictionaryStringString.write(params, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Storage(code,params,reason):
+            writeInt(&buf, Int32(14))
             FfiConverterString.write(code, into: &buf)
             FfiConverterDictionaryStringString.write(params, into: &buf)
             FfiConverterString.write(reason, into: &buf)
@@ -9099,6 +9306,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
+    typealias SwiftType = Data?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterData.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterData.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeSyncProgressListener: FfiConverterRustBuffer {
     typealias SwiftType = SyncProgressListener?
 
@@ -9902,6 +10133,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_import_photo() != 53916) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_is_encrypted() != 41900) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_list_households() != 4220) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9914,13 +10148,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_pending_count() != 61592) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_photo_path() != 23908) {
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_photo_bytes() != 11733) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_photo_path() != 60225) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_record_visit() != 47887) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_reference_items() != 43078) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_rekey() != 6972) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_resolve_conflict() != 21226) {
@@ -9939,6 +10179,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_set_notes() != 24783) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_sign_out() != 7353) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_method_gridwalkstore_subscribe() != 41446) {
@@ -9965,7 +10208,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_gridwalk_ffi_checksum_method_syncsession_sync() != 64368) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_gridwalk_ffi_checksum_constructor_gridwalkstore_open() != 59166) {
+    if (uniffi_gridwalk_ffi_checksum_constructor_gridwalkstore_open() != 17995) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_gridwalk_ffi_checksum_constructor_gridwalkstore_open_encrypted() != 63824) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_gridwalk_ffi_checksum_constructor_syncsession_new() != 52999) {
