@@ -103,6 +103,8 @@ fn web_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/web/reports/{id}", get(reports::report))
         .route("/web/reports/{id}/{action}", post(reports::act))
         .route("/web/ratings", get(ratings::ratings))
+        .route("/web/workers", get(workers::workers))
+        .route("/web/workers.xlsx", get(exports::workload))
         .route("/web/workers/{user}", get(workers::worker))
         .route("/web/ledger", get(ledger::ledger))
         .route("/web/ledger/preview", post(ledger::preview))

@@ -158,7 +158,7 @@ async fn walk(me: &Browser) -> BTreeMap<String, BTreeSet<String>> {
         // Not pages: downloads, photos, the language switch (the walk stays in zh).
         if path.contains("/export/")
             || path.contains("/photos/")
-            || path.ends_with(".xlsx")
+            || path.split('?').next().unwrap_or(&path).ends_with(".xlsx")
             || path.contains("bad-rows")
             || path.contains("lang=")
         {
@@ -238,6 +238,9 @@ async fn every_page_a_supervisor_reaches_is_chinese_with_names_not_codes() {
         // The 大屏 and the pictures (parts 3 and 4; the overview links to the 大屏 too).
         ("/web/screen", 200),
         ("/web/ratings", 200),
+        ("/web/workers?from=2026-13-40&to=yesterday", 200),
+        ("/web/workers?from=2026-11-01&to=2026-11-30", 200),
+        ("/web/workers/nobody?from=2026-11-01&to=2026-11-30", 404),
     ] {
         let (got, html) = me.get(path).await;
         assert_eq!(got, status, "{path}");

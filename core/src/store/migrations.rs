@@ -116,6 +116,12 @@ pub const MIGRATIONS: &[Migration] = &[
         // The new columns are filled from each household's residents.
         reproject: true,
     },
+    Migration {
+        version: 17,
+        sql: include_str!("migrations/0017_report_events.sql"),
+        // The new list is filled from each report's events.
+        reproject: true,
+    },
 ];
 
 /// The version a fresh database ends at.

@@ -37,6 +37,7 @@ pub mod report_pages;
 pub mod visit_days;
 pub mod visit_pages;
 pub mod wipe;
+pub mod workload;
 
 pub use crypt::StoreKey;
 

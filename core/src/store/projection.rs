@@ -28,6 +28,7 @@ pub const PROJECTION_TABLES: &[&str] = &[
     "todo",
     "work_order",
     "report",
+    "report_event",
 ];
 
 /// Deletes one record: its document and every projection row of it. Rows keyed by the document
@@ -323,6 +324,29 @@ fn project_report(conn: &Connection, r: &Report) -> Result<()> {
         ])
     })
     .map_err(Error::storage("updating the report lists"))?;
+    // The counted events, for the workers page (who handled what, when).
+    conn.prepare_cached("DELETE FROM report_event WHERE report_id = ?1")
+        .and_then(|mut st| st.execute([r.id.as_str()]))
+        .map_err(Error::storage("updating the report lists"))?;
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO report_event (report_id, seq, grid_id, kind, by_user, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .map_err(Error::storage("updating the report lists"))?;
+    for (seq, folded) in state.history.iter().enumerate().filter(|(_, f)| f.counted) {
+        let e = &folded.event;
+        insert
+            .execute(params![
+                r.id.as_str(),
+                seq as i64,
+                r.grid,
+                e.kind,
+                e.by,
+                e.at.0
+            ])
+            .map_err(Error::storage("updating the report lists"))?;
+    }
     Ok(())
 }
 

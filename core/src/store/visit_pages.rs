@@ -19,11 +19,13 @@ pub struct VisitPage {
 
 impl Store {
     /// Up to `limit` of `worker`'s visits in `grids` from the `offset`th, newest first, and
-    /// their total.
+    /// their total; with `period` (since, until, inclusive milliseconds) only the visits dated
+    /// in it.
     pub fn page_worker_visits(
         &self,
         worker: &str,
         grids: &[String],
+        period: Option<(Timestamp, Timestamp)>,
         offset: u32,
         limit: u32,
     ) -> Result<VisitPage> {
@@ -34,9 +36,14 @@ impl Store {
             });
         }
         let marks = vec!["?"; grids.len()].join(", ");
-        let clause = format!("v.worker = ? AND v.grid_id IN ({marks})");
+        let mut clause = format!("v.worker = ? AND v.grid_id IN ({marks})");
         let mut args: Vec<Value> = vec![worker.to_owned().into()];
         args.extend(grids.iter().cloned().map(Value::from));
+        if let Some((since, until)) = period {
+            clause.push_str(" AND v.at >= ? AND v.at <= ?");
+            args.push(since.0.into());
+            args.push(until.0.into());
+        }
         let err = || Error::storage("listing a worker's visits");
         let conn = self.reader();
         let total: u32 = conn

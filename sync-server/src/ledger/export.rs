@@ -434,3 +434,65 @@ pub fn template_example(
 
 /// What marks the template's example row: the importer refuses a row whose name carries it.
 pub const EXAMPLE_MARK: &str = "（示例，请删除本行）";
+
+/// The monthly workload sheet (网格员工作量考核表) as an office keeps it: a title row (the
+/// sheet's name, the area and the period) across the table, a bold header row frozen under it,
+/// one row per worker and a bold totals row. Columns from `first_number` on are written as
+/// numbers (an office sums and ranks them), the others as text.
+pub fn workload_xlsx(
+    title: &str,
+    rows: &[Vec<String>],
+    first_number: usize,
+) -> Result<Vec<u8>, LedgerError> {
+    use rust_xlsxwriter::{Format, FormatAlign};
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("网格员工作量").map_err(fail)?;
+    let bold = Format::new().set_bold();
+    let header_format = Format::new().set_bold().set_align(FormatAlign::Center);
+    let title_format = Format::new()
+        .set_bold()
+        .set_font_size(14)
+        .set_align(FormatAlign::Center);
+    let Some(header) = rows.first() else {
+        return book.save_to_buffer().map_err(fail);
+    };
+    let last_col = header.len().saturating_sub(1) as u16;
+    if last_col > 0 {
+        ws.merge_range(0, 0, 0, last_col, title, &title_format)
+            .map_err(fail)?;
+    } else {
+        ws.write_string_with_format(0, 0, title, &title_format)
+            .map_err(fail)?;
+    }
+    for c in 0..header.len() {
+        let widest = rows
+            .iter()
+            .filter_map(|r| r.get(c))
+            .map(|v| width(v))
+            .max()
+            .unwrap_or(0);
+        ws.set_column_width(c as u16, (widest + 2).clamp(8, 40) as f64)
+            .map_err(fail)?;
+    }
+    let last = rows.len().saturating_sub(1);
+    for (r, row) in rows.iter().enumerate() {
+        let at = (r + 1) as u32;
+        let format = (r == last && r > 0).then_some(&bold);
+        for (c, cell) in row.iter().enumerate() {
+            let number = (r > 0 && c >= first_number)
+                .then(|| cell.parse::<f64>().ok())
+                .flatten();
+            match (r, number, format) {
+                (0, _, _) => ws.write_string_with_format(at, c as u16, cell, &header_format),
+                (_, Some(n), Some(f)) => ws.write_number_with_format(at, c as u16, n, f),
+                (_, Some(n), None) => ws.write_number(at, c as u16, n),
+                (_, None, Some(f)) => ws.write_string_with_format(at, c as u16, cell, f),
+                (_, None, None) => ws.write_string(at, c as u16, cell),
+            }
+            .map_err(fail)?;
+        }
+    }
+    ws.set_freeze_panes(2, 0).map_err(fail)?;
+    book.save_to_buffer().map_err(fail)
+}

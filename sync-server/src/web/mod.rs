@@ -54,6 +54,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("report.html", include_str!("../../templates/report.html")),
     ("ratings.html", include_str!("../../templates/ratings.html")),
     ("worker.html", include_str!("../../templates/worker.html")),
+    ("workers.html", include_str!("../../templates/workers.html")),
     ("ledger.html", include_str!("../../templates/ledger.html")),
     ("screen.html", include_str!("../../templates/screen.html")),
     (

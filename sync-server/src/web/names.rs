@@ -100,6 +100,11 @@ impl Names {
             .unwrap_or_else(|| id.to_owned())
     }
 
+    /// The language the names are in.
+    pub(crate) fn lang(&self) -> Lang {
+        self.lang
+    }
+
     /// Whether `id` is someone the accounts know.
     pub(crate) fn knows_person(&self, id: &str) -> bool {
         self.people.contains_key(id)

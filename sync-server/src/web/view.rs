@@ -166,7 +166,8 @@ fn render(
         "reports.html" | "report.html" => "reports",
         "ratings.html" => "ratings",
         "ledger.html" => "ledger",
-        "overview.html" | "worker.html" | "screen.html" => "overview",
+        "workers.html" | "worker.html" => "workers",
+        "overview.html" | "screen.html" => "overview",
         _ => "",
     };
     let who = reader.get();

@@ -5,18 +5,19 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use gridwalk_core::Timestamp;
-use gridwalk_core::messages::Message;
+use gridwalk_core::messages::{Lang, Message};
 use gridwalk_core::records::reference::{ReferenceItem, ReferenceKind};
 
 use super::ledger::stored_preview;
+use super::workers::{self, PeriodQuery};
 use crate::ledger::export;
 use crate::state::AppState;
 use crate::web::extract::Supervisor;
-use crate::web::{PageError, blocking, minute};
+use crate::web::{PageError, blocking, i18n, minute};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -158,6 +159,97 @@ pub(crate) async fn export(
     };
     let disposition = attachment(&format!("{name}_{time}.{ext}"), &full_name);
     Ok(download(mime, disposition, body))
+}
+
+/// `GET /web/workers.xlsx?from=&to=`: the monthly workload sheet (网格员工作量考核表) of the
+/// workers page's period: a title row with the area and the period, one row per worker
+/// (`workers::gather`, the page's own figures) with their grids, visits, households covered,
+/// reports filed and handled, last sync and open to-dos, and a totals row. In Chinese, the
+/// office's language, whatever the reader's; logged like every export of personal data.
+pub(crate) async fn workload(
+    State(app): State<Arc<AppState>>,
+    sup: Supervisor,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, PageError> {
+    let days = q.days(Timestamp::now());
+    let user = sup.user_id().to_owned();
+    let (body, count, area) = blocking(&app, move |app| {
+        let names = super::names(app, Lang::ZhCn);
+        let workload = workers::gather(app, &sup, &names, days)?;
+        let word = |key: &str| i18n::word("zh", key);
+        let mut rows = vec![
+            [
+                "worker",
+                "worker_grids",
+                "visit_count",
+                "households_covered",
+                "reports_filed",
+                "reports_handled",
+                "last_sync",
+                "open_todos",
+            ]
+            .map(word)
+            .to_vec(),
+        ];
+        for w in &workload.rows {
+            rows.push(vec![
+                w.name.clone(),
+                w.grids.clone(),
+                w.visits.to_string(),
+                w.households.to_string(),
+                w.reports_filed.to_string(),
+                w.reports_handled.to_string(),
+                w.last_sync.clone(),
+                w.open_todos.to_string(),
+            ]);
+        }
+        let t = &workload.totals;
+        rows.push(vec![
+            word("total"),
+            String::new(),
+            t.visits.to_string(),
+            t.households.to_string(),
+            t.reports_filed.to_string(),
+            t.reports_handled.to_string(),
+            String::new(),
+            t.open_todos.to_string(),
+        ]);
+        let area = area_name(app, &sup)?;
+        let title = format!(
+            "{}（{}{} 至 {}）",
+            word("workload_sheet"),
+            if area.is_empty() {
+                String::new()
+            } else {
+                format!("{area} ")
+            },
+            days.from,
+            days.to
+        );
+        let body = export::workload_xlsx(&title, &rows, 2).map_err(PageError::internal)?;
+        Ok((body, workload.rows.len(), area))
+    })
+    .await?;
+    tracing::info!(
+        user = %user,
+        table = "workload",
+        format = "xlsx",
+        rows = count,
+        "ledger exported"
+    );
+    let sheet = i18n::word("zh", "workload_sheet");
+    let span = format!(
+        "{}-{}",
+        days.from.to_string().replace('-', ""),
+        days.to.to_string().replace('-', "")
+    );
+    let full_name = if area.is_empty() {
+        format!("{sheet}_{span}.xlsx")
+    } else {
+        format!("{sheet}_{area}_{span}.xlsx")
+    };
+    let disposition = attachment(&format!("workload_{span}.xlsx"), &full_name);
+    Ok(download(XLSX, disposition, body))
 }
 
 /// `GET /web/ledger/bad-rows/{upload}`: the refused rows of the reader's own preview as an
