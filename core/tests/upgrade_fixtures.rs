@@ -24,7 +24,7 @@ use gridwalk_core::{RecordId, Store, Timestamp};
 use rusqlite::Connection;
 
 /// Every fixture, oldest first. A new migration adds its own (ARCHITECTURE.md, "Migrations").
-const FIXTURES: &[&str] = &["schema-06", "schema-14", "schema-15"];
+const FIXTURES: &[&str] = &["schema-06", "schema-14", "schema-15", "schema-16"];
 
 /// What the generators write, as they write it (scripts/fixtures/era-*.rs).
 const UNSENT_NOTES: &str = "未发送的备注";
@@ -360,6 +360,25 @@ fn check_fixture(fx: &Fixture) {
     let report = device.report(&fx.id("report")).unwrap();
     assert_eq!(report.state.status, ReportStatus::Reported, "{name}");
     assert_eq!(report.report.description, "楼道堆放杂物");
+    // 0017: the report's events listed in `report_event`, rebuilt from the document, in its
+    // order (the fixtures' reports have none yet: this shows the table made and consistent).
+    let listed: Vec<(String, String)> = Connection::open(&path)
+        .unwrap()
+        .prepare("SELECT kind, by_user FROM report_event WHERE report_id = ?1 ORDER BY seq")
+        .unwrap()
+        .query_map([fx.id("report").to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let events: Vec<(String, String)> = report
+        .report
+        .events
+        .iter()
+        .map(|e| (e.kind.clone(), e.by.clone()))
+        .collect();
+    assert_eq!(listed, events, "{name}: report_event rebuilt on upgrade");
     for (household, visit, notes, photos) in [
         (&acked, "visit.acked", "已上传照片的走访", &uploaded[..]),
         (&queued, "visit.queued", "照片待上传的走访", &queue[..2]),
