@@ -89,6 +89,9 @@ pub(crate) fn key_connection(conn: &Connection, key: Option<&StoreKey>) -> Resul
             .map_err(Error::storage("keying the store"))?;
         conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sql_literal()))
             .map_err(Error::storage("keying the store"))?;
+    }
+    check_readable(conn)?;
+    if key.is_some() {
         // SQLCipher decrypts a page each time it enters SQLite's own cache; past that cache a
         // plain store reads from the OS page cache for a copy, an encrypted one decrypts again.
         // A scan of the residents (the name search) then cost 6.6× the plain store's
@@ -97,7 +100,7 @@ pub(crate) fn key_connection(conn: &Connection, key: Option<&StoreKey>) -> Resul
         conn.execute_batch("PRAGMA cache_size = -16384;")
             .map_err(Error::storage("keying the store"))?;
     }
-    check_readable(conn)
+    Ok(())
 }
 
 /// Reads the schema, the first read of a connection: `SQLITE_NOTADB` means the key (or its
