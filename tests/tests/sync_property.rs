@@ -62,8 +62,8 @@ fn rows(path: &Path, id: &RecordId) -> Vec<String> {
             .map(Result::unwrap)
             .collect();
         // The column that names the record: a resident's or visit's household, a photo's or
-        // to-do's record, or the row's own id for lists of whole records.
-        let key = ["household_id", "record_id", "id"]
+        // to-do's record, a report event's report, or the row's own id for lists of whole records.
+        let key = ["household_id", "record_id", "report_id", "id"]
             .into_iter()
             .find(|k| columns.iter().any(|c| c == k))
             .unwrap_or_else(|| panic!("projection table {table} has no record column"));
