@@ -5,7 +5,9 @@
 use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
 
+use axum::Form;
 use axum::extract::FromRequestParts;
+use axum::extract::rejection::FormRejection;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use gridwalk_core::messages::{Lang, Message};
@@ -116,7 +118,38 @@ impl Supervisor {
         tracing::warn!(user = %self.user_id(), "refused a POST without the session's form token");
         PageError::form_expired()
     }
+
+    /// A posted form, if it parsed and carries this session's form token ([`csrf`]); else
+    /// the logged 403 of [`Supervisor::form_expired`]. Every workbench action starts here.
+    pub(crate) fn checked_form<F: FormToken>(
+        &self,
+        headers: &HeaderMap,
+        form: Result<Form<F>, FormRejection>,
+    ) -> Result<F, PageError> {
+        match form {
+            Ok(Form(form)) if csrf::session_token_matches(headers, form.form_token()) => Ok(form),
+            _ => Err(self.form_expired()),
+        }
+    }
 }
+
+/// A posted form with the hidden form-token field `csrf`.
+pub(crate) trait FormToken {
+    /// The token the form carried.
+    fn form_token(&self) -> &str;
+}
+
+/// Implements [`FormToken`] for forms whose token field is `csrf`.
+macro_rules! form_token {
+    ($($form:ty),+ $(,)?) => {
+        $(impl $crate::web::extract::FormToken for $form {
+            fn form_token(&self) -> &str {
+                &self.csrf
+            }
+        })+
+    };
+}
+pub(crate) use form_token;
 
 impl FromRequestParts<Arc<AppState>> for Supervisor {
     type Rejection = PageError;

@@ -21,7 +21,7 @@ use crate::state::AppState;
 use crate::web::extract::{PageLang, Supervisor};
 use crate::web::names::{NOTHING, Names};
 use crate::web::view::{PageView, template};
-use crate::web::{PageError, blocking, csrf, minute};
+use crate::web::{PageError, blocking, minute};
 
 /// The households list's query: the grid, `q` what the reader typed (a name, pinyin initials,
 /// the last digits of an ID number or phone, a room or a place's name), `never=1` only never
@@ -451,10 +451,7 @@ pub(crate) async fn send_back_visit(
     Path((id, visit)): Path<(String, String)>,
     form: Result<Form<SendBackForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    let form = match form {
-        Ok(Form(form)) if csrf::session_token_matches(&headers, &form.csrf) => form,
-        _ => return Err(sup.form_expired()),
-    };
+    let form = sup.checked_form(&headers, form)?;
     let note = text::clean(&form.note);
     blocking(&app, move |app| {
         let record = RecordId::from(id.as_str());
@@ -519,10 +516,7 @@ pub(crate) async fn resolve_conflict(
     Path(id): Path<String>,
     form: Result<Form<ResolveForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    let form = match form {
-        Ok(Form(form)) if csrf::session_token_matches(&headers, &form.csrf) => form,
-        _ => return Err(sup.form_expired()),
-    };
+    let form = sup.checked_form(&headers, form)?;
     blocking(&app, move |app| {
         let record = RecordId::from(id.as_str());
         let h = app
@@ -567,3 +561,5 @@ pub(crate) async fn resolve_conflict(
     })
     .await
 }
+
+crate::web::extract::form_token!(SendBackForm, ResolveForm);

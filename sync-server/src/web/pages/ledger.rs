@@ -246,10 +246,7 @@ pub(crate) async fn commit(
     headers: HeaderMap,
     form: Result<Form<CommitForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    let form = match form {
-        Ok(Form(form)) if csrf::session_token_matches(&headers, &form.csrf) => form,
-        _ => return Err(sup.form_expired()),
-    };
+    let form = sup.checked_form(&headers, form)?;
     let owner = sup.user_id().to_owned();
     let actor = sup.session.actor.clone();
     let ids = blocking(&app, move |app| {
@@ -260,3 +257,5 @@ pub(crate) async fn commit(
     tracing::info!(user = %owner, households = ids.len(), "ledger imported");
     Ok(Redirect::to(&format!("/web/ledger?committed={}", ids.len())).into_response())
 }
+
+crate::web::extract::form_token!(CommitForm);

@@ -22,7 +22,7 @@ use super::{PAGE_ROWS, Paging, encode, names, page_number};
 use crate::state::AppState;
 use crate::web::extract::{PageLang, Supervisor};
 use crate::web::view::{PageView, template};
-use crate::web::{PageError, blocking, csrf, day, minute};
+use crate::web::{PageError, blocking, day, minute};
 
 /// The statuses the list filters by, in the order of an order's life.
 const STATUSES: [&str; 6] = [
@@ -343,10 +343,7 @@ pub(crate) async fn urge(
     Path(id): Path<String>,
     form: Result<Form<UrgeForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    let form = match form {
-        Ok(Form(form)) if csrf::session_token_matches(&headers, &form.csrf) => form,
-        _ => return Err(sup.form_expired()),
-    };
+    let form = sup.checked_form(&headers, form)?;
     let note = text::clean(&form.note);
     blocking(&app, move |app| {
         let record = RecordId::from(id.as_str());
@@ -377,3 +374,5 @@ pub(crate) async fn urge(
     })
     .await
 }
+
+crate::web::extract::form_token!(UrgeForm);

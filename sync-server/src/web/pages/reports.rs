@@ -25,7 +25,7 @@ use crate::state::AppState;
 use crate::web::extract::{PageLang, Supervisor};
 use crate::web::names::NOTHING;
 use crate::web::view::{PageView, template};
-use crate::web::{PageError, blocking, csrf, day, minute};
+use crate::web::{PageError, blocking, day, minute};
 
 /// The statuses the list filters by, in the order of a report's life.
 const STATUSES: [ReportStatus; 6] = [
@@ -357,10 +357,7 @@ pub(crate) async fn act(
     Path((id, action)): Path<(String, String)>,
     form: Result<Form<ActionForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    let form = match form {
-        Ok(Form(form)) if csrf::session_token_matches(&headers, &form.csrf) => form,
-        _ => return Err(sup.form_expired()),
-    };
+    let form = sup.checked_form(&headers, form)?;
     if !ACTIONS.iter().any(|(a, _)| *a == action) {
         return Err(PageError::NotFound(
             Message::new("web.no_such_record").with("id", &id),
@@ -427,3 +424,5 @@ fn refused_page(
     page.note = note;
     Ok((StatusCode::CONFLICT, PageView::new(page)).into_response())
 }
+
+crate::web::extract::form_token!(ActionForm);
