@@ -29,6 +29,19 @@ impl Timestamp {
         Timestamp(self.0.saturating_sub(days.saturating_mul(Self::DAY_MS)))
     }
 
+    /// The first moment of `date` in China Standard Time (00:00 UTC+8; China keeps no daylight
+    /// saving): where a China-time day, and so a period of whole days, begins.
+    pub fn china_midnight(date: time::Date) -> Self {
+        /// 1970-01-01 as a Julian day.
+        const EPOCH_JULIAN_DAY: i64 = 2_440_588;
+        const CHINA_OFFSET_MS: i64 = 8 * 3_600_000;
+        let day = i64::from(date.to_julian_day()) - EPOCH_JULIAN_DAY;
+        Timestamp(
+            day.saturating_mul(Self::DAY_MS)
+                .saturating_sub(CHINA_OFFSET_MS),
+        )
+    }
+
     /// The calendar date (UTC+8, China Standard Time) of this moment.
     ///
     /// Never panics: a moment outside the calendar's range (years -9999 to 9999) gives the
@@ -49,6 +62,22 @@ impl Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_china_day_starts_at_sixteen_hundred_utc() {
+        // 2026-12-01 01:30 UTC is 09:30 in China; its day began 2026-11-30 16:00 UTC.
+        let now = Timestamp(1_796_088_600_000);
+        assert_eq!(
+            Timestamp::china_midnight(now.china_date()),
+            Timestamp(1_796_054_400_000)
+        );
+        // 2026-11-30 17:00 UTC is already 12-01 01:00 in China.
+        let late = Timestamp(1_796_058_000_000);
+        assert_eq!(
+            Timestamp::china_midnight(late.china_date()),
+            Timestamp(1_796_054_400_000)
+        );
+    }
 
     #[test]
     fn china_date_is_eight_hours_ahead_of_utc() {

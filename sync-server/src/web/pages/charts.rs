@@ -231,8 +231,7 @@ pub(crate) fn visits_trend(
     now: Timestamp,
 ) -> Result<TrendChart, PageError> {
     let first = china_day_number(now) - (TREND_DAYS - 1);
-    // Midnight of the first day, China time.
-    let since = Timestamp(first * Timestamp::DAY_MS - 8 * 3_600_000);
+    let since = Timestamp::china_midnight(date_of_day_number(first));
     let rows = app.store.visits_per_day(&sup.grids(), since, now)?;
     let mut counts: Vec<WorkerCounts> = Vec::new();
     for r in rows {

@@ -58,13 +58,6 @@ struct PeriodLink {
     current: bool,
 }
 
-/// Midnight of `now`'s day in China time (UTC+8), in milliseconds.
-pub(crate) fn start_of_china_day(now: Timestamp) -> Timestamp {
-    const EIGHT_HOURS: i64 = 8 * 3_600_000;
-    let local = now.0 + EIGHT_HOURS;
-    Timestamp(local - local.rem_euclid(Timestamp::DAY_MS) - EIGHT_HOURS)
-}
-
 /// `GET /web`.
 pub(crate) async fn overview(
     State(app): State<Arc<AppState>>,
@@ -80,7 +73,7 @@ pub(crate) async fn overview(
     let page = blocking(&app, move |app| {
         let now = Timestamp::now();
         let since = match days {
-            0 => start_of_china_day(now),
+            0 => Timestamp::china_midnight(now.china_date()),
             d => now.minus_days(d),
         };
         let names = names(app, lang.lang());
@@ -103,19 +96,4 @@ pub(crate) async fn overview(
     })
     .await?;
     Ok(PageView::new(page))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_china_day_starts_at_sixteen_hundred_utc() {
-        // 2026-12-01 01:30 UTC is 09:30 in China; its day began 2026-11-30 16:00 UTC.
-        let now = Timestamp(1_796_088_600_000);
-        assert_eq!(start_of_china_day(now), Timestamp(1_796_054_400_000));
-        // 2026-11-30 17:00 UTC is already 12-01 01:00 in China.
-        let late = Timestamp(1_796_058_000_000);
-        assert_eq!(start_of_china_day(late), Timestamp(1_796_054_400_000));
-    }
 }

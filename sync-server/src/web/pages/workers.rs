@@ -12,7 +12,6 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use gridwalk_core::Timestamp;
 use gridwalk_core::messages::Message;
-use gridwalk_core::store::visit_days::day_number_of_date;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -22,9 +21,6 @@ use crate::web::extract::{PageLang, Supervisor};
 use crate::web::names::Names;
 use crate::web::view::{PageView, template};
 use crate::web::{PageError, blocking, minute};
-
-/// China Standard Time's offset from UTC, in milliseconds.
-const CHINA_OFFSET_MS: i64 = 8 * 3_600_000;
 
 /// A period of whole China-time days, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,16 +46,12 @@ impl Days {
 
     /// The first millisecond of `from` and the last of `to`, China time.
     pub(crate) fn bounds(self) -> (Timestamp, Timestamp) {
-        let start = |d: Date| {
-            day_number_of_date(d)
-                .saturating_mul(Timestamp::DAY_MS)
-                .saturating_sub(CHINA_OFFSET_MS)
-        };
-        let since = start(self.from);
-        let until = start(self.to)
+        let since = Timestamp::china_midnight(self.from);
+        let until = Timestamp::china_midnight(self.to)
+            .0
             .saturating_add(Timestamp::DAY_MS)
             .saturating_sub(1);
-        (Timestamp(since), Timestamp(until))
+        (since, Timestamp(until))
     }
 
     /// `from=YYYY-MM-DD&to=YYYY-MM-DD`, for links keeping the period.
