@@ -184,6 +184,13 @@ fn the_stores_list_equals_the_rules_on_a_generated_community() {
             .record_visit(&worker(), id, &visit_at(NOW.minus_days(days)), NOW)
             .unwrap();
     }
+    // A phone whose clock ran three days ahead: its visits are dated in the future.
+    let ahead = Timestamp(NOW.0 + 3 * Timestamp::DAY_MS);
+    for id in ids.iter().skip(1).step_by(50) {
+        store
+            .record_visit(&worker(), id, &visit_at(ahead), ahead)
+            .unwrap();
+    }
     let all: Vec<Household> = ids.iter().map(|id| store.household(id).unwrap()).collect();
     let duplicates = findings::duplicate_id_numbers(&all);
     let mut total = 0;
@@ -208,6 +215,16 @@ fn the_stores_list_equals_the_rules_on_a_generated_community() {
         });
         let actual = store.needs_checking(grid, NOW).unwrap();
         assert_eq!(actual, expected, "grid {grid}");
+        // The overview's counts come from the same conditions, counted in SQL.
+        let mut counted = std::collections::BTreeMap::new();
+        for f in &actual {
+            *counted.entry(f.kind).or_insert(0u32) += 1;
+        }
+        assert_eq!(
+            store.finding_counts(grid, NOW).unwrap(),
+            counted,
+            "grid {grid}"
+        );
         total += actual.len();
         let count = store
             .list_households(&AddressScope::Grid(grid.into()), 0, 1000)
@@ -215,11 +232,95 @@ fn the_stores_list_equals_the_rules_on_a_generated_community() {
             .household_count;
         assert!(count >= 100, "{grid} has {count} households");
     }
-    // The generated ledger has its faults: every kind but conflicts shows up.
+    // The generated ledger has its faults, and the phone ahead its future visits: every kind
+    // but conflicts shows up.
     let seen: std::collections::BTreeSet<_> = ["C01-G01", "C01-G02", "C01-G03"]
         .iter()
         .flat_map(|g| kinds(&store.needs_checking(g, NOW).unwrap()))
         .collect();
-    assert_eq!(seen.len(), 5, "{seen:?}");
+    assert_eq!(seen.len(), 6, "{seen:?}");
     assert!(total > 50);
+}
+
+/// The duplicate ID numbers are a count kept across households as each is written: it must
+/// follow a corrected number, a third household, a move-out, a move back, and a rebuild of
+/// every list from the documents.
+#[test]
+fn duplicate_id_numbers_follow_every_write_and_a_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gridwalk.db");
+    let store = gridwalk_core::Store::open(&path).unwrap();
+    let new = |room: &str, id: &str| {
+        store
+            .create_household(
+                &worker(),
+                &household("B01", room, vec![resident("孙立", Some(id), None)]),
+                NOW,
+            )
+            .unwrap()
+    };
+    let dup_count = |store: &gridwalk_core::Store| -> Vec<String> {
+        store
+            .needs_checking("C01-G01", NOW)
+            .unwrap()
+            .into_iter()
+            .filter(|f| f.kind == FindingKind::DuplicateIdNumber)
+            .map(|f| f.detail.render(gridwalk_core::messages::Lang::En))
+            .collect()
+    };
+    let a = new("101", ID_1985);
+    let b = new("102", ID_1990);
+    assert!(dup_count(&store).is_empty());
+
+    // B's number corrected to A's (a typo the other way): both households now hold it.
+    let rid = |store: &gridwalk_core::Store, h| store.household(h).unwrap().residents[0].id.clone();
+    let patch = |id: &str| gridwalk_core::records::household::ResidentPatch {
+        id_number: Some(id.into()),
+        ..Default::default()
+    };
+    store
+        .update_resident(&worker(), &b, &rid(&store, &b), &patch(ID_1985), NOW)
+        .unwrap();
+    assert_eq!(dup_count(&store).len(), 2);
+    assert!(
+        dup_count(&store)[0].contains("2 households"),
+        "{:?}",
+        dup_count(&store)
+    );
+
+    // A third household with it: every finding says three.
+    let c = new("103", ID_1985);
+    let three = dup_count(&store);
+    assert_eq!(three.len(), 3);
+    assert!(
+        three.iter().all(|d| d.contains("3 households")),
+        "{three:?}"
+    );
+
+    // Rebuilt from the documents (as after a schema upgrade): the same list.
+    drop(store);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "INSERT INTO meta (key, value) VALUES (?1, X'01')",
+            [gridwalk_core::store::migrations::NEEDS_REPROJECT],
+        )
+        .unwrap();
+    let store = gridwalk_core::Store::open(&path).unwrap();
+    assert_eq!(dup_count(&store), three, "rebuilt");
+
+    // Moving two out leaves one household with the number: no duplicate.
+    store
+        .move_out_resident(&worker(), &c, &rid(&store, &c), NOW)
+        .unwrap();
+    assert_eq!(dup_count(&store).len(), 2);
+    store
+        .move_out_resident(&worker(), &a, &rid(&store, &a), NOW)
+        .unwrap();
+    assert!(dup_count(&store).is_empty());
+    // B's number changed back: still none.
+    store
+        .update_resident(&worker(), &b, &rid(&store, &b), &patch(ID_1990), NOW)
+        .unwrap();
+    assert!(dup_count(&store).is_empty());
 }

@@ -24,7 +24,13 @@ use gridwalk_core::{RecordId, Store, Timestamp};
 use rusqlite::Connection;
 
 /// Every fixture, oldest first. A new migration adds its own (ARCHITECTURE.md, "Migrations").
-const FIXTURES: &[&str] = &["schema-06", "schema-14", "schema-15", "schema-16"];
+const FIXTURES: &[&str] = &[
+    "schema-06",
+    "schema-14",
+    "schema-15",
+    "schema-16",
+    "schema-17",
+];
 
 /// What the generators write, as they write it (scripts/fixtures/era-*.rs).
 const UNSENT_NOTES: &str = "未发送的备注";
@@ -214,6 +220,25 @@ fn check_fixture(fx: &Fixture) {
         device.device_id().unwrap(),
         fx.manifest["device_id"],
         "{name}"
+    );
+    // 0018's duplicate ID numbers: filled from the residents as they stood.
+    let conn = Connection::open(&path).unwrap();
+    let rows = |sql: &str| -> Vec<(String, i64)> {
+        conn.prepare(sql)
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        rows("SELECT id_number, households FROM duplicate_id_number ORDER BY 1"),
+        rows(
+            "SELECT id_number, COUNT(DISTINCT household_id) FROM resident
+             WHERE moved_out = 0 AND id_valid = 1 GROUP BY id_number
+             HAVING COUNT(DISTINCT household_id) > 1 ORDER BY 1"
+        ),
+        "{name}: duplicate ID numbers counted"
     );
 
     // Unsent changes: still unsent; the refused one still refused, with its reason.

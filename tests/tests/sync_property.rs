@@ -63,7 +63,9 @@ fn rows(path: &Path, id: &RecordId) -> Vec<String> {
             .collect();
         // The column that names the record: a resident's or visit's household, a photo's or
         // to-do's record, a report event's report, or the row's own id for lists of whole records.
-        let key = ["household_id", "record_id", "report_id", "id"]
+        // The duplicate ID numbers belong to no one record: keyed by the number, which no
+        // record id matches (and these residents have no ID numbers, so it stays empty).
+        let key = ["household_id", "record_id", "report_id", "id", "id_number"]
             .into_iter()
             .find(|k| columns.iter().any(|c| c == k))
             .unwrap_or_else(|| panic!("projection table {table} has no record column"));

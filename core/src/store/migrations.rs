@@ -122,6 +122,12 @@ pub const MIGRATIONS: &[Migration] = &[
         // The new list is filled from each report's events.
         reproject: true,
     },
+    Migration {
+        version: 18,
+        sql: include_str!("migrations/0018_duplicate_ids_overview_indexes.sql"),
+        // The new table is filled by the migration itself, from the resident rows.
+        reproject: false,
+    },
 ];
 
 /// The version a fresh database ends at.

@@ -2,6 +2,8 @@
 //! transaction as its document, so a list never loads a document and a crash never leaves
 //! the two apart.
 
+use std::collections::BTreeSet;
+
 use rusqlite::{Connection, params};
 
 use crate::error::{Error, Result};
@@ -29,14 +31,62 @@ pub const PROJECTION_TABLES: &[&str] = &[
     "work_order",
     "report",
     "report_event",
+    // Not one record's rows: counted across households, rebuilt as they are projected.
+    "duplicate_id_number",
 ];
 
 /// Deletes one record: its document and every projection row of it. Rows keyed by the document
 /// go by foreign key; the household row (with its residents and findings) is keyed apart.
 pub fn delete_record(conn: &Connection, id: &RecordId) -> Result<()> {
+    let registered = counted_id_numbers(conn, id.as_str())?;
     conn.execute("DELETE FROM household WHERE id = ?1", [id.as_str()])
         .and_then(|_| conn.execute("DELETE FROM document WHERE id = ?1", [id.as_str()]))
         .map_err(Error::storage("deleting a record"))?;
+    recount_duplicates(conn, registered.iter())
+}
+
+/// The valid ID numbers of a household's residents still living there: those a
+/// duplicate-ID-number finding counts.
+fn counted_id_numbers(conn: &Connection, household: &str) -> Result<BTreeSet<String>> {
+    conn.prepare_cached(
+        "SELECT id_number FROM resident
+         WHERE household_id = ?1 AND moved_out = 0 AND id_valid = 1",
+    )
+    .and_then(|mut st| st.query_map([household], |r| r.get(0))?.collect())
+    .map_err(Error::storage("counting duplicate ID numbers"))
+}
+
+/// Recounts the households registering each of `numbers` and keeps `duplicate_id_number`
+/// holding those with two or more. Called with the numbers a write added or removed, so an
+/// import of new households costs one index lookup a resident.
+fn recount_duplicates<'a>(
+    conn: &Connection,
+    numbers: impl Iterator<Item = &'a String>,
+) -> Result<()> {
+    let err = || Error::storage("counting duplicate ID numbers");
+    let mut count = conn
+        .prepare_cached(
+            "SELECT COUNT(DISTINCT household_id) FROM resident
+             WHERE id_number = ?1 AND moved_out = 0 AND id_valid = 1",
+        )
+        .map_err(err())?;
+    let mut keep = conn
+        .prepare_cached(
+            "INSERT INTO duplicate_id_number (id_number, households) VALUES (?1, ?2)
+             ON CONFLICT (id_number) DO UPDATE SET households = excluded.households",
+        )
+        .map_err(err())?;
+    let mut drop = conn
+        .prepare_cached("DELETE FROM duplicate_id_number WHERE id_number = ?1")
+        .map_err(err())?;
+    for number in numbers {
+        let households: i64 = count.query_row([number], |r| r.get(0)).map_err(err())?;
+        if households > 1 {
+            keep.execute(params![number, households]).map_err(err())?;
+        } else {
+            drop.execute([number]).map_err(err())?;
+        }
+    }
     Ok(())
 }
 
@@ -91,6 +141,8 @@ fn project_household(conn: &Connection, h: &Household) -> Result<()> {
     })
     .map_err(err())?;
 
+    // The ID numbers this household registered before this write, for the duplicates' count.
+    let before = counted_id_numbers(conn, h.id.as_str())?;
     conn.prepare_cached("DELETE FROM resident WHERE household_id = ?1")
         .and_then(|mut st| st.execute([h.id.as_str()]))
         .and_then(|_| conn.prepare_cached("DELETE FROM resident_key WHERE household_id = ?1"))
@@ -144,6 +196,9 @@ fn project_household(conn: &Connection, h: &Household) -> Result<()> {
                 .map_err(err())?;
         }
     }
+
+    let after = counted_id_numbers(conn, h.id.as_str())?;
+    recount_duplicates(conn, before.symmetric_difference(&after))?;
 
     conn.prepare_cached("DELETE FROM finding WHERE household_id = ?1")
         .and_then(|mut st| st.execute([h.id.as_str()]))

@@ -11,7 +11,6 @@ use gridwalk_core::rules::findings::FindingKind;
 use gridwalk_core::rules::rating::Color;
 use gridwalk_core::store::coverage::BuildingCoverage;
 use gridwalk_core::store::order_pages::{OrderQuery, OrderSort};
-use gridwalk_core::store::queries::AddressScope;
 use serde::Serialize;
 
 use super::encode;
@@ -196,36 +195,38 @@ pub(crate) fn gather(
     let mut grids = Vec::new();
     let mut kinds: Vec<KindCount> = Vec::new();
     for g in sup.grids() {
-        let list = store.list_households(&AddressScope::Grid(g.clone()), 0, 0)?;
         let buildings = store.coverage(&g, since, now)?;
-        let findings = store.needs_checking(&g, now)?;
-        for f in &findings {
-            if f.kind == FindingKind::ElderlyAloneNotVisited {
-                totals.elderly_due += 1;
-            }
-            match kinds.iter_mut().find(|k| k.kind == f.kind.as_str()) {
-                Some(k) => k.count += 1,
+        let counts = store.finding_counts(&g, now)?;
+        totals.elderly_due += counts
+            .get(&FindingKind::ElderlyAloneNotVisited)
+            .copied()
+            .unwrap_or(0);
+        for (kind, count) in &counts {
+            match kinds.iter_mut().find(|k| k.kind == kind.as_str()) {
+                Some(k) => k.count += count,
                 None => kinds.push(KindCount {
-                    kind: f.kind.as_str(),
-                    count: 1,
-                    link: format!("/web/findings?grid={}&kind={}", encode(&g), f.kind.as_str()),
+                    kind: kind.as_str(),
+                    count: *count,
+                    link: format!("/web/findings?grid={}&kind={}", encode(&g), kind.as_str()),
                 }),
             }
         }
+        let findings: u32 = counts.values().sum();
+        let households = buildings.iter().map(|b| b.households).sum();
         let visited = buildings.iter().map(|b| b.visited).sum();
         let never_visited = buildings.iter().map(|b| b.never_visited).sum();
-        totals.households += list.household_count;
+        totals.households += households;
         totals.visited += visited;
         totals.never_visited += never_visited;
-        totals.findings += u32::try_from(findings.len()).unwrap_or(u32::MAX);
+        totals.findings += findings;
         grids.push(GridRow {
             name: names.place(&g),
-            households: list.household_count,
-            residents: list.resident_count,
+            households,
+            residents: buildings.iter().map(|b| b.residents).sum(),
             visited,
-            percent: percent(visited, list.household_count),
+            percent: percent(visited, households),
             never_visited,
-            findings: u32::try_from(findings.len()).unwrap_or(u32::MAX),
+            findings,
             buildings: buildings
                 .iter()
                 .map(|b| building_cell(names, &g, b))
