@@ -429,6 +429,10 @@ pub struct ReferenceItem {
     pub grid_id: Option<String>,
     /// For a compound: the property company that serves it (an order's company).
     pub company_id: Option<String>,
+    /// For a report category: the department that handles it (权责清单).
+    pub department: Option<String>,
+    /// For a report category: hours a report of it has to be handled (处置时限).
+    pub limit_hours: Option<u32>,
 }
 
 impl From<r::ReferenceItem> for ReferenceItem {
@@ -439,6 +443,8 @@ impl From<r::ReferenceItem> for ReferenceItem {
             name: i.name,
             grid_id: i.grid_id,
             company_id: i.company_id,
+            department: i.department,
+            limit_hours: i.limit_hours,
         }
     }
 }

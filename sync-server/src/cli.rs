@@ -143,6 +143,23 @@ enum AdminCommand {
     AddBuilding(PlaceArgs),
     /// Add a property company.
     AddCompany(PlaceArgs),
+    /// Add (or change) an issue-report category as the district's 权责清单 lists it: the
+    /// department that handles its reports and the time they have (处置时限).
+    AddCategory {
+        /// Its code.
+        #[arg(long)]
+        code: String,
+        /// Its display name, for example 占道经营.
+        #[arg(long)]
+        name: String,
+        /// The department that handles it, for example 区城市管理局.
+        #[arg(long)]
+        department: String,
+        /// Hours a report of it may take to be handled (calendar hours: 3 working days is
+        /// about 120).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=8760))]
+        limit_hours: u32,
+    },
     /// Copy the records (records.db) to one SQLite file with SQLite's online backup: safe while
     /// the server serves. Accounts and photos are not in it (see the README).
     Backup {
@@ -403,6 +420,18 @@ fn admin(cmd: AdminCommand, data: &crate::server::Data) -> Result<(), Box<dyn st
         AdminCommand::AddCompound(a) => place(ReferenceKind::Compound, a)?,
         AdminCommand::AddBuilding(a) => place(ReferenceKind::Building, a)?,
         AdminCommand::AddCompany(a) => place(ReferenceKind::Company, a)?,
+        AdminCommand::AddCategory {
+            code,
+            name,
+            department,
+            limit_hours,
+        } => {
+            let item = ReferenceItem::category(&code, &name, &department, limit_hours);
+            let version = data.store.add_reference(std::slice::from_ref(&item))?;
+            println!(
+                "added category {code}: {department}, {limit_hours} h (reference data version {version})"
+            );
+        }
         // Handled before the data directory is opened (see `run`).
         AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => {
             unreachable!("backup and restore do not open the data directory first")

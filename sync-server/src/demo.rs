@@ -67,13 +67,14 @@ const COMPANIES: &[(&str, &str)] = &[
     ("P04", "和平物业服务中心"),
 ];
 
-/// Issue report categories.
-const CATEGORIES: &[(&str, &str)] = &[
-    ("fire_safety", "消防安全"),
-    ("sanitation", "环境卫生"),
-    ("parking", "乱停乱放"),
-    ("facilities", "公共设施"),
-    ("greenery", "绿化"),
+/// Issue report categories, as a district's 权责清单 gives them: code, name, the department that
+/// handles them and the 处置时限 in hours.
+const CATEGORIES: &[(&str, &str, &str, u32)] = &[
+    ("fire_safety", "消防安全", "区消防救援大队", 24),
+    ("sanitation", "环境卫生", "区环境卫生管理所", 48),
+    ("parking", "乱停乱放", "区交警大队", 24),
+    ("facilities", "公共设施", "区住房和城乡建设局", 72),
+    ("greenery", "绿化", "区园林绿化中心", 120),
 ];
 
 /// Orders in every state, for companies that handle them well (P01), so-so (P02), badly (P03)
@@ -230,14 +231,15 @@ fn seed_orders_and_reports(
             &worker,
             &NewReport {
                 category: CATEGORIES[n % CATEGORIES.len()].0.into(),
+                // What a worker would write under each category, in CATEGORIES' order.
                 description: [
                     "楼道电动车充电",
-                    "小区门口乱停车",
-                    "绿地被占用种菜",
-                    "路灯不亮",
                     "垃圾桶满溢",
-                ][n % 5]
-                    .into(),
+                    "小区门口乱停车",
+                    "路灯不亮",
+                    "绿地被占用种菜",
+                ][n % CATEGORIES.len()]
+                .into(),
                 grid: grid.into(),
                 compound: String::new(),
                 location: None,
@@ -367,8 +369,8 @@ fn seed(data: &Data, households: usize) -> Result<(), Box<dyn std::error::Error>
     for (id, name) in COMPANIES {
         reference.push(ReferenceItem::new(ReferenceKind::Company, id, None, name));
     }
-    for (id, name) in CATEGORIES {
-        reference.push(ReferenceItem::new(ReferenceKind::Category, id, None, name));
+    for (id, name, department, hours) in CATEGORIES {
+        reference.push(ReferenceItem::category(id, name, department, *hours));
     }
     data.store.add_reference(&reference)?;
     seed_orders_and_reports(data, &compounds, &mut rng, now)?;

@@ -113,11 +113,13 @@ struct Page {
 /// Every page a supervisor opens, with real ids read off the lists as a reader follows links.
 async fn pages(browser: &Browser) -> Vec<Page> {
     let first_link = |page: &str, prefix: &str| -> String {
+        // Links the templates filled in have their `/` and `&` escaped.
+        let page = page.replace("&#x2f;", "/").replace("&amp;", "&");
         let at = page
             .find(&format!("href=\"{prefix}"))
             .unwrap_or_else(|| panic!("a link to {prefix} on the list"));
         let rest = &page[at + 6..];
-        rest[..rest.find('"').unwrap()].replace("&amp;", "&")
+        rest[..rest.find('"').unwrap()].to_owned()
     };
     let (_, households) = browser.get("/web/households").await;
     let (_, orders) = browser.get("/web/orders").await;

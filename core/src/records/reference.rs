@@ -73,6 +73,16 @@ pub struct ReferenceItem {
     /// rectification orders are addressed and whose rating they count in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
+    /// For an issue-report category: the department that handles its reports, as the
+    /// district's 权责清单 (list of powers and responsibilities) names it, for example
+    /// 区城市管理局. Absent from servers older than schema 18, hence the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// For an issue-report category: the 处置时限, hours from a report being made to its being
+    /// handled, as the 权责清单 gives it (calendar hours: the lists that count working days
+    /// are converted when loaded). None: reports of it have no deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_hours: Option<u32>,
 }
 
 impl ReferenceItem {
@@ -86,6 +96,17 @@ impl ReferenceItem {
             name: name.to_owned(),
             grid_id: None,
             company_id: None,
+            department: None,
+            limit_hours: None,
+        }
+    }
+
+    /// A report category of the 权责清单: handled by `department` within `limit_hours`.
+    pub fn category(id: &str, name: &str, department: &str, limit_hours: u32) -> Self {
+        ReferenceItem {
+            department: Some(department.to_owned()),
+            limit_hours: Some(limit_hours),
+            ..ReferenceItem::new(ReferenceKind::Category, id, None, name)
         }
     }
 

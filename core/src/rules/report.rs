@@ -26,6 +26,7 @@ use super::permissions::Role;
 use crate::messages::Message;
 use crate::records::events::{Event, fold_order};
 use crate::records::report::Report;
+use crate::time::Timestamp;
 
 /// The status of a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -87,6 +88,34 @@ impl ReportState {
     pub fn responsible<'a>(&'a self, report: &'a Report) -> &'a str {
         self.assignee.as_deref().unwrap_or(&report.reporter)
     }
+}
+
+/// The statuses in which a report still waits to be handled, so its deadline can pass:
+/// reported, assigned, in progress, or sent back after being handled.
+pub const AWAITING_HANDLING: [ReportStatus; 4] = [
+    ReportStatus::Reported,
+    ReportStatus::Assigned,
+    ReportStatus::InProgress,
+    ReportStatus::Reopened,
+];
+
+/// A report's deadline: the time it was made plus its category's 处置时限 (`limit_hours`,
+/// from the 权责清单); none when the category has no limit.
+pub fn deadline(created_at: Timestamp, limit_hours: Option<u32>) -> Option<Timestamp> {
+    limit_hours.map(|h| Timestamp(created_at.0.saturating_add(i64::from(h) * 3_600_000)))
+}
+
+/// Whether a report is overdue at `now`: still waiting to be handled (see
+/// [`AWAITING_HANDLING`]), not handed over as a rectification order (the order's deadline
+/// rules then), and past its deadline. The store's overdue filter is the same test in SQL
+/// (`store::report_pages`).
+pub fn is_overdue(
+    status: ReportStatus,
+    escalated: bool,
+    deadline: Option<Timestamp>,
+    now: Timestamp,
+) -> bool {
+    AWAITING_HANDLING.contains(&status) && !escalated && deadline.is_some_and(|d| d < now)
 }
 
 fn rank(kind: &str) -> u8 {
@@ -325,4 +354,30 @@ pub fn check_change(
         super::events::check_seen(&after.events, e)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_is_overdue_only_while_it_waits_past_its_categorys_limit() {
+        let made = Timestamp(1_796_088_600_000);
+        let deadline = deadline(made, Some(24));
+        assert_eq!(deadline, Some(Timestamp(made.0 + 24 * 3_600_000)));
+        let after = Timestamp(made.0 + 25 * 3_600_000);
+        let before = Timestamp(made.0 + 23 * 3_600_000);
+        for status in AWAITING_HANDLING {
+            assert!(is_overdue(status, false, deadline, after), "{status:?}");
+            assert!(!is_overdue(status, false, deadline, before), "{status:?}");
+            // Handed over as an order: the order's deadline rules.
+            assert!(!is_overdue(status, true, deadline, after), "{status:?}");
+        }
+        for status in [ReportStatus::Resolved, ReportStatus::Closed] {
+            assert!(!is_overdue(status, false, deadline, after), "{status:?}");
+        }
+        // A category without a limit gives no deadline, and nothing is ever overdue.
+        assert_eq!(super::deadline(made, None), None);
+        assert!(!is_overdue(ReportStatus::Reported, false, None, after));
+    }
 }

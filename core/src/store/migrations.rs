@@ -124,7 +124,7 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 18,
-        sql: include_str!("migrations/0018_duplicate_ids_overview_indexes.sql"),
+        sql: include_str!("migrations/0018_overview_indexes_time_limits.sql"),
         // The new table is filled by the migration itself, from the resident rows.
         reproject: false,
     },

@@ -14,7 +14,10 @@ use crate::records::view::RecordView;
 use crate::rules::Refusal;
 use crate::rules::places::PlaceBook;
 
-const COLUMNS: &str = "kind, id, parent_id, name, grid_id, company_id";
+const COLUMNS: &str = "kind, id, parent_id, name, grid_id, company_id, department, limit_hours";
+
+/// The columns [`item`] reads, in its order.
+const READ: &str = "id, parent_id, name, grid_id, company_id, department, limit_hours";
 
 fn item(kind: ReferenceKind, r: &rusqlite::Row<'_>) -> rusqlite::Result<ReferenceItem> {
     Ok(ReferenceItem {
@@ -24,13 +27,15 @@ fn item(kind: ReferenceKind, r: &rusqlite::Row<'_>) -> rusqlite::Result<Referenc
         name: r.get(2)?,
         grid_id: r.get(3)?,
         company_id: r.get(4)?,
+        department: r.get(5)?,
+        limit_hours: r.get(6)?,
     })
 }
 
 fn insert(conn: &Connection, items: &[ReferenceItem]) -> Result<()> {
     let mut ins = conn
         .prepare_cached(&format!(
-            "INSERT OR REPLACE INTO reference_item ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+            "INSERT OR REPLACE INTO reference_item ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
         ))
         .map_err(Error::storage("saving reference data"))?;
     for i in items {
@@ -40,7 +45,9 @@ fn insert(conn: &Connection, items: &[ReferenceItem]) -> Result<()> {
             i.parent_id,
             i.name,
             i.grid_id,
-            i.company_id
+            i.company_id,
+            i.department,
+            i.limit_hours
         ])
         .map_err(Error::storage("saving reference data"))?;
     }
@@ -54,10 +61,9 @@ pub(crate) struct Places<'c>(pub &'c Connection);
 impl PlaceBook for Places<'_> {
     fn place(&self, kind: ReferenceKind, code: &str) -> Option<ReferenceItem> {
         self.0
-            .prepare_cached(
-                "SELECT id, parent_id, name, grid_id, company_id FROM reference_item
-                 WHERE kind = ?1 AND id = ?2",
-            )
+            .prepare_cached(&format!(
+                "SELECT {READ} FROM reference_item WHERE kind = ?1 AND id = ?2"
+            ))
             .and_then(|mut st| {
                 st.query_row(rusqlite::params![kind.as_str(), code], |r| item(kind, r))
                     .optional()
@@ -127,10 +133,10 @@ impl Store {
         parent: Option<&str>,
     ) -> Result<Vec<ReferenceItem>> {
         let conn = self.reader();
-        conn.prepare_cached(
-            "SELECT id, parent_id, name, grid_id, company_id FROM reference_item
-             WHERE kind = ?1 AND (?2 IS NULL OR parent_id = ?2) ORDER BY id",
-        )
+        conn.prepare_cached(&format!(
+            "SELECT {READ} FROM reference_item
+             WHERE kind = ?1 AND (?2 IS NULL OR parent_id = ?2) ORDER BY id"
+        ))
         .and_then(|mut st| {
             st.query_map(rusqlite::params![kind.as_str(), parent], |r| item(kind, r))?
                 .collect()

@@ -2,7 +2,8 @@
 //! both show, gathered by one function so the two pages can never disagree: households
 //! visited of how many in a period, per grid and per building, never visited; elderly people
 //! living alone due a visit; findings by kind; open and overdue orders (the most overdue
-//! listed); companies rated red or yellow; devices not synced for three days.
+//! listed); issue reports past their 权责清单 deadline; companies rated red or yellow;
+//! devices not synced for three days.
 
 use std::collections::HashMap;
 
@@ -11,6 +12,7 @@ use gridwalk_core::rules::findings::FindingKind;
 use gridwalk_core::rules::rating::Color;
 use gridwalk_core::store::coverage::BuildingCoverage;
 use gridwalk_core::store::order_pages::{OrderQuery, OrderSort};
+use gridwalk_core::store::report_pages::ReportQuery;
 use serde::Serialize;
 
 use super::encode;
@@ -48,6 +50,8 @@ pub(crate) struct Totals {
     findings: u32,
     open_orders: u32,
     overdue_orders: u32,
+    /// Issue reports past their 权责清单 deadline.
+    overdue_reports: u32,
     red: u32,
     yellow: u32,
     stale_devices: u32,
@@ -243,6 +247,17 @@ pub(crate) fn gather(
         totals.open_orders += o;
         totals.overdue_orders += d;
     }
+    totals.overdue_reports = store
+        .page_reports(
+            &ReportQuery {
+                grids: sup.grids(),
+                now: Some(now),
+                ..Default::default()
+            },
+            0,
+            0,
+        )?
+        .overdue;
     let most_overdue = store.page_orders(
         &OrderQuery {
             compounds: compounds.clone(),

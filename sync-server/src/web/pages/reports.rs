@@ -13,7 +13,8 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use gridwalk_core::messages::Message;
-use gridwalk_core::rules::report::ReportStatus;
+use gridwalk_core::records::reference::ReferenceKind;
+use gridwalk_core::rules::report::{self, ReportStatus};
 use gridwalk_core::rules::text;
 use gridwalk_core::store::inspection::ReportAction;
 use gridwalk_core::store::report_pages::ReportQuery;
@@ -37,11 +38,14 @@ const STATUSES: [ReportStatus; 6] = [
     ReportStatus::Closed,
 ];
 
-/// The reports list's query: `status` (a status's stored name; empty: all), `page` from 1.
+/// The reports list's query: `status` (a status's stored name; empty: all), `overdue=1` only
+/// those past their 权责清单 deadline, `page` from 1.
 #[derive(Deserialize)]
 pub(crate) struct ReportsQuery {
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    overdue: String,
     page: Option<String>,
 }
 
@@ -53,6 +57,9 @@ pub(crate) struct ReportsPage {
     all: u32,
     statuses: Vec<StatusLink>,
     status: String,
+    /// Reports past their deadline in the reader's grids, and whether only they are shown.
+    overdue_count: u32,
+    overdue: bool,
     paging: Paging,
 }
 template!(ReportsPage, "reports.html");
@@ -68,6 +75,9 @@ struct ReportRow {
     reporter: String,
     assignee: String,
     reported: String,
+    /// The 权责清单 deadline (minute), or "—" for a category without a time limit.
+    deadline: String,
+    overdue: bool,
 }
 
 /// A status to filter by, with how many reports it would show.
@@ -89,6 +99,8 @@ pub(crate) async fn reports(
     let mut query = ReportQuery {
         grids: sup.grids(),
         status: None,
+        overdue: q.overdue == "1",
+        now: Some(Timestamp::now()),
     };
     if !q.status.is_empty() {
         match ReportStatus::parse(&q.status) {
@@ -115,6 +127,8 @@ pub(crate) async fn reports(
                 reporter: names.person(&r.reporter),
                 assignee: names.person(r.assignee.as_deref().unwrap_or_default()),
                 reported: day(r.created_at),
+                deadline: r.deadline.map_or_else(|| NOTHING.to_owned(), minute),
+                overdue: r.overdue,
             })
             .collect();
         let count = |s: ReportStatus| {
@@ -132,11 +146,18 @@ pub(crate) async fn reports(
                 count: count(*s),
             })
             .collect();
-        let base = format!("/web/reports?status={}&", super::encode(&status));
+        let overdue = query.overdue;
+        let base = format!(
+            "/web/reports?status={}&{}",
+            super::encode(&status),
+            if overdue { "overdue=1&" } else { "" }
+        );
         Ok(ReportsPage {
             reports,
             all: found.by_status.iter().map(|(_, n)| n).sum(),
             statuses,
+            overdue_count: found.overdue,
+            overdue,
             paging: Paging::new(found.total, page_no, &base, lang.lang()),
             status,
         })
@@ -157,6 +178,10 @@ pub(crate) struct ReportPage {
     place: String,
     reporter: String,
     reported: String,
+    /// The category's handling department and deadline from the 权责清单 ("—" without).
+    department: String,
+    deadline: String,
+    overdue: bool,
     assignee: String,
     /// The assignee's user id, selected in the assign form.
     assignee_id: String,
@@ -294,7 +319,23 @@ fn report_page(
     });
     use ReportStatus::*;
     let status = state.status;
+    let category = app
+        .store
+        .reference_items(ReferenceKind::Category, None)?
+        .into_iter()
+        .find(|c| c.id == r.category);
+    let deadline = report::deadline(r.created_at, category.as_ref().and_then(|c| c.limit_hours));
     Ok(ReportPage {
+        department: category
+            .and_then(|c| c.department)
+            .unwrap_or_else(|| NOTHING.to_owned()),
+        deadline: deadline.map_or_else(|| NOTHING.to_owned(), minute),
+        overdue: report::is_overdue(
+            status,
+            state.escalated_to.is_some(),
+            deadline,
+            Timestamp::now(),
+        ),
         id: r.id.to_string(),
         category: names.category(&r.category),
         description: r.description.clone(),

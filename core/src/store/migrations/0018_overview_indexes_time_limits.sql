@@ -19,3 +19,8 @@ CREATE INDEX household_coverage
     ON household (grid_id, compound_id, building_id, id, last_visit_at, resident_count);
 -- Elderly people living alone are a few in a grid: found without reading the others.
 CREATE INDEX household_alone ON household (grid_id) WHERE alone_resident_id IS NOT NULL;
+
+-- Report categories carry the 权责清单's handling department and time limit (处置时限, in
+-- hours): a report's deadline is its time plus its category's limit.
+ALTER TABLE reference_item ADD COLUMN department TEXT;
+ALTER TABLE reference_item ADD COLUMN limit_hours INTEGER;
