@@ -22,8 +22,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
 use crate::web::pages::{
-    exports, findings, households, ledger, orders, overview, photos, ratings, reports, screen,
-    workers,
+    exports, findings, household_findings, households, ledger, orders, overview, photos, ratings,
+    reports, screen, workers,
 };
 use crate::{api, web};
 
@@ -94,6 +94,10 @@ fn web_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route(
             "/web/households/{id}/conflicts",
             post(households::resolve_conflict),
+        )
+        .route(
+            "/web/households/{id}/findings/{action}",
+            post(household_findings::mark_finding),
         )
         .route("/web/findings", get(findings::findings))
         .route("/web/orders", get(orders::orders))

@@ -30,7 +30,7 @@ use crate::ids::{RecordId, ResidentId, VisitId};
 use crate::time::Timestamp;
 
 /// The layout version this code writes.
-pub const SCHEMA: i64 = 1;
+pub const SCHEMA: i64 = 2;
 
 /// The standard address (一标三实): codes of the community, grid, compound and building from the
 /// reference data, then unit and room as written on the door.
@@ -218,6 +218,35 @@ pub struct Household {
     pub reviews: Vec<Review>,
     /// Fields where offline edits conflict.
     pub conflicts: Vec<FieldConflict>,
+    /// What supervisors and workers did about its findings (checked, or handed to a worker),
+    /// oldest first.
+    pub finding_marks: Vec<FindingMark>,
+}
+
+/// Someone's word on one finding of the household: it was checked (核实) and is right as it
+/// stands, or a supervisor handed it to a worker to check. A check holds while the value it
+/// was about is unchanged (`rules::findings::fingerprint`); a hand-over is a to-do for the
+/// worker until the finding is checked or gone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingMark {
+    /// Made on the marking device.
+    pub id: String,
+    /// `checked` or `assigned`.
+    pub action: String,
+    /// The finding's kind, by its stored name (`rules::findings::FindingKind::as_str`).
+    pub kind: String,
+    /// The finding's subject: a resident id, or empty for the whole household.
+    pub subject: String,
+    /// The fingerprint of the value the finding was about when marked.
+    pub fingerprint: String,
+    /// For `assigned`: the worker's user id.
+    pub assignee: Option<String>,
+    /// Who marked it.
+    pub by: String,
+    /// What they found, or what the worker is to check.
+    pub note: String,
+    /// When.
+    pub at: Timestamp,
 }
 
 /// A reviewer's send-back of a visit: it "has issues", with a comment. It becomes a to-do for
@@ -399,6 +428,7 @@ pub fn read(doc: &impl ReadDoc, id: &RecordId) -> Result<Household, RecordError>
         notes: read::string(doc, &ROOT, "notes").unwrap_or_default(),
         created_at: Timestamp(read::int(doc, &ROOT, "created_at").unwrap_or(0)),
         reviews: read_reviews(doc),
+        finding_marks: read_finding_marks(doc),
         conflicts,
     })
 }
@@ -452,6 +482,35 @@ fn read_visit(doc: &impl ReadDoc, obj: &ObjId) -> Visit {
         location,
         photos: read_photos(doc, obj),
     }
+}
+
+fn read_finding_marks(doc: &impl ReadDoc) -> Vec<FindingMark> {
+    let Some(list) = read::object(doc, &ROOT, "finding_marks", ObjType::List) else {
+        return Vec::new();
+    };
+    let objs: Vec<ObjId> = doc
+        .list_range(&list, ..)
+        .filter_map(|item| match item.value {
+            automerge::ValueRef::Object(ObjType::Map) => Some(item.id()),
+            _ => None,
+        })
+        .collect();
+    objs.iter()
+        .map(|obj| {
+            let s = |k: &str| read::string(doc, obj, k).unwrap_or_default();
+            FindingMark {
+                id: s("id"),
+                action: s("action"),
+                kind: s("kind"),
+                subject: s("subject"),
+                fingerprint: s("fingerprint"),
+                assignee: read::string(doc, obj, "assignee"),
+                by: s("by"),
+                note: s("note"),
+                at: Timestamp(read::int(doc, obj, "at").unwrap_or(0)),
+            }
+        })
+        .collect()
 }
 
 fn read_reviews(doc: &impl ReadDoc) -> Vec<Review> {
@@ -734,6 +793,26 @@ impl<'a> HouseholdWriter<'a> {
         self.doc.put(&obj, "by", review.by.as_str())?;
         self.doc.put(&obj, "note", review.note.as_str())?;
         self.doc.put(&obj, "at", review.at.0)?;
+        Ok(())
+    }
+
+    /// Adds a mark on one of the household's findings.
+    pub fn add_finding_mark(&mut self, mark: &FindingMark) -> Result<(), WriteError> {
+        let list = map_at(self.doc, &ROOT, "finding_marks", ObjType::List)?;
+        let at = self.doc.length(&list);
+        let obj = self.doc.insert_object(&list, at, ObjType::Map)?;
+        self.doc.put(&obj, "id", mark.id.as_str())?;
+        self.doc.put(&obj, "action", mark.action.as_str())?;
+        self.doc.put(&obj, "kind", mark.kind.as_str())?;
+        self.doc.put(&obj, "subject", mark.subject.as_str())?;
+        self.doc
+            .put(&obj, "fingerprint", mark.fingerprint.as_str())?;
+        if let Some(a) = &mark.assignee {
+            self.doc.put(&obj, "assignee", a.as_str())?;
+        }
+        self.doc.put(&obj, "by", mark.by.as_str())?;
+        self.doc.put(&obj, "note", mark.note.as_str())?;
+        self.doc.put(&obj, "at", mark.at.0)?;
         Ok(())
     }
 

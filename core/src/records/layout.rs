@@ -150,6 +150,21 @@ const REPORT_V1: &[&str] = &concat_keys::<42>(&[
     &EVENT_PHOTO_KEYS,
 ]);
 
+/// Layout 2: what was done about a household's findings (`household::FindingMark`).
+const HOUSEHOLD_V2: &[&str] = &[
+    "finding_marks",
+    "finding_marks.[]",
+    "finding_marks.[].id",
+    "finding_marks.[].action",
+    "finding_marks.[].kind",
+    "finding_marks.[].subject",
+    "finding_marks.[].fingerprint",
+    "finding_marks.[].assignee",
+    "finding_marks.[].by",
+    "finding_marks.[].note",
+    "finding_marks.[].at",
+];
+
 /// Joins key lists at compile time (`N` is checked: a wrong count does not compile).
 const fn concat_keys<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
     let mut out = [""; N];
@@ -174,6 +189,10 @@ pub const HOUSEHOLD: &[LayoutVersion] = &[
         version: 1,
         added: HOUSEHOLD_V1,
     },
+    LayoutVersion {
+        version: 2,
+        added: HOUSEHOLD_V2,
+    },
     #[cfg(any(test, feature = "future-layout"))]
     FUTURE_HOUSEHOLD,
 ];
@@ -183,7 +202,7 @@ pub const HOUSEHOLD: &[LayoutVersion] = &[
 /// it.
 #[cfg(any(test, feature = "future-layout"))]
 pub const FUTURE_HOUSEHOLD: LayoutVersion = LayoutVersion {
-    version: 2,
+    version: 3,
     added: &["future_note"],
 };
 

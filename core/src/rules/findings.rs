@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use super::finding_marks::is_checked;
 use super::{clock, id_number, phone};
 use crate::messages::Message;
 use crate::records::household::{Household, Resident, SpecialGroup};
@@ -87,10 +88,15 @@ pub struct Finding {
     pub detail: Message,
 }
 
-/// Findings that follow from the household alone and do not change with time.
+/// Findings that follow from the household alone and do not change with time, less those
+/// marked checked ([`super::finding_marks`]).
 pub fn record_findings(h: &Household) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut push = |kind, subject: String, detail: Message| {
+        // Marked checked, about the value it still holds: not to be checked again.
+        if is_checked(h, kind, &subject) {
+            return;
+        }
         out.push(Finding {
             household_id: h.id.to_string(),
             kind,
@@ -298,7 +304,11 @@ pub fn duplicate_id_numbers<'a>(
         if households.len() < 2 {
             continue;
         }
-        for (h, r) in holders {
+        // A checked one is left out (it still counts towards the others' "in N households").
+        for (h, r) in holders
+            .into_iter()
+            .filter(|(h, r)| !is_checked(h, FindingKind::DuplicateIdNumber, r.id.as_str()))
+        {
             out.push(Finding {
                 household_id: h.id.to_string(),
                 kind: FindingKind::DuplicateIdNumber,

@@ -215,6 +215,7 @@ pub fn check_change_by(
     validation: Validation,
 ) -> Result<(), Refusal> {
     check_change(actor.role, before, after, validation)?;
+    super::finding_marks::check_marks_own(actor, before, after)?;
     let old_visits: HashSet<_> = before
         .into_iter()
         .flat_map(|b| b.visits.iter().map(|v| &v.id))
@@ -260,6 +261,7 @@ pub fn check_change(
     validation: Validation,
 ) -> Result<(), Refusal> {
     check_ids_unique(before, after)?;
+    super::finding_marks::check_marks(role, before, after)?;
     let Some(before) = before else {
         may_change_household(role, Field::NewHousehold)?;
         check_address(&after.address)?;
@@ -390,7 +392,7 @@ fn check_ids_unique(before: Option<&Household>, after: &Household) -> Result<(),
 }
 
 /// Refuses a visit or review time outside [`EARLIEST_EVENT_AT`]..[`LATEST_EVENT_AT`].
-fn check_event_time(what: &str, id: &str, at: Timestamp) -> Result<(), Refusal> {
+pub(crate) fn check_event_time(what: &str, id: &str, at: Timestamp) -> Result<(), Refusal> {
     if (EARLIEST_EVENT_AT..LATEST_EVENT_AT).contains(&at) {
         Ok(())
     } else {

@@ -4,6 +4,7 @@
 
 pub mod clock;
 pub mod events;
+pub mod finding_marks;
 pub mod findings;
 pub mod household;
 pub mod id_number;

@@ -5,6 +5,7 @@
 //! | record | to-do | for | clears when |
 //! | --- | --- | --- | --- |
 //! | household | `visit_sent_back`: a reviewer marked a visit "has issues" | the visit's worker | they record a later visit to the household |
+//! | household | `check_finding`: a supervisor handed a finding to a worker (`rules::finding_marks`) | that worker | it is marked checked, or the value it was about changes |
 //! | report | `handle_report` | the assignee | it is resolved |
 //! | report | `report_sent_back` | the assignee (a send-back needs one) | they act on it again |
 //! | order | `acknowledge_order` (with a supervisor's urge, 督办, when urged) | the company | it is acknowledged |
@@ -23,8 +24,8 @@ use crate::time::Timestamp;
 pub struct Todo {
     /// `user:<id>` or `company:<code>`.
     pub assignee: String,
-    /// What: `visit_sent_back`, `handle_report`, `report_sent_back`, `acknowledge_order`,
-    /// `answer_order`, `verify_order`.
+    /// What: `visit_sent_back`, `check_finding`, `handle_report`, `report_sent_back`,
+    /// `acknowledge_order`, `answer_order`, `verify_order`.
     pub kind: String,
     /// The comment that came with it, if any.
     pub note: String,
@@ -57,6 +58,16 @@ pub fn todos_of(view: &RecordView) -> Vec<Todo> {
                         "visit_sent_back",
                         &review.note,
                         review.at,
+                    ));
+                }
+            }
+            for mark in super::finding_marks::open_assignments(h) {
+                if let Some(worker) = &mark.assignee {
+                    out.push(todo(
+                        format!("user:{worker}"),
+                        "check_finding",
+                        &mark.note,
+                        mark.at,
                     ));
                 }
             }

@@ -275,7 +275,11 @@ const DATED_AHEAD: &str =
      SELECT household_id, id, at, 'review' FROM review WHERE grid_id = ?1 AND at > ?2";
 
 /// Residents whose valid ID number another household registers too: ?1 grid.
+/// Those marked checked (`finding_check`) are left out.
 const DUPLICATES: &str = "FROM duplicate_id_number d
      JOIN resident r ON r.id_number = d.id_number
      JOIN household h ON h.id = r.household_id
-     WHERE h.grid_id = ?1 AND r.moved_out = 0 AND r.id_valid = 1";
+     WHERE h.grid_id = ?1 AND r.moved_out = 0 AND r.id_valid = 1
+       AND NOT EXISTS (SELECT 1 FROM finding_check k
+                       WHERE k.household_id = r.household_id
+                         AND k.kind = 'duplicate_id_number' AND k.subject = r.id)";

@@ -124,7 +124,7 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 18,
-        sql: include_str!("migrations/0018_overview_indexes_time_limits.sql"),
+        sql: include_str!("migrations/0018_overview_time_limits_checks.sql"),
         // The new table is filled by the migration itself, from the resident rows.
         reproject: false,
     },

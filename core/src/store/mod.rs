@@ -14,6 +14,7 @@ pub mod coverage;
 pub mod crypt;
 mod documents;
 mod download_left;
+pub mod finding_marks;
 mod findings_query;
 mod forget;
 pub mod heal;

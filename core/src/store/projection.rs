@@ -13,7 +13,7 @@ use crate::records::order::Order;
 use crate::records::report::Report;
 use crate::records::view::RecordView;
 use crate::rules::order::ItemState;
-use crate::rules::{self, findings, id_number, todo};
+use crate::rules::{self, finding_marks, findings, id_number, todo};
 use crate::search_key::{initials_keys, reversed};
 
 /// Every table that is a projection of the documents: rebuilt from them, and equal between two
@@ -31,6 +31,7 @@ pub const PROJECTION_TABLES: &[&str] = &[
     "work_order",
     "report",
     "report_event",
+    "finding_check",
     // Not one record's rows: counted across households, rebuilt as they are projected.
     "duplicate_id_number",
 ];
@@ -199,6 +200,30 @@ fn project_household(conn: &Connection, h: &Household) -> Result<()> {
 
     let after = counted_id_numbers(conn, h.id.as_str())?;
     recount_duplicates(conn, before.symmetric_difference(&after))?;
+
+    // The checks that hold (their value unchanged), for the duplicate-ID-number findings the
+    // store finds across households; the household's own findings leave checked ones out.
+    conn.prepare_cached("DELETE FROM finding_check WHERE household_id = ?1")
+        .and_then(|mut st| st.execute([h.id.as_str()]))
+        .map_err(err())?;
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO finding_check (household_id, kind, subject) VALUES (?1, ?2, ?3)",
+        )
+        .map_err(err())?;
+    for m in h
+        .finding_marks
+        .iter()
+        .filter(|m| m.action == finding_marks::CHECKED)
+    {
+        if let Some(kind) = findings::FindingKind::parse(&m.kind)
+            && finding_marks::is_checked(h, kind, &m.subject)
+        {
+            insert
+                .execute(params![h.id.as_str(), m.kind, m.subject])
+                .map_err(err())?;
+        }
+    }
 
     conn.prepare_cached("DELETE FROM finding WHERE household_id = ?1")
         .and_then(|mut st| st.execute([h.id.as_str()]))

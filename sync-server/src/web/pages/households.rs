@@ -16,6 +16,7 @@ use gridwalk_core::store::household_pages::{HouseholdQuery, HouseholdSort};
 use gridwalk_core::{RecordId, Timestamp, VisitId};
 use serde::{Deserialize, Serialize};
 
+use super::household_findings::{FindingsSection, findings_section};
 use super::{GridLink, PAGE_ROWS, Paging, encode, grid_links, names, page_number};
 use crate::state::AppState;
 use crate::web::extract::{PageLang, Supervisor};
@@ -213,13 +214,15 @@ pub(crate) struct HouseholdPage {
     visits: Vec<VisitRow>,
     /// Fields two offline edits left with two values, each with the values to choose from.
     conflicts: Vec<ConflictRow>,
+    /// Its findings, what was marked about them, and the workers to hand one to.
+    findings: FindingsSection,
     /// What the last action did (`page.done_*`).
     done: Option<&'static str>,
-    /// Why the send-back just tried was refused, in the reader's language.
-    refusal: Option<String>,
+    /// Why the action just tried was refused, in the reader's language.
+    pub(crate) refusal: Option<String>,
     /// The visit whose send-back was refused, and the note typed, to fill its form in again.
     refused_visit: String,
-    note: String,
+    pub(crate) note: String,
 }
 template!(HouseholdPage, "household.html");
 
@@ -316,6 +319,8 @@ pub(crate) async fn household(
     let done = match q.done.as_deref() {
         Some("send-back") => Some("done_send_back_visit"),
         Some("resolve") => Some("done_resolve"),
+        Some("finding-checked") => Some("done_finding_checked"),
+        Some("finding-assigned") => Some("done_finding_assigned"),
         _ => None,
     };
     let page = blocking(&app, move |app| {
@@ -329,7 +334,7 @@ pub(crate) async fn household(
 
 /// The household `id` as its page shows it, if it is in the reader's grids (403 otherwise, 404
 /// when there is none). Called on the blocking pool.
-fn household_page(
+pub(crate) fn household_page(
     app: &AppState,
     sup: &Supervisor,
     lang: &PageLang,
@@ -412,8 +417,10 @@ fn household_page(
             }
         })
         .collect();
+    let findings = findings_section(app, &h, &names, lang, Timestamp::now())?;
     let a = &h.address;
     Ok(HouseholdPage {
+        findings,
         id: h.id.to_string(),
         label: names.address(&a.compound, &a.building, &a.unit, &a.room),
         grid: names.place(&a.grid),

@@ -7,6 +7,7 @@ pub(crate) mod area_figures;
 pub(crate) mod charts;
 pub(crate) mod exports;
 pub(crate) mod findings;
+pub(crate) mod household_findings;
 pub(crate) mod households;
 pub(crate) mod ledger;
 pub(crate) mod orders;

@@ -24,3 +24,12 @@ CREATE INDEX household_alone ON household (grid_id) WHERE alone_resident_id IS N
 -- hours): a report's deadline is its time plus its category's limit.
 ALTER TABLE reference_item ADD COLUMN department TEXT;
 ALTER TABLE reference_item ADD COLUMN limit_hours INTEGER;
+
+-- The findings people marked checked (rules::finding_marks) whose value is unchanged: the
+-- duplicate-ID-number findings, found across households in SQL, leave them out.
+CREATE TABLE finding_check (
+    household_id TEXT NOT NULL REFERENCES household(id) ON DELETE CASCADE,
+    kind         TEXT NOT NULL,
+    subject      TEXT NOT NULL,
+    PRIMARY KEY (household_id, kind, subject)
+) WITHOUT ROWID;
