@@ -102,7 +102,7 @@ fn web_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/web/findings", get(findings::findings))
         .route("/web/orders", get(orders::orders))
         .route("/web/orders/{id}", get(orders::order))
-        .route("/web/orders/{id}/urge", post(orders::urge))
+        .route("/web/orders/{id}/{action}", post(orders::act))
         .route("/web/reports", get(reports::reports))
         .route("/web/reports/{id}", get(reports::report))
         .route("/web/reports/{id}/{action}", post(reports::act))

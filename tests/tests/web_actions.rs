@@ -223,8 +223,9 @@ async fn a_report_assigned_sent_back_and_closed_on_the_web_reaches_the_workers_p
     assert_eq!(location, format!("{path}?done=send-back"));
     worker.sync().await;
     let on_phone = worker.store.report(&id).unwrap();
-    // Stored as the core stores everything typed (`rules::text::clean`: full-width forms
-    // folded), the same on the page, the server and the phone.
+    // Stored as the core stores everything typed (`rules::text::clean`: full-width letters
+    // and digits folded, Chinese punctuation kept), the same on the page, the server and the
+    // phone.
     let reason = text::clean("照片看不清，请补拍");
     assert_eq!(on_phone.state.sent_back.as_deref(), Some(reason.as_str()));
     let todo = worker

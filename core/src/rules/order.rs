@@ -9,7 +9,7 @@
 //! | `answer` (items, ≥ 1 after-photo, note) | staff of the addressed company | acknowledged; each item open or reopened |
 //! | `verify` | an inspector | every item answered |
 //! | `reopen` (items, comment) | an inspector | each item answered; the order not verified |
-//! | `cancel` (reason) | an inspector | not verified or cancelled |
+//! | `cancel` (reason) | an inspector, or a supervisor or administrator of the area with a reason | not verified or cancelled |
 //! | `urge` (note: 督办) | a supervisor | the company owes an answer (issued, acknowledged, reopened) |
 //!
 //! Events are folded in the order of [`crate::records::events::fold_order`]: by `seen` (how many
@@ -213,8 +213,16 @@ pub fn check_permission(order: &Order, event: &Event) -> Result<(), Refusal> {
         }
     };
     match event.kind.as_str() {
-        "issue" | "verify" | "reopen" | "cancel" if event.role != Role::Inspector => {
+        "issue" | "verify" | "reopen" if event.role != Role::Inspector => {
             Err(refuse_event("order.inspector_only", &event.kind))
+        }
+        // A supervisor may withdraw an order in their area (issue 15: "cancel with a reason"),
+        // saying why; the inspector who issued it, as before.
+        "cancel" if !matches!(event.role, Role::Inspector | Role::Supervisor | Role::Admin) => {
+            Err(refuse_event("order.inspector_only", "cancel"))
+        }
+        "cancel" if event.role != Role::Inspector && event.note.trim().is_empty() => {
+            Err(refuse("order.cancel_needs_note"))
         }
         "acknowledge" | "answer" if !company => {
             Err(refuse_event("order.company_only", &event.kind))
@@ -333,8 +341,11 @@ pub fn check_event(order: &Order, state: &OrderState, event: &Event) -> Result<(
             }
         }
         "cancel" => {
-            if !inspector {
+            if !matches!(event.role, Role::Inspector | Role::Supervisor | Role::Admin) {
                 return Err(refuse_event("order.inspector_only", "cancel"));
+            }
+            if !inspector && event.note.trim().is_empty() {
+                return Err(refuse("order.cancel_needs_note"));
             }
         }
         "urge" => {

@@ -9,9 +9,11 @@
 //!
 //! Two strengths:
 //! * [`clean`] for names and free text: format and control characters removed, full-width
-//!   forms folded to their ASCII (only the Halfwidth and Fullwidth Forms block and U+3000 —
-//!   full NFKC would also turn ㎡ into m2 and ① into 1 in a worker's notes), every other
-//!   character composed (NFC), all kinds of space made a plain space, ends trimmed.
+//!   letters and digits and the half-width forms folded (only those of the Halfwidth and
+//!   Fullwidth Forms block, and U+3000 — full NFKC would also turn ㎡ into m2 and ① into 1 in a
+//!   worker's notes, and full-width punctuation into ASCII: Chinese is written with ，。！？,
+//!   which stay), every other character composed (NFC), all kinds of space made a plain space,
+//!   ends trimmed.
 //! * [`identifier`] for ID numbers, phones, codes and search queries: full NFKC, then the same,
 //!   since there any compatibility form is only another way of typing the same digit.
 //!
@@ -74,7 +76,14 @@ pub fn clean(input: &str) -> String {
         match c {
             '\u{3000}' => folded.push(' '),
             '\r' => {}
-            '\u{FF01}'..='\u{FFEF}' => decompose_compatible(c, |d| folded.push(d)),
+            // Full-width letters and digits (Ｌｉｌｙ, ６４) and the half-width forms are other ways
+            // of typing ordinary characters; full-width punctuation (，。！？：；（）) is how
+            // Chinese is written, and stays.
+            '\u{FF10}'..='\u{FF19}'
+            | '\u{FF21}'..='\u{FF3A}'
+            | '\u{FF41}'..='\u{FF5A}'
+            | '\u{FF61}'..='\u{FFDC}'
+            | '\u{FFE8}'..='\u{FFEE}' => decompose_compatible(c, |d| folded.push(d)),
             c if c.is_whitespace() && c != '\n' && c != '\t' => folded.push(' '),
             c => folded.push(c),
         }
@@ -165,6 +174,17 @@ mod tests {
     #[test]
     fn notes_keep_their_symbols_and_lines() {
         assert_eq!(clean("面积 50㎡\n① 漏水"), "面积 50㎡\n① 漏水");
+    }
+
+    #[test]
+    fn chinese_punctuation_stays_full_width() {
+        let note = "与上周整改单重复，撤销！问题：楼道（3号楼）堆物；见附件？";
+        assert_eq!(clean(note), note);
+        assert!(is_clean(note));
+        // Full-width letters and digits inside Chinese text are still folded.
+        assert_eq!(clean("３号楼，ＡＢ单元"), "3号楼，AB单元");
+        // Half-width katakana are composed to their usual width.
+        assert_eq!(clean("ｶﾀｶﾅ"), "カタカナ");
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Rectification orders: the list of the reader's compounds' orders (`/web/orders`: filtered by
 //! overdue, status or company, searched by title, sorted, a page at a time with the total),
-//! one order with its items and timeline (`/web/orders/{id}`), and a supervisor's urge (督办)
-//! of the company (`POST /web/orders/{id}/urge`). Cancelling is an inspector's act by the
-//! order rules, so the pages do not offer it to a supervisor.
+//! one order with its items and timeline (`/web/orders/{id}`), and a supervisor's acts on it:
+//! urging the company (督办, `POST /web/orders/{id}/urge`) and withdrawing the order with a
+//! reason, confirmed (`POST /web/orders/{id}/cancel`).
 
 use std::sync::Arc;
 
@@ -10,6 +10,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use gridwalk_core::messages::Message;
 use gridwalk_core::records::view::RecordView;
 use gridwalk_core::rules::order::OrderStatus;
 use gridwalk_core::rules::text;
@@ -193,6 +194,10 @@ pub(crate) struct OrderPage {
     urge_note: Option<String>,
     /// Whether the company owes an answer, so the reader may urge it.
     can_urge: bool,
+    /// Whether the order is still open, so the reader may withdraw it.
+    can_cancel: bool,
+    /// The action whose form was refused (`urge`, `cancel`), opened again.
+    refused_action: String,
     /// What the last action did (`page.done_*`).
     done: Option<&'static str>,
     /// Why the urge just tried was refused, in the reader's language, and the note typed.
@@ -237,7 +242,11 @@ pub(crate) async fn order(
     Path(id): Path<String>,
     Query(q): Query<OrderQueryString>,
 ) -> Result<PageView<OrderPage>, PageError> {
-    let done = (q.done.as_deref() == Some("urge")).then_some("done_urge");
+    let done = match q.done.as_deref() {
+        Some("urge") => Some("done_urge"),
+        Some("cancel") => Some("done_cancel_order"),
+        _ => None,
+    };
     let page = blocking(&app, move |app| {
         let mut page = order_page(app, &sup, &lang, &id)?;
         page.done = done;
@@ -316,32 +325,38 @@ fn order_page(
         urge_note: detail.state.urge_note.clone(),
         // What `rules::order::check_event` lets a supervisor urge.
         can_urge: gridwalk_core::rules::order::awaits_company(detail.state.status),
+        can_cancel: !detail.state.status.is_final(),
+        refused_action: String::new(),
         done: None,
         refusal: None,
         note: String::new(),
     })
 }
 
-/// The urge form: the form token and what the company is told.
+/// The forms of the order page: the form token, the note (what the company is told, or why
+/// the order is withdrawn), and for a withdrawal the reader's confirmation.
 #[derive(Deserialize)]
-pub(crate) struct UrgeForm {
+pub(crate) struct ActionForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    confirm: String,
 }
 
-/// `POST /web/orders/{id}/urge`: the signed-in supervisor urges the company (督办) with a note,
-/// through `Store::act_on_order`; the company's phones get it on their next sync, first in
-/// their to-do. Done, the order's page again (303) saying so; refused by the rules, the page
-/// with the reason (409).
-pub(crate) async fn urge(
+/// `POST /web/orders/{id}/{urge|cancel}`: the signed-in supervisor urges the company (督办)
+/// with a note, or withdraws the order with a reason and a confirmation, through
+/// `Store::act_on_order`; the company's phones get it on their next sync (an urge first in
+/// their to-do, a withdrawal ends it). Done, the order's page again (303) saying so; refused by
+/// the rules or unconfirmed, the page with the reason (409).
+pub(crate) async fn act(
     State(app): State<Arc<AppState>>,
     sup: Supervisor,
     lang: PageLang,
     headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<UrgeForm>, FormRejection>,
+    Path((id, act)): Path<(String, String)>,
+    form: Result<Form<ActionForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let form = sup.checked_form(&headers, form)?;
     let note = text::clean(&form.note);
@@ -352,27 +367,37 @@ pub(crate) async fn urge(
             .order(&record)
             .map_err(|e| PageError::from_lookup(&id, e))?;
         if !in_area(&sup, &detail.order) {
-            return Err(sup.refuse("urging an order of another area"));
+            return Err(sup.refuse("acting on an order of another area"));
         }
-        let action = OrderAction::Urge { note: note.clone() };
+        let refused = |message: String, note: String| -> Result<Response, PageError> {
+            let mut page = order_page(app, &sup, &lang, &id)?;
+            page.refusal = Some(message);
+            page.note = note;
+            page.refused_action = act.clone();
+            Ok((StatusCode::CONFLICT, PageView::new(page)).into_response())
+        };
+        let action = match act.as_str() {
+            "urge" => OrderAction::Urge { note: note.clone() },
+            "cancel" if form.confirm != "1" => {
+                let message = Message::new("web.confirm_needed").render(lang.lang());
+                return refused(message, note);
+            }
+            "cancel" => OrderAction::Cancel { note: note.clone() },
+            _ => return Err(PageError::NotFound(Message::new("web.no_such_action"))),
+        };
         match app
             .store
             .act_on_order(&sup.session.actor, &record, &action, Timestamp::now())
         {
             Ok(()) => {
-                tracing::info!(user = %sup.user_id(), order = %id, "order urged");
-                Ok(Redirect::to(&format!("/web/orders/{id}?done=urge")).into_response())
+                tracing::info!(user = %sup.user_id(), order = %id, act, "order acted on");
+                Ok(Redirect::to(&format!("/web/orders/{id}?done={act}")).into_response())
             }
-            Err(gridwalk_core::Error::Refused(r)) => {
-                let mut page = order_page(app, &sup, &lang, &id)?;
-                page.refusal = Some(r.message().render(lang.lang()));
-                page.note = note;
-                Ok((StatusCode::CONFLICT, PageView::new(page)).into_response())
-            }
+            Err(gridwalk_core::Error::Refused(r)) => refused(r.message().render(lang.lang()), note),
             Err(e) => Err(PageError::internal(e)),
         }
     })
     .await
 }
 
-crate::web::extract::form_token!(UrgeForm);
+crate::web::extract::form_token!(ActionForm);
