@@ -60,7 +60,7 @@ struct FindingRow {
 
 /// A finding's detail with the household's address by name: the stored message names it by
 /// its codes (the phone has no names for every place when it decides a finding).
-fn named_detail(detail: &Message, address: Option<&String>) -> Message {
+pub(crate) fn named_detail(detail: &Message, address: Option<&String>) -> Message {
     match address {
         Some(a) if detail.params.contains_key("address") => detail.clone().with("address", a),
         _ => detail.clone(),

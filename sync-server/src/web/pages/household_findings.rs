@@ -19,6 +19,7 @@ use gridwalk_core::store::finding_marks::FindingAction;
 use gridwalk_core::{RecordId, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use super::findings::named_detail;
 use super::households::household_page;
 use crate::state::AppState;
 use crate::web::extract::{PageLang, Supervisor};
@@ -79,6 +80,10 @@ pub(crate) fn findings_section(
     now: Timestamp,
 ) -> Result<FindingsSection, PageError> {
     let open = finding_marks::open_assignments(h);
+    // Details that name the household's address by code say it by name, as the findings
+    // list does.
+    let a = &h.address;
+    let address = names.address(&a.compound, &a.building, &a.unit, &a.room);
     let findings = app
         .store
         .household_needs_checking(&h.id, now)?
@@ -92,7 +97,7 @@ pub(crate) fn findings_section(
                 .and_then(|m| m.assignee.as_deref())
                 .map(|a| names.person(a)),
             markable: CHECKABLE.contains(&f.kind),
-            detail: f.detail.render(lang.lang()),
+            detail: named_detail(&f.detail, Some(&address)).render(lang.lang()),
             subject: f.subject,
         })
         .collect();
