@@ -5285,6 +5285,14 @@ public struct ReferenceItem: Equatable, Hashable {
      * For a compound: the property company that serves it (an order's company).
      */
     public var companyId: String?
+    /**
+     * For a report category: the department that handles it (权责清单).
+     */
+    public var department: String?
+    /**
+     * For a report category: hours a report of it has to be handled (处置时限).
+     */
+    public var limitHours: UInt32?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5304,12 +5312,20 @@ public struct ReferenceItem: Equatable, Hashable {
          */gridId: String?, 
         /**
          * For a compound: the property company that serves it (an order's company).
-         */companyId: String?) {
+         */companyId: String?, 
+        /**
+         * For a report category: the department that handles it (权责清单).
+         */department: String?, 
+        /**
+         * For a report category: hours a report of it has to be handled (处置时限).
+         */limitHours: UInt32?) {
         self.id = id
         self.parentId = parentId
         self.name = name
         self.gridId = gridId
         self.companyId = companyId
+        self.department = department
+        self.limitHours = limitHours
     }
 
     
@@ -5332,7 +5348,9 @@ public struct FfiConverterTypeReferenceItem: FfiConverterRustBuffer {
                 parentId: FfiConverterOptionString.read(from: &buf), 
                 name: FfiConverterString.read(from: &buf), 
                 gridId: FfiConverterOptionString.read(from: &buf), 
-                companyId: FfiConverterOptionString.read(from: &buf)
+                companyId: FfiConverterOptionString.read(from: &buf), 
+                department: FfiConverterOptionString.read(from: &buf), 
+                limitHours: FfiConverterOptionUInt32.read(from: &buf)
         )
     }
 
@@ -5342,6 +5360,8 @@ public struct FfiConverterTypeReferenceItem: FfiConverterRustBuffer {
         FfiConverterString.write(value.name, into: &buf)
         FfiConverterOptionString.write(value.gridId, into: &buf)
         FfiConverterOptionString.write(value.companyId, into: &buf)
+        FfiConverterOptionString.write(value.department, into: &buf)
+        FfiConverterOptionUInt32.write(value.limitHours, into: &buf)
     }
 }
 
@@ -9230,6 +9250,30 @@ public func FfiConverterTypeUploadBlock_lower(_ value: UploadBlock) -> RustBuffe
     return FfiConverterTypeUploadBlock.lower(value)
 }
 
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
