@@ -58,6 +58,20 @@ pub fn object(doc: &impl ReadDoc, obj: &ObjId, key: &str, expected: ObjType) -> 
     }
 }
 
+/// The maps of the list at `key` of `obj`, in list order (a record's visits, reviews, events,
+/// finding marks); empty when there is no such list. Items that are not maps are skipped.
+pub fn list_of_maps(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Vec<ObjId> {
+    let Some(list) = object(doc, obj, key, ObjType::List) else {
+        return Vec::new();
+    };
+    doc.list_range(&list, ..)
+        .filter_map(|item| match item.value {
+            automerge::ValueRef::Object(ObjType::Map) => Some(item.id()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Every distinct value two or more concurrent edits left at `key`, as display text; empty
 /// when there is no conflict. Two replicas writing the same value is agreement, not conflict.
 pub fn conflicting_values(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Vec<String> {

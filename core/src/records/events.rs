@@ -7,7 +7,7 @@
 //! kind's priority (so of two concurrent events the more cautious counts first), then by id.
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc};
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc};
 use serde::{Deserialize, Serialize};
 
 use super::automerge_read as read;
@@ -66,16 +66,7 @@ impl Event {
 
 /// Reads the `events` list of a document, in list order.
 pub fn read_events(doc: &impl ReadDoc) -> Vec<Event> {
-    let Some(list) = read::object(doc, &ROOT, "events", ObjType::List) else {
-        return Vec::new();
-    };
-    let objs: Vec<ObjId> = doc
-        .list_range(&list, ..)
-        .filter_map(|item| match item.value {
-            automerge::ValueRef::Object(ObjType::Map) => Some(item.id()),
-            _ => None,
-        })
-        .collect();
+    let objs = read::list_of_maps(doc, &ROOT, "events");
     objs.iter()
         .map(|obj| {
             let s = |k: &str| read::string(doc, obj, k).unwrap_or_default();

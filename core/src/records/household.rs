@@ -485,16 +485,7 @@ fn read_visit(doc: &impl ReadDoc, obj: &ObjId) -> Visit {
 }
 
 fn read_finding_marks(doc: &impl ReadDoc) -> Vec<FindingMark> {
-    let Some(list) = read::object(doc, &ROOT, "finding_marks", ObjType::List) else {
-        return Vec::new();
-    };
-    let objs: Vec<ObjId> = doc
-        .list_range(&list, ..)
-        .filter_map(|item| match item.value {
-            automerge::ValueRef::Object(ObjType::Map) => Some(item.id()),
-            _ => None,
-        })
-        .collect();
+    let objs = read::list_of_maps(doc, &ROOT, "finding_marks");
     objs.iter()
         .map(|obj| {
             let s = |k: &str| read::string(doc, obj, k).unwrap_or_default();
@@ -514,16 +505,7 @@ fn read_finding_marks(doc: &impl ReadDoc) -> Vec<FindingMark> {
 }
 
 fn read_reviews(doc: &impl ReadDoc) -> Vec<Review> {
-    let Some(list) = read::object(doc, &ROOT, "reviews", ObjType::List) else {
-        return Vec::new();
-    };
-    let objs: Vec<ObjId> = doc
-        .list_range(&list, ..)
-        .filter_map(|item| match item.value {
-            automerge::ValueRef::Object(ObjType::Map) => Some(item.id()),
-            _ => None,
-        })
-        .collect();
+    let objs = read::list_of_maps(doc, &ROOT, "reviews");
     objs.iter()
         .map(|obj| {
             let s = |k: &str| read::string(doc, obj, k).unwrap_or_default();
