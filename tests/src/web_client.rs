@@ -118,6 +118,37 @@ impl Browser {
             .unwrap()
     }
 
+    /// POSTs a form as the page's own form does: the session cookie and an `Origin` of the
+    /// server itself. Returns (status, `Location`, body with the `/` and `&` the templates
+    /// escape decoded).
+    pub async fn post_from_page(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String, String) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("origin", &self.base)
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let location = resp
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let body = resp.text().await.unwrap_or_default();
+        (
+            status,
+            location,
+            body.replace("&#x2f;", "/").replace("&amp;", "&"),
+        )
+    }
+
     /// POSTs a form with the session cookie: (status, body).
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
         let resp = self

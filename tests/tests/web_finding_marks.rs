@@ -14,23 +14,6 @@ use gridwalk_tests::{Device, TestServer};
 
 const ID: &str = "110101198503070013";
 
-/// POSTs a household page's form with the session cookie, the page's form token and an
-/// `Origin` of the server itself: (status, body with `/` and `&` unescaped).
-async fn post(me: &Browser, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
-    let resp = me
-        .http
-        .post(format!("{}{path}", me.base))
-        .header("cookie", &me.cookie)
-        .header("origin", &me.base)
-        .form(fields)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let body = resp.text().await.unwrap();
-    (status, body.replace("&#x2f;", "/").replace("&amp;", "&"))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_finding_handed_out_on_the_web_is_checked_on_the_phone_and_leaves_the_lists() {
     let dir = tempfile::tempdir().unwrap();
@@ -93,61 +76,61 @@ async fn a_finding_handed_out_on_the_web_is_checked_on_the_phone_and_leaves_the_
     let token = form_token(&page).unwrap();
 
     // Refused: a note is needed; a worker of another grid cannot get the to-do.
-    let (status, body) = post(
-        &me,
-        &format!("{path}/findings/check"),
-        &[
-            ("csrf", &token),
-            ("kind", "not_a_mobile_number"),
-            ("subject", &resident),
-            ("note", ""),
-        ],
-    )
-    .await;
+    let (status, _, body) = me
+        .post_from_page(
+            &format!("{path}/findings/check"),
+            &[
+                ("csrf", &token),
+                ("kind", "not_a_mobile_number"),
+                ("subject", &resident),
+                ("note", ""),
+            ],
+        )
+        .await;
     assert_eq!(status, 409);
     assert!(
         body.contains("id=\"refusal\""),
         "the refusal is on the page"
     );
-    let (status, _) = post(
-        &me,
-        &format!("{path}/findings/assign"),
-        &[
-            ("csrf", &token),
-            ("kind", "not_a_mobile_number"),
-            ("subject", &resident),
-            ("note", "请核对"),
-            ("worker", "worker.b"),
-        ],
-    )
-    .await;
+    let (status, _, _) = me
+        .post_from_page(
+            &format!("{path}/findings/assign"),
+            &[
+                ("csrf", &token),
+                ("kind", "not_a_mobile_number"),
+                ("subject", &resident),
+                ("note", "请核对"),
+                ("worker", "worker.b"),
+            ],
+        )
+        .await;
     assert_eq!(status, 404);
     // No form token: refused before anything is written.
-    let (status, _) = post(
-        &me,
-        &format!("{path}/findings/check"),
-        &[
-            ("kind", "not_a_mobile_number"),
-            ("subject", &resident),
-            ("note", "x"),
-        ],
-    )
-    .await;
+    let (status, _, _) = me
+        .post_from_page(
+            &format!("{path}/findings/check"),
+            &[
+                ("kind", "not_a_mobile_number"),
+                ("subject", &resident),
+                ("note", "x"),
+            ],
+        )
+        .await;
     assert_eq!(status, 403);
 
     // Handed to the grid's worker: a to-do on their phone after it syncs.
-    let (status, _) = post(
-        &me,
-        &format!("{path}/findings/assign"),
-        &[
-            ("csrf", &token),
-            ("kind", "not_a_mobile_number"),
-            ("subject", &resident),
-            ("note", "请上门核对电话"),
-            ("worker", "worker.a"),
-        ],
-    )
-    .await;
+    let (status, _, _) = me
+        .post_from_page(
+            &format!("{path}/findings/assign"),
+            &[
+                ("csrf", &token),
+                ("kind", "not_a_mobile_number"),
+                ("subject", &resident),
+                ("note", "请上门核对电话"),
+                ("worker", "worker.a"),
+            ],
+        )
+        .await;
     assert_eq!(status, 303);
     worker.sync().await;
     let todos = worker.store.my_todos(&worker.actor).unwrap();
@@ -182,17 +165,17 @@ async fn a_finding_handed_out_on_the_web_is_checked_on_the_phone_and_leaves_the_
     );
 
     // The supervisor checks the duplicate in A: it leaves the grid's list, B's stays.
-    let (status, _) = post(
-        &me,
-        &format!("{path}/findings/check"),
-        &[
-            ("csrf", &token),
-            ("kind", "duplicate_id_number"),
-            ("subject", &resident),
-            ("note", "与102室为同一人，已在102室登记为准"),
-        ],
-    )
-    .await;
+    let (status, _, _) = me
+        .post_from_page(
+            &format!("{path}/findings/check"),
+            &[
+                ("csrf", &token),
+                ("kind", "duplicate_id_number"),
+                ("subject", &resident),
+                ("note", "与102室为同一人，已在102室登记为准"),
+            ],
+        )
+        .await;
     assert_eq!(status, 303);
     let (_, list) = me
         .get("/web/findings?grid=C01-G01&kind=duplicate_id_number")

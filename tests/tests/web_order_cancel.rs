@@ -11,27 +11,6 @@ use gridwalk_server::accounts::ScopeGrant;
 use gridwalk_tests::web_client::{Browser, form_token};
 use gridwalk_tests::{Device, PASSWORD, TestServer};
 
-/// POSTs a form with the session cookie and an `Origin` of the server itself: (status,
-/// `Location`, body).
-async fn post(me: &Browser, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
-    let resp = me
-        .http
-        .post(format!("{}{path}", me.base))
-        .header("cookie", &me.cookie)
-        .header("origin", &me.base)
-        .form(fields)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let location = resp
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, location, resp.text().await.unwrap())
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn an_order_withdrawn_on_the_web_with_a_reason_ends_on_the_companys_phone() {
     let dir = tempfile::tempdir().unwrap();
@@ -95,46 +74,48 @@ async fn an_order_withdrawn_on_the_web_with_a_reason_ends_on_the_companys_phone(
     let cancel = format!("{path}/cancel");
 
     // Unconfirmed, or without a reason: refused, in Chinese, nothing written.
-    let (status, _, page) = post(&me, &cancel, &[("csrf", &token), ("note", "重复下发")]).await;
+    let (status, _, page) = me
+        .post_from_page(&cancel, &[("csrf", &token), ("note", "重复下发")])
+        .await;
     assert_eq!(status, 409);
     assert!(page.contains("请勾选确认"), "{page}");
-    let (status, _, page) = post(
-        &me,
-        &cancel,
-        &[("csrf", &token), ("note", " "), ("confirm", "1")],
-    )
-    .await;
+    let (status, _, page) = me
+        .post_from_page(
+            &cancel,
+            &[("csrf", &token), ("note", " "), ("confirm", "1")],
+        )
+        .await;
     assert_eq!(status, 409);
     assert!(page.contains("撤销整改单须写明原因"), "{page}");
     // Another area's supervisor: refused.
     let (stranger, _) = Browser::sign_in(&server.url, "supervisor2").await;
     let stranger_token = stranger.form_token().await;
-    let (status, _, _) = post(
-        &stranger,
-        &cancel,
-        &[
-            ("csrf", &stranger_token),
-            ("note", "重复下发"),
-            ("confirm", "1"),
-        ],
-    )
-    .await;
+    let (status, _, _) = stranger
+        .post_from_page(
+            &cancel,
+            &[
+                ("csrf", &stranger_token),
+                ("note", "重复下发"),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
     assert_eq!(status, 403);
     assert_eq!(
         inspector.store.order(&id).unwrap().state.status,
         OrderStatus::Issued
     );
 
-    let (status, location, _) = post(
-        &me,
-        &cancel,
-        &[
-            ("csrf", &token),
-            ("note", "与上周整改单重复，撤销"),
-            ("confirm", "1"),
-        ],
-    )
-    .await;
+    let (status, location, _) = me
+        .post_from_page(
+            &cancel,
+            &[
+                ("csrf", &token),
+                ("note", "与上周整改单重复，撤销"),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
     assert_eq!(status, 303);
     assert_eq!(location, format!("{path}?done=cancel"));
     let (_, page) = me.get(&location).await;

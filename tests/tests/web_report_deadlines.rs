@@ -56,16 +56,13 @@ async fn assign_and_resolve(
     let path = format!("/web/reports/{report}");
     let (_, page) = me.get(&path).await;
     let token = gridwalk_tests::web_client::form_token(&page).expect("the page has forms");
-    let resp = me
-        .http
-        .post(format!("{}{path}/assign", me.base))
-        .header("cookie", &me.cookie)
-        .header("origin", &me.base)
-        .form(&[("csrf", token.as_str()), ("assignee", "worker.a")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 303, "assigned");
+    let (status, _, _) = me
+        .post_from_page(
+            &format!("{path}/assign"),
+            &[("csrf", token.as_str()), ("assignee", "worker.a")],
+        )
+        .await;
+    assert_eq!(status, 303, "assigned");
     worker.sync().await;
     worker
         .store
