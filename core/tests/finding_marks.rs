@@ -96,7 +96,7 @@ fn a_checked_finding_leaves_every_list_until_its_value_changes() {
     assert_eq!(kinds_of(&grid, &a), [FindingKind::DuplicateIdNumber]);
     assert_eq!(
         store
-            .household_needs_checking(&a, NOW)
+            .household_needs_checking(&store.household(&a).unwrap(), NOW)
             .unwrap()
             .iter()
             .map(|f| f.kind)

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::ids::RecordId;
 use crate::messages::Message;
 use crate::records::RecordKind;
-use crate::records::household::{FindingMark, HouseholdWriter};
+use crate::records::household::{FindingMark, Household, HouseholdWriter};
 use crate::records::view::RecordView;
 use crate::rules::finding_marks::{ASSIGNED, CHECKED, fingerprint};
 use crate::rules::findings::{self, Finding, FindingKind};
@@ -81,16 +81,12 @@ impl Store {
         )
     }
 
-    /// What `household` asks to be checked at `now`: its own findings
+    /// What household `h` asks to be checked at `now`: its own findings
     /// ([`findings::household_findings`]) and its residents' duplicate ID numbers, less those
-    /// marked checked, sorted as the grid's list.
-    pub fn household_needs_checking(
-        &self,
-        household: &RecordId,
-        now: Timestamp,
-    ) -> Result<Vec<Finding>> {
-        let h = self.household(household)?;
-        let mut out = findings::household_findings(&h, now);
+    /// marked checked, sorted as the grid's list. Takes the household its caller has read.
+    pub fn household_needs_checking(&self, h: &Household, now: Timestamp) -> Result<Vec<Finding>> {
+        let household = &h.id;
+        let mut out = findings::household_findings(h, now);
         let conn = self.reader();
         let mut st = conn
             .prepare_cached(

@@ -86,7 +86,7 @@ pub(crate) fn findings_section(
     let address = names.address(&a.compound, &a.building, &a.unit, &a.room);
     let findings = app
         .store
-        .household_needs_checking(&h.id, now)?
+        .household_needs_checking(h, now)?
         .into_iter()
         .map(|f| FindingRow {
             kind: f.kind.as_str(),
